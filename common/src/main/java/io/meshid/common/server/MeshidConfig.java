@@ -1,0 +1,48 @@
+package io.meshid.common.server;
+
+import io.meshid.common.spiffe.InvalidSpiffeIdException;
+import io.meshid.common.spiffe.TrustDomain;
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.exceptions.ConfigurationException;
+import java.nio.file.Path;
+
+/**
+ * Settings every meshid server shares ({@code meshid.*}): the trust domain it serves by default
+ * and the data directory of the embedded defaults. Validated at start-up: a bad value stops the
+ * process with a message that names the key. Immutable after start-up.
+ */
+@Context
+@ConfigurationProperties(MeshidConfig.PREFIX)
+public final class MeshidConfig {
+
+    /** Configuration prefix. */
+    public static final String PREFIX = "meshid";
+
+    private TrustDomain trustDomain = TrustDomain.of("meshid.local");
+    private Path dataDir = Path.of("meshid-data");
+
+    /** The trust domain a server serves when a request names none ({@code meshid.trust-domain}). */
+    public TrustDomain getTrustDomain() {
+        return trustDomain;
+    }
+
+    /** Sets {@code meshid.trust-domain}; fails start-up on a name the SPIFFE standard refuses. */
+    public void setTrustDomain(String trustDomain) {
+        try {
+            this.trustDomain = TrustDomain.of(trustDomain);
+        } catch (InvalidSpiffeIdException e) {
+            throw new ConfigurationException("meshid.trust-domain (env MESHID_TRUST_DOMAIN): " + e.getMessage());
+        }
+    }
+
+    /** Where the embedded defaults keep their files ({@code meshid.data-dir}). */
+    public Path getDataDir() {
+        return dataDir;
+    }
+
+    /** Sets {@code meshid.data-dir}. */
+    public void setDataDir(Path dataDir) {
+        this.dataDir = dataDir;
+    }
+}

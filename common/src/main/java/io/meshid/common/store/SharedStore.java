@@ -1,0 +1,124 @@
+package io.meshid.common.store;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Fast state that every replica of a meshid server shares: revoked token ids until they expire,
+ * single-use replay guards, rate-limit counters, and notifications between replicas (a new policy
+ * version, for example). Redis holds it when {@code meshid.redis.uri} is set; otherwise an
+ * in-process map does, which is right for one process and nothing more.
+ *
+ * <p>Keys and values are strings. Callers namespace their keys ({@code "revoked:jti:<jti>"},
+ * {@code "replay:join-token:<hash>"}) and never put a secret in a key: keys appear in error
+ * messages. Every entry has a time to live; nothing is kept forever.
+ *
+ * <p>Limits, checked before anything is changed: a key or channel has 1 to 512 characters, a
+ * value or message at most 64 KiB in UTF-8, a TTL lies between 1 ms and 30 days. A call that
+ * breaks one throws {@link IllegalArgumentException} with a message such as
+ * {@code "ttl: PT0S (expected: between PT0.001S and P30D)"} and changes nothing.
+ *
+ * <p>When the backing store cannot answer in time (Redis down, a command past its timeout), a call
+ * throws {@link SharedStoreUnavailableException}; callers that guard security decisions treat that
+ * as "unknown", which means deny. A call on a closed store throws {@link IllegalStateException}.
+ *
+ * <p>This interface is thread-safe.
+ */
+public interface SharedStore extends AutoCloseable {
+
+    /**
+     * Stores {@code value} under {@code key} for {@code ttl} if no live entry holds the key, in one
+     * atomic step (Redis {@code SET NX PX}). Of many concurrent callers, in this process or in other
+     * replicas sharing the same Redis, exactly one gets {@code true}. An expired entry counts as absent.
+     *
+     * @return {@code true} when this call stored the value
+     */
+    boolean putIfAbsent(String key, String value, Duration ttl);
+
+    /** Stores {@code value} under {@code key} for {@code ttl}, replacing any value and TTL the key had. */
+    void put(String key, String value, Duration ttl);
+
+    /** The live value under {@code key}, or empty when there is none or it has expired. */
+    Optional<String> get(String key);
+
+    /** Whether a live entry holds {@code key}. */
+    boolean contains(String key);
+
+    /**
+     * Removes the entry under {@code key}.
+     *
+     * @return {@code true} when a live entry was removed
+     */
+    boolean delete(String key);
+
+    /**
+     * Adds one to the counter under {@code key} and returns the new count, atomically. The first
+     * increment creates the counter at 1 and sets it to expire after {@code window}; later increments
+     * do not extend that expiry, so the counter counts calls in one fixed window (rate limiting).
+     * After the window the next increment starts again at 1.
+     *
+     * @throws IllegalStateException when the key holds a value that is not a whole number
+     */
+    long increment(String key, Duration window);
+
+    /**
+     * Sends {@code message} to every current subscriber of {@code channel}, in this process and in
+     * the other replicas. Delivery is at most once and asynchronous, as with Redis pub/sub: a
+     * subscriber that is not connected at the time misses the message, so subscribers use messages
+     * as hints (re-read the policy version) and not as the record of truth.
+     */
+    void publish(String channel, String message);
+
+    /**
+     * Calls {@code listener} with every message later published on {@code channel}. Messages are
+     * delivered asynchronously on one delivery thread that the store owns, in the order the store
+     * received them; a listener must not block for long. A listener that throws is logged and keeps
+     * its subscription. Once this method returns, messages published afterwards reach the listener.
+     *
+     * @return a handle whose {@link Subscription#close()} ends the subscription
+     */
+    Subscription subscribe(String channel, Consumer<String> listener);
+
+    /** What backs this store, for logs and health: {@code "in-process"} or {@code "redis"}. */
+    String kind();
+
+    /** Releases connections and threads; idempotent. Later calls on this store throw {@link IllegalStateException}. */
+    @Override
+    void close();
+
+    /**
+     * An in-process store: the embedded default, for one process and for tests.
+     *
+     * @param clock drives expiry, so that tests can move time
+     * @param maxEntries how many entries it holds at most; when full, writes of new keys fail with
+     *     {@link IllegalStateException} rather than evict anything
+     */
+    static SharedStore inProcess(Clock clock, int maxEntries) {
+        return new InProcessSharedStore(clock, maxEntries);
+    }
+
+    /**
+     * A store in the Redis at {@code uri} ({@code redis://[[user]:password@]host[:port][/database]}),
+     * connected before this method returns.
+     *
+     * @param commandTimeout how long one command may take before it fails
+     * @throws SharedStoreUnavailableException when Redis cannot be reached
+     */
+    static SharedStore redis(String uri, Duration commandTimeout) {
+        return new RedisSharedStore(uri, commandTimeout);
+    }
+
+    /**
+     * One listener's subscription to a channel. Closing it is idempotent; after {@link #close()}
+     * returns, the listener receives no message whose delivery had not yet begun.
+     */
+    @FunctionalInterface
+    interface Subscription extends AutoCloseable {
+
+        /** Ends the subscription. */
+        @Override
+        void close();
+    }
+}

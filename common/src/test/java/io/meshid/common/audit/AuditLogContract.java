@@ -1,0 +1,102 @@
+package io.meshid.common.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.meshid.common.testing.TestDatabase;
+import io.micronaut.context.ApplicationContext;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The audit trail's behaviour, run against each database meshid supports. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class AuditLogContract {
+
+    private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+
+    private TestDatabase database;
+    private ApplicationContext context;
+    private AuditLog audit;
+
+    abstract TestDatabase newDatabase();
+
+    @BeforeAll
+    void start() {
+        database = newDatabase();
+        context = ApplicationContext.run(database.properties("common"));
+        audit = context.getBean(AuditLog.class);
+    }
+
+    @AfterAll
+    void stop() {
+        if (context != null) {
+            context.close();
+        }
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    @Test
+    void record_thenFind_returnsEventWithEveryField() {
+        AuditEvent event = AuditEvent.of(T0, "a.example", "spiffe://a.example/ns/x/sa/y", "ca.sign_x509_svid",
+                "serial:01ab", AuditEvent.Outcome.SUCCESS, "ttl=PT1H", "req-1");
+
+        audit.record(event);
+
+        List<AuditEvent> found = audit.find(new AuditQuery("a.example", T0, Optional.empty(), 10));
+        assertThat(found).containsExactly(event);
+    }
+
+    @Test
+    void find_isScopedByTrustDomain_newestFirst_andLimited() {
+        for (int i = 0; i < 5; i++) {
+            audit.record(AuditEvent.of(T0.plus(i, ChronoUnit.MINUTES), "b.example", "actor", "x.do", "t" + i,
+                    AuditEvent.Outcome.SUCCESS, "", "r"));
+        }
+        audit.record(AuditEvent.of(T0, "other.example", "actor", "x.do", "hidden", AuditEvent.Outcome.SUCCESS, "", "r"));
+
+        List<AuditEvent> found = audit.find(new AuditQuery("b.example", T0, Optional.empty(), 3));
+
+        assertThat(found).extracting(AuditEvent::target).containsExactly("t4", "t3", "t2");
+    }
+
+    @Test
+    void find_filtersByActionAndSince() {
+        audit.record(AuditEvent.of(T0, "c.example", "a", "policy.put", "v1", AuditEvent.Outcome.SUCCESS, "", "r"));
+        audit.record(AuditEvent.of(T0.plusSeconds(60), "c.example", "a", "policy.put", "v2", AuditEvent.Outcome.DENIED, "not admin", "r"));
+        audit.record(AuditEvent.of(T0.plusSeconds(60), "c.example", "a", "policy.rollback", "v3", AuditEvent.Outcome.SUCCESS, "", "r"));
+
+        List<AuditEvent> found = audit.find(new AuditQuery("c.example", T0.plusSeconds(30), Optional.of("policy.put"), 10));
+
+        assertThat(found).singleElement().satisfies(e -> {
+            assertThat(e.target()).isEqualTo("v2");
+            assertThat(e.outcome()).isEqualTo(AuditEvent.Outcome.DENIED);
+            assertThat(e.detail()).isEqualTo("not admin");
+        });
+    }
+
+    @Test
+    void record_overlongDetail_isCutNotRefused() {
+        AuditEvent event = AuditEvent.of(T0, "d.example", "a", "x.do", "t", AuditEvent.Outcome.FAILED,
+                "x".repeat(5000), "r");
+
+        audit.record(event);
+
+        assertThat(audit.find(new AuditQuery("d.example", T0, Optional.empty(), 1)))
+                .singleElement().extracting(e -> e.detail().length()).isEqualTo(AuditEvent.MAX_DETAIL);
+    }
+
+    @Test
+    void query_outOfBounds_isRejectedWithExpectation() {
+        assertThatThrownBy(() -> new AuditQuery("a", T0, Optional.empty(), 0)).hasMessage("limit: 0 (expected: between 1 and 1000)");
+        assertThatThrownBy(() -> new AuditQuery("a", T0, Optional.empty(), 1001)).hasMessageContaining("between 1 and 1000");
+        assertThatThrownBy(() -> new AuditQuery(" ", T0, Optional.empty(), 1)).hasMessageContaining("trust_domain");
+    }
+}

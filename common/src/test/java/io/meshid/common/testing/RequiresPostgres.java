@@ -1,0 +1,23 @@
+package io.meshid.common.testing;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Inherited;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Marks a test class that needs the PostgreSQL at {@link ExternalServices#postgresUrl()} (user
+ * {@link ExternalServices#postgresUser()}, trust authentication). When it does not answer, the
+ * class is skipped with a reason that says how to start it, except when the environment variable
+ * {@code CI} is {@code true}: then the class fails.
+ */
+@Documented
+@Inherited
+@Target(ElementType.TYPE)
+@Retention(RetentionPolicy.RUNTIME)
+@ExtendWith(ExternalServiceExtension.class)
+public @interface RequiresPostgres {
+}

@@ -1,0 +1,15 @@
+package io.meshid.identity.grpc;
+
+import io.meshid.proto.identity.v1.IdentityServiceGrpc.IdentityServiceImplBase;
+import jakarta.inject.Singleton;
+
+/**
+ * The {@code meshid.identity.v1.IdentityService} gRPC service: attestation, SVIDs, JWT-SVIDs, token exchange.
+ *
+ * <p>Registered so that the service is listed by reflection and reachable at its final address;
+ * until its issue lands every rpc answers {@code UNIMPLEMENTED} (the generated base class's
+ * behaviour), which clients treat as "not available here".
+ */
+@Singleton
+final class IdentityServiceEndpoint extends IdentityServiceImplBase {
+}

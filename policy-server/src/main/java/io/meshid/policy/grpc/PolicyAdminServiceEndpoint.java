@@ -1,0 +1,15 @@
+package io.meshid.policy.grpc;
+
+import io.meshid.proto.policy.v1.PolicyAdminServiceGrpc.PolicyAdminServiceImplBase;
+import jakarta.inject.Singleton;
+
+/**
+ * The {@code meshid.policy.v1.PolicyAdminService} gRPC service (admin): policy sets, versions, rollback.
+ *
+ * <p>Registered so that the service is listed by reflection and reachable at its final address;
+ * until its issue lands every rpc answers {@code UNIMPLEMENTED} (the generated base class's
+ * behaviour), which clients treat as "not available here".
+ */
+@Singleton
+final class PolicyAdminServiceEndpoint extends PolicyAdminServiceImplBase {
+}
