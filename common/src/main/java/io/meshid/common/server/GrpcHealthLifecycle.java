@@ -5,6 +5,7 @@ import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.event.ApplicationEventListener;
 import io.micronaut.runtime.server.event.ServerShutdownEvent;
 import jakarta.inject.Singleton;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,7 @@ final class GrpcHealthLifecycle implements ApplicationEventListener<ServerShutdo
     private static final Logger LOG = LoggerFactory.getLogger(GrpcHealthLifecycle.class);
 
     private final HealthStatusManager health;
+    private final AtomicBoolean terminal = new AtomicBoolean();
 
     GrpcHealthLifecycle(HealthStatusManager health) {
         this.health = health;
@@ -27,6 +29,10 @@ final class GrpcHealthLifecycle implements ApplicationEventListener<ServerShutdo
 
     @Override
     public void onApplicationEvent(ServerShutdownEvent event) {
+        // Both the HTTP and the gRPC server announce their shutdown; the first one counts.
+        if (!terminal.compareAndSet(false, true)) {
+            return;
+        }
         LOG.info("shutting down: gRPC health is now NOT_SERVING, calls in flight may finish");
         health.enterTerminalState();
     }

@@ -1,7 +1,9 @@
 package io.meshid.common.server;
 
+import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.runtime.Micronaut;
+import io.micronaut.runtime.server.EmbeddedServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +21,13 @@ public final class MeshidServer {
 
     /** Runs the Micronaut application whose main class is {@code application}. */
     public static void run(Class<?> application, String... args) {
+        ApplicationContext context = Micronaut.build(args).mainClass(application).banner(false).build();
         try {
-            Micronaut.build(args).mainClass(application).banner(false).start();
+            context.start();
+            EmbeddedServer server = context.findBean(EmbeddedServer.class)
+                    .orElseThrow(() -> new IllegalStateException("no HTTP server on the classpath"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server, context), "meshid-shutdown"));
+            server.start();
         } catch (RuntimeException e) {
             ConfigurationException bad = configurationCause(e);
             if (bad == null) {
@@ -28,6 +35,15 @@ public final class MeshidServer {
             }
             LOG.error("bad configuration: {}", bad.getMessage());
             System.exit(2);
+        }
+    }
+
+    private static void stop(EmbeddedServer server, ApplicationContext context) {
+        if (server.isRunning()) {
+            server.stop();
+        }
+        if (context.isRunning()) {
+            context.stop();
         }
     }
 

@@ -1,0 +1,52 @@
+package io.meshid.ca;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.meshid.common.testing.TestDatabase;
+import io.micronaut.context.ApplicationContext;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CaConfigTest {
+
+    @Test
+    void defaults_areOneHourAndOneDay() {
+        try (ApplicationContext context = ApplicationContext.run(properties(Map.of()))) {
+            CaConfig config = context.getBean(CaConfig.class);
+
+            assertThat(config.getDefaultSvidTtl()).isEqualTo(Duration.ofHours(1));
+            assertThat(config.getMaxSvidTtl()).isEqualTo(Duration.ofHours(24));
+        }
+    }
+
+    @Test
+    void maxTtlOutOfBounds_failsStartUpNamingTheKey() {
+        assertThatThrownBy(() -> ApplicationContext.run(properties(Map.of("meshid.ca.max-svid-ttl", "PT0S"))))
+                .rootCause()
+                .hasMessage("meshid.ca.max-svid-ttl: PT0S (expected: between PT1M and PT720H)");
+    }
+
+    @Test
+    void defaultAboveMax_failsStartUpNamingBothKeys() {
+        assertThatThrownBy(() -> ApplicationContext.run(properties(Map.of(
+                        "meshid.ca.default-svid-ttl", "PT2H", "meshid.ca.max-svid-ttl", "PT1H"))))
+                .rootCause()
+                .hasMessageContaining("meshid.ca.max-svid-ttl: PT1H (expected: at least meshid.ca.default-svid-ttl, PT2H)");
+    }
+
+    @Test
+    void badTrustDomain_failsStartUpNamingTheKey() {
+        assertThatThrownBy(() -> ApplicationContext.run(properties(Map.of("meshid.trust-domain", "Not A Domain"))))
+                .rootCause()
+                .hasMessageStartingWith("meshid.trust-domain (env MESHID_TRUST_DOMAIN): trust domain: 'Not A Domain'");
+    }
+
+    private static Map<String, Object> properties(Map<String, Object> overrides) {
+        Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common"));
+        p.putAll(overrides);
+        return p;
+    }
+}
