@@ -38,6 +38,24 @@ class CaConfigTest {
     }
 
     @Test
+    void missingKeyEncryptionKey_failsStartUpSayingHowToMakeOne() {
+        Map<String, Object> p = properties(Map.of());
+        p.remove("meshid.ca.key-encryption-key");
+        assertThatThrownBy(() -> ApplicationContext.run(p).getBean(io.meshid.ca.keys.KeySealer.class))
+                .rootCause()
+                .hasMessageContaining("meshid.ca.key-encryption-key-file: not set")
+                .hasMessageContaining("head -c 32 /dev/urandom | base64");
+    }
+
+    @Test
+    void intermediateTooShortForLeaves_failsStartUpNamingTheKey() {
+        assertThatThrownBy(() -> ApplicationContext.run(properties(Map.of("meshid.ca.intermediate-ttl", "PT12H")))
+                        .getBean(io.meshid.ca.authority.RotationPolicy.class))
+                .rootCause()
+                .hasMessageStartingWith("meshid.ca.intermediate-ttl: PT12H (expected: at least twice max-svid-ttl + publish-lead");
+    }
+
+    @Test
     void badTrustDomain_failsStartUpNamingTheKey() {
         assertThatThrownBy(() -> ApplicationContext.run(properties(Map.of("meshid.trust-domain", "Not A Domain"))))
                 .rootCause()
@@ -45,7 +63,9 @@ class CaConfigTest {
     }
 
     private static Map<String, Object> properties(Map<String, Object> overrides) {
-        Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common"));
+        Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common", "cert-authority"));
+        p.put("meshid.ca.key-encryption-key", "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=");
+        p.put("meshid.ca.bundle-endpoint.enabled", false);
         p.putAll(overrides);
         return p;
     }

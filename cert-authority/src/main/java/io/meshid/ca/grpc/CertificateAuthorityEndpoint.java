@@ -1,15 +1,160 @@
 package io.meshid.ca.grpc;
 
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.meshid.ca.authority.Authority;
+import io.meshid.ca.authority.AuthorityManager;
+import io.meshid.ca.bundle.BundleHub;
+import io.meshid.ca.issuance.IssuedX509Svid;
+import io.meshid.ca.issuance.WorkloadCa;
+import io.meshid.ca.issuance.X509SvidParams;
+import io.meshid.ca.journal.IssuanceJournal;
+import io.meshid.ca.journal.JournalPage;
+import io.meshid.ca.journal.JournalQuery;
+import io.meshid.common.errors.ErrorMappingInterceptor;
+import io.meshid.common.errors.MeshidException;
+import io.meshid.common.server.MeshidConfig;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc.CertificateAuthorityImplBase;
+import io.meshid.proto.ca.v1.GetTrustBundleRequest;
+import io.meshid.proto.ca.v1.GetTrustBundleResponse;
+import io.meshid.proto.ca.v1.ListIssuedRequest;
+import io.meshid.proto.ca.v1.ListIssuedResponse;
+import io.meshid.proto.ca.v1.RotateAuthorityRequest;
+import io.meshid.proto.ca.v1.RotateAuthorityResponse;
+import io.meshid.proto.ca.v1.SignX509SvidRequest;
+import io.meshid.proto.ca.v1.SignX509SvidResponse;
+import io.meshid.proto.ca.v1.WatchTrustBundleRequest;
+import io.meshid.proto.ca.v1.WatchTrustBundleResponse;
 import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The {@code meshid.ca.v1.CertificateAuthority} gRPC service: SVID signing, trust bundles, rotation.
- *
- * <p>Registered so that the service is listed by reflection and reachable at its final address;
- * until its issue lands every rpc answers {@code UNIMPLEMENTED} (the generated base class's
- * behaviour), which clients treat as "not available here".
+ * The {@code meshid.ca.v1.CertificateAuthority} gRPC service: validates each request, checks the
+ * caller, calls one domain method, and writes the reply. Errors are thrown as
+ * {@link MeshidException}s and mapped to statuses in one place ({@link ErrorMappingInterceptor}).
  */
 @Singleton
 final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CertificateAuthorityEndpoint.class);
+
+    private final WorkloadCa ca;
+    private final AuthorityManager authorities;
+    private final BundleHub bundles;
+    private final IssuanceJournal journal;
+    private final CaCallers callers;
+    private final MeshidConfig meshid;
+
+    CertificateAuthorityEndpoint(WorkloadCa ca, AuthorityManager authorities, BundleHub bundles, IssuanceJournal journal,
+            CaCallers callers, MeshidConfig meshid) {
+        this.ca = ca;
+        this.authorities = authorities;
+        this.bundles = bundles;
+        this.journal = journal;
+        this.callers = callers;
+        this.meshid = meshid;
+    }
+
+    @Override
+    public void signX509Svid(SignX509SvidRequest request, StreamObserver<SignX509SvidResponse> response) {
+        SpiffeId id = CaMessages.spiffeId("spiffe_id", request.getSpiffeId());
+        if (!authorities.trustDomains().contains(id.trustDomain())) {
+            throw new MeshidException.InvalidArgument("spiffe_id: " + id + " is in trust domain " + id.trustDomain()
+                    + " (expected: a trust domain this CA serves, one of " + authorities.trustDomains() + ")");
+        }
+        SpiffeId caller = callers.mayIssueIn(id.trustDomain());
+        Optional<Duration> ttl = request.hasTtl()
+                ? Optional.of(Duration.ofSeconds(request.getTtl().getSeconds(), request.getTtl().getNanos()))
+                : Optional.empty();
+        IssuedX509Svid issued = ca.signX509Svid(new X509SvidParams(request.getCsr().toByteArray(), id, ttl,
+                request.getDnsNamesList(), request.getEntryId(), caller.toString()));
+        response.onNext(SignX509SvidResponse.newBuilder()
+                .setSvid(CaMessages.svid(issued))
+                .setBundleSequenceNumber(authorities.bundle(id.trustDomain()).sequence())
+                .build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void getTrustBundle(GetTrustBundleRequest request, StreamObserver<GetTrustBundleResponse> response) {
+        callers.authenticated();
+        TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
+        response.onNext(GetTrustBundleResponse.newBuilder().setBundle(CaMessages.bundle(authorities.bundle(domain))).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void watchTrustBundle(WatchTrustBundleRequest request, StreamObserver<WatchTrustBundleResponse> response) {
+        callers.authenticated();
+        TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
+        authorities.bundle(domain);
+        ServerCallStreamObserver<WatchTrustBundleResponse> stream = (ServerCallStreamObserver<WatchTrustBundleResponse>) response;
+        AutoCloseable subscription = bundles.subscribe(domain, bundle -> {
+            synchronized (stream) {
+                if (!stream.isCancelled()) {
+                    stream.onNext(WatchTrustBundleResponse.newBuilder().setBundle(CaMessages.bundle(bundle)).build());
+                }
+            }
+        });
+        stream.setOnCancelHandler(() -> close(subscription));
+        stream.setOnCloseHandler(() -> close(subscription));
+    }
+
+    @Override
+    public void rotateAuthority(RotateAuthorityRequest request, StreamObserver<RotateAuthorityResponse> response) {
+        TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
+        callers.adminOf(domain, "rotate authorities");
+        Authority.Level level = switch (request.getLevel()) {
+            case AUTHORITY_LEVEL_INTERMEDIATE, AUTHORITY_LEVEL_UNSPECIFIED -> Authority.Level.INTERMEDIATE;
+            case AUTHORITY_LEVEL_ROOT -> Authority.Level.ROOT;
+            default -> throw new MeshidException.InvalidArgument("level: " + request.getLevelValue()
+                    + " (expected: AUTHORITY_LEVEL_INTERMEDIATE or AUTHORITY_LEVEL_ROOT)");
+        };
+        if (request.getReason().length() > 1024) {
+            throw new MeshidException.InvalidArgument("reason: " + request.getReason().length() + " characters (expected: at most 1024)");
+        }
+        if (!authorities.trustDomains().contains(domain)) {
+            throw new MeshidException.NotFound("trust domain " + domain + ": not served by this CA");
+        }
+        AuthorityManager.Rotation rotation = authorities.rotateNow(domain, level, request.getReason());
+        RotateAuthorityResponse.Builder reply = RotateAuthorityResponse.newBuilder().setBundle(CaMessages.bundle(rotation.bundle()));
+        rotation.activated().forEach(a -> reply.addActivated(CaMessages.authority(a)));
+        rotation.stopped().forEach(a -> reply.addRetired(CaMessages.authority(a)));
+        response.onNext(reply.build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void listIssued(ListIssuedRequest request, StreamObserver<ListIssuedResponse> response) {
+        TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
+        callers.adminOf(domain, "read the issuance journal");
+        int size = request.getPageSize() == 0 ? JournalQuery.DEFAULT_PAGE_SIZE : request.getPageSize();
+        if (size < 0 || size > JournalQuery.MAX_PAGE_SIZE) {
+            throw new MeshidException.InvalidArgument("page_size: " + request.getPageSize()
+                    + " (expected: between 1 and " + JournalQuery.MAX_PAGE_SIZE + ", or 0 for " + JournalQuery.DEFAULT_PAGE_SIZE + ")");
+        }
+        Optional<String> spiffeId = request.getSpiffeId().isEmpty() ? Optional.empty()
+                : Optional.of(CaMessages.spiffeId("spiffe_id", request.getSpiffeId()).toString());
+        JournalPage page = journal.list(new JournalQuery(domain.name(), spiffeId,
+                Optional.of(request.getSerialNumber()).filter(s -> !s.isEmpty()).map(String::toLowerCase), size,
+                Optional.of(request.getPageToken()).filter(s -> !s.isEmpty())));
+        ListIssuedResponse.Builder reply = ListIssuedResponse.newBuilder();
+        page.certificates().forEach(c -> reply.addCertificates(CaMessages.issued(c)));
+        page.nextPageToken().ifPresent(reply::setNextPageToken);
+        response.onNext(reply.build());
+        response.onCompleted();
+    }
+
+    private static void close(AutoCloseable subscription) {
+        try {
+            subscription.close();
+        } catch (Exception e) {
+            LOG.debug("closing a bundle subscription failed", e);
+        }
+    }
 }

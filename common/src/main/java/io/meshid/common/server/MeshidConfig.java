@@ -1,11 +1,13 @@
 package io.meshid.common.server;
 
 import io.meshid.common.spiffe.InvalidSpiffeIdException;
+import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.exceptions.ConfigurationException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Settings every meshid server shares ({@code meshid.*}): the trust domain it serves by default
@@ -21,6 +23,7 @@ public final class MeshidConfig {
 
     private TrustDomain trustDomain = TrustDomain.of("meshid.local");
     private Path dataDir = Path.of("meshid-data");
+    private List<String> adminPaths = List.of("/meshid/admin");
 
     /** The trust domain a server serves when a request names none ({@code meshid.trust-domain}). */
     public TrustDomain getTrustDomain() {
@@ -39,6 +42,25 @@ public final class MeshidConfig {
     /** Where the embedded defaults keep their files ({@code meshid.data-dir}). */
     public Path getDataDir() {
         return dataDir;
+    }
+
+    /**
+     * SPIFFE ID paths that are admin identities in their own trust domain
+     * ({@code meshid.admin-paths}; {@code /meshid/admin} by default). An admin of one trust domain
+     * is nobody in another.
+     */
+    public List<String> getAdminPaths() {
+        return adminPaths;
+    }
+
+    /** Sets {@code meshid.admin-paths}. */
+    public void setAdminPaths(List<String> adminPaths) {
+        this.adminPaths = List.copyOf(adminPaths);
+    }
+
+    /** True when {@code caller} is an admin of {@code domain}. */
+    public boolean isAdmin(SpiffeId caller, TrustDomain domain) {
+        return caller.memberOf(domain) && adminPaths.contains(caller.path());
     }
 
     /** Sets {@code meshid.data-dir}. */

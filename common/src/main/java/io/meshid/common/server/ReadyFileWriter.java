@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,9 +39,13 @@ final class ReadyFileWriter implements ApplicationEventListener<ServerStartupEve
     private EmbeddedServer http;
     private EmbeddedServer grpc;
 
-    ReadyFileWriter(@Value("${" + PROPERTY + "}") String file, @Value("${micronaut.application.name}") String serverName) {
+    private final List<ReadyFileEntry> entries;
+
+    ReadyFileWriter(@Value("${" + PROPERTY + "}") String file, @Value("${micronaut.application.name}") String serverName,
+            List<ReadyFileEntry> entries) {
         this.file = Path.of(file);
         this.serverName = serverName;
+        this.entries = entries;
     }
 
     @Override
@@ -58,7 +64,9 @@ final class ReadyFileWriter implements ApplicationEventListener<ServerStartupEve
     private void write() {
         String json = "{\"server\": \"" + serverName + "\", \"pid\": " + ProcessHandle.current().pid()
                 + ", \"grpc\": \"" + grpc.getHost() + ":" + grpc.getPort() + "\""
-                + ", \"http\": \"" + http.getScheme() + "://" + http.getHost() + ":" + http.getPort() + "\"}\n";
+                + ", \"http\": \"" + http.getScheme() + "://" + http.getHost() + ":" + http.getPort() + "\""
+                + entries.stream().map(e -> ", \"" + e.key() + "\": \"" + e.value() + "\"").collect(Collectors.joining())
+                + "}\n";
         try {
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);

@@ -69,7 +69,10 @@ public abstract class ServerConventionsContract {
     /** Fully qualified gRPC services the server must expose, such as {@code meshid.ca.v1.CertificateAuthority}. */
     protected abstract List<String> expectedServices();
 
-    /** Extra properties for the server under test. */
+    /**
+     * Extra properties for the server under test; they override the contract's own, among them
+     * {@code meshid.tls.mode=PLAINTEXT} (the contract's channel is plaintext).
+     */
     protected Map<String, Object> extraProperties() {
         return Map.of();
     }
@@ -82,6 +85,8 @@ public abstract class ServerConventionsContract {
         properties.put("meshid.server.ready-file", dataDir.resolve("ready.json").toString());
         properties.put("micronaut.server.port", -1);
         properties.put("grpc.server.port", 0);
+        // The contract talks plaintext gRPC; a subclass that tests mutual TLS overrides this in extraProperties().
+        properties.put("meshid.tls.mode", "PLAINTEXT");
         properties.putAll(extraProperties());
         http = ApplicationContext.run(EmbeddedServer.class, properties);
         context = http.getApplicationContext();

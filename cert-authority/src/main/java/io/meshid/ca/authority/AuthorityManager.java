@@ -1,0 +1,233 @@
+package io.meshid.ca.authority;
+
+import io.meshid.ca.authority.Authority.Level;
+import io.meshid.ca.authority.Authority.State;
+import io.meshid.ca.bundle.BundleHub;
+import io.meshid.ca.bundle.TrustBundle;
+import io.meshid.ca.keys.SoftwareSigner;
+import io.meshid.common.errors.MeshidException;
+import io.meshid.common.spiffe.TrustDomain;
+import jakarta.inject.Singleton;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns each trust domain's authorities: creates them on first use, rotates them on the schedule
+ * of {@link RotationSchedule}, rotates them at once on request, and publishes every bundle change
+ * to the {@link BundleHub}. Reads ({@link #signer}, {@link #bundle}) come from an in-memory
+ * snapshot; changes go through the database under a per-trust-domain lock. Thread-safe.
+ */
+@Singleton
+public final class AuthorityManager {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AuthorityManager.class);
+
+    /** New certificates start a little in the past, for peers whose clocks run behind. */
+    private static final Duration BACKDATE = Duration.ofMinutes(1);
+
+    private final AuthorityStore store;
+    private final BundleHub hub;
+    private final Clock clock;
+    private final RotationPolicy policy;
+    private final RotationSchedule schedule;
+    private final AuthorityMinter minter = new AuthorityMinter();
+    private final Map<TrustDomain, Snapshot> snapshots = new ConcurrentHashMap<>();
+
+    /** The authorities of one trust domain as last read or written. */
+    private record Snapshot(List<Authority> authorities, long sequence, Instant at) {
+    }
+
+    AuthorityManager(AuthorityStore store, BundleHub hub, Clock clock, RotationPolicy policy) {
+        this.store = store;
+        this.hub = hub;
+        this.clock = clock;
+        this.policy = policy;
+        this.schedule = new RotationSchedule(policy);
+    }
+
+    /** Makes sure {@code domain} has a root and an intermediate, creating them if needed. */
+    public void ensure(TrustDomain domain) {
+        if (!snapshots.containsKey(domain)) {
+            tick(domain);
+        }
+    }
+
+    /** The trust domains this CA serves. */
+    public List<TrustDomain> trustDomains() {
+        return List.copyOf(snapshots.keySet());
+    }
+
+    /** The intermediate that signs leaves of {@code domain} now. */
+    public SigningAuthority signer(TrustDomain domain) {
+        Snapshot s = snapshots.get(domain);
+        if (s == null) {
+            throw new MeshidException.InvalidArgument("trust domain " + domain + ": not served by this CA (expected: one of "
+                    + snapshots.keySet() + ")");
+        }
+        Authority active = RotationSchedule.find(s.authorities(), Level.INTERMEDIATE, State.ACTIVE)
+                .orElseThrow(() -> new MeshidException.FailedPrecondition("trust domain " + domain + " has no active intermediate"));
+        return new SigningAuthority(active.id(), active.certificate(), active.signer());
+    }
+
+    /** The authorities of {@code domain} that are not retired, oldest first. */
+    public List<Authority> authorities(TrustDomain domain) {
+        Snapshot s = snapshots.get(domain);
+        return s == null ? List.of() : s.authorities();
+    }
+
+    /** The current bundle of {@code domain}. */
+    public TrustBundle bundle(TrustDomain domain) {
+        Snapshot s = snapshots.get(domain);
+        if (s == null) {
+            throw new MeshidException.NotFound("trust domain " + domain + ": not served by this CA");
+        }
+        return toBundle(domain, s);
+    }
+
+    /** Applies every scheduled transition due now; publishes a new bundle when one happened. */
+    public synchronized void tick(TrustDomain domain) {
+        Instant now = clock.instant();
+        Snapshot after = store.inTransaction(domain, now, tx -> {
+            List<Authority> before = tx.load();
+            List<Authority> next = before.isEmpty() ? bootstrap(domain, now) : schedule.advance(before, now, minter(domain, now));
+            return persist(tx, before, next, now);
+        });
+        install(domain, after);
+    }
+
+    /**
+     * Rotates {@code level} now (a suspected compromise): a new authority signs from this moment,
+     * the old one stops signing and stays in the bundle only until what it signed has expired.
+     * Rotating the root also makes a new intermediate under the new root.
+     *
+     * @return the authorities activated and those that stopped signing
+     */
+    public synchronized Rotation rotateNow(TrustDomain domain, Level level, String reason) {
+        ensure(domain);
+        Instant now = clock.instant();
+        List<Authority> activated = new ArrayList<>();
+        List<Authority> stopped = new ArrayList<>();
+        Snapshot after = store.inTransaction(domain, now, tx -> {
+            List<Authority> before = tx.load();
+            List<Authority> next = new ArrayList<>();
+            for (Authority a : before) {
+                boolean hit = a.level() == level || level == Level.ROOT;
+                if (hit && a.state() == State.ACTIVE) {
+                    Authority s = schedule.stopSigning(a, now);
+                    stopped.add(s);
+                    next.add(s);
+                } else if (hit && a.state() == State.PREPARED) {
+                    next.add(a.withState(State.RETIRED, Optional.empty(), Optional.of(now)));
+                } else {
+                    next.add(a);
+                }
+            }
+            Optional<Authority> root = RotationSchedule.find(next, Level.ROOT, State.ACTIVE);
+            if (level == Level.ROOT) {
+                Authority newRoot = active(mint(domain, Level.ROOT, Optional.empty(), now), now);
+                next.add(newRoot);
+                activated.add(newRoot);
+                root = Optional.of(newRoot);
+            }
+            Authority newIntermediate = active(mint(domain, Level.INTERMEDIATE, root, now), now);
+            next.add(newIntermediate);
+            activated.add(newIntermediate);
+            return persist(tx, before, next, now);
+        });
+        install(domain, after);
+        LOG.warn("forced rotation of the {} of {} ({}): {} now signing, {} stopped signing", level, domain, reason,
+                activated.stream().map(Authority::id).toList(), stopped.stream().map(Authority::id).toList());
+        return new Rotation(List.copyOf(activated), List.copyOf(stopped), bundle(domain));
+    }
+
+    /** What a forced rotation did. */
+    public record Rotation(List<Authority> activated, List<Authority> stopped, TrustBundle bundle) {
+    }
+
+    /** Re-reads every served trust domain from the database and applies due transitions. */
+    public void tickAll() {
+        for (TrustDomain domain : trustDomainsKnown()) {
+            try {
+                tick(domain);
+            } catch (RuntimeException e) {
+                LOG.error("rotation check of {} failed; will retry", domain, e);
+            }
+        }
+    }
+
+    private List<TrustDomain> trustDomainsKnown() {
+        List<TrustDomain> all = new ArrayList<>(store.trustDomains());
+        snapshots.keySet().stream().filter(d -> !all.contains(d)).forEach(all::add);
+        return all;
+    }
+
+    private List<Authority> bootstrap(TrustDomain domain, Instant now) {
+        Authority root = active(mint(domain, Level.ROOT, Optional.empty(), now), now);
+        Authority intermediate = active(mint(domain, Level.INTERMEDIATE, Optional.of(root), now), now);
+        LOG.info("created the authorities of {}: root {}, intermediate {}", domain, root.id(), intermediate.id());
+        return List.of(root, intermediate);
+    }
+
+    private RotationSchedule.Mint minter(TrustDomain domain, Instant now) {
+        return (level, parent) -> {
+            Authority a = mint(domain, level, parent, now);
+            LOG.info("prepared a new {} of {}: {} (in the bundle from now, signing later)", level, domain, a.id());
+            return a;
+        };
+    }
+
+    private Authority mint(TrustDomain domain, Level level, Optional<Authority> parent, Instant now) {
+        SoftwareSigner key = SoftwareSigner.generate(policy.keyAlgorithm());
+        Instant notBefore = now.minus(BACKDATE);
+        Instant notAfter = now.plus(policy.ttl(level));
+        if (parent.isPresent() && parent.get().notAfter().isBefore(notAfter)) {
+            notAfter = parent.get().notAfter();
+        }
+        var certificate = level == Level.ROOT
+                ? minter.root(domain, key, notBefore, notAfter)
+                : minter.intermediate(domain, key, parent.orElseThrow(), notBefore, notAfter);
+        return new Authority(minter.idOf(key.publicKey()), domain, level, parent.map(Authority::id), State.PREPARED,
+                certificate, key, Optional.empty(), Optional.empty());
+    }
+
+    private static Authority active(Authority a, Instant now) {
+        return a.withState(State.ACTIVE, Optional.of(now), Optional.empty());
+    }
+
+    private Snapshot persist(AuthorityStore.Tx tx, List<Authority> before, List<Authority> after, Instant now) throws SQLException {
+        boolean changed = false;
+        for (Authority a : after) {
+            Optional<Authority> old = before.stream().filter(b -> b.id().equals(a.id())).findFirst();
+            if (old.isEmpty()) {
+                tx.insert(a);
+                changed = true;
+            } else if (!old.get().equals(a)) {
+                tx.update(a);
+                changed = true;
+            }
+        }
+        long sequence = changed ? tx.bumpSequence(now) : tx.sequence();
+        List<Authority> live = after.stream().filter(a -> a.state() != State.RETIRED).toList();
+        return new Snapshot(live, sequence, now);
+    }
+
+    private void install(TrustDomain domain, Snapshot next) {
+        Snapshot previous = snapshots.put(domain, next);
+        if (previous == null || previous.sequence() != next.sequence()) {
+            hub.publish(toBundle(domain, next));
+        }
+    }
+
+    private static TrustBundle toBundle(TrustDomain domain, Snapshot s) {
+        return new TrustBundle(domain, s.authorities().stream().map(Authority::certificate).toList(), s.sequence(), s.at());
+    }
+}

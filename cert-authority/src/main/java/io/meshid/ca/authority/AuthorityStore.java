@@ -1,0 +1,221 @@
+package io.meshid.ca.authority;
+
+import io.meshid.ca.keys.KeySealer;
+import io.meshid.ca.keys.SoftwareSigner;
+import io.meshid.common.errors.MeshidException;
+import io.meshid.common.spiffe.TrustDomain;
+import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
+import jakarta.inject.Singleton;
+import java.io.ByteArrayInputStream;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * Authorities in the database ({@code ca_authority}, {@code ca_trust_domain}), private keys
+ * sealed by {@link KeySealer}. Every change runs in a transaction that first locks the trust
+ * domain's row, so that two CA replicas never rotate the same trust domain at once; each reads
+ * the other's changes from here. Thread-safe.
+ */
+@Singleton
+final class AuthorityStore {
+
+    /** One locked transaction over one trust domain. */
+    interface Tx {
+        List<Authority> load() throws SQLException;
+
+        void insert(Authority authority) throws SQLException;
+
+        void update(Authority authority) throws SQLException;
+
+        long sequence();
+
+        long bumpSequence(Instant now) throws SQLException;
+    }
+
+    /** Work done inside a {@link Tx}. */
+    interface Work<T> {
+        T run(Tx tx) throws SQLException;
+    }
+
+    private final DataSource dataSource;
+    private final KeySealer sealer;
+
+    AuthorityStore(DataSource dataSource, KeySealer sealer) {
+        this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
+        this.sealer = sealer;
+    }
+
+    <T> T inTransaction(TrustDomain domain, Instant now, Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO ca_trust_domain (name, bundle_sequence, updated_at) VALUES (?, 0, ?) ON CONFLICT DO NOTHING")) {
+                    ps.setString(1, domain.name());
+                    ps.setTimestamp(2, Timestamp.from(now));
+                    ps.executeUpdate();
+                }
+                long sequence;
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT bundle_sequence FROM ca_trust_domain WHERE name = ? FOR UPDATE")) {
+                    ps.setString(1, domain.name());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        sequence = rs.getLong(1);
+                    }
+                }
+                T result = work.run(new JdbcTx(c, domain, sequence));
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("CA database: " + e.getMessage(), e);
+        }
+    }
+
+    /** The trust domains this CA has authorities for. */
+    List<TrustDomain> trustDomains() {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT name FROM ca_trust_domain ORDER BY name");
+                ResultSet rs = ps.executeQuery()) {
+            List<TrustDomain> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(TrustDomain.of(rs.getString(1)));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("CA database: " + e.getMessage(), e);
+        }
+    }
+
+    private final class JdbcTx implements Tx {
+        private final Connection c;
+        private final TrustDomain domain;
+        private long sequence;
+
+        JdbcTx(Connection c, TrustDomain domain, long sequence) {
+            this.c = c;
+            this.domain = domain;
+            this.sequence = sequence;
+        }
+
+        @Override
+        public List<Authority> load() throws SQLException {
+            List<Authority> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, level, parent_id, state, certificate, sealed_key, "
+                    + "activated_at, retire_after FROM ca_authority WHERE trust_domain = ? AND state <> 'RETIRED' ORDER BY created_at")) {
+                ps.setString(1, domain.name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(read(rs));
+                    }
+                }
+            }
+            return out;
+        }
+
+        private Authority read(ResultSet rs) throws SQLException {
+            String id = rs.getString("id");
+            X509Certificate certificate = certificate(rs.getBytes("certificate"));
+            byte[] pkcs8 = sealer.unseal(rs.getBytes("sealed_key"), id);
+            return new Authority(id, domain, Authority.Level.valueOf(rs.getString("level")),
+                    Optional.ofNullable(rs.getString("parent_id")), Authority.State.valueOf(rs.getString("state")),
+                    certificate, SoftwareSigner.of(new KeyPair(certificate.getPublicKey(), privateKey(certificate, pkcs8))),
+                    instant(rs.getTimestamp("activated_at")), instant(rs.getTimestamp("retire_after")));
+        }
+
+        @Override
+        public void insert(Authority a) throws SQLException {
+            if (!(a.signer() instanceof SoftwareSigner software)) {
+                throw new IllegalStateException("only software keys are stored in the database");
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO ca_authority (id, trust_domain, level, parent_id, state, "
+                    + "certificate, sealed_key, created_at, activated_at, retire_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, a.id());
+                ps.setString(2, domain.name());
+                ps.setString(3, a.level().name());
+                ps.setString(4, a.parentId().orElse(null));
+                ps.setString(5, a.state().name());
+                ps.setBytes(6, encoded(a.certificate()));
+                ps.setBytes(7, sealer.seal(software.pkcs8(), a.id()));
+                ps.setTimestamp(8, Timestamp.from(a.notBefore()));
+                ps.setTimestamp(9, a.activatedAt().map(Timestamp::from).orElse(null));
+                ps.setTimestamp(10, a.retireAfter().map(Timestamp::from).orElse(null));
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public void update(Authority a) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE ca_authority SET state = ?, activated_at = ?, retire_after = ? WHERE id = ?")) {
+                ps.setString(1, a.state().name());
+                ps.setTimestamp(2, a.activatedAt().map(Timestamp::from).orElse(null));
+                ps.setTimestamp(3, a.retireAfter().map(Timestamp::from).orElse(null));
+                ps.setString(4, a.id());
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        public long sequence() {
+            return sequence;
+        }
+
+        @Override
+        public long bumpSequence(Instant now) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE ca_trust_domain SET bundle_sequence = bundle_sequence + 1, updated_at = ? WHERE name = ?")) {
+                ps.setTimestamp(1, Timestamp.from(now));
+                ps.setString(2, domain.name());
+                ps.executeUpdate();
+            }
+            return ++sequence;
+        }
+    }
+
+    private static Optional<Instant> instant(Timestamp t) {
+        return t == null ? Optional.empty() : Optional.of(t.toInstant());
+    }
+
+    private static byte[] encoded(X509Certificate certificate) {
+        try {
+            return certificate.getEncoded();
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static X509Certificate certificate(byte[] der) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("a stored authority certificate does not parse", e);
+        }
+    }
+
+    private static java.security.PrivateKey privateKey(X509Certificate certificate, byte[] pkcs8) {
+        try {
+            return KeyFactory.getInstance(certificate.getPublicKey().getAlgorithm()).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("a stored authority key does not parse", e);
+        }
+    }
+}

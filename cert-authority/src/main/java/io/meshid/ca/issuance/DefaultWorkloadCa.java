@@ -1,0 +1,112 @@
+package io.meshid.ca.issuance;
+
+import io.meshid.ca.CaConfig;
+import io.meshid.ca.authority.AuthorityManager;
+import io.meshid.ca.authority.SigningAuthority;
+import io.meshid.ca.journal.IssuanceJournal;
+import io.meshid.ca.journal.IssuedCertificate;
+import io.meshid.ca.keys.Serials;
+import io.meshid.common.errors.MeshidException.InvalidArgument;
+import io.meshid.common.spiffe.SpiffeId;
+import jakarta.inject.Singleton;
+import java.math.BigInteger;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Signs X.509-SVIDs: checks the request and the CSR, picks the active intermediate of the SPIFFE
+ * ID's trust domain, bounds the lifetime (never past the intermediate), builds and signs the
+ * leaf, and journals it before handing it back. Thread-safe.
+ */
+@Singleton
+final class DefaultWorkloadCa implements WorkloadCa {
+
+    private static final Pattern DNS_NAME = Pattern.compile(
+            "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+    private static final Duration BACKDATE = Duration.ofSeconds(30);
+    private static final Duration MIN_TTL = Duration.ofMinutes(1);
+
+    private final AuthorityManager authorities;
+    private final IssuanceJournal journal;
+    private final Clock clock;
+    private final CaConfig config;
+    private final CsrPolicy csrPolicy;
+    private final LeafBuilder leaves = new LeafBuilder();
+
+    DefaultWorkloadCa(AuthorityManager authorities, IssuanceJournal journal, Clock clock, CaConfig config) {
+        this.authorities = authorities;
+        this.journal = journal;
+        this.clock = clock;
+        this.config = config;
+        this.csrPolicy = new CsrPolicy(config.getAllowedCsrKeys(), config.getMaxCsrBytes());
+    }
+
+    @Override
+    public IssuedX509Svid signX509Svid(X509SvidParams params) {
+        SpiffeId id = params.spiffeId();
+        if (!authorities.trustDomains().contains(id.trustDomain())) {
+            throw new InvalidArgument("spiffe_id: " + id + " is in trust domain " + id.trustDomain()
+                    + " (expected: a trust domain this CA serves, one of " + authorities.trustDomains() + ")");
+        }
+        if (id.path().isEmpty()) {
+            throw new InvalidArgument("spiffe_id: " + id + " has no path (expected: a workload ID such as spiffe://"
+                    + id.trustDomain() + "/ns/<namespace>/sa/<service-account>)");
+        }
+        List<String> dnsNames = checkDnsNames(params.dnsNames());
+        Duration ttl = checkTtl(params);
+        CsrPolicy.Accepted csr = csrPolicy.check(params.csrDer(), id, dnsNames);
+
+        SigningAuthority issuer = authorities.signer(id.trustDomain());
+        Instant now = clock.instant();
+        Instant notAfter = now.plus(ttl).isAfter(issuer.notAfter()) ? issuer.notAfter() : now.plus(ttl);
+        BigInteger serial = Serials.next();
+        X509Certificate leaf = leaves.build(issuer, id, dnsNames, csr.publicKey(), serial, now.minus(BACKDATE), notAfter);
+        String serialHex = Serials.hex(serial);
+        journal.record(new IssuedCertificate(serialHex, id.trustDomain().name(), id.toString(), leaf.getNotBefore().toInstant(),
+                leaf.getNotAfter().toInstant(), params.caller(), sha256(csr.publicKey().getEncoded()), dnsNames,
+                params.entryId(), issuer.id(), now));
+        List<X509Certificate> chain = new ArrayList<>();
+        chain.add(leaf);
+        chain.addAll(issuer.chainAfterLeaf());
+        return new IssuedX509Svid(id, chain, serialHex, leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
+    }
+
+    private Duration checkTtl(X509SvidParams params) {
+        Duration ttl = params.ttl().orElse(config.getDefaultSvidTtl());
+        if (ttl.compareTo(MIN_TTL) < 0 || ttl.compareTo(config.getMaxSvidTtl()) > 0) {
+            throw new InvalidArgument("ttl: " + ttl + " (expected: between " + MIN_TTL + " and " + config.getMaxSvidTtl()
+                    + ", or unset for " + config.getDefaultSvidTtl() + ")");
+        }
+        return ttl;
+    }
+
+    private List<String> checkDnsNames(List<String> names) {
+        if (names.size() > config.getMaxDnsNames()) {
+            throw new InvalidArgument("dns_names: " + names.size() + " names (expected: at most " + config.getMaxDnsNames() + ")");
+        }
+        for (String name : names) {
+            if (name.length() > 253 || !DNS_NAME.matcher(name).matches()) {
+                String shown = name.length() > 80 ? name.substring(0, 80) + "…" : name;
+                throw new InvalidArgument("dns_names: '" + shown.replaceAll("\\p{Cntrl}", "?")
+                        + "' (expected: a lowercase DNS name such as api.payments.svc, no wildcards)");
+            }
+        }
+        return List.copyOf(names);
+    }
+
+    private static String sha256(byte[] encoded) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(encoded));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

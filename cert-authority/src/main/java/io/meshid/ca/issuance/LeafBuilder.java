@@ -1,0 +1,73 @@
+package io.meshid.ca.issuance;
+
+import io.meshid.ca.authority.SigningAuthority;
+import io.meshid.common.spiffe.SpiffeId;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+
+/**
+ * Builds X.509-SVID leaves as the SPIFFE X.509-SVID standard asks: the SPIFFE ID as the only URI
+ * SAN (DNS SANs beside it when requested), {@code CA:false}, {@code digitalSignature} key usage,
+ * serverAuth and clientAuth extended key usage, subject and authority key identifiers. Thread-safe.
+ */
+final class LeafBuilder {
+
+    private final JcaX509ExtensionUtils extensions;
+
+    LeafBuilder() {
+        try {
+            this.extensions = new JcaX509ExtensionUtils();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 for key identifiers is missing from the JDK", e);
+        }
+    }
+
+    X509Certificate build(SigningAuthority issuer, SpiffeId id, List<String> dnsNames, PublicKey key, BigInteger serial,
+            Instant notBefore, Instant notAfter) {
+        try {
+            X500Name issuerName = X500Name.getInstance(issuer.certificate().getSubjectX500Principal().getEncoded());
+            X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
+                    .addRDN(BCStyle.O, "meshid")
+                    .addRDN(BCStyle.OU, id.trustDomain().name())
+                    .build();
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName, serial, Date.from(notBefore),
+                    Date.from(notAfter), subject, key);
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+            builder.addExtension(Extension.extendedKeyUsage, false,
+                    new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+            builder.addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(key));
+            builder.addExtension(Extension.authorityKeyIdentifier, false,
+                    extensions.createAuthorityKeyIdentifier(issuer.certificate().getPublicKey()));
+            List<GeneralName> names = new ArrayList<>();
+            names.add(new GeneralName(GeneralName.uniformResourceIdentifier, id.toString()));
+            dnsNames.forEach(dns -> names.add(new GeneralName(GeneralName.dNSName, dns)));
+            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
+            return new JcaX509CertificateConverter().getCertificate(builder.build(issuer.signer().contentSigner()));
+        } catch (IOException | CertificateException e) {
+            throw new IllegalStateException("cannot build the X.509-SVID of " + id, e);
+        }
+    }
+}

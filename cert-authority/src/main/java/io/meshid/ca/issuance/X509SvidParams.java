@@ -1,0 +1,27 @@
+package io.meshid.ca.issuance;
+
+import io.meshid.common.spiffe.SpiffeId;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A request to sign an X.509-SVID, as the adapters hand it to {@link WorkloadCa}: the CSR as
+ * sent, the SPIFFE ID already parsed, and who asked.
+ *
+ * @param csrDer   PKCS#10 CSR in DER
+ * @param spiffeId the SPIFFE ID to put in the URI SAN
+ * @param ttl      the lifetime asked for; empty for the default
+ * @param dnsNames DNS names to add as SANs
+ * @param entryId  the registration entry it is for, when identity-server knows it
+ * @param caller   the caller's SPIFFE ID, for the journal
+ */
+public record X509SvidParams(byte[] csrDer, SpiffeId spiffeId, Optional<Duration> ttl, List<String> dnsNames,
+        String entryId, String caller) {
+
+    /** Copies the lists. */
+    public X509SvidParams {
+        dnsNames = List.copyOf(dnsNames);
+        entryId = entryId == null ? "" : entryId;
+    }
+}

@@ -1,0 +1,204 @@
+package io.meshid.ca.journal;
+
+import io.meshid.common.errors.MeshidException;
+import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The journal in {@code ca_issued}. Writes are group-committed: callers queue their line and wait;
+ * one writer thread takes everything queued (up to {@value #MAX_BATCH} lines), inserts it as one
+ * JDBC batch in one transaction, and then releases every waiter. Each caller still returns only
+ * after its line is committed, but thousands of issuances a second cost tens of commits, not
+ * thousands. Reads use keyset pagination on (issued_at, serial). Thread-safe.
+ */
+@Singleton
+final class JdbcIssuanceJournal implements IssuanceJournal {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcIssuanceJournal.class);
+    private static final int MAX_BATCH = 512;
+    private static final int QUEUE_BOUND = 20_000;
+    private static final long WAIT_SECONDS = 10;
+
+    private record Pending(IssuedCertificate line, CompletableFuture<Void> done) {
+    }
+
+    private final DataSource dataSource;
+    private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_BOUND);
+    private final Thread writer;
+    private volatile boolean running = true;
+
+    JdbcIssuanceJournal(DataSource dataSource) {
+        this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
+        this.writer = Thread.ofPlatform().name("ca-journal-writer").daemon().start(this::writeLoop);
+    }
+
+    @Override
+    public void record(IssuedCertificate certificate) {
+        Pending pending = new Pending(certificate, new CompletableFuture<>());
+        if (!running || !queue.offer(pending)) {
+            throw new MeshidException.Unavailable("issuance journal: " + (running ? "backlog full" : "shutting down")
+                    + "; retry shortly", null);
+        }
+        try {
+            pending.done().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new MeshidException.Unavailable("issuance journal: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new MeshidException.Unavailable("issuance journal: no commit within " + WAIT_SECONDS + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MeshidException.Unavailable("issuance journal: interrupted", e);
+        }
+    }
+
+    private void writeLoop() {
+        List<Pending> batch = new ArrayList<>(MAX_BATCH);
+        while (running || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                insert(batch);
+                batch.forEach(p -> p.done().complete(null));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (SQLException | RuntimeException e) {
+                LOG.error("journal batch of {} lines failed", batch.size(), e);
+                batch.forEach(p -> p.done().completeExceptionally(e));
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void insert(List<Pending> batch) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO ca_issued (serial, trust_domain, spiffe_id, not_before, "
+                    + "not_after, caller, public_key_sha256, dns_names, entry_id, issuer_id, issued_at) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (Pending p : batch) {
+                    IssuedCertificate l = p.line();
+                    ps.setString(1, l.serial());
+                    ps.setString(2, l.trustDomain());
+                    ps.setString(3, l.spiffeId());
+                    ps.setTimestamp(4, Timestamp.from(l.notBefore()));
+                    ps.setTimestamp(5, Timestamp.from(l.notAfter()));
+                    ps.setString(6, l.caller());
+                    ps.setString(7, l.publicKeySha256());
+                    ps.setString(8, String.join(",", l.dnsNames()));
+                    ps.setString(9, l.entryId());
+                    ps.setString(10, l.issuerId());
+                    ps.setTimestamp(11, Timestamp.from(l.issuedAt()));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public JournalPage list(JournalQuery q) {
+        StringBuilder sql = new StringBuilder("SELECT serial, trust_domain, spiffe_id, not_before, not_after, caller, "
+                + "public_key_sha256, dns_names, entry_id, issuer_id, issued_at FROM ca_issued WHERE trust_domain = ?");
+        List<Object> args = new ArrayList<>(List.of(q.trustDomain()));
+        q.spiffeId().ifPresent(id -> {
+            sql.append(" AND spiffe_id = ?");
+            args.add(id);
+        });
+        q.serial().ifPresent(s -> {
+            sql.append(" AND serial = ?");
+            args.add(s);
+        });
+        Optional<Cursor> after = q.pageToken().map(Cursor::decode);
+        after.ifPresent(cursor -> {
+            sql.append(" AND (issued_at < ? OR (issued_at = ? AND serial < ?))");
+            args.add(Timestamp.from(cursor.issuedAt()));
+            args.add(Timestamp.from(cursor.issuedAt()));
+            args.add(cursor.serial());
+        });
+        sql.append(" ORDER BY issued_at DESC, serial DESC LIMIT ?");
+        args.add(q.pageSize() + 1);
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+            }
+            List<IssuedCertificate> lines = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    lines.add(read(rs));
+                }
+            }
+            if (lines.size() <= q.pageSize()) {
+                return new JournalPage(lines, Optional.empty());
+            }
+            List<IssuedCertificate> page = lines.subList(0, q.pageSize());
+            IssuedCertificate last = page.get(page.size() - 1);
+            return new JournalPage(List.copyOf(page), Optional.of(new Cursor(last.issuedAt(), last.serial()).encode()));
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("issuance journal: " + e.getMessage(), e);
+        }
+    }
+
+    private static IssuedCertificate read(ResultSet rs) throws SQLException {
+        String dns = rs.getString("dns_names");
+        return new IssuedCertificate(rs.getString("serial"), rs.getString("trust_domain"), rs.getString("spiffe_id"),
+                rs.getTimestamp("not_before").toInstant(), rs.getTimestamp("not_after").toInstant(), rs.getString("caller"),
+                rs.getString("public_key_sha256"), dns.isEmpty() ? List.of() : Arrays.asList(dns.split(",")),
+                rs.getString("entry_id"), rs.getString("issuer_id"), rs.getTimestamp("issued_at").toInstant());
+    }
+
+    /** Where a page ended; encoded as an opaque token. */
+    private record Cursor(Instant issuedAt, String serial) {
+        String encode() {
+            return Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString((issuedAt.toString() + "|" + serial).getBytes(StandardCharsets.UTF_8));
+        }
+
+        static Cursor decode(String token) {
+            try {
+                String[] parts = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8).split("\\|", 2);
+                return new Cursor(Instant.parse(parts[0]), parts[1]);
+            } catch (RuntimeException e) {
+                throw new MeshidException.InvalidArgument("page_token: not a token this server issued (expected: the "
+                        + "next_page_token of a previous ListIssued reply)");
+            }
+        }
+    }
+
+    @PreDestroy
+    void close() throws InterruptedException {
+        running = false;
+        writer.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+    }
+}

@@ -1,0 +1,46 @@
+package io.meshid.ca.self;
+
+import io.meshid.ca.CaConfig;
+import io.meshid.ca.authority.AuthorityManager;
+import io.meshid.common.tls.StaticSvidSource;
+import io.micronaut.scheduling.annotation.Scheduled;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the rotation schedule of every trust domain, and renews the CA's own SVID at half life or
+ * as soon as the intermediate that signed it stops signing.
+ */
+@Singleton
+final class CaOwnSvidRenewer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CaOwnSvidRenewer.class);
+
+    private final AuthorityManager authorities;
+    private final LocalSvidIssuer issuer;
+    private final StaticSvidSource source;
+    private final Clock clock;
+    private final CaConfig config;
+
+    CaOwnSvidRenewer(AuthorityManager authorities, LocalSvidIssuer issuer, StaticSvidSource source, Clock clock, CaConfig config) {
+        this.authorities = authorities;
+        this.issuer = issuer;
+        this.source = source;
+        this.clock = clock;
+        this.config = config;
+    }
+
+    @Scheduled(fixedDelay = "${meshid.ca.rotation-check-interval:10s}", initialDelay = "${meshid.ca.rotation-check-interval:10s}")
+    void check() {
+        authorities.tickAll();
+        var current = source.svid();
+        boolean issuerGone = !authorities.signer(current.spiffeId().trustDomain()).certificate()
+                .equals(current.chain().get(1));
+        if (issuerGone || !clock.instant().isBefore(current.renewAt())) {
+            source.update(issuer.issue(current.spiffeId(), config.getDefaultSvidTtl()));
+            LOG.info("renewed the CA's own SVID ({})", issuerGone ? "new intermediate" : "half life");
+        }
+    }
+}

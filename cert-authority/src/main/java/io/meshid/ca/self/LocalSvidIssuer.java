@@ -1,0 +1,64 @@
+package io.meshid.ca.self;
+
+import io.meshid.ca.bundle.TrustBundle;
+import io.meshid.ca.issuance.IssuedX509Svid;
+import io.meshid.ca.issuance.WorkloadCa;
+import io.meshid.ca.issuance.X509SvidParams;
+import io.meshid.ca.keys.KeyAlgorithm;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.tls.X509Bundle;
+import io.meshid.common.tls.X509Svid;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+
+/**
+ * Issues SVIDs that the CA process itself holds or hands out at start-up (its own server SVID,
+ * and in dev mode those of the other servers and the admin): a fresh key pair in memory, a CSR,
+ * and the same {@link WorkloadCa} path as any caller, so these issuances are checked and
+ * journaled like every other. Thread-safe.
+ */
+@Singleton
+public final class LocalSvidIssuer {
+
+    /** How the CA appears in the journal as the caller of its own issuances. */
+    static final String SELF = "cert-authority (local)";
+
+    private final WorkloadCa ca;
+
+    LocalSvidIssuer(WorkloadCa ca) {
+        this.ca = ca;
+    }
+
+    /** A new SVID for {@code id} with a new P-256 key. */
+    public X509Svid issue(SpiffeId id, Duration ttl) {
+        KeyPair pair = KeyAlgorithm.EC_P256.generate();
+        IssuedX509Svid issued = ca.signX509Svid(new X509SvidParams(csr(pair), id, Optional.of(ttl), List.of(), "", SELF));
+        return X509Svid.of(issued.chain(), pair.getPrivate());
+    }
+
+    /** The common TLS package's view of a bundle. */
+    public static X509Bundle toX509Bundle(TrustBundle bundle) {
+        return X509Bundle.of(bundle.trustDomain(), bundle.authorities(), bundle.sequence());
+    }
+
+    private static byte[] csr(KeyPair pair) {
+        try {
+            return new JcaPKCS10CertificationRequestBuilder(new X500Name("O=meshid"), pair.getPublic())
+                    .build(new JcaContentSignerBuilder(KeyAlgorithm.EC_P256.signatureAlgorithm()).build(pair.getPrivate()))
+                    .getEncoded();
+        } catch (OperatorCreationException e) {
+            throw new IllegalStateException("cannot sign a CSR with a new P-256 key", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

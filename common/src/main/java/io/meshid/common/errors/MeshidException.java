@@ -1,0 +1,113 @@
+package io.meshid.common.errors;
+
+import io.grpc.Status;
+
+/**
+ * A failure that the domain code reports to a caller. Each subtype stands for one gRPC status;
+ * {@link ErrorMappingInterceptor} turns them into that status with the message as its
+ * description, so the message must be safe to show the caller: it names what was wrong and what
+ * was expected, never a secret.
+ */
+public abstract class MeshidException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    protected MeshidException(String message) {
+        super(message, null, false, false);
+    }
+
+    protected MeshidException(String message, Throwable cause) {
+        super(message, cause, false, false);
+    }
+
+    /** The gRPC status code this failure is answered with. */
+    public abstract Status.Code code();
+
+    /** The request was malformed or out of bounds; nothing was changed. */
+    public static final class InvalidArgument extends MeshidException {
+        private static final long serialVersionUID = 1L;
+
+        public InvalidArgument(String message) {
+            super(message);
+        }
+
+        public InvalidArgument(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        @Override
+        public Status.Code code() {
+            return Status.Code.INVALID_ARGUMENT;
+        }
+    }
+
+    /** The caller is known but not allowed to do this. */
+    public static final class PermissionDenied extends MeshidException {
+        private static final long serialVersionUID = 1L;
+
+        public PermissionDenied(String message) {
+            super(message);
+        }
+
+        @Override
+        public Status.Code code() {
+            return Status.Code.PERMISSION_DENIED;
+        }
+    }
+
+    /** The caller could not be authenticated. */
+    public static final class Unauthenticated extends MeshidException {
+        private static final long serialVersionUID = 1L;
+
+        public Unauthenticated(String message) {
+            super(message);
+        }
+
+        @Override
+        public Status.Code code() {
+            return Status.Code.UNAUTHENTICATED;
+        }
+    }
+
+    /** What the request names does not exist (in the caller's trust domain). */
+    public static final class NotFound extends MeshidException {
+        private static final long serialVersionUID = 1L;
+
+        public NotFound(String message) {
+            super(message);
+        }
+
+        @Override
+        public Status.Code code() {
+            return Status.Code.NOT_FOUND;
+        }
+    }
+
+    /** The system is not in a state that allows this now. */
+    public static final class FailedPrecondition extends MeshidException {
+        private static final long serialVersionUID = 1L;
+
+        public FailedPrecondition(String message) {
+            super(message);
+        }
+
+        @Override
+        public Status.Code code() {
+            return Status.Code.FAILED_PRECONDITION;
+        }
+    }
+
+    /** A dependency (database, cache, upstream server) is down; the caller may retry. */
+    public static final class Unavailable extends MeshidException {
+        private static final long serialVersionUID = 1L;
+
+        public Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        @Override
+        public Status.Code code() {
+            return Status.Code.UNAVAILABLE;
+        }
+    }
+}

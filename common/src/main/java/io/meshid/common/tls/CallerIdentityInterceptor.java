@@ -1,0 +1,103 @@
+package io.meshid.common.tls;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.meshid.common.spiffe.SpiffeId;
+import io.micronaut.core.order.Ordered;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts the caller's SPIFFE ID in the gRPC {@link Context} ({@link CallerIdentity#current()}),
+ * reading it from the client X.509-SVID that the TLS handshake already verified
+ * ({@link SpiffeTrustManager}). A call without a client SVID is refused with
+ * {@code UNAUTHENTICATED} unless its full method name is one of the anonymous methods
+ * ({@code meshid.tls.anonymous-methods}); such a call runs with no identity. In plaintext mode
+ * ({@code meshid.tls.mode=plaintext}) every call runs with no identity, and whatever needs one is
+ * denied by the code that asks.
+ *
+ * <p>Runs right after {@code RequestIdServerInterceptor}, so refusals carry a request id. Thread-safe.
+ */
+@Singleton
+public final class CallerIdentityInterceptor implements ServerInterceptor, Ordered {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CallerIdentityInterceptor.class);
+
+    private final boolean plaintext;
+    private final Set<String> anonymousMethods;
+
+    @Inject
+    CallerIdentityInterceptor(TlsConfig config) {
+        this(config.getMode() == TlsConfig.Mode.PLAINTEXT, Set.copyOf(config.getAnonymousMethods()));
+    }
+
+    private CallerIdentityInterceptor(boolean plaintext, Set<String> anonymousMethods) {
+        this.plaintext = plaintext;
+        this.anonymousMethods = anonymousMethods;
+    }
+
+    /** For servers built by hand: requires a client SVID on every method but {@code anonymousMethods}. */
+    public static CallerIdentityInterceptor requiringSvid(Set<String> anonymousMethods) {
+        return new CallerIdentityInterceptor(false, Set.copyOf(anonymousMethods));
+    }
+
+    /** Just after meshid's request-id interceptor, which runs first. */
+    @Override
+    public int getOrder() {
+        return HIGHEST_PRECEDENCE + 1;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        if (plaintext) {
+            return next.startCall(call, headers);
+        }
+        String method = call.getMethodDescriptor().getFullMethodName();
+        Optional<SpiffeId> caller = peerOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        if (caller.isPresent()) {
+            return Contexts.interceptCall(Context.current().withValue(CallerIdentity.KEY, caller.get()), call, headers, next);
+        }
+        if (anonymousMethods.contains(method)) {
+            return next.startCall(call, headers);
+        }
+        call.close(Status.UNAUTHENTICATED.withDescription("a client X.509-SVID is required for " + method), new Metadata());
+        return new ServerCall.Listener<>() {
+        };
+    }
+
+    private static Optional<SpiffeId> peerOf(SSLSession session) {
+        if (session == null) {
+            return Optional.empty();
+        }
+        Certificate[] peer;
+        try {
+            peer = session.getPeerCertificates();
+        } catch (SSLPeerUnverifiedException noCertificate) {
+            return Optional.empty();
+        }
+        if (peer == null || peer.length == 0 || !(peer[0] instanceof X509Certificate leaf)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(SvidRules.spiffeIdOf(leaf));
+        } catch (SvidVerificationException e) {
+            // The trust manager verified this chain; reaching here means a TLS stack skipped it.
+            LOG.warn("a TLS peer certificate has no SPIFFE ID ({}); treating the call as unauthenticated", e.getMessage());
+            return Optional.empty();
+        }
+    }
+}

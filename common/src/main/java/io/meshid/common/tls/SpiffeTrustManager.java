@@ -1,0 +1,100 @@
+package io.meshid.common.tls;
+
+import io.meshid.common.spiffe.SpiffeId;
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * A trust manager that accepts a TLS peer (client or server) when its chain is a valid
+ * X.509-SVID under the {@link SvidSource}'s current bundle ({@link SvidVerifier}) and its SPIFFE ID
+ * passes the peer authorizer, such as "the server I meant to reach". The bundle is read on every
+ * handshake, so a new bundle takes effect from the next handshake on.
+ *
+ * <p>No host name is verified, whatever endpoint identification algorithm the engine carries:
+ * SPIFFE authenticates the SPIFFE ID (as go-spiffe's tlsconfig does). The accepted-issuers list is
+ * empty on purpose: it would be fixed when a TLS context is built and go stale after a rotation,
+ * and SPIFFE peers present their SVID without choosing by issuer. Rejections carry the
+ * {@link SvidVerificationException} message. Thread-safe.
+ */
+public final class SpiffeTrustManager extends X509ExtendedTrustManager {
+
+    private static final X509Certificate[] NO_ISSUERS = new X509Certificate[0];
+
+    private final SvidSource source;
+    private final Predicate<SpiffeId> peerAuthorizer;
+    private final Clock clock;
+    private final SvidVerifier verifier = new SvidVerifier();
+
+    /** Trusts peers with a valid SVID of the source's trust domain that {@code peerAuthorizer} accepts. */
+    public SpiffeTrustManager(SvidSource source, Predicate<SpiffeId> peerAuthorizer) {
+        this(source, peerAuthorizer, Clock.systemUTC());
+    }
+
+    /** As {@link #SpiffeTrustManager(SvidSource, Predicate)}, judging validity periods by {@code clock}. */
+    public SpiffeTrustManager(SvidSource source, Predicate<SpiffeId> peerAuthorizer, Clock clock) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.peerAuthorizer = Objects.requireNonNull(peerAuthorizer, "peerAuthorizer");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Verifies a peer chain (leaf first) and returns the peer's SPIFFE ID.
+     *
+     * @throws CertificateException with the reason when the chain is not a valid SVID or the peer is not authorized
+     */
+    public SpiffeId verifyPeer(X509Certificate[] chain) throws CertificateException {
+        SpiffeId peer;
+        try {
+            peer = verifier.verify(chain == null ? null : Arrays.asList(chain), source.bundle(), clock.instant());
+        } catch (SvidVerificationException e) {
+            throw new CertificateException(e.getMessage());
+        }
+        if (!peerAuthorizer.test(peer)) {
+            throw new CertificateException("peer " + peer + " is not authorized for this connection"
+                    + " (expected: a SPIFFE ID the peer authorizer accepts)");
+        }
+        return peer;
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        verifyPeer(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        verifyPeer(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        verifyPeer(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        verifyPeer(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        verifyPeer(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        verifyPeer(chain);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return NO_ISSUERS;
+    }
+}
