@@ -39,6 +39,9 @@ public final class CaConfig {
     private List<String> signers = new ArrayList<>(List.of("/meshid/identity-server"));
     private String keyEncryptionKey;
     private Path keyEncryptionKeyFile;
+    private Path upstreamCertFile;
+    private Path upstreamKeyFile;
+    private Path upstreamBundleFile;
     private int maxCsrBytes = 16 * 1024;
     private int maxDnsNames = 32;
 
@@ -155,6 +158,37 @@ public final class CaConfig {
 
     public void setKeyEncryptionKeyFile(Path file) {
         this.keyEncryptionKeyFile = file;
+    }
+
+    /**
+     * An upstream CA certificate issued to meshid by the operator's PKI, then any certificates up
+     * to its root, in PEM ({@code meshid.ca.upstream-cert-file}). When set, it replaces the
+     * self-signed root of {@code meshid.trust-domain}.
+     */
+    public Optional<Path> getUpstreamCertFile() {
+        return Optional.ofNullable(upstreamCertFile);
+    }
+
+    public void setUpstreamCertFile(Path file) {
+        this.upstreamCertFile = file;
+    }
+
+    /** The upstream CA certificate's private key, PEM ({@code meshid.ca.upstream-key-file}). */
+    public Optional<Path> getUpstreamKeyFile() {
+        return Optional.ofNullable(upstreamKeyFile);
+    }
+
+    public void setUpstreamKeyFile(Path file) {
+        this.upstreamKeyFile = file;
+    }
+
+    /** The upstream roots, published in the bundle, PEM ({@code meshid.ca.upstream-bundle-file}). */
+    public Optional<Path> getUpstreamBundleFile() {
+        return Optional.ofNullable(upstreamBundleFile);
+    }
+
+    public void setUpstreamBundleFile(Path file) {
+        this.upstreamBundleFile = file;
     }
 
     /** Largest CSR accepted, in bytes ({@code meshid.ca.max-csr-bytes}). */

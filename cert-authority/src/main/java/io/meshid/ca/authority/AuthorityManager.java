@@ -5,9 +5,14 @@ import io.meshid.ca.authority.Authority.State;
 import io.meshid.ca.bundle.BundleHub;
 import io.meshid.ca.bundle.TrustBundle;
 import io.meshid.ca.keys.SoftwareSigner;
+import io.meshid.common.audit.AuditEvent;
+import io.meshid.common.audit.AuditLog;
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.server.MeshidConfig;
+import io.meshid.common.server.RequestIds;
 import io.meshid.common.spiffe.TrustDomain;
 import jakarta.inject.Singleton;
+import java.security.cert.X509Certificate;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,19 +41,29 @@ public final class AuthorityManager {
 
     private final AuthorityStore store;
     private final BundleHub hub;
+    private final AuditLog audit;
+    private final UpstreamFiles upstream;
+    private final TrustDomain home;
     private final Clock clock;
     private final RotationPolicy policy;
     private final RotationSchedule schedule;
     private final AuthorityMinter minter = new AuthorityMinter();
     private final Map<TrustDomain, Snapshot> snapshots = new ConcurrentHashMap<>();
+    /** Who the audit trail names for a change: the schedule, or the admin who forced it. */
+    private final ThreadLocal<String> rotationActor = ThreadLocal.withInitial(() -> "cert-authority (schedule)");
 
     /** The authorities of one trust domain as last read or written. */
-    private record Snapshot(List<Authority> authorities, long sequence, Instant at) {
+    private record Snapshot(List<Authority> authorities, long sequence, Instant at, List<AuditEvent> changes,
+            Optional<UpstreamAuthority> upstream) {
     }
 
-    AuthorityManager(AuthorityStore store, BundleHub hub, Clock clock, RotationPolicy policy) {
+    AuthorityManager(AuthorityStore store, BundleHub hub, AuditLog audit, Clock clock, RotationPolicy policy,
+            UpstreamFiles upstream, MeshidConfig meshid) {
+        this.upstream = upstream;
+        this.home = meshid.getTrustDomain();
         this.store = store;
         this.hub = hub;
+        this.audit = audit;
         this.clock = clock;
         this.policy = policy;
         this.schedule = new RotationSchedule(policy);
@@ -75,7 +90,18 @@ public final class AuthorityManager {
         }
         Authority active = RotationSchedule.find(s.authorities(), Level.INTERMEDIATE, State.ACTIVE)
                 .orElseThrow(() -> new MeshidException.FailedPrecondition("trust domain " + domain + " has no active intermediate"));
-        return new SigningAuthority(active.id(), active.certificate(), active.signer());
+        List<X509Certificate> chain = new ArrayList<>(List.of(active.certificate()));
+        s.upstream().ifPresent(up -> {
+            if (active.parentId().equals(Optional.of(rootIdOf(s, up)))) {
+                chain.add(up.certificate());
+                chain.addAll(up.chainAbove());
+            }
+        });
+        return new SigningAuthority(active.id(), chain, active.signer());
+    }
+
+    private static String rootIdOf(Snapshot s, UpstreamAuthority up) {
+        return s.authorities().stream().filter(up::is).map(Authority::id).findFirst().orElse("");
     }
 
     /** The authorities of {@code domain} that are not retired, oldest first. */
@@ -96,12 +122,33 @@ public final class AuthorityManager {
     /** Applies every scheduled transition due now; publishes a new bundle when one happened. */
     public synchronized void tick(TrustDomain domain) {
         Instant now = clock.instant();
+        Optional<UpstreamAuthority> up = domain.equals(home) ? upstream.current(now) : Optional.empty();
         Snapshot after = store.inTransaction(domain, now, tx -> {
             List<Authority> before = tx.load();
-            List<Authority> next = before.isEmpty() ? bootstrap(domain, now) : schedule.advance(before, now, minter(domain, now));
-            return persist(tx, before, next, now);
+            List<Authority> next = before.isEmpty() ? bootstrap(domain, now, up)
+                    : schedule.advance(adopt(before, up, now), now, minter(domain, now), up.isEmpty());
+            return persist(tx, before, next, now, up);
         });
         install(domain, after);
+    }
+
+    /** Takes a changed upstream CA as the active root; the old one stays until its intermediates retire. */
+    private List<Authority> adopt(List<Authority> authorities, Optional<UpstreamAuthority> up, Instant now) {
+        if (up.isEmpty() || authorities.stream().anyMatch(a -> up.get().is(a) && a.state() == State.ACTIVE)) {
+            return authorities;
+        }
+        List<Authority> next = new ArrayList<>();
+        for (Authority a : authorities) {
+            next.add(a.level() == Level.ROOT && a.state() == State.ACTIVE ? schedule.stopSigning(a, now) : a);
+        }
+        next.add(active(imported(up.get()), now));
+        LOG.info("adopted a new upstream CA for {}; intermediates signed by it from the next rotation", home);
+        return next;
+    }
+
+    private Authority imported(UpstreamAuthority up) {
+        return new Authority(minter.idOf(up.certificate().getPublicKey()), home, Level.ROOT, Optional.empty(), State.PREPARED,
+                up.certificate(), up.signer(), Optional.empty(), Optional.empty());
     }
 
     /**
@@ -111,8 +158,23 @@ public final class AuthorityManager {
      *
      * @return the authorities activated and those that stopped signing
      */
-    public synchronized Rotation rotateNow(TrustDomain domain, Level level, String reason) {
+    public synchronized Rotation rotateNow(TrustDomain domain, Level level, String reason, String actor) {
         ensure(domain);
+        rotationActor.set(actor + " (forced: " + reason + ")");
+        try {
+            return forceRotation(domain, level, reason);
+        } finally {
+            rotationActor.remove();
+        }
+    }
+
+    private Rotation forceRotation(TrustDomain domain, Level level, String reason) {
+        Optional<UpstreamAuthority> up = domain.equals(home) ? upstream.current(clock.instant()) : Optional.empty();
+        if (level == Level.ROOT && up.isPresent()) {
+            throw new MeshidException.FailedPrecondition("the root of " + domain + " is the upstream CA "
+                    + up.get().certificate().getSubjectX500Principal() + " (expected: rotate it in the upstream PKI and replace "
+                    + "the meshid.ca.upstream-* files; or rotate the INTERMEDIATE here)");
+        }
         Instant now = clock.instant();
         List<Authority> activated = new ArrayList<>();
         List<Authority> stopped = new ArrayList<>();
@@ -141,7 +203,7 @@ public final class AuthorityManager {
             Authority newIntermediate = active(mint(domain, Level.INTERMEDIATE, root, now), now);
             next.add(newIntermediate);
             activated.add(newIntermediate);
-            return persist(tx, before, next, now);
+            return persist(tx, before, next, now, up);
         });
         install(domain, after);
         LOG.warn("forced rotation of the {} of {} ({}): {} now signing, {} stopped signing", level, domain, reason,
@@ -170,8 +232,8 @@ public final class AuthorityManager {
         return all;
     }
 
-    private List<Authority> bootstrap(TrustDomain domain, Instant now) {
-        Authority root = active(mint(domain, Level.ROOT, Optional.empty(), now), now);
+    private List<Authority> bootstrap(TrustDomain domain, Instant now, Optional<UpstreamAuthority> up) {
+        Authority root = active(up.map(this::imported).orElseGet(() -> mint(domain, Level.ROOT, Optional.empty(), now)), now);
         Authority intermediate = active(mint(domain, Level.INTERMEDIATE, Optional.of(root), now), now);
         LOG.info("created the authorities of {}: root {}, intermediate {}", domain, root.id(), intermediate.id());
         return List.of(root, intermediate);
@@ -203,24 +265,36 @@ public final class AuthorityManager {
         return a.withState(State.ACTIVE, Optional.of(now), Optional.empty());
     }
 
-    private Snapshot persist(AuthorityStore.Tx tx, List<Authority> before, List<Authority> after, Instant now) throws SQLException {
+    private Snapshot persist(AuthorityStore.Tx tx, List<Authority> before, List<Authority> after, Instant now,
+            Optional<UpstreamAuthority> up) throws SQLException {
         boolean changed = false;
+        List<AuditEvent> changes = new ArrayList<>();
         for (Authority a : after) {
             Optional<Authority> old = before.stream().filter(b -> b.id().equals(a.id())).findFirst();
             if (old.isEmpty()) {
                 tx.insert(a);
                 changed = true;
+                changes.add(auditEvent(a, "created " + a.state(), now));
             } else if (!old.get().equals(a)) {
                 tx.update(a);
                 changed = true;
+                changes.add(auditEvent(a, old.get().state() + " -> " + a.state(), now));
             }
         }
         long sequence = changed ? tx.bumpSequence(now) : tx.sequence();
         List<Authority> live = after.stream().filter(a -> a.state() != State.RETIRED).toList();
-        return new Snapshot(live, sequence, now);
+        return new Snapshot(live, sequence, now, changes, up);
     }
 
+    private AuditEvent auditEvent(Authority a, String change, Instant now) {
+        return AuditEvent.of(now, a.trustDomain().name(), rotationActor.get(), "ca.authority." + a.level().name().toLowerCase(java.util.Locale.ROOT),
+                a.id(), AuditEvent.Outcome.SUCCESS, change + (a.retireAfter().map(t -> ", retire after " + t).orElse("")),
+                RequestIds.current());
+    }
+
+    /** Makes a committed change visible: snapshot, audit trail, then the bundle watchers. */
     private void install(TrustDomain domain, Snapshot next) {
+        next.changes().forEach(audit::record);
         Snapshot previous = snapshots.put(domain, next);
         if (previous == null || previous.sequence() != next.sequence()) {
             hub.publish(toBundle(domain, next));
@@ -228,6 +302,9 @@ public final class AuthorityManager {
     }
 
     private static TrustBundle toBundle(TrustDomain domain, Snapshot s) {
-        return new TrustBundle(domain, s.authorities().stream().map(Authority::certificate).toList(), s.sequence(), s.at());
+        List<X509Certificate> anchors = new ArrayList<>();
+        s.upstream().ifPresent(up -> anchors.addAll(up.roots()));
+        s.authorities().stream().map(Authority::certificate).filter(c -> !anchors.contains(c)).forEach(anchors::add);
+        return new TrustBundle(domain, anchors, s.sequence(), s.at());
     }
 }

@@ -15,7 +15,8 @@ import java.util.function.BiFunction;
  * active one has {@code childTtl + publishLead} left; activate it when the active one has
  * {@code childTtl} left; retire an intermediate that stopped signing once the last leaf it can
  * have signed has expired, and a root once none of its intermediates remain. Applying the step
- * until nothing changes also handles a clock that jumped far ahead. Not thread-safe; the
+ * until nothing changes also handles a clock that jumped far ahead. An upstream root is never
+ * rotated here: the operator replaces it. Not thread-safe; the
  * manager calls it under its lock.
  */
 final class RotationSchedule {
@@ -31,10 +32,10 @@ final class RotationSchedule {
     }
 
     /** The authorities after every transition due at {@code now}; the same list when none is. */
-    List<Authority> advance(List<Authority> authorities, Instant now, Mint mint) {
+    List<Authority> advance(List<Authority> authorities, Instant now, Mint mint, boolean rotateRoots) {
         List<Authority> current = new ArrayList<>(authorities);
         for (int round = 0; round < 16; round++) {
-            List<Authority> next = step(current, now, mint);
+            List<Authority> next = step(current, now, mint, rotateRoots);
             if (next.equals(current)) {
                 return next;
             }
@@ -43,9 +44,9 @@ final class RotationSchedule {
         return current;
     }
 
-    private List<Authority> step(List<Authority> in, Instant now, Mint mint) {
+    private List<Authority> step(List<Authority> in, Instant now, Mint mint, boolean rotateRoots) {
         List<Authority> out = new ArrayList<>(in);
-        for (Level level : List.of(Level.ROOT, Level.INTERMEDIATE)) {
+        for (Level level : rotateRoots ? List.of(Level.ROOT, Level.INTERMEDIATE) : List.of(Level.INTERMEDIATE)) {
             Optional<Authority> active = find(out, level, State.ACTIVE);
             Optional<Authority> prepared = find(out, level, State.PREPARED);
             if (active.isEmpty()) {

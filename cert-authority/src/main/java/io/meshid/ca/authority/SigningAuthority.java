@@ -6,18 +6,24 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The intermediate that signs leaves right now, with the chain that goes after a leaf (the
- * intermediate; the root is in the bundle). Immutable.
+ * The intermediate that signs leaves right now, with the chain that goes after a leaf: the
+ * intermediate, and with an upstream CA also the upstream certificates below the upstream root
+ * (roots are in the bundle). Immutable.
  */
-public record SigningAuthority(String id, X509Certificate certificate, Signer signer) {
+public record SigningAuthority(String id, List<X509Certificate> chainAfterLeaf, Signer signer) {
 
-    /** What follows a leaf in its chain. */
-    public List<X509Certificate> chainAfterLeaf() {
-        return List.of(certificate);
+    /** Copies the chain; its first certificate is the intermediate's own. */
+    public SigningAuthority {
+        chainAfterLeaf = List.copyOf(chainAfterLeaf);
+    }
+
+    /** The intermediate's certificate. */
+    public X509Certificate certificate() {
+        return chainAfterLeaf.get(0);
     }
 
     /** No leaf may outlive this. */
     public Instant notAfter() {
-        return certificate.getNotAfter().toInstant();
+        return certificate().getNotAfter().toInstant();
     }
 }

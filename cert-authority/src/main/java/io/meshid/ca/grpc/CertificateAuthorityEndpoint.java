@@ -108,7 +108,7 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
     @Override
     public void rotateAuthority(RotateAuthorityRequest request, StreamObserver<RotateAuthorityResponse> response) {
         TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
-        callers.adminOf(domain, "rotate authorities");
+        SpiffeId admin = callers.adminOf(domain, "rotate authorities");
         Authority.Level level = switch (request.getLevel()) {
             case AUTHORITY_LEVEL_INTERMEDIATE, AUTHORITY_LEVEL_UNSPECIFIED -> Authority.Level.INTERMEDIATE;
             case AUTHORITY_LEVEL_ROOT -> Authority.Level.ROOT;
@@ -121,7 +121,7 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
         if (!authorities.trustDomains().contains(domain)) {
             throw new MeshidException.NotFound("trust domain " + domain + ": not served by this CA");
         }
-        AuthorityManager.Rotation rotation = authorities.rotateNow(domain, level, request.getReason());
+        AuthorityManager.Rotation rotation = authorities.rotateNow(domain, level, request.getReason(), admin.toString());
         RotateAuthorityResponse.Builder reply = RotateAuthorityResponse.newBuilder().setBundle(CaMessages.bundle(rotation.bundle()));
         rotation.activated().forEach(a -> reply.addActivated(CaMessages.authority(a)));
         rotation.stopped().forEach(a -> reply.addRetired(CaMessages.authority(a)));

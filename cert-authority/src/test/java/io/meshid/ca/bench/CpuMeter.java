@@ -1,6 +1,7 @@
 package io.meshid.ca.bench;
 
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -21,7 +22,7 @@ final class CpuMeter {
 
     /** CPU time per group in nanoseconds, plus the machine's busy share, over one window. */
     record Usage(Map<String, Long> javaThreadsNanos, long processNanos, long postgresNanos, double machineBusy,
-            long wallNanos) {
+            long wallNanos, long gcMillis, long jitMillis) {
 
         long javaThreadsTotal() {
             return javaThreadsNanos.values().stream().mapToLong(Long::longValue).sum();
@@ -44,6 +45,8 @@ final class CpuMeter {
     private long postgresStart;
     private long[] machineStart;
     private long wallStart;
+    private long gcStart;
+    private long jitStart;
 
     void start() {
         names = new HashMap<>();
@@ -52,6 +55,8 @@ final class CpuMeter {
         postgresStart = postgresTicks();
         machineStart = machineTicks();
         wallStart = System.nanoTime();
+        gcStart = gcMillis();
+        jitStart = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
     }
 
     Usage stop() {
@@ -73,7 +78,14 @@ final class CpuMeter {
                 groups.merge(group(endNames.get(id)), used, Long::sum);
             }
         });
-        return new Usage(sortedByValue(groups), process, postgres, busy, wall);
+        return new Usage(sortedByValue(groups), process, postgres, busy, wall, gcMillis() - gcStart,
+                ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitStart);
+    }
+
+    /** Time the collectors report (G1: pauses plus concurrent cycles), in milliseconds. */
+    private static long gcMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(GarbageCollectorMXBean::getCollectionTime).filter(t -> t > 0).sum();
     }
 
     /** A thread's name without its numbers, so that the threads of one pool add up. */

@@ -10,6 +10,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.meshid.ca.testing.CaServer;
 import io.meshid.ca.testing.Csrs;
+import io.meshid.common.audit.AuditLog;
+import io.meshid.common.audit.AuditQuery;
 import io.meshid.common.testing.TestDatabase;
 import io.meshid.proto.ca.v1.AuthorityLevel;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc;
@@ -103,6 +105,22 @@ class CertificateAuthorityServiceTest {
                     assertThat(c.getCaller()).isEqualTo(IDENTITY_SERVER);
                     assertThat(c.getPublicKeySha256()).hasSize(64);
                 });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"secp256r1", "secp384r1", "rsa3072"})
+    void sign_acceptsEveryAllowedCsrKeyType(String type) throws Exception {
+        KeyPair key = type.equals("rsa3072") ? Csrs.rsa(3072) : Csrs.ec(type);
+
+        SignX509SvidResponse reply = stub(asIdentity).signX509Svid(request(Csrs.of(key)).build());
+
+        assertThat(parse(reply.getSvid().getCertChain(0)).getPublicKey()).isEqualTo(key.getPublic());
+    }
+
+    @Test
+    void sign_rsa2048_isRefused() {
+        assertThatThrownBy(() -> stub(asIdentity).signX509Svid(request(Csrs.of(Csrs.rsa(2048))).build()))
+                .satisfies(e -> assertStatus(e, Status.Code.INVALID_ARGUMENT, "csr: key is RSA 2048 (expected: one of"));
     }
 
     @Test
@@ -210,6 +228,12 @@ class CertificateAuthorityServiceTest {
         assertThat(next.getBundle().getX509AuthoritiesList()).contains(rotated.getActivated(0).getCertificate());
         assertThat(stub(asWorkload).getTrustBundle(GetTrustBundleRequest.getDefaultInstance()).getBundle().getSequenceNumber())
                 .isEqualTo(next.getBundle().getSequenceNumber());
+        assertThat(server.context().getBean(AuditLog.class).find(new AuditQuery("ca.test", java.time.Instant.EPOCH,
+                        java.util.Optional.of("ca.authority.intermediate"), 100)))
+                .anySatisfy(e -> {
+                    assertThat(e.actor()).isEqualTo(ADMIN + " (forced: test: suspected compromise)");
+                    assertThat(e.target()).isEqualTo(rotated.getActivated(0).getAuthorityId());
+                });
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.micronaut.core.order.Ordered;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place where domain failures become gRPC statuses: a {@link MeshidException} thrown by an
  * endpoint closes the call with its code and message; anything else closes it with
- * {@code INTERNAL} and a generic message (the details go to the log, not to the caller).
+ * {@code INTERNAL} and a generic message (the details go to the log, not to the caller); a
+ * {@link StatusRuntimeException} keeps its own status.
  * Thread-safe.
  */
 @Singleton
@@ -46,6 +48,8 @@ public final class ErrorMappingInterceptor implements ServerInterceptor, Ordered
                     callback.run();
                 } catch (MeshidException e) {
                     close(call, Status.fromCode(e.code()).withDescription(e.getMessage()));
+                } catch (StatusRuntimeException e) {
+                    close(call, e.getStatus());
                 } catch (RuntimeException e) {
                     LOG.error("{} failed", call.getMethodDescriptor().getFullMethodName(), e);
                     close(call, Status.INTERNAL.withDescription("internal error; see the server log for this request id"));

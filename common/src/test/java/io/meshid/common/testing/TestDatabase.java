@@ -48,6 +48,14 @@ public final class TestDatabase implements AutoCloseable {
         return new TestDatabase(base + separator + "currentSchema=" + schema, "postgres", schema);
     }
 
+    /**
+     * The same database, but closing it leaves the data in place: for a test that stops a server
+     * and starts another on what the first one stored. Close this original at the end.
+     */
+    public TestDatabase keepOnClose() {
+        return new TestDatabase(url, username, null);
+    }
+
     /** The JDBC URL of this database. */
     public String url() {
         return url;
