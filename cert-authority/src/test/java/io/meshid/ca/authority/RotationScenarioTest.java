@@ -44,21 +44,30 @@ class RotationScenarioTest {
     private record Issued(IssuedX509Svid svid, Instant at) {
     }
 
-    @Test
-    void leavesIssuedAcrossTwoRootAndManyIntermediateRotations_alwaysVerify_andNeverOutliveTheirIssuer() {
-        MutableClock clock = MutableClock.at(Instant.parse("2026-01-01T00:00:00Z"));
+    /**
+     * A CA (no network server) on H2 whose clock the test moves: 1-hour leaves, 30-minute publish
+     * lead, 6-hour intermediates, 24-hour roots; the scheduled check is pushed out of the way.
+     */
+    private static ApplicationContext startCa(Clock clock) {
         Map<String, Object> properties = new HashMap<>(TestDatabase.h2().properties("common", "cert-authority"));
         properties.put("meshid.trust-domain", DOMAIN.name());
         properties.put("meshid.ca.key-encryption-key", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+        properties.put("meshid.ca.bundle-endpoint.enabled", false);
         properties.put("meshid.ca.default-svid-ttl", "PT1H");
         properties.put("meshid.ca.max-svid-ttl", "PT1H");
         properties.put("meshid.ca.publish-lead", "PT30M");
         properties.put("meshid.ca.intermediate-ttl", "PT6H");
         properties.put("meshid.ca.root-ttl", "PT24H");
         properties.put("meshid.ca.rotation-check-interval", "PT1H");
-        try (ApplicationContext context = ApplicationContext.builder().properties(properties).build()) {
-            context.registerSingleton(Clock.class, clock);
-            context.start();
+        ApplicationContext context = ApplicationContext.builder().properties(properties).build();
+        context.registerSingleton(Clock.class, clock);
+        return context.start();
+    }
+
+    @Test
+    void leavesIssuedAcrossTwoRootAndManyIntermediateRotations_alwaysVerify_andNeverOutliveTheirIssuer() {
+        MutableClock clock = MutableClock.at(Instant.parse("2026-01-01T00:00:00Z"));
+        try (ApplicationContext context = startCa(clock)) {
             AuthorityManager authorities = context.getBean(AuthorityManager.class);
             WorkloadCa ca = context.getBean(WorkloadCa.class);
             authorities.ensure(DOMAIN);
@@ -111,17 +120,7 @@ class RotationScenarioTest {
     @Test
     void newIntermediate_isInTheBundleForThePublishLead_beforeItSigns() {
         MutableClock clock = MutableClock.at(Instant.parse("2026-01-01T00:00:00Z"));
-        Map<String, Object> properties = new HashMap<>(TestDatabase.h2().properties("common", "cert-authority"));
-        properties.put("meshid.trust-domain", DOMAIN.name());
-        properties.put("meshid.ca.key-encryption-key", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
-        properties.put("meshid.ca.max-svid-ttl", "PT1H");
-        properties.put("meshid.ca.publish-lead", "PT30M");
-        properties.put("meshid.ca.intermediate-ttl", "PT6H");
-        properties.put("meshid.ca.root-ttl", "PT24H");
-        properties.put("meshid.ca.rotation-check-interval", "PT1H");
-        try (ApplicationContext context = ApplicationContext.builder().properties(properties).build()) {
-            context.registerSingleton(Clock.class, clock);
-            context.start();
+        try (ApplicationContext context = startCa(clock)) {
             AuthorityManager authorities = context.getBean(AuthorityManager.class);
             authorities.ensure(DOMAIN);
             String first = authorities.signer(DOMAIN).id();
