@@ -118,11 +118,12 @@ final class Report {
         CpuMeter.Usage cpu = r.cpu();
         long client = cpu.javaThreadsNanos().entrySet().stream()
                 .filter(e -> e.getKey().startsWith("bench-")).mapToLong(Map.Entry::getValue).sum();
-        return String.format(Locale.ROOT, "| %s | %d | %s | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d%s | %.0f (%.0f) | %.0f | %.0f %% |",
+        return String.format(Locale.ROOT, "| %s | %d | %s | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d%s | %.0f (%s) | %.0f | %.0f %% |",
                 r.door(), r.concurrency(), r.channels() == 0 ? "–" : String.valueOf(r.channels()), r.perSecond(),
                 ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
                 ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), r.errorCount(),
-                r.errors().isEmpty() ? "" : " " + r.errors(), cpu.processNanos() / 1e3 / certs, client / 1e3 / certs,
+                r.errors().isEmpty() ? "" : " " + r.errors(), cpu.processNanos() / 1e3 / certs,
+                r.channels() == 0 ? "callers do the CA's work" : String.format(Locale.ROOT, "%.0f", client / 1e3 / certs),
                 cpu.postgresNanos() / 1e3 / certs, 100 * cpu.machineBusy());
     }
 

@@ -3,6 +3,7 @@ package io.meshid.ca.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshid.ca.testing.CaServer;
+import io.meshid.common.testing.RequiresCommand;
 import io.meshid.common.testing.TestDatabase;
 import io.meshid.common.tls.Pem;
 import io.meshid.common.tls.SvidSource;
@@ -17,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Authorities of every allowed key type issue leaves that OpenSSL verifies. */
+@RequiresCommand(value = "openssl", install = "apt-get install openssl")
 class AuthorityKeyTypesTest {
 
     @TempDir

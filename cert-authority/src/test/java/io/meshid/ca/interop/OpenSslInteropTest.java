@@ -3,6 +3,7 @@ package io.meshid.ca.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshid.ca.testing.CaServer;
+import io.meshid.common.testing.RequiresCommand;
 import io.meshid.common.testing.TestDatabase;
 import io.meshid.common.tls.Pem;
 import io.meshid.common.tls.SvidSource;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the bundle, prints the extensions a relying party reads, and completes a TLS 1.3 handshake with
  * mutual authentication between two leaves the CA issued.
  */
+@RequiresCommand(value = "openssl", install = "apt-get install openssl")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpenSslInteropTest {
 

@@ -8,6 +8,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.meshid.ca.testing.CaServer;
 import io.meshid.ca.testing.Csrs;
+import io.meshid.common.testing.RequiresCommand;
 import io.meshid.common.testing.TestDatabase;
 import io.meshid.common.tls.Pem;
 import io.meshid.common.tls.X509Svid;
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * operator issued to meshid, leaves chain up to the operator's root, and OpenSSL verifies them
  * with nothing but that root.
  */
+@RequiresCommand(value = "openssl", install = "apt-get install openssl")
 class UpstreamCaTest {
 
     @TempDir
