@@ -2,14 +2,14 @@
 # The certificate issuance benchmark (docs/benchmarks.md, "Certificate issuance"): compiles the
 # cert-authority tests, then runs io.meshid.ca.bench.IssuanceBenchmark, which starts the real CA
 # in-JVM over mTLS with its journal in the local PostgreSQL (127.0.0.1:5432, database test, user
-# postgres), measures the raw ECDSA P-256 rates, and loads it over gRPC. Runs ~3 minutes with the
+# postgres), measures the raw ECDSA P-256 rates, and loads it over gRPC. Runs ~4 minutes with the
 # defaults and prints a Markdown report (also saved in cert-authority/target/bench/, with the JFR
 # recording of the profiled window).
 #
 #   cert-authority/bench/run-issuance.sh [-Dbench.KEY=VALUE ...]
 #
-# Keys (see IssuanceBenchmark's javadoc): bench.concurrency=8,32,64  bench.channels=4
-# bench.duration=20  bench.warmup=10  bench.direct=8,32  bench.profile=32  bench.db=postgres|h2.
+# Keys (see IssuanceBenchmark's javadoc): bench.concurrency=8,16,32,64  bench.channels=4
+# bench.duration=20  bench.warmup=60  bench.direct=32  bench.profile=32  bench.db=postgres|h2.
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o); JAVA_OPTS adds JVM options.
 set -euo pipefail
 

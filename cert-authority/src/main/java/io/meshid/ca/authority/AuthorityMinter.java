@@ -35,11 +35,10 @@ final class AuthorityMinter {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final JcaX509ExtensionUtils extensions;
-
-    AuthorityMinter() {
+    /** JcaX509ExtensionUtils holds a SHA-1 digest that is not thread-safe: one per use. */
+    private static JcaX509ExtensionUtils extensions() {
         try {
-            this.extensions = new JcaX509ExtensionUtils();
+            return new JcaX509ExtensionUtils();
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-1 for key identifiers is missing from the JDK", e);
         }
@@ -58,7 +57,7 @@ final class AuthorityMinter {
 
     /** The authority id for a public key: the hex of its subject key identifier. */
     String idOf(PublicKey key) {
-        return HexFormat.of().formatHex(extensions.createSubjectKeyIdentifier(key).getKeyIdentifier());
+        return HexFormat.of().formatHex(extensions().createSubjectKeyIdentifier(key).getKeyIdentifier());
     }
 
     private X509Certificate build(TrustDomain domain, X500Name subject, PublicKey subjectKey, X500Name issuer,
@@ -69,6 +68,7 @@ final class AuthorityMinter {
             builder.addExtension(Extension.basicConstraints, true,
                     pathLength < 0 ? new BasicConstraints(true) : new BasicConstraints(pathLength));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+            JcaX509ExtensionUtils extensions = extensions();
             SubjectKeyIdentifier ski = extensions.createSubjectKeyIdentifier(subjectKey);
             builder.addExtension(Extension.subjectKeyIdentifier, false, ski);
             builder.addExtension(Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(issuerKey));

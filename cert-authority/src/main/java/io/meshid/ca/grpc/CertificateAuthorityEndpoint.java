@@ -5,7 +5,6 @@ import io.grpc.stub.StreamObserver;
 import io.meshid.ca.authority.Authority;
 import io.meshid.ca.authority.AuthorityManager;
 import io.meshid.ca.bundle.BundleHub;
-import io.meshid.ca.issuance.IssuedX509Svid;
 import io.meshid.ca.issuance.WorkloadCa;
 import io.meshid.ca.issuance.X509SvidParams;
 import io.meshid.ca.journal.IssuanceJournal;
@@ -71,13 +70,23 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
         Optional<Duration> ttl = request.hasTtl()
                 ? Optional.of(Duration.ofSeconds(request.getTtl().getSeconds(), request.getTtl().getNanos()))
                 : Optional.empty();
-        IssuedX509Svid issued = ca.signX509Svid(new X509SvidParams(request.getCsr().toByteArray(), id, ttl,
-                request.getDnsNamesList(), request.getEntryId(), caller.toString()));
-        response.onNext(SignX509SvidResponse.newBuilder()
-                .setSvid(CaMessages.svid(issued))
-                .setBundleSequenceNumber(authorities.bundle(id.trustDomain()).sequence())
-                .build());
-        response.onCompleted();
+        // Answered when the journal line is committed, without holding this thread meanwhile.
+        ca.signX509SvidAsync(new X509SvidParams(request.getCsr().toByteArray(), id, ttl, request.getDnsNamesList(),
+                request.getEntryId(), caller.toString())).whenComplete((issued, failure) -> {
+                    if (failure != null) {
+                        response.onError(ErrorMappingInterceptor.toStatus(unwrap(failure)).asRuntimeException());
+                        return;
+                    }
+                    response.onNext(SignX509SvidResponse.newBuilder()
+                            .setSvid(CaMessages.svid(issued))
+                            .setBundleSequenceNumber(authorities.bundle(id.trustDomain()).sequence())
+                            .build());
+                    response.onCompleted();
+                });
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     @Override

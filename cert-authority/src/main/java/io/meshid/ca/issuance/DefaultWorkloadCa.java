@@ -19,12 +19,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
 /**
  * Signs X.509-SVIDs: checks the request and the CSR, picks the active intermediate of the SPIFFE
  * ID's trust domain, bounds the lifetime (never past the intermediate), builds and signs the
- * leaf, and journals it before handing it back. Thread-safe.
+ * leaf, and journals it before handing it back (or, asynchronously, completes once it is
+ * journaled). Thread-safe.
  */
 @Singleton
 final class DefaultWorkloadCa implements WorkloadCa {
@@ -51,6 +53,22 @@ final class DefaultWorkloadCa implements WorkloadCa {
 
     @Override
     public IssuedX509Svid signX509Svid(X509SvidParams params) {
+        Signed signed = sign(params);
+        journal.record(signed.line());
+        return signed.svid();
+    }
+
+    @Override
+    public CompletableFuture<IssuedX509Svid> signX509SvidAsync(X509SvidParams params) {
+        Signed signed = sign(params);
+        return journal.append(signed.line()).thenApply(done -> signed.svid());
+    }
+
+    /** A signed leaf and its journal line, not yet journaled. */
+    private record Signed(IssuedX509Svid svid, IssuedCertificate line) {
+    }
+
+    private Signed sign(X509SvidParams params) {
         SpiffeId id = params.spiffeId();
         if (!authorities.trustDomains().contains(id.trustDomain())) {
             throw new InvalidArgument("spiffe_id: " + id + " is in trust domain " + id.trustDomain()
@@ -70,13 +88,14 @@ final class DefaultWorkloadCa implements WorkloadCa {
         BigInteger serial = Serials.next();
         X509Certificate leaf = leaves.build(issuer, id, dnsNames, csr.publicKey(), serial, now.minus(BACKDATE), notAfter);
         String serialHex = Serials.hex(serial);
-        journal.record(new IssuedCertificate(serialHex, id.trustDomain().name(), id.toString(), leaf.getNotBefore().toInstant(),
-                leaf.getNotAfter().toInstant(), params.caller(), sha256(csr.publicKey().getEncoded()), dnsNames,
-                params.entryId(), issuer.id(), now));
+        IssuedCertificate line = new IssuedCertificate(serialHex, id.trustDomain().name(), id.toString(),
+                leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant(), params.caller(),
+                sha256(csr.publicKey().getEncoded()), dnsNames, params.entryId(), issuer.id(), now);
         List<X509Certificate> chain = new ArrayList<>();
         chain.add(leaf);
         chain.addAll(issuer.chainAfterLeaf());
-        return new IssuedX509Svid(id, chain, serialHex, leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
+        return new Signed(new IssuedX509Svid(id, chain, serialHex, leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant()),
+                line);
     }
 
     private Duration checkTtl(X509SvidParams params) {

@@ -30,19 +30,10 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 /**
  * Builds X.509-SVID leaves as the SPIFFE X.509-SVID standard asks: the SPIFFE ID as the only URI
  * SAN (DNS SANs beside it when requested), {@code CA:false}, {@code digitalSignature} key usage,
- * serverAuth and clientAuth extended key usage, subject and authority key identifiers. Thread-safe.
+ * serverAuth and clientAuth extended key usage, subject and authority key identifiers. Stateless
+ * and thread-safe.
  */
 final class LeafBuilder {
-
-    private final JcaX509ExtensionUtils extensions;
-
-    LeafBuilder() {
-        try {
-            this.extensions = new JcaX509ExtensionUtils();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 for key identifiers is missing from the JDK", e);
-        }
-    }
 
     X509Certificate build(SigningAuthority issuer, SpiffeId id, List<String> dnsNames, PublicKey key, BigInteger serial,
             Instant notBefore, Instant notAfter) {
@@ -58,6 +49,8 @@ final class LeafBuilder {
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             builder.addExtension(Extension.extendedKeyUsage, false,
                     new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+            // JcaX509ExtensionUtils holds a SHA-1 digest that is not thread-safe: one per certificate.
+            JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(key));
             builder.addExtension(Extension.authorityKeyIdentifier, false,
                     extensions.createAuthorityKeyIdentifier(issuer.certificate().getPublicKey()));
@@ -66,7 +59,7 @@ final class LeafBuilder {
             dnsNames.forEach(dns -> names.add(new GeneralName(GeneralName.dNSName, dns)));
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
             return new JcaX509CertificateConverter().getCertificate(builder.build(issuer.signer().contentSigner()));
-        } catch (IOException | CertificateException e) {
+        } catch (IOException | CertificateException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot build the X.509-SVID of " + id, e);
         }
     }

@@ -1,5 +1,7 @@
 package io.meshid.ca.journal;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * Every certificate the CA issued. {@link #record} returns only when the line is durable in the
  * database, so a certificate a caller received is never missing from the journal. Thread-safe.
@@ -8,6 +10,13 @@ public interface IssuanceJournal {
 
     /** Stores one line; blocks until it is committed. */
     void record(IssuedCertificate certificate);
+
+    /**
+     * Queues one line; the future completes once it is committed, or fails with a
+     * {@link io.meshid.common.errors.MeshidException.Unavailable}. Lets a server answer when the
+     * line is durable without holding a thread while it waits.
+     */
+    CompletableFuture<Void> append(IssuedCertificate certificate);
 
     /** A page of lines matching {@code query}. */
     JournalPage list(JournalQuery query);

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * The journal in {@code ca_issued}. Writes are group-committed: callers queue their line and wait;
  * one writer thread takes everything queued (up to {@value #MAX_BATCH} lines), inserts it as one
  * JDBC batch in one transaction, and then releases every waiter. Each caller still returns only
- * after its line is committed, but thousands of issuances a second cost tens of commits, not
- * thousands. Reads use keyset pagination on (issued_at, serial). Thread-safe.
+ * after its line is committed (or, with {@link #append}, is told then), but thousands of
+ * issuances a second cost tens of commits, not thousands. Reads use keyset pagination on (issued_at, serial). Thread-safe.
  */
 @Singleton
 final class JdbcIssuanceJournal implements IssuanceJournal {
@@ -56,21 +56,34 @@ final class JdbcIssuanceJournal implements IssuanceJournal {
 
     @Override
     public void record(IssuedCertificate certificate) {
-        Pending pending = new Pending(certificate, new CompletableFuture<>());
-        if (!running || !queue.offer(pending)) {
-            throw new MeshidException.Unavailable("issuance journal: " + (running ? "backlog full" : "shutting down")
-                    + "; retry shortly", null);
-        }
         try {
-            pending.done().get(WAIT_SECONDS, TimeUnit.SECONDS);
+            append(certificate).get();
         } catch (ExecutionException e) {
-            throw new MeshidException.Unavailable("issuance journal: " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new MeshidException.Unavailable("issuance journal: no commit within " + WAIT_SECONDS + " s", e);
+            throw (MeshidException) e.getCause();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MeshidException.Unavailable("issuance journal: interrupted", e);
         }
+    }
+
+    @Override
+    public CompletableFuture<Void> append(IssuedCertificate certificate) {
+        Pending pending = new Pending(certificate, new CompletableFuture<>());
+        if (!running || !queue.offer(pending)) {
+            return CompletableFuture.failedFuture(new MeshidException.Unavailable("issuance journal: "
+                    + (running ? "backlog full" : "shutting down") + "; retry shortly", null));
+        }
+        return pending.done()
+                .orTimeout(WAIT_SECONDS, TimeUnit.SECONDS)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(unavailable(e)));
+    }
+
+    private static MeshidException unavailable(Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof TimeoutException) {
+            return new MeshidException.Unavailable("issuance journal: no commit within " + WAIT_SECONDS + " s", cause);
+        }
+        return new MeshidException.Unavailable("issuance journal: " + cause.getMessage(), cause);
     }
 
     private void writeLoop() {

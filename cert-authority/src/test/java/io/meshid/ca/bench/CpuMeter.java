@@ -28,6 +28,12 @@ final class CpuMeter {
             return javaThreadsNanos.values().stream().mapToLong(Long::longValue).sum();
         }
 
+        /** Share of the machine's CPU taken by processes other than this JVM and PostgreSQL (other builds, say). */
+        double otherShare() {
+            double capacity = (double) wallNanos * Runtime.getRuntime().availableProcessors();
+            return Math.max(0, machineBusy - (processNanos + postgresNanos) / capacity);
+        }
+
         /** GC, JIT and other threads of the VM that are not Java threads. */
         long vmInternalNanos() {
             return Math.max(0, processNanos - javaThreadsTotal());

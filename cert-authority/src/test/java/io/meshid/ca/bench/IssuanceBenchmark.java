@@ -48,10 +48,11 @@ import java.util.concurrent.TimeUnit;
  * bounded in time.
  *
  * <p>System properties: {@code bench.concurrency} (calls in flight, comma-separated levels;
- * default 8,32,64), {@code bench.channels} (4), {@code bench.duration} (seconds per level, 20),
- * {@code bench.warmup} (seconds before the first level, 10, for the JIT; 2 before the others),
+ * default 8,16,32,64), {@code bench.channels} (4), {@code bench.duration} (seconds per level, 20),
+ * {@code bench.warmup} (seconds of load before the first level, 60: on two busy cores the JIT
+ * needs about 40 s to reach steady state; 2 s before the others),
  * {@code bench.maxCalls} (per level, 2,000,000), {@code bench.direct} (levels of the in-process
- * comparison, 8,32; empty for none), {@code bench.profile} (level of an extra profiled window,
+ * comparison, 32; empty for none), {@code bench.profile} (level of an extra profiled window,
  * 32; 0 for none), {@code bench.profileDuration} (10), {@code bench.db} ({@code postgres} or
  * {@code h2}), {@code bench.csrs} (pre-made CSRs, 2000), {@code bench.clientThreads} (the client's
  * event loop threads, 1), {@code bench.out} (folder for the report and the JFR file).
@@ -65,11 +66,11 @@ public final class IssuanceBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        List<Integer> levels = ints("bench.concurrency", "8,32,64");
-        List<Integer> direct = ints("bench.direct", "8,32");
+        List<Integer> levels = ints("bench.concurrency", "8,16,32,64");
+        List<Integer> direct = ints("bench.direct", "32");
         int channels = Integer.getInteger("bench.channels", 4);
         Duration duration = Duration.ofSeconds(Integer.getInteger("bench.duration", 20));
-        Duration warmup = Duration.ofSeconds(Integer.getInteger("bench.warmup", 10));
+        Duration warmup = Duration.ofSeconds(Integer.getInteger("bench.warmup", 60));
         long maxCalls = Long.getLong("bench.maxCalls", 2_000_000L);
         int profileAt = Integer.getInteger("bench.profile", 32);
         Duration profileDuration = Duration.ofSeconds(Integer.getInteger("bench.profileDuration", 10));

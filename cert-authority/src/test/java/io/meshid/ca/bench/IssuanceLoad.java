@@ -1,14 +1,18 @@
 package io.meshid.ca.bench;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.meshid.ca.issuance.IssuedX509Svid;
 import io.meshid.ca.issuance.WorkloadCa;
 import io.meshid.ca.issuance.X509SvidParams;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc.CertificateAuthorityStub;
 import io.meshid.proto.ca.v1.SignX509SvidRequest;
 import io.meshid.proto.ca.v1.SignX509SvidResponse;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +32,8 @@ import org.HdrHistogram.Recorder;
  * A closed-loop issuance load: a fixed number of callers, each with one call in flight that it
  * replaces as soon as it completes, for a warm-up and then a measured window. Latency is what the
  * caller sees, from sending the request to the last byte of the reply, and goes into an
- * HdrHistogram (nanoseconds, 3 significant digits). Two doors: asynchronous gRPC stubs over
+ * HdrHistogram (nanoseconds, 3 significant digits). A sample of the replies is checked after the
+ * window ({@link ReplyCheck}). Two doors: asynchronous gRPC stubs over
  * persistent mTLS channels, or the domain interface in this JVM (no gRPC, no TLS) for comparison.
  * One instance runs one load; not reusable.
  */
@@ -36,7 +41,7 @@ final class IssuanceLoad {
 
     /** What one measured window gave. */
     record Result(String door, int concurrency, int channels, long certificates, Map<String, Long> errors, Histogram latency,
-            double seconds, CpuMeter.Usage cpu, StageProfile.Result profile) {
+            double seconds, CpuMeter.Usage cpu, StageProfile.Result profile, Map<String, Long> integrity) {
 
         double perSecond() {
             return certificates / seconds;
@@ -50,6 +55,7 @@ final class IssuanceLoad {
     private static final Duration DEADLINE = Duration.ofSeconds(10);
 
     private final Recorder recorder = new Recorder(3);
+    private final ReplyCheck replies = new ReplyCheck();
     private final LongAdder completed = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private volatile boolean measuring;
@@ -85,8 +91,9 @@ final class IssuanceLoad {
                 while (!stopping) {
                     long start = System.nanoTime();
                     try {
-                        ca.signX509Svid(requests.get((int) (seq % requests.size())));
+                        IssuedX509Svid issued = ca.signX509Svid(requests.get((int) (seq % requests.size())));
                         succeeded(System.nanoTime() - start);
+                        replies.offer(() -> new ByteString[] {der(issued.chain().get(0)), der(issued.chain().get(1))});
                     } catch (RuntimeException e) {
                         failed(e.getClass().getSimpleName());
                     }
@@ -127,7 +134,15 @@ final class IssuanceLoad {
             errorCounts.merge("not drained after the window", drained.getCount(), Long::sum);
         }
         return new Result(door, concurrency, channels, latency.getTotalCount(), errorCounts, latency, elapsed / 1e9, usage,
-                profiled);
+                profiled, replies.check());
+    }
+
+    private static ByteString der(X509Certificate certificate) {
+        try {
+            return ByteString.copyFrom(certificate.getEncoded());
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void succeeded(long nanos) {
@@ -178,6 +193,9 @@ final class IssuanceLoad {
         @Override
         public void onNext(SignX509SvidResponse reply) {
             goodReply = reply.getSvid().getCertChainCount() >= 2 && !reply.getSvid().getCertChain(0).isEmpty();
+            if (goodReply) {
+                replies.offer(() -> new ByteString[] {reply.getSvid().getCertChain(0), reply.getSvid().getCertChain(1)});
+            }
         }
 
         @Override

@@ -57,8 +57,8 @@ final class Report {
                 .append(" cores (one JVM; PostgreSQL on the same cores too). Closed loop: each caller has one call in flight.\n\n");
 
         md.append("| door | in flight | channels | certs/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors "
-                + "| JVM CPU µs/cert (client part) | PostgreSQL CPU µs/cert | machine busy |\n");
-        md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+                + "| JVM CPU µs/cert (client part) | PostgreSQL CPU µs/cert | machine busy | other processes | sampled certs: bad / checked |\n");
+        md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         runs.forEach(r -> md.append(tableRow(r)).append('\n'));
         if (profiled != null) {
             md.append(tableRow(profiled).replaceFirst("\\| gRPC mTLS", "| gRPC mTLS, JFR on")).append('\n');
@@ -118,20 +118,28 @@ final class Report {
         CpuMeter.Usage cpu = r.cpu();
         long client = cpu.javaThreadsNanos().entrySet().stream()
                 .filter(e -> e.getKey().startsWith("bench-")).mapToLong(Map.Entry::getValue).sum();
-        return String.format(Locale.ROOT, "| %s | %d | %s | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d%s | %.0f (%s) | %.0f | %.0f %% |",
+        return String.format(Locale.ROOT, "| %s | %d | %s | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d%s | %.0f (%s) | %.0f | %.0f %% | %.0f %% | %s |",
                 r.door(), r.concurrency(), r.channels() == 0 ? "–" : String.valueOf(r.channels()), r.perSecond(),
                 ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
                 ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), r.errorCount(),
                 r.errors().isEmpty() ? "" : " " + r.errors(), cpu.processNanos() / 1e3 / certs,
                 r.channels() == 0 ? "callers do the CA's work" : String.format(Locale.ROOT, "%.0f", client / 1e3 / certs),
-                cpu.postgresNanos() / 1e3 / certs, 100 * cpu.machineBusy());
+                cpu.postgresNanos() / 1e3 / certs, 100 * cpu.machineBusy(), 100 * cpu.otherShare(), integrity(r.integrity()));
+    }
+
+    private static String integrity(Map<String, Long> found) {
+        Map<String, Long> kinds = new java.util.TreeMap<>(found);
+        long checked = kinds.remove("checked") == null ? 0 : found.get("checked");
+        long bad = kinds.remove("bad") == null ? 0 : found.get("bad");
+        return String.format(Locale.ROOT, "%,d / %,d%s", bad, checked, kinds.isEmpty() ? "" : " " + kinds);
     }
 
     private static String row(IssuanceLoad.Result r) {
         Histogram h = r.latency();
-        return String.format(Locale.ROOT, "%s, %d in flight: %,.0f certs/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms, errors %d %s",
-                r.door(), r.concurrency(), r.perSecond(), ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
-                ms(h.getMaxValue()), r.errorCount(), r.errors().isEmpty() ? "" : r.errors());
+        return String.format(Locale.ROOT, "%s, %d in flight: %,.0f certs/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms, errors %d %s;"
+                + " sampled certificates bad / checked: %s", r.door(), r.concurrency(), r.perSecond(), ms(h.getValueAtPercentile(50)),
+                ms(h.getValueAtPercentile(99)), ms(h.getMaxValue()), r.errorCount(), r.errors().isEmpty() ? "" : r.errors(),
+                integrity(r.integrity()));
     }
 
     private static double ms(long nanos) {
