@@ -49,6 +49,11 @@ public final class AuthorityManager {
     private final RotationSchedule schedule;
     private final AuthorityMinter minter = new AuthorityMinter();
     private final Map<TrustDomain, Snapshot> snapshots = new ConcurrentHashMap<>();
+    /** The signing view of each snapshot, derived once and valid only for the snapshot it came from. */
+    private final Map<TrustDomain, Signing> signers = new ConcurrentHashMap<>();
+
+    private record Signing(Snapshot source, SigningAuthority authority) {
+    }
     /** Who the audit trail names for a change: the schedule, or the admin who forced it. */
     private final ThreadLocal<String> rotationActor = ThreadLocal.withInitial(() -> "cert-authority (schedule)");
 
@@ -84,6 +89,10 @@ public final class AuthorityManager {
     /** The intermediate that signs leaves of {@code domain} now. */
     public SigningAuthority signer(TrustDomain domain) {
         Snapshot s = snapshots.get(domain);
+        Signing cached = signers.get(domain);
+        if (cached != null && cached.source() == s) {
+            return cached.authority();
+        }
         if (s == null) {
             throw new MeshidException.InvalidArgument("trust domain " + domain + ": not served by this CA (expected: one of "
                     + snapshots.keySet() + ")");
@@ -97,7 +106,9 @@ public final class AuthorityManager {
                 chain.addAll(up.chainAbove());
             }
         });
-        return new SigningAuthority(active.id(), chain, active.signer());
+        SigningAuthority signing = SigningAuthority.of(active.id(), chain, active.signer());
+        signers.put(domain, new Signing(s, signing));
+        return signing;
     }
 
     private static String rootIdOf(Snapshot s, UpstreamAuthority up) {

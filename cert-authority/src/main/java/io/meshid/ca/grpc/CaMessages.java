@@ -48,7 +48,7 @@ final class CaMessages {
     static X509Svid svid(IssuedX509Svid issued) {
         X509Svid.Builder b = X509Svid.newBuilder().setSpiffeId(issued.spiffeId().toString()).setSerialNumber(issued.serial())
                 .setNotBefore(timestamp(issued.notBefore())).setNotAfter(timestamp(issued.notAfter()));
-        issued.chain().forEach(c -> b.addCertChain(der(c)));
+        issued.chainDer().forEach(c -> b.addCertChain(ByteString.copyFrom(c)));
         return b.build();
     }
 

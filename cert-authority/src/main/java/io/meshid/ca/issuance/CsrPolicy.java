@@ -37,8 +37,17 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
  */
 final class CsrPolicy {
 
-    /** A CSR that passed: its public key and its algorithm. */
-    record Accepted(PublicKey publicKey, KeyAlgorithm algorithm) {
+    /** CSR signature algorithms accepted, by OID, with their JCA names. */
+    private static final Map<ASN1ObjectIdentifier, String> SIGNATURES = Map.of(
+            X9ObjectIdentifiers.ecdsa_with_SHA256, "SHA256withECDSA",
+            X9ObjectIdentifiers.ecdsa_with_SHA384, "SHA384withECDSA",
+            X9ObjectIdentifiers.ecdsa_with_SHA512, "SHA512withECDSA",
+            PKCSObjectIdentifiers.sha256WithRSAEncryption, "SHA256withRSA",
+            PKCSObjectIdentifiers.sha384WithRSAEncryption, "SHA384withRSA",
+            PKCSObjectIdentifiers.sha512WithRSAEncryption, "SHA512withRSA");
+
+    /** A CSR that passed: its public key as encoded in the CSR, and its algorithm. */
+    record Accepted(SubjectPublicKeyInfo keyInfo, KeyAlgorithm algorithm) {
     }
 
     private final Set<KeyAlgorithm> allowed;
@@ -58,11 +67,11 @@ final class CsrPolicy {
         }
         PKCS10CertificationRequest csr = parse(der);
         PublicKey key = publicKey(csr);
-        KeyAlgorithm algorithm = KeyAlgorithm.of(key).filter(allowed::contains).orElseThrow(() -> new InvalidArgument(
-                "csr: key is " + KeyAlgorithm.describe(key) + " (expected: one of " + allowed + ")"));
+        KeyAlgorithm algorithm = KeyAlgorithm.of(csr.getSubjectPublicKeyInfo(), key).filter(allowed::contains)
+                .orElseThrow(() -> new InvalidArgument("csr: key is " + KeyAlgorithm.describe(key) + " (expected: one of " + allowed + ")"));
         verifySignature(csr, key);
         checkExtensionRequest(csr, spiffeId, dnsNames);
-        return new Accepted(key, algorithm);
+        return new Accepted(csr.getSubjectPublicKeyInfo(), algorithm);
     }
 
     private static PKCS10CertificationRequest parse(byte[] der) {
@@ -125,13 +134,6 @@ final class CsrPolicy {
         }
     }
 
-    private static final Map<ASN1ObjectIdentifier, String> SIGNATURES = Map.of(
-            X9ObjectIdentifiers.ecdsa_with_SHA256, "SHA256withECDSA",
-            X9ObjectIdentifiers.ecdsa_with_SHA384, "SHA384withECDSA",
-            X9ObjectIdentifiers.ecdsa_with_SHA512, "SHA512withECDSA",
-            PKCSObjectIdentifiers.sha256WithRSAEncryption, "SHA256withRSA",
-            PKCSObjectIdentifiers.sha384WithRSAEncryption, "SHA384withRSA",
-            PKCSObjectIdentifiers.sha512WithRSAEncryption, "SHA512withRSA");
 
     private static void checkExtensionRequest(PKCS10CertificationRequest csr, SpiffeId spiffeId, List<String> dnsNames) {
         for (Attribute attribute : csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {

@@ -9,6 +9,7 @@ import io.meshid.ca.keys.Serials;
 import io.meshid.common.errors.MeshidException.InvalidArgument;
 import io.meshid.common.spiffe.SpiffeId;
 import jakarta.inject.Singleton;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,6 +17,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -86,16 +88,13 @@ final class DefaultWorkloadCa implements WorkloadCa {
         Instant now = clock.instant();
         Instant notAfter = now.plus(ttl).isAfter(issuer.notAfter()) ? issuer.notAfter() : now.plus(ttl);
         BigInteger serial = Serials.next();
-        X509Certificate leaf = leaves.build(issuer, id, dnsNames, csr.publicKey(), serial, now.minus(BACKDATE), notAfter);
+        Instant notBefore = now.minus(BACKDATE).truncatedTo(ChronoUnit.SECONDS);
+        notAfter = notAfter.truncatedTo(ChronoUnit.SECONDS);
+        byte[] leaf = leaves.build(issuer, id, dnsNames, csr.keyInfo(), serial, notBefore, notAfter);
         String serialHex = Serials.hex(serial);
-        IssuedCertificate line = new IssuedCertificate(serialHex, id.trustDomain().name(), id.toString(),
-                leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant(), params.caller(),
-                sha256(csr.publicKey().getEncoded()), dnsNames, params.entryId(), issuer.id(), now);
-        List<X509Certificate> chain = new ArrayList<>();
-        chain.add(leaf);
-        chain.addAll(issuer.chainAfterLeaf());
-        return new Signed(new IssuedX509Svid(id, chain, serialHex, leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant()),
-                line);
+        IssuedCertificate line = new IssuedCertificate(serialHex, id.trustDomain().name(), id.toString(), notBefore, notAfter,
+                params.caller(), sha256(csr.keyInfo()), dnsNames, params.entryId(), issuer.id(), now);
+        return new Signed(new IssuedX509Svid(id, leaf, issuer.chainAfterLeaf(), serialHex, notBefore, notAfter), line);
     }
 
     private Duration checkTtl(X509SvidParams params) {
@@ -121,10 +120,10 @@ final class DefaultWorkloadCa implements WorkloadCa {
         return List.copyOf(names);
     }
 
-    private static String sha256(byte[] encoded) {
+    private static String sha256(SubjectPublicKeyInfo key) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(encoded));
-        } catch (NoSuchAlgorithmException e) {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded()));
+        } catch (NoSuchAlgorithmException | java.io.IOException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -5,9 +5,6 @@ import io.meshid.common.spiffe.SpiffeId;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.NoSuchAlgorithmException;
-import java.security.PublicKey;
-import java.security.cert.CertificateException;
-import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -22,10 +19,9 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 
 /**
  * Builds X.509-SVID leaves as the SPIFFE X.509-SVID standard asks: the SPIFFE ID as the only URI
@@ -35,15 +31,15 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
  */
 final class LeafBuilder {
 
-    X509Certificate build(SigningAuthority issuer, SpiffeId id, List<String> dnsNames, PublicKey key, BigInteger serial,
+    /** The signed leaf in DER. */
+    byte[] build(SigningAuthority issuer, SpiffeId id, List<String> dnsNames, SubjectPublicKeyInfo key, BigInteger serial,
             Instant notBefore, Instant notAfter) {
         try {
-            X500Name issuerName = X500Name.getInstance(issuer.certificate().getSubjectX500Principal().getEncoded());
             X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
                     .addRDN(BCStyle.O, "meshid")
                     .addRDN(BCStyle.OU, id.trustDomain().name())
                     .build();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName, serial, Date.from(notBefore),
+            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(issuer.name(), serial, Date.from(notBefore),
                     Date.from(notAfter), subject, key);
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
@@ -52,14 +48,13 @@ final class LeafBuilder {
             // JcaX509ExtensionUtils holds a SHA-1 digest that is not thread-safe: one per certificate.
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(key));
-            builder.addExtension(Extension.authorityKeyIdentifier, false,
-                    extensions.createAuthorityKeyIdentifier(issuer.certificate().getPublicKey()));
+            builder.addExtension(Extension.authorityKeyIdentifier, false, issuer.keyIdentifier());
             List<GeneralName> names = new ArrayList<>();
             names.add(new GeneralName(GeneralName.uniformResourceIdentifier, id.toString()));
             dnsNames.forEach(dns -> names.add(new GeneralName(GeneralName.dNSName, dns)));
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
-            return new JcaX509CertificateConverter().getCertificate(builder.build(issuer.signer().contentSigner()));
-        } catch (IOException | CertificateException | NoSuchAlgorithmException e) {
+            return builder.build(issuer.signer().contentSigner()).getEncoded();
+        } catch (IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot build the X.509-SVID of " + id, e);
         }
     }

@@ -9,6 +9,10 @@ import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Optional;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 
 /**
  * The key types meshid's CA signs with and accepts in CSRs: ECDSA P-256 (the default, as in SPIRE
@@ -69,6 +73,21 @@ public enum KeyAlgorithm {
             return Optional.of(RSA_3072);
         }
         return Optional.empty();
+    }
+
+    /**
+     * The algorithm of a key given with its SubjectPublicKeyInfo: the EC curve is read from the
+     * encoded parameters (asking a native key for its curve costs a native round trip).
+     */
+    public static Optional<KeyAlgorithm> of(SubjectPublicKeyInfo info, PublicKey key) {
+        if (info.getAlgorithm().getAlgorithm().equals(X9ObjectIdentifiers.id_ecPublicKey)) {
+            ASN1Encodable curve = info.getAlgorithm().getParameters();
+            if (SECObjectIdentifiers.secp256r1.equals(curve)) {
+                return Optional.of(EC_P256);
+            }
+            return SECObjectIdentifiers.secp384r1.equals(curve) ? Optional.of(EC_P384) : Optional.empty();
+        }
+        return of(key);
     }
 
     /** A human description of a key, for error messages: "EC P-256", "RSA 1024". */
