@@ -42,8 +42,8 @@ public final class CaConfig {
     private Path upstreamCertFile;
     private Path upstreamKeyFile;
     private Path upstreamBundleFile;
-    private int maxCsrBytes = 16 * 1024;
-    private int maxDnsNames = 32;
+    private int maxCsrBytes = 8 * 1024;
+    private int maxDnsNames = 16;
 
     /** TTL of an X.509-SVID when the caller asks for none ({@code meshid.ca.default-svid-ttl}). */
     public Duration getDefaultSvidTtl() {

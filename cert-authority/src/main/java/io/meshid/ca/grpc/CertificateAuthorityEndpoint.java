@@ -28,6 +28,9 @@ import io.meshid.proto.ca.v1.WatchTrustBundleRequest;
 import io.meshid.proto.ca.v1.WatchTrustBundleResponse;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +44,11 @@ import org.slf4j.LoggerFactory;
 final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(CertificateAuthorityEndpoint.class);
+    private static final int MAX_REASON = 512;
+    /** Open WatchTrustBundle streams one caller may hold. */
+    static final int MAX_WATCHES = 8;
+
+    private final Map<SpiffeId, AtomicInteger> watches = new ConcurrentHashMap<>();
 
     private final WorkloadCa ca;
     private final AuthorityManager authorities;
@@ -99,9 +107,16 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
 
     @Override
     public void watchTrustBundle(WatchTrustBundleRequest request, StreamObserver<WatchTrustBundleResponse> response) {
-        callers.authenticated();
+        SpiffeId caller = callers.authenticated();
         TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
         authorities.bundle(domain);
+        AtomicInteger open = watches.computeIfAbsent(caller, c -> new AtomicInteger());
+        if (open.incrementAndGet() > MAX_WATCHES) {
+            open.decrementAndGet();
+            throw new io.grpc.StatusRuntimeException(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription("caller " + caller
+                    + " already has " + MAX_WATCHES + " open WatchTrustBundle streams (expected: at most " + MAX_WATCHES
+                    + "; one per process is enough)"));
+        }
         ServerCallStreamObserver<WatchTrustBundleResponse> stream = (ServerCallStreamObserver<WatchTrustBundleResponse>) response;
         AutoCloseable subscription = bundles.subscribe(domain, bundle -> {
             synchronized (stream) {
@@ -110,27 +125,36 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
                 }
             }
         });
-        stream.setOnCancelHandler(() -> close(subscription));
-        stream.setOnCloseHandler(() -> close(subscription));
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                close(subscription);
+                open.decrementAndGet();
+            }
+        };
+        stream.setOnCancelHandler(release);
+        stream.setOnCloseHandler(release);
     }
 
     @Override
     public void rotateAuthority(RotateAuthorityRequest request, StreamObserver<RotateAuthorityResponse> response) {
         TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
-        SpiffeId admin = callers.adminOf(domain, "rotate authorities");
         Authority.Level level = switch (request.getLevel()) {
-            case AUTHORITY_LEVEL_INTERMEDIATE, AUTHORITY_LEVEL_UNSPECIFIED -> Authority.Level.INTERMEDIATE;
+            case AUTHORITY_LEVEL_INTERMEDIATE -> Authority.Level.INTERMEDIATE;
             case AUTHORITY_LEVEL_ROOT -> Authority.Level.ROOT;
-            default -> throw new MeshidException.InvalidArgument("level: " + request.getLevelValue()
+            default -> throw new MeshidException.InvalidArgument("level: " + request.getLevel()
                     + " (expected: AUTHORITY_LEVEL_INTERMEDIATE or AUTHORITY_LEVEL_ROOT)");
         };
-        if (request.getReason().length() > 1024) {
-            throw new MeshidException.InvalidArgument("reason: " + request.getReason().length() + " characters (expected: at most 1024)");
+        String reason = request.getReason().strip();
+        if (reason.isEmpty() || reason.length() > MAX_REASON) {
+            throw new MeshidException.InvalidArgument("reason: " + reason.length() + " characters (expected: 1 to " + MAX_REASON
+                    + ", for the audit trail)");
         }
+        SpiffeId admin = callers.adminOf(domain, "rotate authorities");
         if (!authorities.trustDomains().contains(domain)) {
             throw new MeshidException.NotFound("trust domain " + domain + ": not served by this CA");
         }
-        AuthorityManager.Rotation rotation = authorities.rotateNow(domain, level, request.getReason(), admin.toString());
+        AuthorityManager.Rotation rotation = authorities.rotateNow(domain, level, reason, admin.toString());
         RotateAuthorityResponse.Builder reply = RotateAuthorityResponse.newBuilder().setBundle(CaMessages.bundle(rotation.bundle()));
         rotation.activated().forEach(a -> reply.addActivated(CaMessages.authority(a)));
         rotation.stopped().forEach(a -> reply.addRetired(CaMessages.authority(a)));

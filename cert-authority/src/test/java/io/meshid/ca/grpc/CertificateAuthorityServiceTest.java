@@ -136,7 +136,8 @@ class CertificateAuthorityServiceTest {
         assertThatThrownBy(() -> stub(asAdmin).signX509Svid(request(Csrs.of(Csrs.ec("secp256r1")))
                         .setSpiffeId("spiffe://other.test/ns/a/sa/b").build()))
                 .satisfies(e -> assertStatus(e, Status.Code.PERMISSION_DENIED, "may not have SVIDs of other.test signed"));
-        assertThatThrownBy(() -> stub(asAdmin).rotateAuthority(RotateAuthorityRequest.newBuilder().setTrustDomain("other.test").build()))
+        assertThatThrownBy(() -> stub(asAdmin).rotateAuthority(RotateAuthorityRequest.newBuilder().setTrustDomain("other.test")
+                        .setLevel(AuthorityLevel.AUTHORITY_LEVEL_INTERMEDIATE).setReason("r").build()))
                 .satisfies(e -> assertStatus(e, Status.Code.PERMISSION_DENIED, "may not rotate authorities in other.test"));
         assertThatThrownBy(() -> stub(asAdmin).listIssued(ListIssuedRequest.newBuilder().setTrustDomain("other.test").build()))
                 .satisfies(e -> assertStatus(e, Status.Code.PERMISSION_DENIED, "may not read the issuance journal in other.test"));
@@ -162,7 +163,7 @@ class CertificateAuthorityServiceTest {
                 Arguments.of("unasked name", f(b -> b.setCsr(ByteString.copyFrom(Csrs.askingForUri(p256, "spiffe://ca.test/admin")))),
                         "asks for the name 'spiffe://ca.test/admin'"),
                 Arguments.of("empty CSR", f(b -> b.setCsr(ByteString.EMPTY)), "csr: empty"),
-                Arguments.of("CSR over the limit", f(b -> b.setCsr(ByteString.copyFrom(new byte[20_000]))), "at most 16384"),
+                Arguments.of("CSR over the limit", f(b -> b.setCsr(ByteString.copyFrom(new byte[20_000]))), "at most 8192"),
                 Arguments.of("other trust domain", f(b -> b.setSpiffeId("spiffe://elsewhere.test/ns/a/sa/b")), "elsewhere.test"),
                 Arguments.of("malformed SPIFFE ID", f(b -> b.setSpiffeId("spiffe://ca.test/a/../b")), "spiffe_id: SPIFFE ID path"),
                 Arguments.of("not a SPIFFE ID", f(b -> b.setSpiffeId("https://ca.test/a")), "spiffe_id"),
@@ -238,8 +239,57 @@ class CertificateAuthorityServiceTest {
 
     @Test
     void rotateAuthority_byNonAdmin_isDenied() {
-        assertThatThrownBy(() -> stub(asIdentity).rotateAuthority(RotateAuthorityRequest.getDefaultInstance()))
+        assertThatThrownBy(() -> stub(asIdentity).rotateAuthority(RotateAuthorityRequest.newBuilder()
+                        .setLevel(AuthorityLevel.AUTHORITY_LEVEL_INTERMEDIATE).setReason("r").build()))
                 .satisfies(e -> assertStatus(e, Status.Code.PERMISSION_DENIED, "expected: an admin identity of ca.test"));
+    }
+
+    @Test
+    void rotateAuthority_withoutLevelOrReason_isInvalidArgument() {
+        assertThatThrownBy(() -> stub(asAdmin).rotateAuthority(RotateAuthorityRequest.newBuilder().setReason("r").build()))
+                .satisfies(e -> assertStatus(e, Status.Code.INVALID_ARGUMENT, "level: AUTHORITY_LEVEL_UNSPECIFIED"));
+        assertThatThrownBy(() -> stub(asAdmin).rotateAuthority(RotateAuthorityRequest.newBuilder()
+                        .setLevel(AuthorityLevel.AUTHORITY_LEVEL_INTERMEDIATE).setReason("  ").build()))
+                .satisfies(e -> assertStatus(e, Status.Code.INVALID_ARGUMENT, "reason: 0 characters (expected: 1 to 512"));
+    }
+
+    @Test
+    void watchTrustBundle_moreThanEightStreamsFromOneCaller_isResourceExhausted() throws Exception {
+        ManagedChannel watcher = server.channelAs("spiffe://ca.test/ns/watch/sa/many");
+        try {
+            List<io.grpc.Context.CancellableContext> contexts = new java.util.ArrayList<>();
+            LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
+            for (int i = 0; i < 9; i++) {
+                io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+                contexts.add(context);
+                context.run(() -> CertificateAuthorityGrpc.newStub(watcher).watchTrustBundle(WatchTrustBundleRequest.getDefaultInstance(),
+                        new StreamObserver<>() {
+                            @Override
+                            public void onNext(WatchTrustBundleResponse value) {
+                                events.add(value);
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                events.add(t);
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                            }
+                        }));
+            }
+            List<Object> seen = new java.util.ArrayList<>();
+            for (int i = 0; i < 9; i++) {
+                seen.add(events.poll(10, TimeUnit.SECONDS));
+            }
+            assertThat(seen).filteredOn(o -> o instanceof WatchTrustBundleResponse).hasSize(8);
+            assertThat(seen).filteredOn(o -> o instanceof StatusRuntimeException).singleElement()
+                    .satisfies(e -> assertStatus((Throwable) e, Status.Code.RESOURCE_EXHAUSTED, "already has 8 open"));
+            contexts.forEach(c -> c.cancel(null));
+        } finally {
+            watcher.shutdownNow();
+        }
     }
 
     @Test

@@ -99,7 +99,8 @@ class UpstreamCaTest {
                         .getTrustBundle(GetTrustBundleRequest.getDefaultInstance()).getBundle();
                 assertThat(bundle.getX509AuthoritiesList().stream().map(b -> parse(b.toByteArray())).toList()).contains(pki.root());
                 assertThatThrownBy(() -> CertificateAuthorityGrpc.newBlockingStub(admin).withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .rotateAuthority(RotateAuthorityRequest.newBuilder().setLevel(AuthorityLevel.AUTHORITY_LEVEL_ROOT).build()))
+                        .rotateAuthority(RotateAuthorityRequest.newBuilder().setLevel(AuthorityLevel.AUTHORITY_LEVEL_ROOT)
+                                .setReason("test").build()))
                         .satisfies(e -> {
                             Status status = ((StatusRuntimeException) e).getStatus();
                             assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
