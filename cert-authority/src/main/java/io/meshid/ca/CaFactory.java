@@ -3,24 +3,15 @@ package io.meshid.ca;
 import io.meshid.ca.authority.RotationPolicy;
 import io.meshid.ca.keys.KeySealer;
 import io.micronaut.context.annotation.Factory;
-import io.micronaut.context.annotation.Secondary;
 import io.micronaut.context.exceptions.ConfigurationException;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.time.Clock;
 import java.util.Base64;
 
-/** The CA's wiring: the clock, the rotation policy and the key sealer, from {@link CaConfig}. */
+/** The CA's wiring: the rotation policy and the key sealer, from {@link CaConfig}. */
 @Factory
 final class CaFactory {
-
-    /** The wall clock; a test registers its own {@link Clock}, which takes precedence. */
-    @Singleton
-    @Secondary
-    Clock clock() {
-        return Clock.systemUTC();
-    }
 
     @Singleton
     RotationPolicy rotationPolicy(CaConfig config) {

@@ -83,6 +83,34 @@ public abstract class MeshidException extends RuntimeException {
         }
     }
 
+    /** What the request would create exists already. */
+    public static final class AlreadyExists extends MeshidException {
+        private static final long serialVersionUID = 1L;
+
+        public AlreadyExists(String message) {
+            super(message);
+        }
+
+        @Override
+        public Status.Code code() {
+            return Status.Code.ALREADY_EXISTS;
+        }
+    }
+
+    /** A bound on stored things or on the caller's rate is reached. */
+    public static final class ResourceExhausted extends MeshidException {
+        private static final long serialVersionUID = 1L;
+
+        public ResourceExhausted(String message) {
+            super(message);
+        }
+
+        @Override
+        public Status.Code code() {
+            return Status.Code.RESOURCE_EXHAUSTED;
+        }
+    }
+
     /** The system is not in a state that allows this now. */
     public static final class FailedPrecondition extends MeshidException {
         private static final long serialVersionUID = 1L;

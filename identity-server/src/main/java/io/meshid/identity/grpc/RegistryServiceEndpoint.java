@@ -1,15 +1,109 @@
 package io.meshid.identity.grpc;
 
+import io.grpc.stub.StreamObserver;
+import io.meshid.common.errors.MeshidException;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.spiffe.TrustDomain;
+import io.meshid.identity.registry.EntryParams;
+import io.meshid.identity.registry.EntryQuery;
+import io.meshid.identity.registry.JoinToken;
+import io.meshid.identity.registry.Registry;
+import io.meshid.proto.identity.v1.CreateEntryRequest;
+import io.meshid.proto.identity.v1.CreateEntryResponse;
+import io.meshid.proto.identity.v1.CreateJoinTokenRequest;
+import io.meshid.proto.identity.v1.CreateJoinTokenResponse;
+import io.meshid.proto.identity.v1.DeleteEntryRequest;
+import io.meshid.proto.identity.v1.DeleteEntryResponse;
+import io.meshid.proto.identity.v1.GetEntryRequest;
+import io.meshid.proto.identity.v1.GetEntryResponse;
+import io.meshid.proto.identity.v1.ListEntriesRequest;
+import io.meshid.proto.identity.v1.ListEntriesResponse;
 import io.meshid.proto.identity.v1.RegistryServiceGrpc.RegistryServiceImplBase;
 import jakarta.inject.Singleton;
+import java.util.Optional;
 
 /**
- * The {@code meshid.identity.v1.RegistryService} gRPC service (admin): trust domains, entries, join tokens, OAuth clients.
- *
- * <p>Registered so that the service is listed by reflection and reachable at its final address;
- * until its issue lands every rpc answers {@code UNIMPLEMENTED} (the generated base class's
- * behaviour), which clients treat as "not available here".
+ * The {@code meshid.identity.v1.RegistryService} gRPC service (admins only): registration
+ * entries and join tokens, each scoped to the caller's trust domain. An entry of another trust
+ * domain answers {@code NOT_FOUND}, exactly as a missing one, so ids do not leak across tenants.
+ * CreateTrustDomain, the OAuth client rpcs and RevokeX509Svid answer {@code UNIMPLEMENTED} until
+ * the rest of identity-server's issue lands.
  */
 @Singleton
 final class RegistryServiceEndpoint extends RegistryServiceImplBase {
+
+    private final Registry registry;
+    private final RegistryCallers callers;
+
+    RegistryServiceEndpoint(Registry registry, RegistryCallers callers) {
+        this.registry = registry;
+        this.callers = callers;
+    }
+
+    @Override
+    public void createEntry(CreateEntryRequest request, StreamObserver<CreateEntryResponse> response) {
+        SpiffeId id = RegistryMessages.spiffeId("spiffe_id", request.getSpiffeId());
+        SpiffeId admin = callers.adminOf(id.trustDomain(), "create entries");
+        var entry = registry.createEntry(new EntryParams(id, RegistryMessages.selectors(request.getSelectorsList()),
+                RegistryMessages.duration(request.hasX509SvidTtl(), request.getX509SvidTtl()),
+                RegistryMessages.duration(request.hasJwtSvidTtl(), request.getJwtSvidTtl()),
+                request.getDnsNamesList(), request.getAdmin(), admin.toString()));
+        response.onNext(CreateEntryResponse.newBuilder().setEntry(RegistryMessages.entry(entry)).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void getEntry(GetEntryRequest request, StreamObserver<GetEntryResponse> response) {
+        SpiffeId admin = callers.admin("read entries");
+        var entry = registry.entry(admin.trustDomain(), request.getId()).orElseThrow(() -> notFound(request.getId()));
+        response.onNext(GetEntryResponse.newBuilder().setEntry(RegistryMessages.entry(entry)).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void listEntries(ListEntriesRequest request, StreamObserver<ListEntriesResponse> response) {
+        TrustDomain domain = RegistryMessages.trustDomain(request.getTrustDomain());
+        callers.adminOf(domain, "list entries");
+        Optional<String> spiffeId = request.getSpiffeId().isEmpty() ? Optional.empty()
+                : Optional.of(RegistryMessages.spiffeId("spiffe_id", request.getSpiffeId()).toString());
+        String prefix = request.getPathPrefix();
+        if (!prefix.isEmpty() && (!prefix.startsWith("/") || prefix.length() > 2048)) {
+            throw new MeshidException.InvalidArgument("path_prefix: '" + (prefix.length() > 80 ? prefix.substring(0, 80) + "…" : prefix)
+                    + "' (expected: a path starting with '/', at most 2048 characters)");
+        }
+        var page = registry.list(new EntryQuery(domain, spiffeId, Optional.of(prefix).filter(p -> !p.isEmpty()),
+                RegistryMessages.selectors(request.getSelectorsList()),
+                request.hasAdmin() ? Optional.of(request.getAdmin()) : Optional.empty(),
+                request.getPageSize(), Optional.of(request.getPageToken()).filter(t -> !t.isEmpty())));
+        ListEntriesResponse.Builder reply = ListEntriesResponse.newBuilder();
+        page.entries().forEach(e -> reply.addEntries(RegistryMessages.entry(e)));
+        page.nextPageToken().ifPresent(reply::setNextPageToken);
+        response.onNext(reply.build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void deleteEntry(DeleteEntryRequest request, StreamObserver<DeleteEntryResponse> response) {
+        SpiffeId admin = callers.admin("delete entries");
+        if (!registry.deleteEntry(admin.trustDomain(), request.getId())) {
+            throw notFound(request.getId());
+        }
+        response.onNext(DeleteEntryResponse.getDefaultInstance());
+        response.onCompleted();
+    }
+
+    @Override
+    public void createJoinToken(CreateJoinTokenRequest request, StreamObserver<CreateJoinTokenResponse> response) {
+        SpiffeId admin = callers.admin("create join tokens");
+        JoinToken token = registry.createJoinToken(admin.trustDomain(), request.getEntryId(),
+                RegistryMessages.duration(request.hasTtl(), request.getTtl()));
+        response.onNext(CreateJoinTokenResponse.newBuilder().setToken(token.secret()).setEntryId(token.entryId())
+                .setExpiresAt(RegistryMessages.timestamp(token.expiresAt())).build());
+        response.onCompleted();
+    }
+
+    private static MeshidException notFound(String id) {
+        return new MeshidException.NotFound("entry " + (id.length() > 40 ? id.substring(0, 40) + "…" : id)
+                + ": not found in a trust domain you administer");
+    }
 }

@@ -1,0 +1,49 @@
+package io.meshid.identity.registry;
+
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.spiffe.TrustDomain;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The registry of identities, scoped by trust domain: which trust domains exist, which entries
+ * map workloads to SPIFFE IDs, and the single-use join tokens bound to entries. Every write is
+ * durable before it returns. Implementations are thread-safe.
+ */
+public interface Registry {
+
+    /** Whether {@code domain} is registered here. */
+    boolean trustDomainExists(TrustDomain domain);
+
+    /** Creates an entry after checking its bounds; fails if the same SPIFFE ID and selectors exist. */
+    RegistrationEntry createEntry(EntryParams params);
+
+    /** The entry with {@code id}, if it is in {@code domain}. */
+    Optional<RegistrationEntry> entry(TrustDomain domain, String id);
+
+    /** The trust domain an entry id belongs to, if it exists. */
+    Optional<TrustDomain> domainOfEntry(String id);
+
+    /** A page of entries and the token of the next page, if any. */
+    Page list(EntryQuery query);
+
+    /** Deletes the entry (and its unused join tokens) if it is in {@code domain}. */
+    boolean deleteEntry(TrustDomain domain, String id);
+
+    /** Whether an entry of {@code id}'s trust domain grants it admin rights. */
+    boolean isAdminEntry(SpiffeId id);
+
+    /** Creates a join token for the entry, valid for {@code ttl} (default when empty). */
+    JoinToken createJoinToken(TrustDomain domain, String entryId, Optional<Duration> ttl);
+
+    /**
+     * Consumes a join token: at most one caller ever gets the entry back, across threads and
+     * replicas sharing the database; an unknown, expired or used token gives empty.
+     */
+    Optional<RegistrationEntry> consumeJoinToken(String secret);
+
+    /** A page of entries. */
+    record Page(List<RegistrationEntry> entries, Optional<String> nextPageToken) {
+    }
+}

@@ -1,0 +1,183 @@
+package io.meshid.identity.registry;
+
+import io.meshid.common.errors.MeshidException;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.spiffe.TrustDomain;
+import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+
+/**
+ * The registry's tables ({@code id_trust_domain}, {@code id_entry}, {@code id_join_token}) in
+ * the server's database. Every query names the trust domain it reads or writes. Join tokens are
+ * consumed with one conditional UPDATE, so exactly one caller wins across threads and replicas.
+ * Thread-safe.
+ */
+@Singleton
+final class RegistryStore {
+
+    private final DataSource dataSource;
+
+    RegistryStore(DataSource dataSource) {
+        this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
+    }
+
+    void ensureTrustDomain(TrustDomain domain, String description, String by, Instant now) {
+        update("INSERT INTO id_trust_domain (name, description, created_at, created_by) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                domain.name(), description, Timestamp.from(now), by);
+    }
+
+    boolean trustDomainExists(TrustDomain domain) {
+        return !query("SELECT name FROM id_trust_domain WHERE name = ?", rs -> rs.getString(1), domain.name()).isEmpty();
+    }
+
+    /** Inserts the entry; false when the same SPIFFE ID and selectors exist in its trust domain. */
+    boolean insert(RegistrationEntry e) {
+        try {
+            update("INSERT INTO id_entry (id, trust_domain, spiffe_id, selectors, x509_ttl_ms, jwt_ttl_ms, dns_names, admin, "
+                    + "created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    e.id(), e.spiffeId().trustDomain().name(), e.spiffeId().toString(), selectorKey(e.selectors()),
+                    e.x509SvidTtl().toMillis(), e.jwtSvidTtl().toMillis(), String.join(",", e.dnsNames()), e.admin(),
+                    Timestamp.from(e.createdAt()), e.createdBy());
+            return true;
+        } catch (MeshidException.Unavailable ex) {
+            if (ex.getCause() instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")) {
+                return false;
+            }
+            throw ex;
+        }
+    }
+
+    Optional<RegistrationEntry> entry(TrustDomain domain, String id) {
+        return query("SELECT * FROM id_entry WHERE trust_domain = ? AND id = ?", RegistryStore::read, domain.name(), id)
+                .stream().findFirst();
+    }
+
+    Optional<TrustDomain> domainOfEntry(String id) {
+        return query("SELECT trust_domain FROM id_entry WHERE id = ?", rs -> TrustDomain.of(rs.getString(1)), id).stream().findFirst();
+    }
+
+    boolean isAdminEntry(SpiffeId id) {
+        return !query("SELECT id FROM id_entry WHERE trust_domain = ? AND spiffe_id = ? AND admin = TRUE",
+                rs -> rs.getString(1), id.trustDomain().name(), id.toString()).isEmpty();
+    }
+
+    long countEntries(TrustDomain domain) {
+        return query("SELECT COUNT(*) FROM id_entry WHERE trust_domain = ?", rs -> rs.getLong(1), domain.name()).get(0);
+    }
+
+    /** Entries after the cursor (SPIFFE ID, id), at most {@code limit}. */
+    List<RegistrationEntry> list(EntryQuery q, Optional<String[]> after, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM id_entry WHERE trust_domain = ?");
+        List<Object> args = new ArrayList<>(List.of(q.trustDomain().name()));
+        q.spiffeId().ifPresent(id -> {
+            sql.append(" AND spiffe_id = ?");
+            args.add(id);
+        });
+        q.pathPrefix().ifPresent(prefix -> {
+            sql.append(" AND spiffe_id LIKE ? ESCAPE '!'");
+            args.add((q.trustDomain().idString() + prefix).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+        });
+        for (Selector s : q.selectors()) {
+            sql.append(" AND ('|' || selectors || '|') LIKE ? ESCAPE '!'");
+            args.add("%|" + s.toString().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "|%");
+        }
+        q.admin().ifPresent(admin -> {
+            sql.append(" AND admin = ?");
+            args.add(admin);
+        });
+        after.ifPresent(cursor -> {
+            sql.append(" AND (spiffe_id > ? OR (spiffe_id = ? AND id > ?))");
+            args.add(cursor[0]);
+            args.add(cursor[0]);
+            args.add(cursor[1]);
+        });
+        sql.append(" ORDER BY spiffe_id, id LIMIT ?");
+        args.add(limit);
+        return query(sql.toString(), RegistryStore::read, args.toArray());
+    }
+
+    boolean delete(TrustDomain domain, String id) {
+        return update("DELETE FROM id_entry WHERE trust_domain = ? AND id = ?", domain.name(), id) == 1;
+    }
+
+    long unusedTokens(String entryId, Instant now) {
+        return query("SELECT COUNT(*) FROM id_join_token WHERE entry_id = ? AND consumed_at IS NULL AND expires_at > ?",
+                rs -> rs.getLong(1), entryId, Timestamp.from(now)).get(0);
+    }
+
+    void insertToken(String sha256, String entryId, Instant expiresAt, Instant now) {
+        update("INSERT INTO id_join_token (token_sha256, entry_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
+                sha256, entryId, Timestamp.from(expiresAt), Timestamp.from(now));
+    }
+
+    /** Marks the token used if it is unused and unexpired; the entry id when this call won. */
+    Optional<String> consumeToken(String sha256, Instant now) {
+        int won = update("UPDATE id_join_token SET consumed_at = ? WHERE token_sha256 = ? AND consumed_at IS NULL AND expires_at > ?",
+                Timestamp.from(now), sha256, Timestamp.from(now));
+        if (won != 1) {
+            return Optional.empty();
+        }
+        return query("SELECT entry_id FROM id_join_token WHERE token_sha256 = ?", rs -> rs.getString(1), sha256).stream().findFirst();
+    }
+
+    static String selectorKey(List<Selector> selectors) {
+        return selectors.stream().sorted().map(Selector::toString).collect(Collectors.joining("|"));
+    }
+
+    private static RegistrationEntry read(ResultSet rs) throws SQLException {
+        String selectors = rs.getString("selectors");
+        String dns = rs.getString("dns_names");
+        return new RegistrationEntry(rs.getString("id"), SpiffeId.parse(rs.getString("spiffe_id")),
+                selectors.isEmpty() ? List.of() : Arrays.stream(selectors.split("\\|")).map(Selector::parse).toList(),
+                Duration.ofMillis(rs.getLong("x509_ttl_ms")), Duration.ofMillis(rs.getLong("jwt_ttl_ms")),
+                dns.isEmpty() ? List.of() : List.of(dns.split(",")), rs.getBoolean("admin"),
+                rs.getTimestamp("created_at").toInstant(), rs.getString("created_by"));
+    }
+
+    private interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private <T> List<T> query(String sql, Row<T> row, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            List<T> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row.read(rs));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("registry database: " + e.getMessage(), e);
+        }
+    }
+
+    private int update(String sql, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("registry database: " + e.getMessage(), e);
+        }
+    }
+
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            ps.setObject(i + 1, args[i]);
+        }
+    }
+}

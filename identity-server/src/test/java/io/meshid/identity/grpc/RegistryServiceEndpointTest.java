@@ -1,0 +1,140 @@
+package io.meshid.identity.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.meshid.common.errors.ErrorMappingInterceptor;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.testing.TestDatabase;
+import io.meshid.common.tls.TestCallers;
+import io.meshid.identity.registry.Registry;
+import io.meshid.proto.identity.v1.CreateEntryRequest;
+import io.meshid.proto.identity.v1.CreateJoinTokenRequest;
+import io.meshid.proto.identity.v1.DeleteEntryRequest;
+import io.meshid.proto.identity.v1.GetEntryRequest;
+import io.meshid.proto.identity.v1.ListEntriesRequest;
+import io.meshid.proto.identity.v1.RegistryServiceGrpc;
+import io.meshid.proto.identity.v1.RegistryServiceGrpc.RegistryServiceBlockingStub;
+import io.meshid.proto.identity.v1.Selector;
+import io.micronaut.context.ApplicationContext;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * RegistryService over the in-process transport with the real registry on H2: who may do what,
+ * and that one trust domain's admin sees nothing of another's.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RegistryServiceEndpointTest {
+
+    private ApplicationContext context;
+    private final List<Server> servers = new ArrayList<>();
+    private final List<ManagedChannel> channels = new ArrayList<>();
+
+    @BeforeAll
+    void start() {
+        Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common", "identity-server"));
+        p.put("meshid.trust-domain", "reg.test");
+        context = ApplicationContext.run(p);
+    }
+
+    @AfterAll
+    void stop() {
+        channels.forEach(ManagedChannel::shutdownNow);
+        servers.forEach(Server::shutdownNow);
+        context.close();
+    }
+
+    private RegistryServiceBlockingStub as(String caller) throws Exception {
+        String name = InProcessServerBuilder.generateName();
+        RegistryServiceEndpoint endpoint = new RegistryServiceEndpoint(context.getBean(Registry.class), context.getBean(RegistryCallers.class));
+        servers.add(InProcessServerBuilder.forName(name).directExecutor()
+                .addService(ServerInterceptors.intercept(endpoint, new ErrorMappingInterceptor(), TestCallers.as(SpiffeId.parse(caller))))
+                .build().start());
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        channels.add(channel);
+        return RegistryServiceGrpc.newBlockingStub(channel);
+    }
+
+    private static CreateEntryRequest entry(String id) {
+        return CreateEntryRequest.newBuilder().setSpiffeId(id)
+                .addSelectors(Selector.newBuilder().setType("k8s").setValue("ns:payments")).build();
+    }
+
+    private static Status.Code code(Throwable e) {
+        return ((StatusRuntimeException) e).getStatus().getCode();
+    }
+
+    @Test
+    void admin_createsGetsListsAndDeletes_andGetsAJoinToken() throws Exception {
+        RegistryServiceBlockingStub admin = as("spiffe://reg.test/meshid/admin");
+
+        var created = admin.createEntry(entry("spiffe://reg.test/ns/payments/sa/api")).getEntry();
+        assertThat(created.getCreatedBy()).isEqualTo("spiffe://reg.test/meshid/admin");
+        assertThat(admin.getEntry(GetEntryRequest.newBuilder().setId(created.getId()).build()).getEntry()).isEqualTo(created);
+        assertThat(admin.listEntries(ListEntriesRequest.newBuilder().setTrustDomain("reg.test").setPathPrefix("/ns/payments/").build())
+                .getEntriesList()).contains(created);
+        var token = admin.createJoinToken(CreateJoinTokenRequest.newBuilder().setEntryId(created.getId()).build());
+        assertThat(token.getToken()).hasSizeGreaterThanOrEqualTo(43);
+        admin.deleteEntry(DeleteEntryRequest.newBuilder().setId(created.getId()).build());
+        assertThatThrownBy(() -> admin.getEntry(GetEntryRequest.newBuilder().setId(created.getId()).build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
+    }
+
+    @Test
+    void entryAdmin_isAnAdminToo_butAWorkloadIsNot() throws Exception {
+        RegistryServiceBlockingStub admin = as("spiffe://reg.test/meshid/admin");
+        admin.createEntry(CreateEntryRequest.newBuilder().setSpiffeId("spiffe://reg.test/team/platform").setAdmin(true).build());
+
+        assertThat(as("spiffe://reg.test/team/platform").createEntry(entry("spiffe://reg.test/ns/payments/sa/by-team")).getEntry().getId())
+                .isNotEmpty();
+        assertThatThrownBy(() -> as("spiffe://reg.test/ns/payments/sa/api").createEntry(entry("spiffe://reg.test/ns/payments/sa/x")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+    }
+
+    @Test
+    void adminOfAnotherTrustDomain_cannotReadOrChangeThisOne() throws Exception {
+        RegistryServiceBlockingStub admin = as("spiffe://reg.test/meshid/admin");
+        var mine = admin.createEntry(entry("spiffe://reg.test/ns/payments/sa/private")).getEntry();
+        RegistryServiceBlockingStub stranger = as("spiffe://other.test/meshid/admin");
+
+        assertThatThrownBy(() -> stranger.getEntry(GetEntryRequest.newBuilder().setId(mine.getId()).build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
+        assertThatThrownBy(() -> stranger.deleteEntry(DeleteEntryRequest.newBuilder().setId(mine.getId()).build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
+        assertThatThrownBy(() -> stranger.createJoinToken(CreateJoinTokenRequest.newBuilder().setEntryId(mine.getId()).build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
+        assertThatThrownBy(() -> stranger.listEntries(ListEntriesRequest.newBuilder().setTrustDomain("reg.test").build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+        assertThatThrownBy(() -> stranger.createEntry(entry("spiffe://reg.test/ns/payments/sa/planted")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+        assertThat(admin.getEntry(GetEntryRequest.newBuilder().setId(mine.getId()).build()).getEntry()).isEqualTo(mine);
+    }
+
+    @Test
+    void badInput_isInvalidArgument_withTheField() throws Exception {
+        RegistryServiceBlockingStub admin = as("spiffe://reg.test/meshid/admin");
+
+        assertThatThrownBy(() -> admin.createEntry(entry("spiffe://reg.test/a/../b")))
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).startsWith("spiffe_id:"));
+        assertThatThrownBy(() -> admin.getEntry(GetEntryRequest.newBuilder().setId("not-a-uuid").build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
+        assertThatThrownBy(() -> admin.listEntries(ListEntriesRequest.newBuilder().setTrustDomain("reg.test").setPageSize(5000).build()))
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).startsWith("page_size: 5000"));
+        assertThatThrownBy(() -> admin.listEntries(ListEntriesRequest.newBuilder().setTrustDomain("reg.test").setPageToken("zz").build()))
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).startsWith("page_token"));
+    }
+}
