@@ -18,6 +18,8 @@ public final class IdentityConfig {
 
     private Duration joinTokenTtl = Duration.ofMinutes(10);
     private Duration jwtSvidTtl = Duration.ofMinutes(5);
+    private String caAddress = "127.0.0.1:7001";
+    private Duration caDeadline = Duration.ofSeconds(5);
 
     /** Lifetime of a join token when its creator names none ({@code meshid.identity.join-token-ttl}). */
     public Duration getJoinTokenTtl() {
@@ -35,5 +37,27 @@ public final class IdentityConfig {
 
     public void setJwtSvidTtl(Duration ttl) {
         this.jwtSvidTtl = ConfigChecks.between(PREFIX + ".jwt-svid-ttl", ttl, Duration.ofSeconds(30), Duration.ofHours(24));
+    }
+
+    /** cert-authority's gRPC address, {@code host:port} ({@code meshid.identity.ca-address}). */
+    public String getCaAddress() {
+        return caAddress;
+    }
+
+    public void setCaAddress(String address) {
+        if (address == null || !address.matches("[A-Za-z0-9.\\-\\[\\]:]+:\\d{1,5}")) {
+            throw new io.micronaut.context.exceptions.ConfigurationException(PREFIX + ".ca-address: '" + address
+                    + "' (expected: host:port of cert-authority's gRPC port, such as 127.0.0.1:7001)");
+        }
+        this.caAddress = address;
+    }
+
+    /** Deadline of each call to cert-authority ({@code meshid.identity.ca-deadline}). */
+    public Duration getCaDeadline() {
+        return caDeadline;
+    }
+
+    public void setCaDeadline(Duration deadline) {
+        this.caDeadline = ConfigChecks.between(PREFIX + ".ca-deadline", deadline, Duration.ofMillis(100), Duration.ofMinutes(1));
     }
 }

@@ -1,0 +1,102 @@
+package io.meshid.identity.ca;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.meshid.common.errors.MeshidException;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.tls.SvidSource;
+import io.meshid.common.tls.TlsContexts;
+import io.meshid.identity.IdentityConfig;
+import io.meshid.proto.ca.v1.CertificateAuthorityGrpc;
+import io.meshid.proto.ca.v1.CertificateAuthorityGrpc.CertificateAuthorityBlockingStub;
+import io.meshid.proto.ca.v1.GetTrustBundleRequest;
+import io.meshid.proto.ca.v1.SignX509SvidRequest;
+import io.meshid.proto.ca.v1.SignX509SvidResponse;
+import io.meshid.proto.common.v1.TrustBundle;
+import io.micronaut.context.BeanProvider;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * identity-server's client of cert-authority: one persistent mTLS channel, authenticated with
+ * identity-server's own SVID, that accepts only the CA's SPIFFE ID
+ * ({@code spiffe://<trust-domain>/meshid/cert-authority}). Every call has a deadline. The CA's
+ * {@code INVALID_ARGUMENT} reaches the caller as is (it names what was wrong with the CSR); other
+ * failures become {@code UNAVAILABLE}. Thread-safe.
+ */
+@Singleton
+public final class CaClient {
+
+    private final BeanProvider<SvidSource> identity;
+    private final IdentityConfig config;
+    private final Duration deadline;
+    private ManagedChannel channel;
+    private CertificateAuthorityBlockingStub stub;
+
+    CaClient(BeanProvider<SvidSource> identity, IdentityConfig config) {
+        this.identity = identity;
+        this.config = config;
+        this.deadline = config.getCaDeadline();
+    }
+
+    /** The stub over the channel, opened on first use (the server may start before the CA). */
+    private synchronized CertificateAuthorityBlockingStub stub() {
+        if (stub == null) {
+            if (!identity.isPresent()) {
+                throw new MeshidException.Unavailable("identity-server has no SVID (meshid.tls.mode=plaintext), so it cannot "
+                        + "call cert-authority over mutual TLS", null);
+            }
+            SvidSource own = identity.get();
+            SpiffeId expected = SpiffeId.of(own.svid().spiffeId().trustDomain(), "/meshid/cert-authority");
+            int colon = config.getCaAddress().lastIndexOf(':');
+            channel = NettyChannelBuilder.forAddress(config.getCaAddress().substring(0, colon),
+                            Integer.parseInt(config.getCaAddress().substring(colon + 1)))
+                    .sslContext(TlsContexts.grpcClient(own, expected::equals))
+                    .build();
+            stub = CertificateAuthorityGrpc.newBlockingStub(channel);
+        }
+        return stub;
+    }
+
+    /** Has cert-authority sign an X.509-SVID for {@code id}. */
+    public SignX509SvidResponse sign(byte[] csr, SpiffeId id, Duration ttl, List<String> dnsNames, String entryId) {
+        try {
+            return stub().withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).signX509Svid(SignX509SvidRequest.newBuilder()
+                    .setCsr(ByteString.copyFrom(csr)).setSpiffeId(id.toString())
+                    .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(ttl.getSeconds()))
+                    .addAllDnsNames(dnsNames).setEntryId(entryId).build());
+        } catch (StatusRuntimeException e) {
+            throw translate(e);
+        }
+    }
+
+    /** The current trust bundle of {@code id}'s trust domain. */
+    public TrustBundle bundle(SpiffeId id) {
+        try {
+            return stub().withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                    .getTrustBundle(GetTrustBundleRequest.newBuilder().setTrustDomain(id.trustDomain().name()).build()).getBundle();
+        } catch (StatusRuntimeException e) {
+            throw translate(e);
+        }
+    }
+
+    private static MeshidException translate(StatusRuntimeException e) {
+        String description = e.getStatus().getDescription() == null ? e.getStatus().getCode().name() : e.getStatus().getDescription();
+        return switch (e.getStatus().getCode()) {
+            case INVALID_ARGUMENT -> new MeshidException.InvalidArgument(description);
+            default -> new MeshidException.Unavailable("cert-authority: " + e.getStatus().getCode() + ": " + description, e);
+        };
+    }
+
+    @PreDestroy
+    synchronized void close() throws InterruptedException {
+        if (channel != null) {
+            channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package io.meshid.identity.attestation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.tls.PemFileSvidSource;
+import io.meshid.common.tls.SpiffeTrustManager;
+import io.meshid.common.tls.SvidVerifier;
+import io.meshid.common.tls.TlsContexts;
+import io.meshid.common.tls.X509Bundle;
+import io.meshid.common.testing.TestDatabase;
+import io.meshid.proto.identity.v1.AttestRequest;
+import io.meshid.proto.identity.v1.AttestResponse;
+import io.meshid.proto.identity.v1.CreateEntryRequest;
+import io.meshid.proto.identity.v1.CreateJoinTokenRequest;
+import io.meshid.proto.identity.v1.IdentityServiceGrpc;
+import io.meshid.proto.identity.v1.RegistryServiceGrpc;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.grpc.server.GrpcEmbeddedServer;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Bootstrap end to end, as a sidecar does it: the real cert-authority process (its built jar),
+ * identity-server over mTLS with the SVID files the CA wrote, an admin creating an entry and a
+ * join token, and a client with no certificate at all attesting with the token over TLS and
+ * getting an SVID that verifies against the bundle it got back. The token works once.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AttestEndToEndTest {
+
+    private Path dir;
+
+    private Process ca;
+    private EmbeddedServer identity;
+    private PemFileSvidSource adminSource;
+    private final List<ManagedChannel> channels = new ArrayList<>();
+
+    @BeforeAll
+    void start() throws Exception {
+        dir = Files.createTempDirectory("meshid-e2e");
+        Path jar = caJar();
+        Path creds = dir.resolve("credentials");
+        Path ready = dir.resolve("ca.json");
+        Files.writeString(dir.resolve("kek"), "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=");
+        ca = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
+                "-Dmeshid.data-dir=" + dir, "-Dmeshid.trust-domain=e2e.test",
+                "-Dmeshid.server.ready-file=" + ready, "-Dmicronaut.server.port=-1", "-Dgrpc.server.port=0",
+                "-Dmeshid.ca.key-encryption-key-file=" + dir.resolve("kek"), "-Dmeshid.ca.dev.credentials-dir=" + creds,
+                "-Dmeshid.ca.bundle-endpoint.port=0", "-jar", jar.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("ca.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(Files.exists(ready) && Files.exists(creds.resolve("identity-server/bundle.pem"))) && System.nanoTime() < deadline) {
+            assertThat(ca.isAlive()).as("cert-authority exited; log:\n%s", log()).isTrue();
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        Matcher grpc = Pattern.compile("\"grpc\": \"([^\"]+)\"").matcher(Files.readString(ready));
+        assertThat(grpc.find()).as("ready file").isTrue();
+
+        Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common", "identity-server"));
+        p.put("meshid.trust-domain", "e2e.test");
+        p.put("meshid.identity.ca-address", grpc.group(1));
+        p.put("meshid.tls.mode", "SVID");
+        p.put("meshid.tls.cert-file", creds.resolve("identity-server/cert.pem").toString());
+        p.put("meshid.tls.key-file", creds.resolve("identity-server/key.pem").toString());
+        p.put("meshid.tls.bundle-file", creds.resolve("identity-server/bundle.pem").toString());
+        p.put("micronaut.server.port", -1);
+        p.put("grpc.server.port", 0);
+        identity = ApplicationContext.run(EmbeddedServer.class, p);
+        adminSource = new PemFileSvidSource(creds.resolve("admin/cert.pem"), creds.resolve("admin/key.pem"),
+                creds.resolve("admin/bundle.pem"), Duration.ofSeconds(5));
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        channels.forEach(ManagedChannel::shutdownNow);
+        if (adminSource != null) {
+            adminSource.close();
+        }
+        if (identity != null) {
+            identity.stop();
+        }
+        if (ca != null) {
+            ca.destroy();
+            ca.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private int identityPort() {
+        return identity.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort();
+    }
+
+    private ManagedChannel asAdmin() {
+        SpiffeId server = SpiffeId.parse("spiffe://e2e.test/meshid/identity-server");
+        ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", identityPort())
+                .sslContext(TlsContexts.grpcClient(adminSource, server::equals)).build();
+        channels.add(c);
+        return c;
+    }
+
+    /** A workload with no SVID yet: TLS that checks the server against the bundle, no client certificate. */
+    private ManagedChannel anonymous() throws Exception {
+        SpiffeId server = SpiffeId.parse("spiffe://e2e.test/meshid/identity-server");
+        ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", identityPort())
+                .sslContext(GrpcSslContexts.forClient().trustManager(new SpiffeTrustManager(adminSource, server::equals))
+                        .endpointIdentificationAlgorithm(null).build())
+                .build();
+        channels.add(c);
+        return c;
+    }
+
+    @Test
+    void joinToken_attestsOnce_andTheSvidVerifiesAgainstTheReturnedBundle() throws Exception {
+        var registry = RegistryServiceGrpc.newBlockingStub(asAdmin()).withDeadlineAfter(10, TimeUnit.SECONDS);
+        var entry = registry.createEntry(CreateEntryRequest.newBuilder().setSpiffeId("spiffe://e2e.test/ns/payments/sa/api")
+                .addDnsNames("api.payments.svc").build()).getEntry();
+        String token = registry.createJoinToken(CreateJoinTokenRequest.newBuilder().setEntryId(entry.getId()).build()).getToken();
+
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair key = generator.generateKeyPair();
+        byte[] csr = new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=workload"), key.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())).getEncoded();
+        var workload = IdentityServiceGrpc.newBlockingStub(anonymous()).withDeadlineAfter(10, TimeUnit.SECONDS);
+
+        AttestResponse reply = workload.attest(AttestRequest.newBuilder().setJoinToken(token).setCsr(ByteString.copyFrom(csr)).build());
+
+        List<X509Certificate> chain = new ArrayList<>();
+        for (ByteString der : reply.getSvid().getCertChainList()) {
+            chain.add(parse(der));
+        }
+        List<X509Certificate> anchors = new ArrayList<>();
+        for (ByteString der : reply.getTrustBundle().getX509AuthoritiesList()) {
+            anchors.add(parse(der));
+        }
+        assertThat(chain.get(0).getPublicKey()).isEqualTo(key.getPublic());
+        assertThat(new SvidVerifier().verify(chain, X509Bundle.of(io.meshid.common.spiffe.TrustDomain.of("e2e.test"), anchors, 1),
+                Instant.now())).isEqualTo(SpiffeId.parse("spiffe://e2e.test/ns/payments/sa/api"));
+        assertThat(reply.getEntryId()).isEqualTo(entry.getId());
+
+        assertThatThrownBy(() -> workload.attest(AttestRequest.newBuilder().setJoinToken(token).setCsr(ByteString.copyFrom(csr)).build()))
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    }
+
+    @Test
+    void withoutClientCertificate_onlyAttestIsServed() throws Exception {
+        var registry = RegistryServiceGrpc.newBlockingStub(anonymous()).withDeadlineAfter(10, TimeUnit.SECONDS);
+
+        assertThatThrownBy(() -> registry.createEntry(CreateEntryRequest.newBuilder().setSpiffeId("spiffe://e2e.test/ns/x/sa/y").build()))
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    }
+
+    private static X509Certificate parse(ByteString der) throws Exception {
+        return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der.toByteArray()));
+    }
+
+    private String log() {
+        try {
+            return Files.readString(dir.resolve("ca.log"));
+        } catch (java.io.IOException e) {
+            return "(no log)";
+        }
+    }
+
+    /** The cert-authority jar the reactor built before this module (its lib/ beside it). */
+    private static Path caJar() {
+        File target = Path.of("..", "cert-authority", "target").toFile();
+        File[] jars = target.listFiles((d, n) -> n.startsWith("meshid-cert-authority-") && n.endsWith(".jar") && !n.contains("tests"));
+        assertThat(jars).as("cert-authority/target has no jar: build the whole project (./meshid test)").isNotEmpty();
+        assertThat(new File(target, "lib")).as("cert-authority/target/lib").isDirectory();
+        return jars[0].toPath().toAbsolutePath();
+    }
+}
