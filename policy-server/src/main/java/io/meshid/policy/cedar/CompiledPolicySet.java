@@ -1,0 +1,162 @@
+package io.meshid.policy.cedar;
+
+import com.cedarpolicy.model.exception.InternalException;
+import com.cedarpolicy.model.policy.LinkValue;
+import com.cedarpolicy.model.policy.Policy;
+import com.cedarpolicy.model.policy.PolicySet;
+import com.cedarpolicy.model.policy.TemplateLink;
+import io.meshid.common.errors.MeshidException;
+import io.meshid.policy.slicing.PolicyScope;
+import io.meshid.policy.slicing.ScopeIndex;
+import io.meshid.policy.slicing.ScopeReader;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One version of a policy set, checked and compiled: static policies, templates and template
+ * links, each with its id, plus the scope index of the static policies.
+ *
+ * <p>{@link #compile} rejects text that does not parse, duplicate ids and links to missing
+ * templates with {@link MeshidException.InvalidArgument} naming the policy. The evaluators it
+ * hands out give the same decision and determining policies; {@link #slicedEvaluator} only looks
+ * at fewer policies. Immutable and thread-safe.
+ */
+public final class CompiledPolicySet {
+
+    private final List<Policy> statics;
+    private final Set<Policy> templates;
+    private final List<TemplateLink> links;
+    private final ScopeIndex index;
+
+    private CompiledPolicySet(List<Policy> statics, Set<Policy> templates, List<TemplateLink> links, ScopeIndex index) {
+        this.statics = statics;
+        this.templates = templates;
+        this.links = links;
+        this.index = index;
+    }
+
+    /**
+     * Compiles policies given as id to Cedar text (one policy per entry), templates likewise, and
+     * links of those templates.
+     */
+    public static CompiledPolicySet compile(
+            Map<String, String> policies, Map<String, String> templates, List<TemplateLinkSource> links) {
+        Set<String> ids = new HashSet<>();
+        List<Policy> statics = new ArrayList<>();
+        List<PolicyScope> scopes = new ArrayList<>();
+        for (Map.Entry<String, String> entry : policies.entrySet()) {
+            String id = unique(ids, entry.getKey());
+            Policy parsed = parse(id, entry.getValue(), false);
+            statics.add(new Policy(entry.getValue(), id));
+            scopes.add(scope(id, parsed));
+        }
+        Set<Policy> templateSet = new LinkedHashSet<>();
+        for (Map.Entry<String, String> entry : templates.entrySet()) {
+            String id = unique(ids, entry.getKey());
+            parse(id, entry.getValue(), true);
+            templateSet.add(new Policy(entry.getValue(), id));
+        }
+        List<TemplateLink> linkList = new ArrayList<>();
+        for (TemplateLinkSource link : links) {
+            unique(ids, link.linkId());
+            if (!templates.containsKey(link.templateId())) {
+                throw new MeshidException.InvalidArgument("template link " + link.linkId() + ": template "
+                        + link.templateId() + " (expected: one of the templates " + templates.keySet() + ")");
+            }
+            List<LinkValue> values = new ArrayList<>();
+            if (link.principal() != null) {
+                values.add(new LinkValue("?principal", CedarCalls.uid(link.principal())));
+            }
+            if (link.resource() != null) {
+                values.add(new LinkValue("?resource", CedarCalls.uid(link.resource())));
+            }
+            linkList.add(new TemplateLink(link.templateId(), link.linkId(), values));
+        }
+        CompiledPolicySet compiled = new CompiledPolicySet(
+                List.copyOf(statics), Set.copyOf(templateSet), List.copyOf(linkList), ScopeIndex.of(scopes));
+        compiled.checkLinks();
+        return compiled;
+    }
+
+    /** How many static policies, templates and links it holds. */
+    public int size() {
+        return statics.size() + templates.size() + links.size();
+    }
+
+    /** An engine that evaluates every request against all policies, one cached set per thread. */
+    public PolicyEngine fullEvaluator() {
+        return new FullEvaluator(this);
+    }
+
+    /**
+     * An engine that evaluates each request against only the policies whose scope can match it
+     * (plus all template links), keeping up to {@code maxSlicesPerThread} cached slices per thread.
+     */
+    public PolicyEngine slicedEvaluator(int maxSlicesPerThread) {
+        if (maxSlicesPerThread < 1) {
+            throw new MeshidException.InvalidArgument("maxSlicesPerThread: " + maxSlicesPerThread + " (expected: at least 1)");
+        }
+        return new SlicedEvaluator(this, maxSlicesPerThread);
+    }
+
+    ScopeIndex index() {
+        return index;
+    }
+
+    /** A new (uncached) Cedar policy set of the static policies in {@code slice}, all templates and links. */
+    PolicySet policySet(BitSet slice) {
+        Set<Policy> chosen = new HashSet<>();
+        slice.stream().forEach(i -> chosen.add(statics.get(i)));
+        return new PolicySet(chosen, new HashSet<>(templates), new ArrayList<>(links));
+    }
+
+    BitSet all() {
+        BitSet all = new BitSet();
+        all.set(0, statics.size());
+        return all;
+    }
+
+    private void checkLinks() {
+        if (links.isEmpty()) {
+            return;
+        }
+        try {
+            policySet(new BitSet()).toJson();
+        } catch (InternalException | com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+            throw new MeshidException.InvalidArgument("template links: " + e.getMessage()
+                    + " (expected: each link fills exactly the slots of its template)", e);
+        }
+    }
+
+    private static String unique(Set<String> ids, String id) {
+        if (id == null || id.isBlank()) {
+            throw new MeshidException.InvalidArgument("policy id: " + id + " (expected: a non-empty id)");
+        }
+        if (!ids.add(id)) {
+            throw new MeshidException.InvalidArgument("policy id: " + id + " (expected: unique among policies, templates and links)");
+        }
+        return id;
+    }
+
+    private static Policy parse(String id, String text, boolean template) {
+        try {
+            return template ? Policy.parsePolicyTemplate(text) : Policy.parseStaticPolicy(text);
+        } catch (InternalException | RuntimeException e) {
+            throw new MeshidException.InvalidArgument((template ? "template " : "policy ") + id + ": " + e.getMessage()
+                    + " (expected: one Cedar " + (template ? "template" : "static policy") + ")", e);
+        }
+    }
+
+    private static PolicyScope scope(String id, Policy parsed) {
+        try {
+            return ScopeReader.read(id, parsed.toJson());
+        } catch (InternalException | RuntimeException e) {
+            return PolicyScope.unconstrained(id);
+        }
+    }
+}

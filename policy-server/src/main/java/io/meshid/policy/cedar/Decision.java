@@ -1,0 +1,25 @@
+package io.meshid.policy.cedar;
+
+import java.util.List;
+
+/**
+ * The answer to a {@link DecisionRequest}.
+ *
+ * <p>{@code allowed} is true only when Cedar allowed the request and no policy failed to evaluate:
+ * any error denies. {@code determiningPolicies} are the ids Cedar reported as the reason, sorted
+ * (the permits that allowed, or the forbids that denied; empty for a default deny). On a deny
+ * forced by errors it still lists what Cedar reported. {@code errors} are readable messages, each
+ * naming the policy that failed when there is one, sorted. Immutable and thread-safe.
+ */
+public record Decision(boolean allowed, List<String> determiningPolicies, List<String> errors) {
+
+    public Decision {
+        determiningPolicies = determiningPolicies.stream().sorted().toList();
+        errors = errors.stream().sorted().toList();
+    }
+
+    /** A deny caused by one error that stopped evaluation. */
+    public static Decision denyWithError(String error) {
+        return new Decision(false, List.of(), List.of(error));
+    }
+}

@@ -1,0 +1,64 @@
+package io.meshid.policy.cedar;
+
+import io.meshid.policy.slicing.EntityKey;
+import io.meshid.policy.slicing.ScopeIndex;
+import java.util.ArrayDeque;
+import java.util.BitSet;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Evaluates a request against the policies whose scope can match it: the principal and the
+ * resource with all their ancestors (transitively, through the request's entities) go through the
+ * scope index; template links are always included. Cedar never lets a policy whose scope does not
+ * match decide or fail, so this equals evaluation against all policies.
+ */
+final class SlicedEvaluator implements PolicyEngine {
+
+    private final ScopeIndex index;
+    private final ThreadSlices slices;
+
+    SlicedEvaluator(CompiledPolicySet policies, int maxSlicesPerThread) {
+        this.index = policies.index();
+        this.slices = new ThreadSlices(maxSlicesPerThread, policies::policySet);
+    }
+
+    @Override
+    public Decision decide(DecisionRequest request) {
+        Map<EntityRef, Set<EntityRef>> parents = new HashMap<>();
+        for (EntityData entity : request.entities()) {
+            parents.merge(entity.uid(), entity.parents(), (a, b) -> {
+                Set<EntityRef> both = new HashSet<>(a);
+                both.addAll(b);
+                return both;
+            });
+        }
+        BitSet slice = index.candidates(
+                key(request.principal()), ancestors(request.principal(), parents),
+                key(request.resource()), ancestors(request.resource(), parents));
+        return CedarCalls.decide(request, slices.get(slice));
+    }
+
+    private static Set<EntityKey> ancestors(EntityRef start, Map<EntityRef, Set<EntityRef>> parents) {
+        Set<EntityRef> seen = new HashSet<>();
+        Deque<EntityRef> todo = new ArrayDeque<>(List.of(start));
+        while (!todo.isEmpty()) {
+            for (EntityRef parent : parents.getOrDefault(todo.pop(), Set.of())) {
+                if (seen.add(parent)) {
+                    todo.push(parent);
+                }
+            }
+        }
+        Set<EntityKey> keys = new HashSet<>(seen.size());
+        seen.forEach(ref -> keys.add(key(ref)));
+        return keys;
+    }
+
+    private static EntityKey key(EntityRef ref) {
+        return new EntityKey(CedarCalls.canonicalType(ref.type()), ref.id());
+    }
+}
