@@ -2,6 +2,7 @@ package io.meshid.common.tls;
 
 import io.grpc.Context;
 import io.meshid.common.spiffe.SpiffeId;
+import java.security.cert.X509Certificate;
 import java.util.Optional;
 
 /**
@@ -14,6 +15,7 @@ import java.util.Optional;
 public final class CallerIdentity {
 
     static final Context.Key<SpiffeId> KEY = Context.key("meshid-caller-spiffe-id");
+    static final Context.Key<X509Certificate> CERTIFICATE_KEY = Context.key("meshid-caller-certificate");
 
     private CallerIdentity() {
     }
@@ -21,5 +23,10 @@ public final class CallerIdentity {
     /** The current call's verified caller, if any. */
     public static Optional<SpiffeId> current() {
         return Optional.ofNullable(KEY.get());
+    }
+
+    /** The current call's verified client certificate (the leaf of its X.509-SVID), if any. */
+    public static Optional<X509Certificate> certificate() {
+        return Optional.ofNullable(CERTIFICATE_KEY.get());
     }
 }

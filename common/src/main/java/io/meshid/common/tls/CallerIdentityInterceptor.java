@@ -67,9 +67,12 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
             return next.startCall(call, headers);
         }
         String method = call.getMethodDescriptor().getFullMethodName();
-        Optional<SpiffeId> caller = peerOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        Optional<X509Certificate> leaf = leafOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        Optional<SpiffeId> caller = leaf.flatMap(CallerIdentityInterceptor::spiffeIdOf);
         if (caller.isPresent()) {
-            return Contexts.interceptCall(Context.current().withValue(CallerIdentity.KEY, caller.get()), call, headers, next);
+            Context context = Context.current().withValue(CallerIdentity.KEY, caller.get())
+                    .withValue(CallerIdentity.CERTIFICATE_KEY, leaf.get());
+            return Contexts.interceptCall(context, call, headers, next);
         }
         if (anonymousMethods.contains(method)) {
             return next.startCall(call, headers);
@@ -79,7 +82,7 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
         };
     }
 
-    private static Optional<SpiffeId> peerOf(SSLSession session) {
+    private static Optional<X509Certificate> leafOf(SSLSession session) {
         if (session == null) {
             return Optional.empty();
         }
@@ -92,6 +95,10 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
         if (peer == null || peer.length == 0 || !(peer[0] instanceof X509Certificate leaf)) {
             return Optional.empty();
         }
+        return Optional.of(leaf);
+    }
+
+    private static Optional<SpiffeId> spiffeIdOf(X509Certificate leaf) {
         try {
             return Optional.of(SvidRules.spiffeIdOf(leaf));
         } catch (SvidVerificationException e) {

@@ -4,26 +4,44 @@ import io.grpc.stub.StreamObserver;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.server.SourceAddressInterceptor;
 import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.tls.CallerIdentity;
 import io.meshid.identity.attestation.Attestation;
+import io.meshid.identity.attestation.Renewal;
 import io.meshid.proto.identity.v1.AttestRequest;
 import io.meshid.proto.identity.v1.AttestResponse;
 import io.meshid.proto.identity.v1.IdentityServiceGrpc.IdentityServiceImplBase;
+import io.meshid.proto.identity.v1.RenewX509SvidRequest;
+import io.meshid.proto.identity.v1.RenewX509SvidResponse;
 import jakarta.inject.Singleton;
 import java.util.Optional;
 
 /**
- * The {@code meshid.identity.v1.IdentityService} gRPC service. {@code Attest} with a join token is
- * served (TLS, no client certificate: the one anonymous rpc); Kubernetes attestation, renewal,
- * JWT-SVIDs, token exchange, validation, revocation and JWKS answer {@code UNIMPLEMENTED} until
- * the rest of identity-server's issue lands.
+ * The {@code meshid.identity.v1.IdentityService} gRPC service. {@code Attest} with a join token
+ * (TLS, no client certificate: the one anonymous rpc) and {@code RenewX509Svid} (mTLS, own
+ * SPIFFE ID only) are served; Kubernetes attestation, JWT-SVIDs, token exchange, validation,
+ * revocation and JWKS answer {@code UNIMPLEMENTED} until the rest of identity-server's issue
+ * lands.
  */
 @Singleton
 final class IdentityServiceEndpoint extends IdentityServiceImplBase {
 
     private final Attestation attestation;
+    private final Renewal renewal;
 
-    IdentityServiceEndpoint(Attestation attestation) {
+    IdentityServiceEndpoint(Attestation attestation, Renewal renewal) {
         this.attestation = attestation;
+        this.renewal = renewal;
+    }
+
+    @Override
+    public void renewX509Svid(RenewX509SvidRequest request, StreamObserver<RenewX509SvidResponse> response) {
+        SpiffeId caller = CallerIdentity.current().orElseThrow(() -> new MeshidException.Unauthenticated(
+                "no client X.509-SVID (expected: mutual TLS with the SVID to renew)"));
+        var certificate = CallerIdentity.certificate().orElseThrow(() -> new MeshidException.Unauthenticated(
+                "no client certificate (expected: mutual TLS with the SVID to renew)"));
+        Attestation.Result result = renewal.renew(caller, certificate, request.getCsr().toByteArray());
+        response.onNext(RenewX509SvidResponse.newBuilder().setSvid(result.signed().getSvid()).setTrustBundle(result.bundle()).build());
+        response.onCompleted();
     }
 
     @Override

@@ -139,6 +139,11 @@ final class DefaultRegistry implements Registry {
     }
 
     @Override
+    public Optional<RegistrationEntry> entryFor(SpiffeId id) {
+        return store.entryFor(id);
+    }
+
+    @Override
     public boolean isAdminEntry(SpiffeId id) {
         return store.isAdminEntry(id);
     }

@@ -31,6 +31,9 @@ public interface Registry {
     /** Deletes the entry (and its unused join tokens) if it is in {@code domain}. */
     boolean deleteEntry(TrustDomain domain, String id);
 
+    /** The newest entry that holds {@code id}, if any does. */
+    Optional<RegistrationEntry> entryFor(SpiffeId id);
+
     /** Whether an entry of {@code id}'s trust domain grants it admin rights. */
     boolean isAdminEntry(SpiffeId id);
 

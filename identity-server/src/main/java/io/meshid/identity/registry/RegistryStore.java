@@ -65,6 +65,11 @@ final class RegistryStore {
                 .stream().findFirst();
     }
 
+    Optional<RegistrationEntry> entryFor(SpiffeId id) {
+        return query("SELECT * FROM id_entry WHERE trust_domain = ? AND spiffe_id = ? ORDER BY created_at DESC, id LIMIT 1",
+                RegistryStore::read, id.trustDomain().name(), id.toString()).stream().findFirst();
+    }
+
     Optional<TrustDomain> domainOfEntry(String id) {
         return query("SELECT trust_domain FROM id_entry WHERE id = ?", rs -> TrustDomain.of(rs.getString(1)), id).stream().findFirst();
     }

@@ -12,6 +12,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.tls.PemFileSvidSource;
 import io.meshid.common.tls.SpiffeTrustManager;
+import io.meshid.common.tls.StaticSvidSource;
 import io.meshid.common.tls.SvidVerifier;
 import io.meshid.common.tls.TlsContexts;
 import io.meshid.common.tls.X509Bundle;
@@ -20,6 +21,8 @@ import io.meshid.proto.identity.v1.AttestRequest;
 import io.meshid.proto.identity.v1.AttestResponse;
 import io.meshid.proto.identity.v1.CreateEntryRequest;
 import io.meshid.proto.identity.v1.CreateJoinTokenRequest;
+import io.meshid.proto.identity.v1.DeleteEntryRequest;
+import io.meshid.proto.identity.v1.RenewX509SvidRequest;
 import io.meshid.proto.identity.v1.IdentityServiceGrpc;
 import io.meshid.proto.identity.v1.RegistryServiceGrpc;
 import io.micronaut.context.ApplicationContext;
@@ -55,7 +58,9 @@ import org.junit.jupiter.api.TestInstance;
  * Bootstrap end to end, as a sidecar does it: the real cert-authority process (its built jar),
  * identity-server over mTLS with the SVID files the CA wrote, an admin creating an entry and a
  * join token, and a client with no certificate at all attesting with the token over TLS and
- * getting an SVID that verifies against the bundle it got back. The token works once.
+ * getting an SVID that verifies against the bundle it got back. The token works once; the
+ * workload then renews over mTLS with a new key, never with the old one, and not once its entry
+ * is gone.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AttestEndToEndTest {
@@ -172,6 +177,33 @@ class AttestEndToEndTest {
 
         assertThatThrownBy(() -> workload.attest(AttestRequest.newBuilder().setJoinToken(token).setCsr(ByteString.copyFrom(csr)).build()))
                 .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+
+        // From now on the workload renews over mTLS with the SVID it got, each time with a new key.
+        StaticSvidSource held = new StaticSvidSource(io.meshid.common.tls.X509Svid.of(chain, key.getPrivate()),
+                X509Bundle.of(io.meshid.common.spiffe.TrustDomain.of("e2e.test"), anchors, 1));
+        SpiffeId server = SpiffeId.parse("spiffe://e2e.test/meshid/identity-server");
+        ManagedChannel mtls = NettyChannelBuilder.forAddress("127.0.0.1", identityPort())
+                .sslContext(TlsContexts.grpcClient(held, server::equals)).build();
+        channels.add(mtls);
+        var renewing = IdentityServiceGrpc.newBlockingStub(mtls).withDeadlineAfter(10, TimeUnit.SECONDS);
+        KeyPair next = generator.generateKeyPair();
+
+        var renewed = renewing.renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(ByteString.copyFrom(csrFor(next))).build());
+
+        assertThat(parse(renewed.getSvid().getCertChain(0)).getPublicKey()).isEqualTo(next.getPublic());
+        assertThat(renewed.getSvid().getSpiffeId()).isEqualTo("spiffe://e2e.test/ns/payments/sa/api");
+        assertThatThrownBy(() -> renewing.renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(ByteString.copyFrom(csr)).build()))
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).contains("key of the SVID you present"));
+
+        registry.deleteEntry(DeleteEntryRequest.newBuilder().setId(entry.getId()).build());
+        assertThatThrownBy(() -> renewing.renewX509Svid(RenewX509SvidRequest.newBuilder()
+                        .setCsr(ByteString.copyFrom(csrFor(generator.generateKeyPair()))).build()))
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+    }
+
+    private static byte[] csrFor(KeyPair key) throws Exception {
+        return new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=workload"), key.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())).getEncoded();
     }
 
     @Test
