@@ -5,12 +5,16 @@ import com.cedarpolicy.model.policy.LinkValue;
 import com.cedarpolicy.model.policy.Policy;
 import com.cedarpolicy.model.policy.PolicySet;
 import com.cedarpolicy.model.policy.TemplateLink;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshid.common.errors.MeshidException;
+import io.meshid.policy.slicing.EntityKey;
 import io.meshid.policy.slicing.PolicyScope;
 import io.meshid.policy.slicing.ScopeIndex;
 import io.meshid.policy.slicing.ScopeReader;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -19,7 +23,8 @@ import java.util.Set;
 
 /**
  * One version of a policy set, checked and compiled: static policies, templates and template
- * links, each with its id, plus the scope index of the static policies.
+ * links, each with its id, plus the scope index of the static policies and the links (a link's
+ * scope is its template's with the slots filled).
  *
  * <p>{@link #compile} rejects text that does not parse, duplicate ids and links to missing
  * templates with {@link MeshidException.InvalidArgument} naming the policy. The evaluators it
@@ -27,6 +32,8 @@ import java.util.Set;
  * at fewer policies. Immutable and thread-safe.
  */
 public final class CompiledPolicySet {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<Policy> statics;
     private final Set<Policy> templates;
@@ -77,10 +84,9 @@ public final class CompiledPolicySet {
             }
             linkList.add(new TemplateLink(link.templateId(), link.linkId(), values));
         }
-        CompiledPolicySet compiled = new CompiledPolicySet(
+        scopes.addAll(linkScopes(templateSet, linkList, links));
+        return new CompiledPolicySet(
                 List.copyOf(statics), Set.copyOf(templateSet), List.copyOf(linkList), ScopeIndex.of(scopes));
-        compiled.checkLinks();
-        return compiled;
     }
 
     /** How many static policies, templates and links it holds. */
@@ -94,8 +100,8 @@ public final class CompiledPolicySet {
     }
 
     /**
-     * An engine that evaluates each request against only the policies whose scope can match it
-     * (plus all template links), keeping up to {@code maxSlicesPerThread} cached slices per thread.
+     * An engine that evaluates each request against only the policies and links whose scope can
+     * match it, keeping up to {@code maxSlicesPerThread} cached slices per thread.
      */
     public PolicyEngine slicedEvaluator(int maxSlicesPerThread) {
         if (maxSlicesPerThread < 1) {
@@ -108,29 +114,65 @@ public final class CompiledPolicySet {
         return index;
     }
 
-    /** A new (uncached) Cedar policy set of the static policies in {@code slice}, all templates and links. */
+    /**
+     * A new (uncached) Cedar policy set of the policies in {@code slice}: index numbers below the
+     * count of static policies are static policies, the rest template links. Holds all templates.
+     */
     PolicySet policySet(BitSet slice) {
         Set<Policy> chosen = new HashSet<>();
-        slice.stream().forEach(i -> chosen.add(statics.get(i)));
-        return new PolicySet(chosen, new HashSet<>(templates), new ArrayList<>(links));
+        List<TemplateLink> chosenLinks = new ArrayList<>();
+        slice.stream().forEach(i -> {
+            if (i < statics.size()) {
+                chosen.add(statics.get(i));
+            } else {
+                chosenLinks.add(links.get(i - statics.size()));
+            }
+        });
+        return new PolicySet(chosen, new HashSet<>(templates), chosenLinks);
     }
 
     BitSet all() {
         BitSet all = new BitSet();
-        all.set(0, statics.size());
+        all.set(0, statics.size() + links.size());
         return all;
     }
 
-    private void checkLinks() {
+    /**
+     * The scopes of the links, in link order, read from the templates' JSON form. Asking Cedar
+     * for that form also checks that every link fills exactly its template's slots.
+     */
+    private static List<PolicyScope> linkScopes(
+            Set<Policy> templates, List<TemplateLink> links, List<TemplateLinkSource> sources) {
         if (links.isEmpty()) {
-            return;
+            return List.of();
         }
+        JsonNode templatesJson;
         try {
-            policySet(new BitSet()).toJson();
+            PolicySet linked = new PolicySet(new HashSet<>(), new HashSet<>(templates), new ArrayList<>(links));
+            templatesJson = JSON.readTree(linked.toJson()).path("templates");
         } catch (InternalException | com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
             throw new MeshidException.InvalidArgument("template links: " + e.getMessage()
                     + " (expected: each link fills exactly the slots of its template)", e);
         }
+        List<PolicyScope> scopes = new ArrayList<>(sources.size());
+        for (TemplateLinkSource source : sources) {
+            Map<String, EntityKey> slots = new HashMap<>();
+            if (source.principal() != null) {
+                slots.put("?principal", key(source.principal()));
+            }
+            if (source.resource() != null) {
+                slots.put("?resource", key(source.resource()));
+            }
+            JsonNode template = templatesJson.get(source.templateId());
+            scopes.add(template == null
+                    ? PolicyScope.unconstrained(source.linkId())
+                    : ScopeReader.read(source.linkId(), template.toString(), slots));
+        }
+        return scopes;
+    }
+
+    private static EntityKey key(EntityRef ref) {
+        return new EntityKey(CedarCalls.canonicalType(ref.type()), ref.id());
     }
 
     private static String unique(Set<String> ids, String id) {

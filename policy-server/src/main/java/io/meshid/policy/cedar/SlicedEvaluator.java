@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Evaluates a request against the policies whose scope can match it: the principal and the
- * resource with all their ancestors (transitively, through the request's entities) go through the
- * scope index; template links are always included. Cedar never lets a policy whose scope does not
- * match decide or fail, so this equals evaluation against all policies.
+ * Evaluates a request against the policies and template links whose scope can match it: the
+ * principal and the resource with all their ancestors (transitively, through the request's
+ * entities) go through the scope index. Cedar never lets a policy whose scope does not match
+ * decide or fail, so this equals evaluation against all policies.
  */
 final class SlicedEvaluator implements PolicyEngine {
 

@@ -2,6 +2,7 @@ package io.meshid.policy.slicing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ScopeReaderTest {
@@ -33,6 +34,17 @@ class ScopeReaderTest {
                 {"principal":{"op":"==","entity":{"__entity":{"type":"W","id":"x"}}},"resource":{"op":"All"}}""");
 
         assertThat(scope.principal()).isEqualTo(new ScopeConstraint.Eq(new EntityKey("W", "x")));
+    }
+
+    @Test
+    void read_templateWithFilledSlots_usesTheLinkValues() {
+        EntityKey ns = new EntityKey("Namespace", "billing");
+        PolicyScope scope = ScopeReader.read("link", """
+                {"principal":{"op":"is","entity_type":"Workload","in":{"slot":"?principal"}},
+                 "resource":{"op":"==","slot":"?resource"}}""", Map.of("?principal", ns));
+
+        assertThat(scope.principal()).isEqualTo(new ScopeConstraint.In(ns));
+        assertThat(scope.resource()).as("an unfilled slot excludes nothing").isEqualTo(ScopeConstraint.ANY);
     }
 
     @Test
