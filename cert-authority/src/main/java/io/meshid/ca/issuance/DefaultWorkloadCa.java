@@ -7,6 +7,7 @@ import io.meshid.ca.journal.IssuanceJournal;
 import io.meshid.ca.journal.IssuedCertificate;
 import io.meshid.ca.keys.Serials;
 import io.meshid.common.errors.MeshidException.InvalidArgument;
+import io.meshid.common.spiffe.DnsNames;
 import io.meshid.common.spiffe.SpiffeId;
 import jakarta.inject.Singleton;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
@@ -22,7 +23,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Pattern;
 
 /**
  * Signs X.509-SVIDs: checks the request and the CSR, picks the active intermediate of the SPIFFE
@@ -33,8 +33,6 @@ import java.util.regex.Pattern;
 @Singleton
 final class DefaultWorkloadCa implements WorkloadCa {
 
-    private static final Pattern DNS_NAME = Pattern.compile(
-            "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
     private static final Duration BACKDATE = Duration.ofSeconds(30);
     private static final Duration MIN_TTL = Duration.ofMinutes(1);
 
@@ -80,7 +78,7 @@ final class DefaultWorkloadCa implements WorkloadCa {
             throw new InvalidArgument("spiffe_id: " + id + " has no path (expected: a workload ID such as spiffe://"
                     + id.trustDomain() + "/ns/<namespace>/sa/<service-account>)");
         }
-        List<String> dnsNames = checkDnsNames(params.dnsNames());
+        List<String> dnsNames = DnsNames.check(params.dnsNames(), config.getMaxDnsNames());
         Duration ttl = checkTtl(params);
         CsrPolicy.Accepted csr = csrPolicy.check(params.csrDer(), id, dnsNames);
 
@@ -106,19 +104,6 @@ final class DefaultWorkloadCa implements WorkloadCa {
         return ttl;
     }
 
-    private List<String> checkDnsNames(List<String> names) {
-        if (names.size() > config.getMaxDnsNames()) {
-            throw new InvalidArgument("dns_names: " + names.size() + " names (expected: at most " + config.getMaxDnsNames() + ")");
-        }
-        for (String name : names) {
-            if (name.length() > 253 || !DNS_NAME.matcher(name).matches()) {
-                String shown = name.length() > 80 ? name.substring(0, 80) + "…" : name;
-                throw new InvalidArgument("dns_names: '" + shown.replaceAll("\\p{Cntrl}", "?")
-                        + "' (expected: a lowercase DNS name such as api.payments.svc, no wildcards)");
-            }
-        }
-        return List.copyOf(names);
-    }
 
     private static String sha256(SubjectPublicKeyInfo key) {
         try {

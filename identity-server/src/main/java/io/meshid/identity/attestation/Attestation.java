@@ -48,10 +48,7 @@ public final class Attestation {
      * @param source the caller's address, for the audit trail
      */
     public Result withJoinToken(String token, byte[] csr, Optional<SpiffeId> requested, String source) {
-        if (csr.length == 0 || csr.length > MAX_CSR_BYTES) {
-            throw new MeshidException.InvalidArgument("csr: " + csr.length + " bytes (expected: a PKCS#10 request in DER, 1 to "
-                    + MAX_CSR_BYTES + " bytes)");
-        }
+        checkCsrSize(csr);
         Optional<RegistrationEntry> consumed = registry.consumeJoinToken(token);
         if (consumed.isEmpty()) {
             record("unknown", "attest.join_token", "-", AuditEvent.Outcome.DENIED, "join token unknown, expired or used; from " + source);
@@ -76,6 +73,14 @@ public final class Attestation {
             record(domain, "attest.join_token", entry.spiffeId().toString(), AuditEvent.Outcome.FAILED,
                     "entry " + entry.id() + ": " + e.getMessage());
             throw e;
+        }
+    }
+
+    /** Refuses an empty or oversized CSR before anything is consumed; the CA checks the rest. */
+    static void checkCsrSize(byte[] csr) {
+        if (csr.length == 0 || csr.length > MAX_CSR_BYTES) {
+            throw new MeshidException.InvalidArgument("csr: " + csr.length + " bytes (expected: a PKCS#10 request in DER, 1 to "
+                    + MAX_CSR_BYTES + " bytes)");
         }
     }
 

@@ -38,10 +38,7 @@ public final class Renewal {
 
     /** The renewed SVID and the current bundle, as attestation gives them. */
     public Attestation.Result renew(SpiffeId caller, X509Certificate presented, byte[] csr) {
-        if (csr.length == 0 || csr.length > Attestation.MAX_CSR_BYTES) {
-            throw new MeshidException.InvalidArgument("csr: " + csr.length + " bytes (expected: a PKCS#10 request in DER, 1 to "
-                    + Attestation.MAX_CSR_BYTES + " bytes)");
-        }
+        Attestation.checkCsrSize(csr);
         if (Arrays.equals(keyOf(csr), presented.getPublicKey().getEncoded())) {
             record(caller, AuditEvent.Outcome.DENIED, "CSR reuses the key of the presented SVID");
             throw new MeshidException.InvalidArgument("csr: its key is the key of the SVID you present (expected: a new key "

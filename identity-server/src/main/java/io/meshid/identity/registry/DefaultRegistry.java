@@ -3,6 +3,7 @@ package io.meshid.identity.registry;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.errors.MeshidException.InvalidArgument;
 import io.meshid.common.server.MeshidConfig;
+import io.meshid.common.spiffe.DnsNames;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.identity.IdentityConfig;
@@ -22,7 +23,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * The registry's rules over its store: bounds on every field (messages name the field, the
@@ -44,8 +44,6 @@ final class DefaultRegistry implements Registry {
     private static final Duration DEFAULT_X509_TTL = Duration.ofHours(1);
     private static final Duration DEFAULT_JWT_TTL = Duration.ofMinutes(5);
     private static final Duration MAX_JOIN_TOKEN_TTL = Duration.ofDays(7);
-    private static final Pattern DNS_NAME = Pattern.compile(
-            "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
     private final RegistryStore store;
     private final Clock clock;
@@ -85,7 +83,7 @@ final class DefaultRegistry implements Registry {
         if (new HashSet<>(p.selectors()).size() != p.selectors().size()) {
             throw new InvalidArgument("selectors: " + p.selectors() + " repeat a selector (expected: each at most once)");
         }
-        checkDnsNames(p.dnsNames());
+        DnsNames.check(p.dnsNames(), MAX_DNS_NAMES);
         Duration x509 = ttl("x509_svid_ttl", p.x509SvidTtl(), DEFAULT_X509_TTL, MAX_X509_TTL);
         Duration jwt = ttl("jwt_svid_ttl", p.jwtSvidTtl(), DEFAULT_JWT_TTL, MAX_JWT_TTL);
         if (!store.trustDomainExists(domain)) {
@@ -183,18 +181,6 @@ final class DefaultRegistry implements Registry {
         return ttl;
     }
 
-    private static void checkDnsNames(List<String> names) {
-        if (names.size() > MAX_DNS_NAMES) {
-            throw new InvalidArgument("dns_names: " + names.size() + " names (expected: at most " + MAX_DNS_NAMES + ")");
-        }
-        for (String name : names) {
-            if (!DNS_NAME.matcher(name).matches()) {
-                String shown = name.length() > 80 ? name.substring(0, 80) + "…" : name;
-                throw new InvalidArgument("dns_names: '" + shown.replaceAll("\\p{Cntrl}", "?")
-                        + "' (expected: a lowercase DNS name such as api.payments.svc, no wildcards)");
-            }
-        }
-    }
 
     private static String checkId(String id) {
         try {
