@@ -20,6 +20,7 @@ public final class IdentityConfig {
     private Duration jwtSvidTtl = Duration.ofMinutes(5);
     private String caAddress = "127.0.0.1:7001";
     private Duration caDeadline = Duration.ofSeconds(5);
+    private int attestFailuresPerMinute = 20;
 
     /** Lifetime of a join token when its creator names none ({@code meshid.identity.join-token-ttl}). */
     public Duration getJoinTokenTtl() {
@@ -50,6 +51,19 @@ public final class IdentityConfig {
                     + "' (expected: host:port of cert-authority's gRPC port, such as 127.0.0.1:7001)");
         }
         this.caAddress = address;
+    }
+
+    /**
+     * Failed attestations one source address may make in a minute before it is refused with
+     * RESOURCE_EXHAUSTED ({@code meshid.identity.attest-failures-per-minute}); counted in the shared
+     * store, so across replicas when Redis is configured.
+     */
+    public int getAttestFailuresPerMinute() {
+        return attestFailuresPerMinute;
+    }
+
+    public void setAttestFailuresPerMinute(int limit) {
+        this.attestFailuresPerMinute = ConfigChecks.between(PREFIX + ".attest-failures-per-minute", limit, 1, 100_000);
     }
 
     /** Deadline of each call to cert-authority ({@code meshid.identity.ca-deadline}). */

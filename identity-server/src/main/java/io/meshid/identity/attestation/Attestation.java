@@ -11,14 +11,19 @@ import io.meshid.identity.registry.Registry;
 import io.meshid.proto.ca.v1.SignX509SvidResponse;
 import io.meshid.proto.common.v1.TrustBundle;
 import jakarta.inject.Singleton;
+import io.meshid.common.store.SharedStore;
+import io.meshid.identity.IdentityConfig;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
  * Proves what a workload is and has its first X.509-SVID signed. With a join token: the token is
  * consumed (exactly once, even across replicas, and even if a later step fails), its entry gives
  * the SPIFFE ID, TTL and DNS names, and cert-authority signs the CSR. Every outcome, success or
- * failure, is in the audit trail; the token itself never is. Thread-safe.
+ * failure, is in the audit trail; the token itself never is. Failed attempts are counted per
+ * source address in the shared store; past the limit a source is refused for the rest of the
+ * minute. Thread-safe.
  */
 @Singleton
 public final class Attestation {
@@ -26,16 +31,22 @@ public final class Attestation {
     /** Largest CSR accepted before anything is consumed, as cert-authority's own limit. */
     static final int MAX_CSR_BYTES = 8 * 1024;
 
+    private static final Duration WINDOW = Duration.ofMinutes(1);
+
     private final Registry registry;
     private final CaClient ca;
     private final AuditLog audit;
     private final Clock clock;
+    private final SharedStore store;
+    private final int failuresPerMinute;
 
-    Attestation(Registry registry, CaClient ca, AuditLog audit, Clock clock) {
+    Attestation(Registry registry, CaClient ca, AuditLog audit, Clock clock, SharedStore store, IdentityConfig config) {
         this.registry = registry;
         this.ca = ca;
         this.audit = audit;
         this.clock = clock;
+        this.store = store;
+        this.failuresPerMinute = config.getAttestFailuresPerMinute();
     }
 
     /** What attestation gives a workload: its entry, its SVID and its trust bundle. */
@@ -49,9 +60,18 @@ public final class Attestation {
      */
     public Result withJoinToken(String token, byte[] csr, Optional<SpiffeId> requested, String source) {
         checkCsrSize(csr);
+        String failures = "attest-failures:" + source;
+        if (store.get(failures).map(Long::parseLong).orElse(0L) >= failuresPerMinute) {
+            record("unknown", "attest.join_token", "-", AuditEvent.Outcome.DENIED, "refused: " + failuresPerMinute
+                    + " failed attestations in a minute from " + source);
+            throw new MeshidException.ResourceExhausted("too many failed attestations from " + source + " (expected: at most "
+                    + failuresPerMinute + " a minute; wait and retry with a valid join token)");
+        }
         Optional<RegistrationEntry> consumed = registry.consumeJoinToken(token);
         if (consumed.isEmpty()) {
-            record("unknown", "attest.join_token", "-", AuditEvent.Outcome.DENIED, "join token unknown, expired or used; from " + source);
+            long count = store.increment(failures, WINDOW);
+            record("unknown", "attest.join_token", "-", AuditEvent.Outcome.DENIED, "join token unknown, expired or used; from "
+                    + source + " (" + count + " failures this minute)");
             throw new MeshidException.Unauthenticated("join token: unknown, expired or already used (expected: an unused token "
                     + "from RegistryService.CreateJoinToken, within its TTL)");
         }

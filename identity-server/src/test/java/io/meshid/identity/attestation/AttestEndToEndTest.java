@@ -51,6 +51,9 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -63,6 +66,7 @@ import org.junit.jupiter.api.TestInstance;
  * is gone.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AttestEndToEndTest {
 
     private Path dir;
@@ -97,6 +101,7 @@ class AttestEndToEndTest {
         Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common", "identity-server"));
         p.put("meshid.trust-domain", "e2e.test");
         p.put("meshid.identity.ca-address", grpc.group(1));
+        p.put("meshid.identity.attest-failures-per-minute", 5);
         p.put("meshid.tls.mode", "SVID");
         p.put("meshid.tls.cert-file", creds.resolve("identity-server/cert.pem").toString());
         p.put("meshid.tls.key-file", creds.resolve("identity-server/key.pem").toString());
@@ -204,6 +209,24 @@ class AttestEndToEndTest {
     private static byte[] csrFor(KeyPair key) throws Exception {
         return new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=workload"), key.getPublic())
                 .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())).getEncoded();
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void failedAttestations_pastTheLimit_areResourceExhausted() throws Exception {
+        var workload = IdentityServiceGrpc.newBlockingStub(anonymous()).withDeadlineAfter(10, TimeUnit.SECONDS);
+        AttestRequest bogus = AttestRequest.newBuilder().setJoinToken("no-such-token").setCsr(ByteString.copyFrom(new byte[] {1})).build();
+        List<Status.Code> codes = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            try {
+                workload.attest(bogus);
+            } catch (StatusRuntimeException e) {
+                codes.add(e.getStatus().getCode());
+            }
+        }
+
+        assertThat(codes).hasSize(7).contains(Status.Code.UNAUTHENTICATED).endsWith(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(codes.indexOf(Status.Code.RESOURCE_EXHAUSTED)).isLessThanOrEqualTo(5);
     }
 
     @Test
