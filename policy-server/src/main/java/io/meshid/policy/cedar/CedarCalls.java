@@ -74,7 +74,11 @@ final class CedarCalls {
             DetailedError detail = error.getError();
             errors.add(error.getPolicyId() + ": " + (detail == null ? "evaluation error" : detail.message));
         }
-        return new Decision(success.isAllowed() && errors.isEmpty(), List.copyOf(success.getReason()), errors);
+        if (success.isAllowed() && !errors.isEmpty()) {
+            // Cedar would allow, but a policy failed: deny, and no forbid determined that.
+            return new Decision(false, List.of(), errors);
+        }
+        return new Decision(success.isAllowed(), List.copyOf(success.getReason()), errors);
     }
 
     static EntityUID uid(EntityRef ref) {

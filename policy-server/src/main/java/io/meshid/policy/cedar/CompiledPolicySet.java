@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One version of a policy set, checked and compiled: static policies, templates and template
@@ -34,17 +35,24 @@ import java.util.Set;
 public final class CompiledPolicySet {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_CACHED_SLICE_READS = 4096;
 
     private final List<Policy> statics;
     private final Set<Policy> templates;
     private final List<TemplateLink> links;
     private final ScopeIndex index;
+    private final List<ContextReads> reads;
+    private final Set<String> ids;
+    private final Map<BitSet, ContextReads> sliceReads = new ConcurrentHashMap<>();
 
-    private CompiledPolicySet(List<Policy> statics, Set<Policy> templates, List<TemplateLink> links, ScopeIndex index) {
+    private CompiledPolicySet(List<Policy> statics, Set<Policy> templates, List<TemplateLink> links, ScopeIndex index,
+            List<ContextReads> reads, Set<String> ids) {
         this.statics = statics;
         this.templates = templates;
         this.links = links;
         this.index = index;
+        this.reads = reads;
+        this.ids = ids;
     }
 
     /**
@@ -56,17 +64,23 @@ public final class CompiledPolicySet {
         Set<String> ids = new HashSet<>();
         List<Policy> statics = new ArrayList<>();
         List<PolicyScope> scopes = new ArrayList<>();
+        List<ContextReads> reads = new ArrayList<>();
         for (Map.Entry<String, String> entry : policies.entrySet()) {
             String id = unique(ids, entry.getKey());
             Policy parsed = parse(id, entry.getValue(), false);
             statics.add(new Policy(entry.getValue(), id));
-            scopes.add(scope(id, parsed));
+            String json = json(parsed);
+            scopes.add(json == null ? PolicyScope.unconstrained(id) : ScopeReader.read(id, json));
+            reads.add(json == null ? ContextReads.WHOLE : ContextReads.ofPolicyJson(json));
         }
         Set<Policy> templateSet = new LinkedHashSet<>();
+        Map<String, ContextReads> templateReads = new HashMap<>();
         for (Map.Entry<String, String> entry : templates.entrySet()) {
             String id = unique(ids, entry.getKey());
-            parse(id, entry.getValue(), true);
+            Policy parsed = parse(id, entry.getValue(), true);
             templateSet.add(new Policy(entry.getValue(), id));
+            String json = json(parsed);
+            templateReads.put(id, json == null ? ContextReads.WHOLE : ContextReads.ofPolicyJson(json));
         }
         List<TemplateLink> linkList = new ArrayList<>();
         for (TemplateLinkSource link : links) {
@@ -83,10 +97,36 @@ public final class CompiledPolicySet {
                 values.add(new LinkValue("?resource", CedarCalls.uid(link.resource())));
             }
             linkList.add(new TemplateLink(link.templateId(), link.linkId(), values));
+            reads.add(templateReads.getOrDefault(link.templateId(), ContextReads.WHOLE));
         }
         scopes.addAll(linkScopes(templateSet, linkList, links));
-        return new CompiledPolicySet(
-                List.copyOf(statics), Set.copyOf(templateSet), List.copyOf(linkList), ScopeIndex.of(scopes));
+        return new CompiledPolicySet(List.copyOf(statics), Set.copyOf(templateSet), List.copyOf(linkList),
+                ScopeIndex.of(scopes), List.copyOf(reads), Set.copyOf(ids));
+    }
+
+    /** True when {@code id} names a static policy, a template or a template link of this set. */
+    public boolean hasPolicy(String id) {
+        return ids.contains(id);
+    }
+
+    /**
+     * The context fields that the policies able to decide {@code request} (those in its slice) can
+     * read: a decision on {@code request} depends on no other field of its context.
+     */
+    public ContextReads contextReads(DecisionRequest request) {
+        BitSet slice = SlicedEvaluator.slice(index, request);
+        ContextReads known = sliceReads.get(slice);
+        if (known != null) {
+            return known;
+        }
+        ContextReads union = ContextReads.NONE;
+        for (int i = slice.nextSetBit(0); i >= 0; i = slice.nextSetBit(i + 1)) {
+            union = union.and(reads.get(i));
+        }
+        if (sliceReads.size() < MAX_CACHED_SLICE_READS) {
+            sliceReads.putIfAbsent(slice, union);
+        }
+        return union;
     }
 
     /** How many static policies, templates and links it holds. */
@@ -194,11 +234,12 @@ public final class CompiledPolicySet {
         }
     }
 
-    private static PolicyScope scope(String id, Policy parsed) {
+    /** The policy's Cedar JSON form, or null when cedar-java cannot give it. */
+    private static String json(Policy parsed) {
         try {
-            return ScopeReader.read(id, parsed.toJson());
+            return parsed.toJson();
         } catch (InternalException | RuntimeException e) {
-            return PolicyScope.unconstrained(id);
+            return null;
         }
     }
 }

@@ -8,7 +8,8 @@ import java.util.List;
  * <p>{@code allowed} is true only when Cedar allowed the request and no policy failed to evaluate:
  * any error denies. {@code determiningPolicies} are the ids Cedar reported as the reason, sorted
  * (the permits that allowed, or the forbids that denied; empty for a default deny). On a deny
- * forced by errors it still lists what Cedar reported. {@code errors} are readable messages, each
+ * forced by errors where Cedar would have allowed, it is empty: no forbid decided it, and the
+ * permits Cedar reported did not. {@code errors} are readable messages, each
  * naming the policy that failed when there is one, sorted. Immutable and thread-safe.
  */
 public record Decision(boolean allowed, List<String> determiningPolicies, List<String> errors) {

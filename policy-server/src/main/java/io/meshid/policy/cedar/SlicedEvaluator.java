@@ -29,6 +29,11 @@ final class SlicedEvaluator implements PolicyEngine {
 
     @Override
     public Decision decide(DecisionRequest request) {
+        return CedarCalls.decide(request, slices.get(slice(index, request)));
+    }
+
+    /** The index numbers of the policies and links whose scope can match {@code request}. */
+    static BitSet slice(ScopeIndex index, DecisionRequest request) {
         Map<EntityRef, Set<EntityRef>> parents = new HashMap<>();
         for (EntityData entity : request.entities()) {
             parents.merge(entity.uid(), entity.parents(), (a, b) -> {
@@ -37,10 +42,9 @@ final class SlicedEvaluator implements PolicyEngine {
                 return both;
             });
         }
-        BitSet slice = index.candidates(
+        return index.candidates(
                 key(request.principal()), ancestors(request.principal(), parents),
                 key(request.resource()), ancestors(request.resource(), parents));
-        return CedarCalls.decide(request, slices.get(slice));
     }
 
     private static Set<EntityKey> ancestors(EntityRef start, Map<EntityRef, Set<EntityRef>> parents) {

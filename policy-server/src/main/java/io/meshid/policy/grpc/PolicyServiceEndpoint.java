@@ -1,15 +1,63 @@
 package io.meshid.policy.grpc;
 
+import com.google.rpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.meshid.common.errors.MeshidException;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.policy.PolicyConfig;
+import io.meshid.policy.decision.DecisionService;
+import io.meshid.policy.mapping.ProtoRequests;
+import io.meshid.proto.policy.v1.BatchCheckRequest;
+import io.meshid.proto.policy.v1.BatchCheckResponse;
+import io.meshid.proto.policy.v1.BatchCheckResult;
+import io.meshid.proto.policy.v1.CheckRequest;
+import io.meshid.proto.policy.v1.CheckResponse;
 import io.meshid.proto.policy.v1.PolicyServiceGrpc.PolicyServiceImplBase;
 import jakarta.inject.Singleton;
+import java.util.Set;
 
 /**
- * The {@code meshid.policy.v1.PolicyService} gRPC service: per-request decisions.
- *
- * <p>Registered so that the service is listed by reflection and reachable at its final address;
- * until its issue lands every rpc answers {@code UNIMPLEMENTED} (the generated base class's
- * behaviour), which clients treat as "not available here".
+ * The {@code meshid.policy.v1.PolicyService} gRPC service: per-request decisions (Check,
+ * BatchCheck) through {@link DecisionService}. Validates and maps; the domain decides.
  */
 @Singleton
 final class PolicyServiceEndpoint extends PolicyServiceImplBase {
+
+    static final int MAX_BATCH = 100;
+
+    private final DecisionService decisions;
+    private final Set<String> contextHeaders;
+
+    PolicyServiceEndpoint(DecisionService decisions, PolicyConfig config) {
+        this.decisions = decisions;
+        this.contextHeaders = config.getContextHeaders();
+    }
+
+    @Override
+    public void check(CheckRequest request, StreamObserver<CheckResponse> response) {
+        SpiffeId caller = PolicyCallers.authenticated();
+        response.onNext(DecisionMessages.response(decisions.check(caller, ProtoRequests.of(request, contextHeaders))));
+        response.onCompleted();
+    }
+
+    @Override
+    public void batchCheck(BatchCheckRequest request, StreamObserver<BatchCheckResponse> response) {
+        SpiffeId caller = PolicyCallers.authenticated();
+        int count = request.getChecksCount();
+        if (count == 0 || count > MAX_BATCH) {
+            throw new MeshidException.InvalidArgument("checks: " + count + " (expected: 1 to " + MAX_BATCH + ")");
+        }
+        BatchCheckResponse.Builder reply = BatchCheckResponse.newBuilder();
+        for (CheckRequest check : request.getChecksList()) {
+            BatchCheckResult.Builder result = BatchCheckResult.newBuilder();
+            try {
+                result.setResponse(DecisionMessages.response(decisions.check(caller, ProtoRequests.of(check, contextHeaders))));
+            } catch (MeshidException.InvalidArgument | MeshidException.PermissionDenied e) {
+                result.setError(Status.newBuilder().setCode(e.code().value()).setMessage(e.getMessage()));
+            }
+            reply.addResults(result);
+        }
+        response.onNext(reply.build());
+        response.onCompleted();
+    }
 }
