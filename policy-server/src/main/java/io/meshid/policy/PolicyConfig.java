@@ -7,7 +7,8 @@ import java.time.Duration;
 
 /**
  * policy-server's settings ({@code meshid.policy.*}): the bound and lifetime of its decision
- * cache. Checked at start-up.
+ * cache; how often the policy store is polled for versions written through other replicas, how
+ * many policy slices each thread caches, and the seed of the policy store. Checked at start-up.
  */
 @Context
 @ConfigurationProperties(PolicyConfig.PREFIX)
@@ -35,5 +36,45 @@ public final class PolicyConfig {
 
     public void setDecisionCacheTtl(Duration ttl) {
         this.decisionCacheTtl = ConfigChecks.between(PREFIX + ".decision-cache-ttl", ttl, Duration.ZERO, Duration.ofHours(1));
+    }
+
+    private Duration reloadPollInterval = Duration.ofSeconds(1);
+    private int slicesPerThread = 64;
+    private String seedDirectory = "";
+
+    /**
+     * How often every replica reads the active and shadow version numbers of every trust domain
+     * ({@code meshid.policy.reload-poll-interval}), the fallback when a shared-store announcement
+     * is missed.
+     */
+    public Duration getReloadPollInterval() {
+        return reloadPollInterval;
+    }
+
+    public void setReloadPollInterval(Duration interval) {
+        this.reloadPollInterval = ConfigChecks.between(PREFIX + ".reload-poll-interval", interval, Duration.ofMillis(50),
+                Duration.ofSeconds(10));
+    }
+
+    /** Cached policy slices per evaluating thread and version ({@code meshid.policy.slices-per-thread}). */
+    public int getSlicesPerThread() {
+        return slicesPerThread;
+    }
+
+    public void setSlicesPerThread(int slices) {
+        this.slicesPerThread = ConfigChecks.between(PREFIX + ".slices-per-thread", slices, 1, 4096);
+    }
+
+    /**
+     * Where the seed policy set is ({@code meshid.policy.seed-directory}): a folder, or
+     * {@code classpath:<folder>}; empty for no seed. Stored as version 1 of {@code meshid.trust-domain}
+     * when that trust domain has no version yet.
+     */
+    public String getSeedDirectory() {
+        return seedDirectory;
+    }
+
+    public void setSeedDirectory(String directory) {
+        this.seedDirectory = directory == null ? "" : directory.strip();
     }
 }
