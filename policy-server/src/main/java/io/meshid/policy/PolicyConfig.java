@@ -12,8 +12,10 @@ import java.util.Set;
 
 /**
  * policy-server's settings ({@code meshid.policy.*}): the bound and lifetime of its decision
- * cache, the request headers that reach the Cedar context, and the decision log. Checked at
- * start-up: a bad value stops the process naming the key. Immutable after start-up.
+ * cache, the request headers that reach the Cedar context, and the decision log; how often the
+ * policy store is polled for versions written through other replicas, how many policy slices
+ * each thread caches, and the seed of the policy store. Checked at start-up: a bad value stops
+ * the process naming the key. Immutable after start-up.
  */
 @Context
 @ConfigurationProperties(PolicyConfig.PREFIX)
@@ -32,7 +34,6 @@ public final class PolicyConfig {
     private int decisionCacheSize = 100_000;
     private Duration decisionCacheTtl = Duration.ofSeconds(30);
     private Set<String> contextHeaders = Set.of("content-type", "user-agent");
-    private int slicesPerThread = 256;
 
     /** Most decisions kept in the cache ({@code meshid.policy.decision-cache-size}); 0 turns it off. */
     public int getDecisionCacheSize() {
@@ -84,15 +85,6 @@ public final class PolicyConfig {
         this.contextHeaders = Set.copyOf(names);
     }
 
-    /** Cached Cedar policy sets (slices) per worker thread and policy version ({@code meshid.policy.slices-per-thread}). */
-    public int getSlicesPerThread() {
-        return slicesPerThread;
-    }
-
-    public void setSlicesPerThread(int slices) {
-        this.slicesPerThread = ConfigChecks.between(PREFIX + ".slices-per-thread", slices, 1, 4096);
-    }
-
     /**
      * The decision log's settings ({@code meshid.policy.decision-log.*}): the share of allow
      * decisions written (every deny is), and how many records may wait to be written before new
@@ -124,5 +116,45 @@ public final class PolicyConfig {
         public void setQueueSize(int size) {
             this.queueSize = ConfigChecks.between(PREFIX + ".decision-log.queue-size", size, 1, 1_000_000);
         }
+    }
+
+    private Duration reloadPollInterval = Duration.ofSeconds(1);
+    private int slicesPerThread = 64;
+    private String seedDirectory = "";
+
+    /**
+     * How often every replica reads the active and shadow version numbers of every trust domain
+     * ({@code meshid.policy.reload-poll-interval}), the fallback when a shared-store announcement
+     * is missed.
+     */
+    public Duration getReloadPollInterval() {
+        return reloadPollInterval;
+    }
+
+    public void setReloadPollInterval(Duration interval) {
+        this.reloadPollInterval = ConfigChecks.between(PREFIX + ".reload-poll-interval", interval, Duration.ofMillis(50),
+                Duration.ofSeconds(10));
+    }
+
+    /** Cached policy slices per evaluating thread and version ({@code meshid.policy.slices-per-thread}). */
+    public int getSlicesPerThread() {
+        return slicesPerThread;
+    }
+
+    public void setSlicesPerThread(int slices) {
+        this.slicesPerThread = ConfigChecks.between(PREFIX + ".slices-per-thread", slices, 1, 4096);
+    }
+
+    /**
+     * Where the seed policy set is ({@code meshid.policy.seed-directory}): a folder, or
+     * {@code classpath:<folder>}; empty for no seed. Stored as version 1 of {@code meshid.trust-domain}
+     * when that trust domain has no version yet.
+     */
+    public String getSeedDirectory() {
+        return seedDirectory;
+    }
+
+    public void setSeedDirectory(String directory) {
+        this.seedDirectory = directory == null ? "" : directory.strip();
     }
 }
