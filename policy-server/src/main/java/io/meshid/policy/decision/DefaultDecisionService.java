@@ -166,6 +166,11 @@ final class DefaultDecisionService implements DecisionService {
         return true;
     }
 
+    /** Decisions in the cache (for tests). */
+    long cacheSize() {
+        return cache.size();
+    }
+
     @PreDestroy
     void close() {
         watched.values().forEach(ActivePolicies.Subscription::close);
