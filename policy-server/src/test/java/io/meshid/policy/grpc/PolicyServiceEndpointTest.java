@@ -19,6 +19,7 @@ import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.testing.MutableClock;
 import io.meshid.common.tls.TestCallers;
 import io.meshid.policy.PolicyConfig;
+import io.meshid.policy.cedar.CompiledPolicySet;
 import io.meshid.policy.decision.DecisionService;
 import io.meshid.policy.decision.Decisions;
 import io.meshid.policy.testing.FakeActivePolicies;
@@ -36,6 +37,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,14 +124,20 @@ class PolicyServiceEndpointTest {
     }
 
     @Test
-    void evaluationError_isADenyCarryingTheError() throws Exception {
-        CheckResponse reply = as(ADMIN).check(check(ADMIN, "GET", API)
-                .setContext(RequestContext.newBuilder().setPath("/admin/users")).build());
+    void evaluationError_isADenyCarryingTheError_evenWhenAPermitApplies() throws Exception {
+        String service = "spiffe://errors.test/ns/a/sa/service";
+        active.activate(TrustDomain.of("errors.test"), 1, CompiledPolicySet.compile(Map.of(
+                "everyone", "permit(principal, action, resource);",
+                "overflow", "forbid(principal, action, resource) when { context.time + 9223372036854775807 < 0 };"),
+                Map.of(), List.of()));
+
+        CheckResponse reply = as(service).check(check("spiffe://errors.test/ns/a/sa/client", "GET", service).build());
 
         assertThat(reply.getDecision()).isEqualTo(Decision.DECISION_DENY);
+        assertThat(reply.getDeterminingPolicyIdsList()).isEmpty();
         assertThat(reply.getErrorsList()).hasSize(1);
-        assertThat(reply.getErrors(0).getPolicyId()).isEqualTo("admin-paths-from-cluster");
-        assertThat(reply.getErrors(0).getMessage()).isNotBlank();
+        assertThat(reply.getErrors(0).getPolicyId()).isEqualTo("overflow");
+        assertThat(reply.getErrors(0).getMessage()).containsIgnoringCase("overflow");
     }
 
     @Test
