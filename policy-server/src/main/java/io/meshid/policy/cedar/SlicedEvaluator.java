@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Evaluates a request against the policies and template links whose scope can match it: the
- * principal and the resource with all their ancestors (transitively, through the request's
- * entities) go through the scope index. Cedar never lets a policy whose scope does not match
- * decide or fail, so this equals evaluation against all policies.
+ * Evaluates a request against the policies and template links whose resource scope can match it:
+ * the resource with all its ancestors (transitively, through the request's entities) goes through
+ * the scope index. Cedar never lets a policy whose scope does not match decide or fail, so this
+ * equals evaluation against all policies.
  */
 final class SlicedEvaluator implements PolicyEngine {
 
@@ -32,19 +32,29 @@ final class SlicedEvaluator implements PolicyEngine {
         return CedarCalls.decide(request, slices.get(slice(index, request)));
     }
 
-    /** The index numbers of the policies and links whose scope can match {@code request}. */
+    /**
+     * The index numbers of the policies and links whose resource scope can match {@code request}'s
+     * resource (through its ancestors among the request's entities). Slicing on the resource alone
+     * keeps one slice per resource, shared by all its callers, so that per-thread caches of slices
+     * hit in a mesh with many caller and service pairs; the principal scope of the few policies
+     * that remain is Cedar's to check.
+     */
     static BitSet slice(ScopeIndex index, DecisionRequest request) {
-        Map<EntityRef, Set<EntityRef>> parents = new HashMap<>();
+        Map<EntityRef, Set<EntityRef>> parents = Map.of();
         for (EntityData entity : request.entities()) {
+            if (entity.parents().isEmpty()) {
+                continue;
+            }
+            if (parents.isEmpty()) {
+                parents = new HashMap<>();
+            }
             parents.merge(entity.uid(), entity.parents(), (a, b) -> {
                 Set<EntityRef> both = new HashSet<>(a);
                 both.addAll(b);
                 return both;
             });
         }
-        return index.candidates(
-                key(request.principal()), ancestors(request.principal(), parents),
-                key(request.resource()), ancestors(request.resource(), parents));
+        return index.resourceCandidates(key(request.resource()), ancestors(request.resource(), parents));
     }
 
     private static Set<EntityKey> ancestors(EntityRef start, Map<EntityRef, Set<EntityRef>> parents) {

@@ -70,6 +70,16 @@ public final class ScopeIndex {
         return result;
     }
 
+    /**
+     * The policies whose resource scope can match {@code resourceEntity} (with {@code
+     * resourceAncestors} as in {@link #candidates}), whatever their principal scope: a superset of
+     * {@link #candidates} for any principal, and the same set for every caller of one resource, so
+     * that there are as many distinct slices as resources, not as caller and resource pairs.
+     */
+    public BitSet resourceCandidates(EntityKey resourceEntity, Set<EntityKey> resourceAncestors) {
+        return resource.matching(resourceEntity, resourceAncestors);
+    }
+
     private static final class Side {
         private final BitSet any = new BitSet();
         private final Map<EntityKey, BitSet> eq = new HashMap<>();

@@ -24,11 +24,21 @@ public final class FakeActivePolicies implements ActivePolicies {
     private final Map<TrustDomain, PolicyVersion> active = new ConcurrentHashMap<>();
     private final Map<TrustDomain, PolicyVersion> shadow = new ConcurrentHashMap<>();
     private final Map<TrustDomain, List<Consumer<VersionChange>>> watchers = new ConcurrentHashMap<>();
+    private final int slicesPerThread;
     private volatile boolean unavailable;
+
+    public FakeActivePolicies() {
+        this(64);
+    }
+
+    /** Versions whose engines keep up to {@code slicesPerThread} cached slices per thread. */
+    public FakeActivePolicies(int slicesPerThread) {
+        this.slicesPerThread = slicesPerThread;
+    }
 
     /** Activates {@code policies} as {@code version} of {@code domain} and tells the watchers. */
     public PolicyVersion activate(TrustDomain domain, long version, CompiledPolicySet policies) {
-        PolicyVersion v = new PolicyVersion(domain, version, Instant.EPOCH, policies, policies.slicedEvaluator(64));
+        PolicyVersion v = new PolicyVersion(domain, version, Instant.EPOCH, policies, policies.slicedEvaluator(slicesPerThread));
         active.put(domain, v);
         watchers.getOrDefault(domain, List.of()).forEach(w -> w.accept(new VersionChange(domain, version, Instant.EPOCH)));
         return v;
@@ -36,7 +46,7 @@ public final class FakeActivePolicies implements ActivePolicies {
 
     /** Sets the shadow version of {@code domain}. */
     public void shadow(TrustDomain domain, long version, CompiledPolicySet policies) {
-        shadow.put(domain, new PolicyVersion(domain, version, Instant.EPOCH, policies, policies.slicedEvaluator(64)));
+        shadow.put(domain, new PolicyVersion(domain, version, Instant.EPOCH, policies, policies.slicedEvaluator(slicesPerThread)));
     }
 
     public void unavailable(boolean value) {
