@@ -24,14 +24,22 @@ public final class PolicyServer implements AutoCloseable {
     public static final String DOMAIN = "meshid.local";
 
     private final TestDatabase database;
-    private final TestPki pki = TestPki.create(DOMAIN);
+    private final String domain;
+    private final TestPki pki;
     private final EmbeddedServer http;
 
     public PolicyServer(TestDatabase database, Map<String, Object> overrides) {
+        this(database, DOMAIN, "classpath:" + StarterPolicies.STARTER, overrides);
+    }
+
+    /** A server of {@code domain} seeded from {@code seedDirectory} (a folder or classpath:folder). */
+    public PolicyServer(TestDatabase database, String domain, String seedDirectory, Map<String, Object> overrides) {
         this.database = database;
+        this.domain = domain;
+        this.pki = TestPki.create(domain);
         Map<String, Object> p = new HashMap<>(database.properties("common", "policy-server"));
-        p.put("meshid.trust-domain", DOMAIN);
-        p.put("meshid.policy.seed-directory", "classpath:" + StarterPolicies.STARTER);
+        p.put("meshid.trust-domain", domain);
+        p.put("meshid.policy.seed-directory", seedDirectory);
         p.put("micronaut.server.port", -1);
         p.put("grpc.server.port", 0);
         p.putAll(overrides);
@@ -49,9 +57,14 @@ public final class PolicyServer implements AutoCloseable {
 
     /** A channel that authenticates as {@code id} (a path in {@link #DOMAIN}, such as /ns/a/sa/b). */
     public ManagedChannel channelAs(String path) {
+        return channel(NettyChannelBuilder.forAddress("127.0.0.1", grpcPort()), path);
+    }
+
+    /** {@code builder} with mutual TLS as {@code path} of this server's trust domain, built. */
+    public ManagedChannel channel(NettyChannelBuilder builder, String path) {
         StaticSvidSource client = new StaticSvidSource(pki.svid(path), pki.bundle());
-        SpiffeId expected = SpiffeId.parse("spiffe://" + DOMAIN + "/meshid/policy-server");
-        return NettyChannelBuilder.forAddress("127.0.0.1", grpcPort()).sslContext(TlsContexts.grpcClient(client, expected::equals)).build();
+        SpiffeId expected = SpiffeId.parse("spiffe://" + domain + "/meshid/policy-server");
+        return builder.sslContext(TlsContexts.grpcClient(client, expected::equals)).build();
     }
 
     @Override
