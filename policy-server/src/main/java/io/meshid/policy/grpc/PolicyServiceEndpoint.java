@@ -1,6 +1,9 @@
 package io.meshid.policy.grpc;
 
+import io.grpc.stub.StreamObserver;
 import io.meshid.proto.policy.v1.PolicyServiceGrpc.PolicyServiceImplBase;
+import io.meshid.proto.policy.v1.WatchPolicyVersionRequest;
+import io.meshid.proto.policy.v1.WatchPolicyVersionResponse;
 import jakarta.inject.Singleton;
 
 /**
@@ -12,4 +15,15 @@ import jakarta.inject.Singleton;
  */
 @Singleton
 final class PolicyServiceEndpoint extends PolicyServiceImplBase {
+
+    private final VersionWatchStreams watches;
+
+    PolicyServiceEndpoint(VersionWatchStreams watches) {
+        this.watches = watches;
+    }
+
+    @Override
+    public void watchPolicyVersion(WatchPolicyVersionRequest request, StreamObserver<WatchPolicyVersionResponse> response) {
+        watches.watch(request, response);
+    }
 }
