@@ -245,6 +245,45 @@ class PolicyAdminServiceEndpointTest {
         assertThat(latest()).isEqualTo(before);
     }
 
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> badPolicySets() {
+        String call = "action == Action::\"call\"";
+        PolicySetSource.Builder linked = source(TestSources.POLICIES).toBuilder()
+                .addTemplates(PolicyTemplate.newBuilder().setId("t").setBody("permit(principal == ?principal, " + call + ", resource in ?resource);"));
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("does not parse", source("@id(\"p\") permit(principal, " + call + ";"), "parse_error"),
+                org.junit.jupiter.params.provider.Arguments.of("unknown entity type",
+                        source("@id(\"p\") permit(principal is Robot, " + call + ", resource);"), "unknown_entity_type"),
+                org.junit.jupiter.params.provider.Arguments.of("unknown action",
+                        source("@id(\"p\") permit(principal, action == Action::\"fly\", resource);"), "unknown_action"),
+                org.junit.jupiter.params.provider.Arguments.of("unknown attribute",
+                        source("@id(\"p\") permit(principal, " + call + ", resource) when { resource.owner == \"x\" };"), "unknown_attribute"),
+                org.junit.jupiter.params.provider.Arguments.of("type error",
+                        source("@id(\"p\") permit(principal, " + call + ", resource) when { context.path > 3 };"), "type_error"),
+                org.junit.jupiter.params.provider.Arguments.of("missing @id", source("permit(principal, " + call + ", resource);"), "missing_id"),
+                org.junit.jupiter.params.provider.Arguments.of("duplicate id",
+                        source("@id(\"p\") permit(principal, " + call + ", resource);\n@id(\"p\") forbid(principal, " + call + ", resource);"),
+                        "duplicate_id"),
+                org.junit.jupiter.params.provider.Arguments.of("link to an unknown template", linked.clone().addTemplateLinks(
+                        TemplateLink.newBuilder().setTemplateId("missing").setLinkId("l").putSlots("?principal", "Workload::\"a\"")).build(),
+                        "unknown_template"),
+                org.junit.jupiter.params.provider.Arguments.of("unfilled slot", linked.clone().addTemplateLinks(
+                        TemplateLink.newBuilder().setTemplateId("t").setLinkId("l").putSlots("?principal", "Workload::\"a\"")).build(),
+                        "unfilled_slot"),
+                org.junit.jupiter.params.provider.Arguments.of("broken schema",
+                        PolicySetSource.newBuilder().setSchemaCedar("entity Workload { path: Strng };").setPolicies("").build(), "schema_error"));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("badPolicySets")
+    void eachKindOfInvalidSet_isInvalidArgument_withItsCode_andNothingIsStored(String what, PolicySetSource source, String code) {
+        long before = latest();
+        Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> admin.putPolicySet(put(source).build()));
+        assertThat(status(e).getCode()).as(what).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        PolicySetValidationFailure failure = unpack(StatusProto.fromThrowable(e), PolicySetValidationFailure.class);
+        assertThat(failure.getErrorsList()).as(what).extracting(io.meshid.proto.policy.v1.ValidationError::getCode).contains(code);
+        assertThat(latest()).as(what).isEqualTo(before);
+    }
+
     private static <T extends com.google.protobuf.Message> T unpack(com.google.rpc.Status status, Class<T> type) {
         return status.getDetailsList().stream().filter(d -> d.is(type)).findFirst().map(d -> {
             try {
