@@ -47,7 +47,7 @@ final class EnvoyAuthorizationEndpoint extends AuthorizationImplBase {
 
     @Override
     public void check(CheckRequest request, StreamObserver<CheckResponse> response) {
-        SpiffeId caller = PolicyCallers.authenticated();
+        SpiffeId caller = DecisionCallers.authenticated();
         CheckResponse reply;
         try {
             CheckOutcome outcome = decisions.check(caller, EnvoyRequests.of(request, contextHeaders));

@@ -13,12 +13,15 @@ import io.meshid.proto.policy.v1.BatchCheckResult;
 import io.meshid.proto.policy.v1.CheckRequest;
 import io.meshid.proto.policy.v1.CheckResponse;
 import io.meshid.proto.policy.v1.PolicyServiceGrpc.PolicyServiceImplBase;
+import io.meshid.proto.policy.v1.WatchPolicyVersionRequest;
+import io.meshid.proto.policy.v1.WatchPolicyVersionResponse;
 import jakarta.inject.Singleton;
 import java.util.Set;
 
 /**
  * The {@code meshid.policy.v1.PolicyService} gRPC service: per-request decisions (Check,
- * BatchCheck) through {@link DecisionService}. Validates and maps; the domain decides.
+ * BatchCheck) through {@link DecisionService}, and the stream of active policy versions
+ * (WatchPolicyVersion, {@link VersionWatchStreams}). Validates and maps; the domain decides.
  */
 @Singleton
 final class PolicyServiceEndpoint extends PolicyServiceImplBase {
@@ -27,22 +30,24 @@ final class PolicyServiceEndpoint extends PolicyServiceImplBase {
 
     private final DecisionService decisions;
     private final Set<String> contextHeaders;
+    private final VersionWatchStreams watches;
 
-    PolicyServiceEndpoint(DecisionService decisions, PolicyConfig config) {
+    PolicyServiceEndpoint(DecisionService decisions, PolicyConfig config, VersionWatchStreams watches) {
         this.decisions = decisions;
         this.contextHeaders = config.getContextHeaders();
+        this.watches = watches;
     }
 
     @Override
     public void check(CheckRequest request, StreamObserver<CheckResponse> response) {
-        SpiffeId caller = PolicyCallers.authenticated();
+        SpiffeId caller = DecisionCallers.authenticated();
         response.onNext(DecisionMessages.response(decisions.check(caller, ProtoRequests.of(request, contextHeaders))));
         response.onCompleted();
     }
 
     @Override
     public void batchCheck(BatchCheckRequest request, StreamObserver<BatchCheckResponse> response) {
-        SpiffeId caller = PolicyCallers.authenticated();
+        SpiffeId caller = DecisionCallers.authenticated();
         int count = request.getChecksCount();
         if (count == 0 || count > MAX_BATCH) {
             throw new MeshidException.InvalidArgument("checks: " + count + " (expected: 1 to " + MAX_BATCH + ")");
@@ -59,5 +64,10 @@ final class PolicyServiceEndpoint extends PolicyServiceImplBase {
         }
         response.onNext(reply.build());
         response.onCompleted();
+    }
+
+    @Override
+    public void watchPolicyVersion(WatchPolicyVersionRequest request, StreamObserver<WatchPolicyVersionResponse> response) {
+        watches.watch(request, response);
     }
 }

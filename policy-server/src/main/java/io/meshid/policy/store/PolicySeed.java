@@ -63,9 +63,10 @@ public final class PolicySeed {
         PolicySetSource source = read();
         ValidationReport report = store.validate(source);
         if (!report.valid()) {
-            throw new ConfigurationException(KEY + ": " + file(report.errors().get(0).part()) + " in " + directory + ": "
-                    + report.errors().size() + " error(s): " + report.errors().stream().limit(3).map(ValidationError::describe)
-                            .collect(Collectors.joining("; ")));
+            String schemaFile = source.schemaFormat() == PolicySetSource.SchemaFormat.CEDAR ? "schema.cedarschema" : "schema.json";
+            throw new ConfigurationException(KEY + ": " + directory + " is not a valid policy set, " + report.errors().size()
+                    + " error(s): " + report.errors().stream().limit(3)
+                            .map(e -> file(e.part(), schemaFile) + " " + e.describe().replace('\n', ' ')).collect(Collectors.joining("; ")));
         }
         try {
             VersionInfo v = store.put(new PolicyStore.PutParams(domain, source, "seed from " + directory,
@@ -124,9 +125,9 @@ public final class PolicySeed {
         return id;
     }
 
-    private static String file(ValidationError.Part part) {
+    private static String file(ValidationError.Part part, String schemaFile) {
         return switch (part) {
-            case SCHEMA -> "the schema";
+            case SCHEMA -> schemaFile;
             case POLICIES -> "policies.cedar";
             case TEMPLATE -> "templates.cedar";
             case TEMPLATE_LINK -> "links.json";

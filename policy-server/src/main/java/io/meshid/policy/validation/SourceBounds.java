@@ -24,7 +24,7 @@ public final class SourceBounds {
     public static final int MAX_TEMPLATES = 200;
     /** Most template links. */
     public static final int MAX_LINKS = 10_000;
-    /** Most characters of one id (template, link, {@code @id}) and of one link slot value. */
+    /** Most characters of one id (template, link, {@code @id}); longer ones are validation errors up to 4x this, refused beyond. */
     public static final int MAX_ID_CHARS = 128;
     /** Most characters of a slot value (an entity UID in Cedar syntax). */
     public static final int MAX_SLOT_VALUE_CHARS = 4_096;
@@ -39,8 +39,8 @@ public final class SourceBounds {
             throw new InvalidArgument("source.schema: empty (expected: a Cedar schema, schema_json or schema_cedar)");
         }
         bytes("source.policies", source.policies(), MAX_POLICIES_BYTES);
-        count("source.templates", source.templates().size(), MAX_TEMPLATES);
-        count("source.template_links", source.links().size(), MAX_LINKS);
+        count("source.templates", source.templates().size(), MAX_TEMPLATES, "templates");
+        count("source.template_links", source.links().size(), MAX_LINKS, "links");
         for (int i = 0; i < source.templates().size(); i++) {
             PolicySetSource.Template t = source.templates().get(i);
             bytes("source.templates[" + i + "].body", t.body(), MAX_TEMPLATE_BYTES);
@@ -50,19 +50,21 @@ public final class SourceBounds {
             PolicySetSource.Link l = source.links().get(i);
             chars("source.template_links[" + i + "].link_id", l.linkId(), MAX_ID_CHARS * 4);
             chars("source.template_links[" + i + "].template_id", l.templateId(), MAX_ID_CHARS * 4);
-            count("source.template_links[" + i + "].slots", l.slots().size(), 2);
+            count("source.template_links[" + i + "].slots", l.slots().size(), 2, "slots");
             for (Map.Entry<String, String> slot : l.slots().entrySet()) {
                 chars("source.template_links[" + i + "].slots key", slot.getKey(), 16);
                 chars("source.template_links[" + i + "].slots[" + slot.getKey() + "]", slot.getValue(), MAX_SLOT_VALUE_CHARS);
             }
         }
         int statements = PolicyText.split(source.policies()).size();
-        count("source.policies", statements, MAX_POLICIES);
+        count("source.policies", statements, MAX_POLICIES, "policies");
     }
 
     private static void bytes(String field, String text, int max) {
-        int size = text.length() > max ? text.getBytes(StandardCharsets.UTF_8).length
-                : text.length() * 3 <= max ? text.length() : text.getBytes(StandardCharsets.UTF_8).length;
+        if (text.length() * 3L <= max) {
+            return;
+        }
+        int size = text.getBytes(StandardCharsets.UTF_8).length;
         if (size > max) {
             throw new InvalidArgument(field + ": " + size + " bytes (expected: at most " + max + ")");
         }
@@ -74,9 +76,9 @@ public final class SourceBounds {
         }
     }
 
-    private static void count(String field, int count, int max) {
+    private static void count(String field, int count, int max, String what) {
         if (count > max) {
-            throw new InvalidArgument(field + ": " + count + " entries (expected: at most " + max + ")");
+            throw new InvalidArgument(field + ": " + count + " " + what + " (expected: at most " + max + ")");
         }
     }
 }

@@ -7,7 +7,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.meshid.common.testing.TestDatabase;
 import io.meshid.policy.mapping.MeshRequest;
-import io.meshid.policy.testing.PolicyServer;
+import io.meshid.policy.testing.SeededPolicyServer;
 import io.meshid.proto.policy.v1.CheckRequest;
 import io.meshid.proto.policy.v1.CheckResponse;
 import io.meshid.proto.policy.v1.Decision;
@@ -63,7 +63,7 @@ public final class DecisionLoad {
                     .setContext(RequestContext.newBuilder().setPath(r.path()).setSourceAddress(r.sourceAddress())
                             .putAllHeaders(r.headers())).build());
         }
-        try (PolicyServer server = new PolicyServer(TestDatabase.h2(), GeneratedPolicies.DOMAIN, seed.toString(),
+        try (SeededPolicyServer server = new SeededPolicyServer(TestDatabase.h2(), GeneratedPolicies.DOMAIN, seed.toString(),
                 Map.of("meshid.policy.decision-cache-size", Integer.getInteger("bench.cacheSize", 0)))) {
             MultiThreadIoEventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             List<ManagedChannel> open = new ArrayList<>();

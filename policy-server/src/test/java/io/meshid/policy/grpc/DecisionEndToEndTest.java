@@ -9,7 +9,7 @@ import io.meshid.common.audit.AuditEvent;
 import io.meshid.common.audit.AuditLog;
 import io.meshid.common.audit.AuditQuery;
 import io.meshid.common.testing.TestDatabase;
-import io.meshid.policy.testing.PolicyServer;
+import io.meshid.policy.testing.SeededPolicyServer;
 import io.meshid.proto.policy.v1.CheckRequest;
 import io.meshid.proto.policy.v1.CheckResponse;
 import io.meshid.proto.policy.v1.Decision;
@@ -36,13 +36,13 @@ class DecisionEndToEndTest {
     static final String LEDGER = "spiffe://meshid.local/ns/payments/sa/ledger";
     static final String CHECKOUT = "spiffe://meshid.local/ns/shop/sa/checkout";
 
-    private PolicyServer server;
+    private SeededPolicyServer server;
     private ManagedChannel asApi;
     private ManagedChannel asLedger;
 
     @BeforeAll
     void start() {
-        server = new PolicyServer(TestDatabase.h2(), Map.of());
+        server = new SeededPolicyServer(TestDatabase.h2(), Map.of());
         asApi = server.channelAs("/ns/payments/sa/api");
         asLedger = server.channelAs("/ns/payments/sa/ledger");
     }

@@ -84,7 +84,7 @@ class PolicyServiceEndpointTest {
         config.setContextHeaders(List.of("content-type", "x-tenant"));
         String name = InProcessServerBuilder.generateName();
         servers.add(InProcessServerBuilder.forName(name).directExecutor()
-                .addService(ServerInterceptors.intercept(new PolicyServiceEndpoint(decisions, config), new ErrorMappingInterceptor(),
+                .addService(ServerInterceptors.intercept(new PolicyServiceEndpoint(decisions, config, null), new ErrorMappingInterceptor(),
                         TestCallers.as(SpiffeId.parse(caller))))
                 .build().start());
         ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -95,7 +95,7 @@ class PolicyServiceEndpointTest {
     private PolicyServiceBlockingStub anonymous() throws Exception {
         String name = InProcessServerBuilder.generateName();
         servers.add(InProcessServerBuilder.forName(name).directExecutor()
-                .addService(ServerInterceptors.intercept(new PolicyServiceEndpoint(decisions, new PolicyConfig()), new ErrorMappingInterceptor()))
+                .addService(ServerInterceptors.intercept(new PolicyServiceEndpoint(decisions, new PolicyConfig(), null), new ErrorMappingInterceptor()))
                 .build().start());
         ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         channels.add(channel);

@@ -5,74 +5,96 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.testing.TestDatabase;
 import io.meshid.common.testing.TestPki;
+import io.meshid.common.tls.Pem;
 import io.meshid.common.tls.StaticSvidSource;
 import io.meshid.common.tls.TlsContexts;
+import io.meshid.common.tls.X509Svid;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A real policy-server in this JVM: Micronaut with its gRPC server on a loopback port over mutual
- * TLS (an SVID from a test PKI of {@link #DOMAIN}), its database, and the starter policies seeded
- * as version 1 of {@link #DOMAIN}; channels authenticate with SVIDs of the same PKI.
+ * TLS (its SVID from PEM files that a {@link TestPki} of {@value #DOMAIN} signed), an H2
+ * database, and channels that authenticate with SVIDs of that PKI, as real callers do.
  */
 public final class PolicyServer implements AutoCloseable {
 
-    /** The trust domain served and seeded. */
-    public static final String DOMAIN = "meshid.local";
+    /** The trust domain of the test server and its PKI. */
+    public static final String DOMAIN = "pol.test";
 
+    private final TestPki pki = TestPki.create(DOMAIN);
     private final TestDatabase database;
-    private final String domain;
-    private final TestPki pki;
-    private final EmbeddedServer http;
+    private final EmbeddedServer server;
+    private final Path dir;
+    private final List<ManagedChannel> channels = new ArrayList<>();
 
-    public PolicyServer(TestDatabase database, Map<String, Object> overrides) {
-        this(database, DOMAIN, "classpath:" + StarterPolicies.STARTER, overrides);
-    }
-
-    /** A server of {@code domain} seeded from {@code seedDirectory} (a folder or classpath:folder). */
-    public PolicyServer(TestDatabase database, String domain, String seedDirectory, Map<String, Object> overrides) {
-        this.database = database;
-        this.domain = domain;
-        this.pki = TestPki.create(domain);
+    public PolicyServer(Map<String, Object> overrides) {
+        try {
+            dir = Files.createTempDirectory("policy-server");
+            X509Svid svid = pki.leaf("spiffe://" + DOMAIN + "/meshid/policy-server").issue().svid();
+            Files.writeString(dir.resolve("cert.pem"), Pem.writeCertificates(svid.chain()));
+            Files.writeString(dir.resolve("key.pem"), Pem.writePrivateKey(svid.privateKey()));
+            Files.writeString(dir.resolve("bundle.pem"), Pem.writeCertificates(pki.bundle().authorities()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        database = TestDatabase.h2();
         Map<String, Object> p = new HashMap<>(database.properties("common", "policy-server"));
-        p.put("meshid.trust-domain", domain);
-        p.put("meshid.policy.seed-directory", seedDirectory);
+        p.put("meshid.trust-domain", DOMAIN);
+        p.put("meshid.tls.mode", "SVID");
+        p.put("meshid.tls.cert-file", dir.resolve("cert.pem").toString());
+        p.put("meshid.tls.key-file", dir.resolve("key.pem").toString());
+        p.put("meshid.tls.bundle-file", dir.resolve("bundle.pem").toString());
         p.put("micronaut.server.port", -1);
         p.put("grpc.server.port", 0);
         p.putAll(overrides);
-        StaticSvidSource own = new StaticSvidSource(pki.svid("/meshid/policy-server"), pki.bundle());
-        this.http = ApplicationContext.builder().properties(p).singletons(own).run(EmbeddedServer.class);
+        server = ApplicationContext.run(EmbeddedServer.class, p);
     }
 
     public ApplicationContext context() {
-        return http.getApplicationContext();
+        return server.getApplicationContext();
     }
 
-    public int grpcPort() {
-        return context().getBean(GrpcEmbeddedServer.class).getPort();
+    /** A channel to the gRPC port that authenticates as {@code id} (a full SPIFFE ID of {@value #DOMAIN}). */
+    public ManagedChannel channelAs(String id) {
+        X509Svid svid = pki.leaf(SpiffeId.parse(id).toString()).issue().svid();
+        StaticSvidSource client = new StaticSvidSource(svid, pki.bundle());
+        SpiffeId expected = SpiffeId.parse("spiffe://" + DOMAIN + "/meshid/policy-server");
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", context().getBean(GrpcEmbeddedServer.class).getPort())
+                .sslContext(TlsContexts.grpcClient(client, expected::equals))
+                .maxInboundMessageSize(8 << 20)
+                .build();
+        channels.add(channel);
+        return channel;
     }
 
-    /** A channel that authenticates as {@code id} (a path in {@link #DOMAIN}, such as /ns/a/sa/b). */
-    public ManagedChannel channelAs(String path) {
-        return channel(NettyChannelBuilder.forAddress("127.0.0.1", grpcPort()), path);
-    }
-
-    /** {@code builder} with mutual TLS as {@code path} of this server's trust domain, built. */
-    public ManagedChannel channel(NettyChannelBuilder builder, String path) {
-        StaticSvidSource client = new StaticSvidSource(pki.svid(path), pki.bundle());
-        SpiffeId expected = SpiffeId.parse("spiffe://" + domain + "/meshid/policy-server");
-        return builder.sslContext(TlsContexts.grpcClient(client, expected::equals)).build();
-    }
-
+    /** Stops the server (open streams are ended), keeps nothing. */
     @Override
-    public void close() {
-        http.stop();
+    public void close() throws InterruptedException {
+        for (ManagedChannel channel : channels) {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        stop();
+        database.close();
+    }
+
+    /** Stops the server only, leaving channels open, to see what clients are told. */
+    public void stop() {
+        if (server.isRunning()) {
+            server.stop();
+        }
         if (context().isRunning()) {
             context().stop();
         }
-        database.close();
     }
 }
