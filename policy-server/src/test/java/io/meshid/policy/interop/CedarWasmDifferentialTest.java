@@ -1,0 +1,158 @@
+package io.meshid.policy.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshid.common.testing.RequiresCommand;
+import io.meshid.policy.bench.GeneratedPolicies;
+import io.meshid.policy.cedar.CompiledPolicySet;
+import io.meshid.policy.cedar.Decision;
+import io.meshid.policy.cedar.DecisionRequest;
+import io.meshid.policy.cedar.EntityData;
+import io.meshid.policy.cedar.EntityRef;
+import io.meshid.policy.cedar.PolicyEngine;
+import io.meshid.policy.cedar.TemplateLinkSource;
+import io.meshid.policy.mapping.CedarRequests;
+import io.meshid.policy.mapping.MeshRequest;
+import io.meshid.policy.testing.StarterPolicies;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * policy-server's decisions against Cedar in another runtime: the same policies, entities and
+ * requests, written as JSON, decided by {@code @cedar-policy/cedar-wasm} under Node
+ * (src/test/node/decide.mjs). Decision, determining policies and failed policy ids must agree
+ * with meshid's sliced evaluation. Skipped with an install hint when node or the package is
+ * missing, except under {@code CI=true}, where that fails.
+ */
+@RequiresCommand(value = "node", install = "apt-get install nodejs npm")
+class CedarWasmDifferentialTest {
+
+    static final Path NODE_DIR = Path.of("src/test/node");
+    static final String INSTALL = "npm ci --prefix policy-server/src/test/node";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void packageInstalled() {
+        boolean present = Files.isDirectory(NODE_DIR.resolve("node_modules/@cedar-policy/cedar-wasm"));
+        if (!present && "true".equalsIgnoreCase(System.getenv("CI"))) {
+            throw new IllegalStateException("@cedar-policy/cedar-wasm is required in CI (CI=true) but is not installed: " + INSTALL);
+        }
+        Assumptions.assumeTrue(present, "@cedar-policy/cedar-wasm is not installed; to run this test: " + INSTALL);
+    }
+
+    @Test
+    void starterPolicies_decideAlikeInCedarWasm() throws Exception {
+        List<MeshRequest> requests = new ArrayList<>();
+        String[] workloads = {"/ns/payments/sa/api", "/ns/payments/sa/ledger", "/ns/shop/sa/frontend", "/ns/shop/sa/checkout",
+                "/ns/ops/sa/prometheus", "/meshid/admin", "/legacy/worker"};
+        String[] actions = {"GET", "POST", "DELETE", "/payments.v1.Payments/Charge", "/payments.v1.Payments/Refund",
+                "/grpc.health.v1.Health/Check"};
+        String[] paths = {"/", "/metrics", "/orders", "/admin/users"};
+        int i = 0;
+        for (String principal : workloads) {
+            for (String resource : workloads) {
+                for (String action : actions) {
+                    String path = paths[i % paths.length];
+                    Map<String, String> headers = i % 3 == 0 ? Map.of("content-type", "application/grpc") : Map.of();
+                    Map<String, Object> attributes = i % 5 == 0 ? Map.of("tenant", "acme") : Map.of();
+                    String source = i % 2 == 0 ? "10.0.0.1" : "192.168.0.9";
+                    String domain = i % 11 == 0 ? "spiffe://other.test" : "spiffe://meshid.local";
+                    requests.add(new MeshRequest(io.meshid.common.spiffe.SpiffeId.parse(domain + principal), action,
+                            io.meshid.common.spiffe.SpiffeId.parse("spiffe://meshid.local" + resource), path, headers, source, null,
+                            attributes, ""));
+                    i++;
+                }
+            }
+        }
+        String folder = StarterPolicies.STARTER;
+        compare(StarterPolicies.policies(folder), StarterPolicies.templates(folder), StarterPolicies.links(folder), requests);
+    }
+
+    @Test
+    void generatedPolicies_withTemplateLinks_decideAlikeInCedarWasm() throws Exception {
+        GeneratedPolicies generated = GeneratedPolicies.of(400);
+        compare(generated.policies, generated.templates, generated.links, generated.requests(400, 3));
+    }
+
+    private static void compare(Map<String, String> policies, Map<String, String> templates, List<TemplateLinkSource> links,
+            List<MeshRequest> requests) throws Exception {
+        PolicyEngine sliced = CompiledPolicySet.compile(policies, templates, links).slicedEvaluator(64);
+        List<DecisionRequest> cedar = requests.stream().map(r -> CedarRequests.of(r, 1_796_126_400L)).toList();
+        JsonNode answers = runNode(policies, templates, links, cedar);
+        assertThat(answers.size()).isEqualTo(cedar.size());
+        int allows = 0;
+        for (int i = 0; i < cedar.size(); i++) {
+            Decision ours = sliced.decide(cedar.get(i));
+            JsonNode theirs = answers.get(i);
+            List<String> reasons = strings(theirs.get("reasons"));
+            List<String> errors = strings(theirs.get("errors"));
+            boolean allowed = "allow".equals(theirs.get("decision").asText()) && errors.isEmpty();
+            List<String> determining = "allow".equals(theirs.get("decision").asText()) && !errors.isEmpty() ? List.of() : reasons;
+            String what = "request " + i + ": " + requests.get(i);
+            assertThat(ours.allowed()).as(what).isEqualTo(allowed);
+            assertThat(ours.determiningPolicies()).as(what).isEqualTo(determining);
+            assertThat(ours.errors().stream().map(e -> e.substring(0, e.indexOf(':'))).sorted().toList()).as(what).isEqualTo(errors);
+            allows += allowed ? 1 : 0;
+        }
+        assertThat(allows).as("both decisions occur").isBetween(1, cedar.size() - 1);
+    }
+
+    private static JsonNode runNode(Map<String, String> policies, Map<String, String> templates, List<TemplateLinkSource> links,
+            List<DecisionRequest> requests) throws Exception {
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("policies", policies);
+        input.put("templates", templates);
+        List<Map<String, Object>> linkJson = new ArrayList<>();
+        for (TemplateLinkSource link : links) {
+            Map<String, Object> values = new LinkedHashMap<>();
+            if (link.principal() != null) {
+                values.put("?principal", uid(link.principal()));
+            }
+            if (link.resource() != null) {
+                values.put("?resource", uid(link.resource()));
+            }
+            linkJson.add(Map.of("templateId", link.templateId(), "newId", link.linkId(), "values", values));
+        }
+        input.put("links", linkJson);
+        List<Map<String, Object>> requestJson = new ArrayList<>();
+        for (DecisionRequest r : requests) {
+            List<Map<String, Object>> entities = new ArrayList<>();
+            for (EntityData e : r.entities()) {
+                entities.add(Map.of("uid", uid(e.uid()), "attrs", e.attributes(), "parents", e.parents().stream().map(p -> uid(p)).toList()));
+            }
+            requestJson.add(Map.of("principal", uid(r.principal()), "action", uid(r.action()), "resource", uid(r.resource()),
+                    "context", r.context(), "entities", entities));
+        }
+        input.put("requests", requestJson);
+        Process node = new ProcessBuilder("node", "decide.mjs").directory(NODE_DIR.toFile()).redirectErrorStream(false).start();
+        try (var in = node.getOutputStream()) {
+            in.write(JSON.writeValueAsBytes(input));
+        }
+        byte[] out = node.getInputStream().readAllBytes();
+        String err = new String(node.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(node.exitValue()).as("node decide.mjs: " + err).isZero();
+        return JSON.readTree(out);
+    }
+
+    private static Map<String, String> uid(EntityRef ref) {
+        return Map.of("type", ref.type(), "id", ref.id());
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out.stream().sorted().toList();
+    }
+}
