@@ -61,7 +61,7 @@ final class VersionWatchStreams implements ApplicationEventListener<ServerShutdo
         Watch watch = new Watch(domain, caller, (ServerCallStreamObserver<WatchPolicyVersionResponse>) response);
         open.add(watch);
         watch.observer.setOnCancelHandler(watch::end);
-        watch.subscription = policies.watch(domain, change -> watch.send(change.version(), change.activatedAt()));
+        watch.attach(policies.watch(domain, change -> watch.send(change.version(), change.activatedAt())));
         Optional<PolicyVersion> current;
         try {
             current = policies.active(domain);
@@ -99,7 +99,7 @@ final class VersionWatchStreams implements ApplicationEventListener<ServerShutdo
         final TrustDomain domain;
         final SpiffeId caller;
         final ServerCallStreamObserver<WatchPolicyVersionResponse> observer;
-        volatile ActivePolicies.Subscription subscription;
+        private ActivePolicies.Subscription subscription;
         private long lastSent = -1;
         private boolean ended;
 
@@ -107,6 +107,15 @@ final class VersionWatchStreams implements ApplicationEventListener<ServerShutdo
             this.domain = domain;
             this.caller = caller;
             this.observer = observer;
+        }
+
+        /** Keeps the listener's registration, or drops it at once when the client has gone already. */
+        synchronized void attach(ActivePolicies.Subscription s) {
+            if (ended) {
+                s.close();
+            } else {
+                subscription = s;
+            }
         }
 
         synchronized void send(long version, Instant activatedAt) {
@@ -142,9 +151,8 @@ final class VersionWatchStreams implements ApplicationEventListener<ServerShutdo
                 return;
             }
             ended = true;
-            ActivePolicies.Subscription s = subscription;
-            if (s != null) {
-                s.close();
+            if (subscription != null) {
+                subscription.close();
             }
             open.remove(this);
             release(caller);
