@@ -39,6 +39,8 @@ class UnauthenticatedCallsTest {
                     .addService(ServerInterceptors.intercept(new PolicyAdminServiceEndpoint(context.getBean(PolicyStore.class), callers),
                             new ErrorMappingInterceptor()))
                     .addService(ServerInterceptors.intercept(new PolicyServiceEndpoint(
+                            context.getBean(io.meshid.policy.decision.DecisionService.class),
+                            context.getBean(io.meshid.policy.PolicyConfig.class),
                             new VersionWatchStreams(context.getBean(ActivePolicies.class), callers)), new ErrorMappingInterceptor()))
                     .build().start();
             ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
