@@ -21,7 +21,7 @@ import java.util.Optional;
  * @param expiresAt   its {@code exp}: never after the subject's or the actor's
  * @param grantedBy   what allowed the exchange, for the audit trail
  */
-public record ExchangePlan(TrustDomain trustDomain, TokenType type, String subject, List<String> audience, List<String> scopes,
+public record ExchangePlan(TrustDomain trustDomain, TokenTypeUri type, String subject, List<String> audience, List<String> scopes,
         Optional<Map<String, Object>> act, String clientId, Instant issuedAt, Instant expiresAt, String grantedBy) {
 
     /** Copies the collections. */

@@ -25,9 +25,9 @@ import java.util.regex.Pattern;
  * @param scopes        the requested scopes; empty: the subject token's
  * @param requestedType the type of token wanted
  */
-public record ExchangeRequest(SpiffeId caller, String subjectToken, TokenType subjectType, Optional<String> actorToken,
-        Optional<TokenType> actorType, List<String> audiences, List<String> resources, List<String> scopes,
-        TokenType requestedType) {
+public record ExchangeRequest(SpiffeId caller, String subjectToken, TokenTypeUri subjectType, Optional<String> actorToken,
+        Optional<TokenTypeUri> actorType, List<String> audiences, List<String> resources, List<String> scopes,
+        TokenTypeUri requestedType) {
 
     static final int MAX_TOKEN_CHARS = 8 * 1024;
     static final int MAX_AUDIENCES = 16;
@@ -56,22 +56,22 @@ public record ExchangeRequest(SpiffeId caller, String subjectToken, TokenType su
     public static ExchangeRequest of(SpiffeId caller, String subjectToken, String subjectType, String actorToken, String actorType,
             List<String> audiences, List<String> resources, List<String> scopes, String requestedType) {
         token("subject_token", subjectToken);
-        TokenType subject = TokenType.of("subject_token_type", subjectType);
+        TokenTypeUri subject = TokenTypeUri.of("subject_token_type", subjectType);
         Optional<String> actor = Optional.empty();
-        Optional<TokenType> actorKind = Optional.empty();
+        Optional<TokenTypeUri> actorKind = Optional.empty();
         boolean hasActor = actorToken != null && !actorToken.isEmpty();
         boolean hasActorType = actorType != null && !actorType.isEmpty();
         if (hasActor != hasActorType) {
             throw OAuthErrors.invalidRequest(hasActor ? "actor_token_type: missing although actor_token is set (expected: "
-                    + TokenType.JWT.uri() + " or " + TokenType.ACCESS_TOKEN.uri() + ")"
+                    + TokenTypeUri.JWT.uri() + " or " + TokenTypeUri.ACCESS_TOKEN.uri() + ")"
                     : "actor_token_type: set without an actor_token (expected: both or neither)");
         }
         if (hasActor) {
             token("actor_token", actorToken);
             actor = Optional.of(actorToken);
-            actorKind = Optional.of(TokenType.of("actor_token_type", actorType));
+            actorKind = Optional.of(TokenTypeUri.of("actor_token_type", actorType));
         }
-        TokenType requested = TokenType.requested(requestedType);
+        TokenTypeUri requested = TokenTypeUri.requested(requestedType);
         checkTargets(audiences, resources);
         checkScopes(scopes);
         return new ExchangeRequest(caller, subjectToken, subject, actor, actorKind, audiences, resources, scopes, requested);
@@ -120,7 +120,7 @@ public record ExchangeRequest(SpiffeId caller, String subjectToken, TokenType su
                         + MAX_RESOURCE_CHARS + ")");
             }
             if (!absoluteWithoutFragment(r)) {
-                throw OAuthErrors.invalidTarget("resource[" + i + "]: '" + TokenType.shorten(r)
+                throw OAuthErrors.invalidTarget("resource[" + i + "]: '" + TokenTypeUri.shorten(r)
                         + "' (expected: an absolute URI without a fragment, RFC 8707)");
             }
         }
@@ -142,7 +142,7 @@ public record ExchangeRequest(SpiffeId caller, String subjectToken, TokenType su
         for (int i = 0; i < scopes.size(); i++) {
             String s = scopes.get(i);
             if (s.length() > MAX_SCOPE_CHARS || !SCOPE_TOKEN.matcher(s).matches()) {
-                throw OAuthErrors.invalidScope("scope[" + i + "]: '" + TokenType.shorten(s) + "' (expected: one RFC 6749 "
+                throw OAuthErrors.invalidScope("scope[" + i + "]: '" + TokenTypeUri.shorten(s) + "' (expected: one RFC 6749 "
                         + "scope-token, 1 to " + MAX_SCOPE_CHARS + " printable ASCII characters without space, '\"' or '\\')");
             }
         }

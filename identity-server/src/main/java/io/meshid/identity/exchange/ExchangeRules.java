@@ -70,16 +70,16 @@ public final class ExchangeRules {
         List<String> scopes = scopes(request, subject);
         Instant expiresAt = expiry(subject, actor, now);
         Optional<Map<String, Object>> act = act(subject, actor);
-        if (request.requestedType() == TokenType.JWT) {
+        if (request.requestedType() == TokenTypeUri.JWT) {
             try {
                 SpiffeId.parse(subject.subject());
             } catch (InvalidSpiffeIdException e) {
                 throw OAuthErrors.unsupportedTokenType("requested_token_type: a JWT-SVID needs a SPIFFE ID as sub, and the subject "
-                        + "is '" + TokenType.shorten(subject.subject()) + "' (expected: " + TokenType.ACCESS_TOKEN.uri() + ")");
+                        + "is '" + TokenTypeUri.shorten(subject.subject()) + "' (expected: " + TokenTypeUri.ACCESS_TOKEN.uri() + ")");
             }
         }
         return new ExchangePlan(caller.trustDomain(), request.requestedType(), subject.subject(), targets,
-                request.requestedType() == TokenType.JWT ? List.of() : scopes, act, caller.toString(),
+                request.requestedType() == TokenTypeUri.JWT ? List.of() : scopes, act, caller.toString(),
                 now.truncatedTo(ChronoUnit.SECONDS), expiresAt, grantedBy);
     }
 

@@ -141,7 +141,7 @@ final class ExternalIssuer implements AutoCloseable {
             return sub;
         }
         if (!SUBJECT_SEGMENT.matcher(sub).matches()) {
-            throw OAuthErrors.invalidGrant(field + ": sub '" + TokenType.shorten(sub) + "' cannot become a SPIFFE ID path segment "
+            throw OAuthErrors.invalidGrant(field + ": sub '" + TokenTypeUri.shorten(sub) + "' cannot become a SPIFFE ID path segment "
                     + "(expected: letters, digits, '.', '_' or '-')");
         }
         return SpiffeId.of(trustDomain, config.getSpiffePathPrefix().get() + "/" + sub).toString();

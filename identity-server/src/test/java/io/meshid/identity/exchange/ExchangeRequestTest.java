@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ExchangeRequestTest {
 
     private static final SpiffeId CALLER = SpiffeId.parse("spiffe://ex.test/ns/shop/sa/api");
-    private static final String AT = TokenType.ACCESS_TOKEN.uri();
+    private static final String AT = TokenTypeUri.ACCESS_TOKEN.uri();
 
     private static MeshidException failure(String subject, String type, String actor, String actorType, List<String> aud,
             List<String> res, List<String> scope, String requested) {
@@ -26,7 +26,7 @@ class ExchangeRequestTest {
                 List.of("read"), "");
 
         assertThat(r.targets()).containsExactly("a", "b", "https://x.example/api");
-        assertThat(r.requestedType()).isEqualTo(TokenType.ACCESS_TOKEN);
+        assertThat(r.requestedType()).isEqualTo(TokenTypeUri.ACCESS_TOKEN);
         assertThat(r.toString()).doesNotContain("secret.token.value");
     }
 

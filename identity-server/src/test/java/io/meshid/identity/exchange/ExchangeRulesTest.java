@@ -42,8 +42,8 @@ class ExchangeRulesTest {
     }
 
     private static ExchangeRequest request(String caller, List<String> audience, List<String> scope, boolean actor, String requested) {
-        return ExchangeRequest.of(SpiffeId.parse(caller), "a.b.c", TokenType.ACCESS_TOKEN.uri(), actor ? "d.e.f" : "",
-                actor ? TokenType.JWT.uri() : "", audience, List.of(), scope, requested);
+        return ExchangeRequest.of(SpiffeId.parse(caller), "a.b.c", TokenTypeUri.ACCESS_TOKEN.uri(), actor ? "d.e.f" : "",
+                actor ? TokenTypeUri.JWT.uri() : "", audience, List.of(), scope, requested);
     }
 
     private ExchangePlan decide(ExchangeRequest request, PresentedToken subject, PresentedToken actor) {
@@ -62,7 +62,7 @@ class ExchangeRulesTest {
         assertThat(plan.audience()).containsExactly(DB);
         assertThat(plan.scopes()).containsExactly("read", "write");
         assertThat(plan.act()).isEmpty();
-        assertThat(plan.type()).isEqualTo(TokenType.ACCESS_TOKEN);
+        assertThat(plan.type()).isEqualTo(TokenTypeUri.ACCESS_TOKEN);
         assertThat(plan.clientId()).isEqualTo(API);
         assertThat(plan.expiresAt()).isEqualTo(NOW.plus(Duration.ofMinutes(5)));
     }
@@ -206,10 +206,10 @@ class ExchangeRulesTest {
 
     @Test
     void jwtSvidShaped_needsASpiffeIdSubject_andCarriesNoScope() {
-        String jwt = TokenType.JWT.uri();
+        String jwt = TokenTypeUri.JWT.uri();
         ExchangePlan plan = decide(request(API, List.of(DB), List.of(), false, jwt), access(API, List.of(API), List.of("read")), null);
 
-        assertThat(plan.type()).isEqualTo(TokenType.JWT);
+        assertThat(plan.type()).isEqualTo(TokenTypeUri.JWT);
         assertThat(plan.scopes()).isEmpty();
         assertThat(failure(() -> decide(request(API, List.of(DB), List.of(), false, jwt), access("user-1", List.of(API), List.of()), null))
                 .reason()).contains(OAuthErrors.UNSUPPORTED_TOKEN_TYPE);

@@ -6,7 +6,7 @@ import java.util.Optional;
  * The token type URIs of RFC 8693 section 3 that meshid's token exchange accepts and issues. Any
  * other URI (an id_token, a refresh token, SAML) is {@code UNSUPPORTED_TOKEN_TYPE}.
  */
-public enum TokenType {
+public enum TokenTypeUri {
 
     /** A JWT; in meshid, a JWT-SVID (or an external issuer's JWT). */
     JWT("urn:ietf:params:oauth:token-type:jwt"),
@@ -16,7 +16,7 @@ public enum TokenType {
 
     private final String uri;
 
-    TokenType(String uri) {
+    TokenTypeUri(String uri) {
         this.uri = uri;
     }
 
@@ -31,7 +31,7 @@ public enum TokenType {
      * @throws io.meshid.common.errors.MeshidException {@code INVALID_REQUEST} when empty,
      *     {@code UNSUPPORTED_TOKEN_TYPE} when not one of these
      */
-    static TokenType of(String field, String uri) {
+    static TokenTypeUri of(String field, String uri) {
         if (uri == null || uri.isEmpty()) {
             throw OAuthErrors.invalidRequest(field + ": missing (expected: " + JWT.uri + " or " + ACCESS_TOKEN.uri + ")");
         }
@@ -40,12 +40,12 @@ public enum TokenType {
     }
 
     /** The requested type of the new token: empty means an access token. */
-    static TokenType requested(String uri) {
+    static TokenTypeUri requested(String uri) {
         return uri == null || uri.isEmpty() ? ACCESS_TOKEN : of("requested_token_type", uri);
     }
 
-    private static Optional<TokenType> find(String uri) {
-        for (TokenType t : values()) {
+    private static Optional<TokenTypeUri> find(String uri) {
+        for (TokenTypeUri t : values()) {
             if (t.uri.equals(uri)) {
                 return Optional.of(t);
             }
