@@ -102,6 +102,7 @@ class AttestEndToEndTest {
         p.put("meshid.trust-domain", "e2e.test");
         p.put("meshid.identity.ca-address", grpc.group(1));
         p.put("meshid.identity.attest-failures-per-minute", 5);
+        p.put("meshid.identity.key-encryption-key", io.meshid.identity.jwt.JwtTestContexts.TEST_KEK);
         p.put("meshid.tls.mode", "SVID");
         p.put("meshid.tls.cert-file", creds.resolve("identity-server/cert.pem").toString());
         p.put("meshid.tls.key-file", creds.resolve("identity-server/key.pem").toString());
