@@ -1,6 +1,6 @@
 package io.meshid.ca.bench;
 
-import io.meshid.ca.keys.CryptoProvider;
+import io.meshid.common.keys.CryptoProvider;
 import io.netty.handler.ssl.OpenSsl;
 import io.meshid.common.bench.CpuMeter;
 import io.meshid.common.bench.Machine;

@@ -82,6 +82,7 @@ class AttestEndToEndTest {
         Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common", "identity-server"));
         p.putAll(ca.identityServerProperties("e2e.test"));
         p.put("meshid.identity.attest-failures-per-minute", 5);
+        p.put("meshid.identity.key-encryption-key", io.meshid.identity.jwt.JwtTestContexts.TEST_KEK);
         identity = ApplicationContext.run(EmbeddedServer.class, p);
         adminSource = new PemFileSvidSource(creds.resolve("admin/cert.pem"), creds.resolve("admin/key.pem"),
                 creds.resolve("admin/bundle.pem"), Duration.ofSeconds(5));
