@@ -7,12 +7,16 @@ import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.tls.CallerIdentity;
 import io.meshid.identity.attestation.Attestation;
 import io.meshid.identity.attestation.Renewal;
+import io.meshid.identity.exchange.ExchangeInput;
+import io.meshid.identity.exchange.TokenExchange;
 import io.meshid.identity.jwt.JwksAccess;
 import io.meshid.identity.jwt.JwtSvids;
 import io.meshid.identity.tokens.TokenRevocation;
 import io.meshid.identity.tokens.TokenValidation;
 import io.meshid.proto.identity.v1.AttestRequest;
 import io.meshid.proto.identity.v1.AttestResponse;
+import io.meshid.proto.identity.v1.ExchangeTokenRequest;
+import io.meshid.proto.identity.v1.ExchangeTokenResponse;
 import io.meshid.proto.identity.v1.GetJwksRequest;
 import io.meshid.proto.identity.v1.GetJwksResponse;
 import io.meshid.proto.identity.v1.MintJwtSvidRequest;
@@ -31,8 +35,8 @@ import java.util.Optional;
  * The {@code meshid.identity.v1.IdentityService} gRPC service. {@code Attest} with a join token
  * (TLS, no client certificate: the one anonymous rpc), {@code RenewX509Svid} (mTLS, own SPIFFE ID
  * only), {@code MintJwtSvid}, {@code ValidateToken}, {@code RevokeToken} and {@code GetJwks} are
- * served; Kubernetes attestation and token exchange answer {@code UNIMPLEMENTED} until the rest
- * of identity-server's issue lands. Each method only maps messages around one domain call.
+ * served, and {@code ExchangeToken} (RFC 8693); Kubernetes attestation answers
+ * {@code UNIMPLEMENTED} until the rest of identity-server's issue lands. Each method only maps messages around one domain call.
  */
 @Singleton
 final class IdentityServiceEndpoint extends IdentityServiceImplBase {
@@ -40,16 +44,27 @@ final class IdentityServiceEndpoint extends IdentityServiceImplBase {
     private final Attestation attestation;
     private final Renewal renewal;
     private final Tokens tokens;
+    private final TokenExchange exchange;
 
     /** The token rpcs' domain services, in one parameter so the constructor stays small. */
     @Singleton
     record Tokens(JwtSvids jwtSvids, TokenValidation validation, TokenRevocation revocation, JwksAccess jwks) {
     }
 
-    IdentityServiceEndpoint(Attestation attestation, Renewal renewal, Tokens tokens) {
+    IdentityServiceEndpoint(Attestation attestation, Renewal renewal, Tokens tokens, TokenExchange exchange) {
         this.attestation = attestation;
         this.renewal = renewal;
         this.tokens = tokens;
+        this.exchange = exchange;
+    }
+
+    @Override
+    public void exchangeToken(ExchangeTokenRequest request, StreamObserver<ExchangeTokenResponse> response) {
+        TokenExchange.Result issued = exchange.exchange(new ExchangeInput(caller(), request.getSubjectToken(),
+                request.getSubjectTokenType(), request.getActorToken(), request.getActorTokenType(), request.getAudienceList(),
+                request.getResourceList(), request.getScopeList(), request.getRequestedTokenType()));
+        response.onNext(ExchangeMessages.exchanged(issued));
+        response.onCompleted();
     }
 
     private static SpiffeId caller() {
