@@ -79,6 +79,7 @@ public final class TokenBenchmark {
             Map<String, Object> p = new HashMap<>(db.properties("common", "identity-server"));
             p.putAll(ca.identityServerProperties(Workloads.DOMAIN));
             p.put("meshid.identity.attest-failures-per-minute", 100_000);
+            p.put("meshid.identity.key-encryption-key", io.meshid.identity.jwt.JwtTestContexts.TEST_KEK);
             if (redis) {
                 p.put("meshid.redis.uri", "redis://127.0.0.1:6379");
             }
