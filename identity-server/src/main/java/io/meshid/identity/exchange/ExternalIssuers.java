@@ -42,6 +42,11 @@ final class ExternalIssuers implements AutoCloseable {
         }
     }
 
+    /** Whether no external issuer is configured. */
+    boolean isEmpty() {
+        return byIssuer.isEmpty();
+    }
+
     /** The issuer whose {@code iss} this is, if configured. */
     Optional<ExternalIssuer> find(String iss) {
         return iss == null ? Optional.empty() : Optional.ofNullable(byIssuer.get(iss));

@@ -16,8 +16,8 @@ import java.util.Set;
 
 /**
  * Turns a presented subject or actor token into a {@link PresentedToken}: by its {@code iss} (read
- * before verification only to choose the verifier) either a configured external issuer's, or
- * meshid's own, checked by the token core's {@link TokenVerifier} (signature, key, times,
+ * before verification only to choose the verifier, and only when external issuers are configured)
+ * either a configured external issuer's, or meshid's own, checked by the token core's {@link TokenVerifier} (signature, key, times,
  * revocation) for the caller's trust domain. Whatever fails is {@code INVALID_GRANT} with the
  * verifier's reason; a stated token type that does not match the token is
  * {@code INVALID_REQUEST}. Thread-safe.
@@ -34,17 +34,12 @@ final class SubjectTokens {
     }
 
     PresentedToken verify(String field, String token, TokenTypeUri stated, SpiffeId caller) {
-        SignedJWT jwt;
-        String iss;
-        try {
-            jwt = SignedJWT.parse(token);
-            iss = jwt.getJWTClaimsSet().getIssuer();
-        } catch (ParseException e) {
-            throw OAuthErrors.invalidGrant(field + ": not a signed JWT in compact serialization (" + e.getMessage() + ")");
-        }
-        Optional<ExternalIssuer> issuer = external.find(iss);
-        if (issuer.isPresent()) {
-            return issuer.get().verify(field, jwt);
+        if (!external.isEmpty()) {
+            SignedJWT jwt = parse(field, token);
+            Optional<ExternalIssuer> issuer = external.find(unverifiedIssuer(field, jwt));
+            if (issuer.isPresent()) {
+                return issuer.get().verify(field, jwt);
+            }
         }
         TokenCheck check = verifier.verify(token, new TokenVerifier.Expectations(Set.of(caller.trustDomain()), Set.of(),
                 Set.of(TokenType.values()), true, true));
@@ -61,6 +56,23 @@ final class SubjectTokens {
                     + (actual == TokenTypeUri.JWT ? "JWT-SVID" : "meshid access token") + " (expected: " + actual.uri() + ")");
         }
         return of(v);
+    }
+
+    /** The {@code iss}, read before verification only to choose the verifier. */
+    private static String unverifiedIssuer(String field, SignedJWT jwt) {
+        try {
+            return jwt.getJWTClaimsSet().getIssuer();
+        } catch (ParseException e) {
+            throw OAuthErrors.invalidGrant(field + ": its payload is not a JSON object of claims (" + e.getMessage() + ")");
+        }
+    }
+
+    private static SignedJWT parse(String field, String token) {
+        try {
+            return SignedJWT.parse(token);
+        } catch (ParseException e) {
+            throw OAuthErrors.invalidGrant(field + ": not a signed JWT in compact serialization (" + e.getMessage() + ")");
+        }
     }
 
     private static PresentedToken of(VerifiedToken v) {
