@@ -4,7 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Duration;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -24,6 +34,7 @@ import io.meshid.common.tls.StaticSvidSource;
 import io.meshid.common.tls.TlsContexts;
 import io.meshid.common.tls.X509Svid;
 import io.meshid.identity.jwt.JwtTestContexts;
+import io.meshid.identity.jwt.TokenIssuer;
 import io.meshid.identity.registry.EntryParams;
 import io.meshid.identity.registry.RegistrationEntry;
 import io.meshid.identity.registry.Registry;
@@ -222,6 +233,61 @@ class TokensOverMutualTlsTest {
                 .satisfies(e -> assertThat(status(e).getDescription()).startsWith("audience: 0 characters"));
         assertThatThrownBy(() -> orders.validateToken(validate(token, "a".repeat(257))))
                 .satisfies(e -> assertThat(status(e).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    }
+
+    @Test
+    void validate_eachBadToken_isInvalidWithItsReason_andAudited() throws Exception {
+        var context = server.getApplicationContext();
+        TrustDomain wire = TrustDomain.of("wire.test");
+        String good = as(API).mintJwtSvid(mint(ORDERS).build()).getToken();
+        String[] parts = good.split("\\.");
+        Instant now = Instant.now();
+        java.util.function.Supplier<JWTClaimsSet.Builder> claims = () -> new JWTClaimsSet.Builder().issuer("spiffe://wire.test")
+                .subject(API).audience(ORDERS).issueTime(java.util.Date.from(now)).expirationTime(java.util.Date.from(now.plusSeconds(300)))
+                .jwtID("jti-" + System.nanoTime());
+        ECKey attacker = new ECKeyGenerator(Curve.P_256).keyID("attacker").generate();
+        SignedJWT unknownKid = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("attacker").build(), claims.get().build());
+        unknownKid.sign(new ECDSASigner(attacker));
+        String kid = SignedJWT.parse(good).getHeader().getKeyID();
+        byte[] publicJwk = JWKSet.parse(as(API).getJwks(GetJwksRequest.newBuilder().setTrustDomain("wire.test").build()).getJwksJson())
+                .getKeyByKeyId(kid).toJSONString().getBytes(StandardCharsets.UTF_8);
+        SignedJWT hs256 = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(kid).build(), claims.get().build());
+        hs256.sign(new MACSigner(publicJwk));
+        String tampered = parts[0] + "." + Base64URL.encode(new JWTClaimsSet.Builder(SignedJWT.parse(good).getJWTClaimsSet())
+                .subject(ADMIN).build().toString()) + "." + parts[2];
+        String otherDomain = context.getBean(TokenIssuer.class).issue(new TokenIssuer.TokenParams(TrustDomain.of("other.test"),
+                JOSEObjectType.JWT, new JWTClaimsSet.Builder().subject("spiffe://other.test/ns/x/sa/y").audience(ORDERS).build(),
+                java.time.Duration.ofMinutes(5))).token();
+        Map<String, Map.Entry<String, InvalidTokenReason>> cases = new java.util.LinkedHashMap<>();
+        cases.put("alg none", Map.entry(new PlainJWT(claims.get().build()).serialize(), InvalidTokenReason.INVALID_TOKEN_REASON_BAD_SIGNATURE));
+        cases.put("unknown kid", Map.entry(unknownKid.serialize(), InvalidTokenReason.INVALID_TOKEN_REASON_UNKNOWN_KEY));
+        cases.put("wrong audience", Map.entry(as(API).mintJwtSvid(mint("spiffe://wire.test/ns/x/sa/other").build()).getToken(),
+                InvalidTokenReason.INVALID_TOKEN_REASON_AUDIENCE_MISMATCH));
+        cases.put("expired", Map.entry(JwtTestContexts.signWithActiveKey(context, wire, claims.get()
+                .expirationTime(java.util.Date.from(now.minusSeconds(120))).build()), InvalidTokenReason.INVALID_TOKEN_REASON_EXPIRED));
+        cases.put("tampered payload", Map.entry(tampered, InvalidTokenReason.INVALID_TOKEN_REASON_BAD_SIGNATURE));
+        cases.put("HS256 with the public key", Map.entry(hs256.serialize(), InvalidTokenReason.INVALID_TOKEN_REASON_BAD_SIGNATURE));
+        cases.put("another trust domain", Map.entry(otherDomain, InvalidTokenReason.INVALID_TOKEN_REASON_UNTRUSTED_ISSUER));
+        cases.put("no sub", Map.entry(JwtTestContexts.signWithActiveKey(context, wire, claims.get().subject(null).build()),
+                InvalidTokenReason.INVALID_TOKEN_REASON_MISSING_CLAIM));
+        cases.put("no aud", Map.entry(JwtTestContexts.signWithActiveKey(context, wire, claims.get().audience((List<String>) null).build()),
+                InvalidTokenReason.INVALID_TOKEN_REASON_MISSING_CLAIM));
+        cases.put("no exp", Map.entry(JwtTestContexts.signWithActiveKey(context, wire, claims.get().expirationTime(null).build()),
+                InvalidTokenReason.INVALID_TOKEN_REASON_MISSING_CLAIM));
+        IdentityServiceBlockingStub orders = as(ORDERS);
+        for (var c : cases.entrySet()) {
+            var reply = orders.validateToken(validate(c.getValue().getKey(), ORDERS));
+
+            assertThat(reply.getValid()).as(c.getKey()).isFalse();
+            assertThat(reply.getReason()).as(c.getKey()).isEqualTo(c.getValue().getValue());
+            assertThat(reply.getReasonDetail()).as(c.getKey()).isNotEmpty();
+            assertThat(reply.getSubject()).as(c.getKey()).isEmpty();
+            AuditEvent event = audit("identity.validate_token").get(0);
+            assertThat(event.outcome()).as(c.getKey()).isEqualTo(AuditEvent.Outcome.DENIED);
+            assertThat(event.actor()).isEqualTo(ORDERS);
+            assertThat(event.detail()).as(c.getKey()).isEqualTo(c.getValue().getValue().name().substring("INVALID_TOKEN_REASON_".length())
+                    + ": " + reply.getReasonDetail()).doesNotContain(c.getValue().getKey());
+        }
     }
 
     @Test
