@@ -18,11 +18,13 @@ import io.meshid.identity.jwt.JwtKey.State;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -162,7 +164,7 @@ public final class JwtKeyManager {
         }
     }
 
-    private Snapshot reload(TrustDomain domain, Instant now) {
+    private synchronized Snapshot reload(TrustDomain domain, Instant now) {
         List<JwtKey> keys = store.read(domain);
         if (keys.isEmpty()) {
             return snapshots.get(domain);
@@ -253,10 +255,13 @@ public final class JwtKeyManager {
 
     private static ECDSAVerifier verifier(JwtKey k) {
         try {
-            ECDSAVerifier verifier = new ECDSAVerifier(k.publicJwk().toECPublicKey());
+            // Conscrypt's own key object, so that it is not converted on every verification.
+            ECPublicKey key = (ECPublicKey) KeyFactory.getInstance("EC", CryptoProvider.get())
+                    .generatePublic(new X509EncodedKeySpec(k.publicJwk().toECPublicKey().getEncoded()));
+            ECDSAVerifier verifier = new ECDSAVerifier(key);
             verifier.getJCAContext().setProvider(CryptoProvider.get());
             return verifier;
-        } catch (JOSEException e) {
+        } catch (JOSEException | GeneralSecurityException e) {
             throw new IllegalStateException("JWT key " + k.kid() + " cannot verify", e);
         }
     }

@@ -1,5 +1,11 @@
 package io.meshid.identity.jwt;
 
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.testing.MutableClock;
 import io.meshid.common.testing.TestDatabase;
 import io.micronaut.context.ApplicationContext;
@@ -26,5 +32,17 @@ public final class JwtTestContexts {
     /** A started context whose every TTL, expiry and rotation reads {@code clock}. */
     public static ApplicationContext start(Map<String, Object> properties, MutableClock clock) {
         return ApplicationContext.builder().properties(properties).singletons(clock).start();
+    }
+
+    /**
+     * Signs {@code claims} as they are with {@code domain}'s real active key, bypassing the
+     * issuer's checks: for tokens meshid would never mint (no {@code exp}, already expired).
+     */
+    public static String signWithActiveKey(ApplicationContext context, TrustDomain domain, JWTClaimsSet claims) throws Exception {
+        JwtKeyManager.SigningKey key = context.getBean(JwtKeyManager.class).signingKey(domain);
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT).keyID(key.kid()).build(),
+                claims);
+        jwt.sign(key.signer());
+        return jwt.serialize();
     }
 }
