@@ -41,7 +41,7 @@ class CaConfigTest {
     void missingKeyEncryptionKey_failsStartUpSayingHowToMakeOne() {
         Map<String, Object> p = properties(Map.of());
         p.remove("meshid.ca.key-encryption-key");
-        assertThatThrownBy(() -> ApplicationContext.run(p).getBean(io.meshid.ca.keys.KeySealer.class))
+        assertThatThrownBy(() -> ApplicationContext.run(p).getBean(io.meshid.common.keys.KeySealer.class))
                 .rootCause()
                 .hasMessageContaining("meshid.ca.key-encryption-key-file: not set")
                 .hasMessageContaining("head -c 32 /dev/urandom | base64");

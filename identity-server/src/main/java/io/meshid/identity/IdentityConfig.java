@@ -3,11 +3,14 @@ package io.meshid.identity;
 import io.meshid.common.server.ConfigChecks;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.context.annotation.Context;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
- * identity-server's settings ({@code meshid.identity.*}): lifetimes of join tokens and JWT-SVIDs.
- * Checked at start-up.
+ * identity-server's settings ({@code meshid.identity.*}): lifetimes of join tokens and JWT-SVIDs,
+ * the CA's address, the key-encryption key of the JWT signing keys. Checked at start-up; the JWT
+ * signing keys' rotation is in {@code meshid.identity.jwt.*} ({@code JwtConfig}).
  */
 @Context
 @ConfigurationProperties(IdentityConfig.PREFIX)
@@ -73,5 +76,29 @@ public final class IdentityConfig {
 
     public void setCaDeadline(Duration deadline) {
         this.caDeadline = ConfigChecks.between(PREFIX + ".ca-deadline", deadline, Duration.ofMillis(100), Duration.ofMinutes(1));
+    }
+
+    private String keyEncryptionKey;
+    private Path keyEncryptionKeyFile;
+
+    /**
+     * The key-encryption key of the JWT signing keys in base64 ({@code MESHID_IDENTITY_KEY_ENCRYPTION_KEY});
+     * prefer the file. Never logged.
+     */
+    public Optional<String> getKeyEncryptionKey() {
+        return Optional.ofNullable(keyEncryptionKey).filter(s -> !s.isBlank());
+    }
+
+    public void setKeyEncryptionKey(String keyEncryptionKey) {
+        this.keyEncryptionKey = keyEncryptionKey;
+    }
+
+    /** A file holding the key-encryption key in base64 ({@code meshid.identity.key-encryption-key-file}). */
+    public Optional<Path> getKeyEncryptionKeyFile() {
+        return Optional.ofNullable(keyEncryptionKeyFile);
+    }
+
+    public void setKeyEncryptionKeyFile(Path file) {
+        this.keyEncryptionKeyFile = file;
     }
 }

@@ -1,6 +1,6 @@
 package io.meshid.ca.authority;
 
-import io.meshid.ca.keys.KeySealer;
+import io.meshid.common.keys.KeySealer;
 import io.meshid.ca.keys.SoftwareSigner;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.spiffe.TrustDomain;

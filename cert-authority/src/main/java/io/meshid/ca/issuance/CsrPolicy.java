@@ -1,6 +1,6 @@
 package io.meshid.ca.issuance;
 
-import io.meshid.ca.keys.CryptoProvider;
+import io.meshid.common.keys.CryptoProvider;
 import io.meshid.ca.keys.KeyAlgorithm;
 import io.meshid.common.errors.MeshidException.InvalidArgument;
 import io.meshid.common.spiffe.SpiffeId;

@@ -1,5 +1,6 @@
 package io.meshid.ca.keys;
 
+import io.meshid.common.keys.CryptoProvider;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;

@@ -5,7 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.meshid.ca.issuance.WorkloadCa;
 import io.meshid.ca.issuance.X509SvidParams;
-import io.meshid.ca.keys.CryptoProvider;
+import io.meshid.common.keys.CryptoProvider;
 import io.meshid.ca.testing.CaServer;
 import io.meshid.ca.testing.Csrs;
 import io.meshid.common.spiffe.SpiffeId;

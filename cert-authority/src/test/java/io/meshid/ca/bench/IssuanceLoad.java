@@ -7,6 +7,7 @@ import io.grpc.stub.StreamObserver;
 import io.meshid.ca.issuance.IssuedX509Svid;
 import io.meshid.ca.issuance.WorkloadCa;
 import io.meshid.ca.issuance.X509SvidParams;
+import io.meshid.common.bench.CpuMeter;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc.CertificateAuthorityStub;
 import io.meshid.proto.ca.v1.SignX509SvidRequest;

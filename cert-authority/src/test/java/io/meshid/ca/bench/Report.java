@@ -1,10 +1,9 @@
 package io.meshid.ca.bench;
 
-import io.meshid.ca.keys.CryptoProvider;
+import io.meshid.common.keys.CryptoProvider;
 import io.netty.handler.ssl.OpenSsl;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.meshid.common.bench.CpuMeter;
+import io.meshid.common.bench.Machine;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +47,7 @@ final class Report {
 
     String markdown() {
         StringBuilder md = new StringBuilder();
-        md.append("Machine: ").append(machine()).append("  \n");
+        md.append("Machine: ").append(Machine.describe()).append("  \n");
         md.append("Date: ").append(LocalDate.now()).append("; journal: ").append(database).append("; signatures: ")
                 .append(CryptoProvider.name()).append(' ').append(CryptoProvider.get().getVersionStr())
                 .append("; TLS: ").append(OpenSsl.isAvailable() ? OpenSsl.versionString() : "JDK").append("  \n");
@@ -144,29 +143,5 @@ final class Report {
 
     private static double ms(long nanos) {
         return nanos / 1e6;
-    }
-
-    private static String machine() {
-        String cpu = firstValue(Path.of("/proc/cpuinfo"), "model name").orElse(System.getProperty("os.arch"));
-        String memory = firstValue(Path.of("/proc/meminfo"), "MemTotal")
-                .map(v -> String.format(Locale.ROOT, "%.1f GiB", Long.parseLong(v.replaceAll("\\D", "")) / 1024.0 / 1024.0))
-                .orElse("?");
-        String os = read(Path.of("/etc/debian_version")).map(v -> "Debian " + v.strip()).orElse(System.getProperty("os.name"));
-        return String.format(Locale.ROOT, "%d cores (%s), %s RAM, %s, kernel %s, JDK %s (%s)",
-                Runtime.getRuntime().availableProcessors(), cpu, memory, os, System.getProperty("os.version"),
-                System.getProperty("java.runtime.version"), System.getProperty("java.vendor"));
-    }
-
-    private static java.util.Optional<String> firstValue(Path file, String key) {
-        return read(file).flatMap(text -> text.lines().filter(l -> l.startsWith(key)).findFirst()
-                .map(l -> l.substring(l.indexOf(':') + 1).strip()));
-    }
-
-    private static java.util.Optional<String> read(Path file) {
-        try {
-            return java.util.Optional.of(Files.readString(file));
-        } catch (IOException e) {
-            return java.util.Optional.empty();
-        }
     }
 }

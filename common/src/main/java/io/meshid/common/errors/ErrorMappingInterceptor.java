@@ -1,5 +1,7 @@
 package io.meshid.common.errors;
 
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -7,6 +9,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.micronaut.core.order.Ordered;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -16,11 +19,16 @@ import org.slf4j.LoggerFactory;
  * The one place where domain failures become gRPC statuses: a {@link MeshidException} thrown by an
  * endpoint closes the call with its code and message; anything else closes it with
  * {@code INTERNAL} and a generic message (the details go to the log, not to the caller); a
- * {@link StatusRuntimeException} keeps its own status.
+ * {@link StatusRuntimeException} keeps its own status. A mapped failure carries a
+ * {@code google.rpc.ErrorInfo} in its status details (domain {@value #DOMAIN}): reason
+ * {@link MeshidException#reason()} when the exception has one, else the status code's name.
  * Thread-safe.
  */
 @Singleton
 public final class ErrorMappingInterceptor implements ServerInterceptor, Ordered {
+
+    /** The ErrorInfo domain of every meshid error. */
+    public static final String DOMAIN = "meshid.io";
 
     private static final Logger LOG = LoggerFactory.getLogger(ErrorMappingInterceptor.class);
 
@@ -47,12 +55,12 @@ public final class ErrorMappingInterceptor implements ServerInterceptor, Ordered
                 try {
                     callback.run();
                 } catch (MeshidException e) {
-                    close(call, Status.fromCode(e.code()).withDescription(e.getMessage()));
+                    close(call, toStatusException(e));
                 } catch (StatusRuntimeException e) {
-                    close(call, e.getStatus());
+                    close(call, e);
                 } catch (RuntimeException e) {
                     LOG.error("{} failed", call.getMethodDescriptor().getFullMethodName(), e);
-                    close(call, Status.INTERNAL.withDescription("internal error; see the server log for this request id"));
+                    close(call, toStatusException(e));
                 }
             }
         };
@@ -66,9 +74,26 @@ public final class ErrorMappingInterceptor implements ServerInterceptor, Ordered
         return Status.INTERNAL.withDescription("internal error; see the server log for this request id");
     }
 
-    private static void close(ServerCall<?, ?> call, Status status) {
+    /**
+     * The status and trailers (with the ErrorInfo) this interceptor would answer {@code e} with, for
+     * code that completes calls itself ({@code responseObserver.onError}).
+     */
+    public static StatusRuntimeException toStatusException(Throwable e) {
+        Status status = toStatus(e);
+        String reason = e instanceof MeshidException m ? m.reason().orElse(status.getCode().name()) : status.getCode().name();
+        com.google.rpc.Status details = com.google.rpc.Status.newBuilder()
+                .setCode(status.getCode().value())
+                .setMessage(status.getDescription() == null ? "" : status.getDescription())
+                .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).build()))
+                .build();
+        return StatusProto.toStatusRuntimeException(details);
+    }
+
+    private static void close(ServerCall<?, ?> call, StatusRuntimeException failure) {
+        Status status = failure.getStatus();
+        Metadata trailers = failure.getTrailers() == null ? new Metadata() : failure.getTrailers();
         try {
-            call.close(status, new Metadata());
+            call.close(status, trailers);
         } catch (IllegalStateException alreadyClosed) {
             LOG.debug("call already closed; dropping {}", status);
         }

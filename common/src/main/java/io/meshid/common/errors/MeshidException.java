@@ -1,27 +1,55 @@
 package io.meshid.common.errors;
 
 import io.grpc.Status;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * A failure that the domain code reports to a caller. Each subtype stands for one gRPC status;
  * {@link ErrorMappingInterceptor} turns them into that status with the message as its
  * description, so the message must be safe to show the caller: it names what was wrong and what
  * was expected, never a secret.
+ *
+ * <p>A failure may carry a machine-readable {@linkplain #reason() reason} (upper snake case, such
+ * as {@code INVALID_GRANT}); the interceptor sends it as the {@code google.rpc.ErrorInfo} of the
+ * status details, so that clients branch on it rather than on the message.
  */
 public abstract class MeshidException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
+    private static final Pattern REASON = Pattern.compile("[A-Z][A-Z0-9_]{0,62}[A-Z0-9]");
+
+    private final String reason;
 
     protected MeshidException(String message) {
-        super(message, null, false, false);
+        this(message, (Throwable) null);
     }
 
     protected MeshidException(String message, Throwable cause) {
         super(message, cause, false, false);
+        this.reason = null;
+    }
+
+    /**
+     * A failure with an ErrorInfo reason.
+     *
+     * @throws IllegalArgumentException when {@code reason} is not upper snake case ({@code [A-Z][A-Z0-9_]*}, at most 64)
+     */
+    protected MeshidException(String message, String reason, Throwable cause) {
+        super(message, cause, false, false);
+        if (reason == null || !REASON.matcher(reason).matches()) {
+            throw new IllegalArgumentException("reason: '" + reason + "' (expected: UPPER_SNAKE_CASE, 2 to 64 characters)");
+        }
+        this.reason = reason;
     }
 
     /** The gRPC status code this failure is answered with. */
     public abstract Status.Code code();
+
+    /** The ErrorInfo reason; without one the interceptor sends the status code's name. */
+    public Optional<String> reason() {
+        return Optional.ofNullable(reason);
+    }
 
     /** The request was malformed or out of bounds; nothing was changed. */
     public static final class InvalidArgument extends MeshidException {
@@ -33,6 +61,11 @@ public abstract class MeshidException extends RuntimeException {
 
         public InvalidArgument(String message, Throwable cause) {
             super(message, cause);
+        }
+
+        /** With an ErrorInfo reason, such as the OAuth error code {@code INVALID_GRANT}. */
+        public InvalidArgument(String message, String reason) {
+            super(message, reason, null);
         }
 
         @Override
@@ -47,6 +80,11 @@ public abstract class MeshidException extends RuntimeException {
 
         public PermissionDenied(String message) {
             super(message);
+        }
+
+        /** With an ErrorInfo reason, such as the OAuth error code {@code UNAUTHORIZED_CLIENT}. */
+        public PermissionDenied(String message, String reason) {
+            super(message, reason, null);
         }
 
         @Override
@@ -103,6 +141,11 @@ public abstract class MeshidException extends RuntimeException {
 
         public ResourceExhausted(String message) {
             super(message);
+        }
+
+        /** With an ErrorInfo reason. */
+        public ResourceExhausted(String message, String reason) {
+            super(message, reason, null);
         }
 
         @Override

@@ -44,6 +44,30 @@ abstract class AuditLogContract {
     }
 
     @Test
+    void concurrentRecords_areEachStoredOnceRecordReturns() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<java.util.concurrent.Future<?>> calls = new java.util.ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                int thread = t;
+                calls.add(pool.submit(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        audit.record(AuditEvent.of(T0, "group.example", "t" + thread, "x.do", "e" + i, AuditEvent.Outcome.SUCCESS, "", "r"));
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : calls) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(audit.find(new AuditQuery("group.example", T0, Optional.empty(), 1000))).hasSize(800)
+                .extracting(e -> e.actor() + "/" + e.target()).doesNotHaveDuplicates();
+    }
+
+    @Test
     void record_thenFind_returnsEventWithEveryField() {
         AuditEvent event = AuditEvent.of(T0, "a.example", "spiffe://a.example/ns/x/sa/y", "ca.sign_x509_svid",
                 "serial:01ab", AuditEvent.Outcome.SUCCESS, "ttl=PT1H", "req-1");

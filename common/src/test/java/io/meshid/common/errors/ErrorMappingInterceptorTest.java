@@ -1,8 +1,10 @@
 package io.meshid.common.errors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -13,6 +15,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.function.Supplier;
@@ -40,8 +43,10 @@ class ErrorMappingInterceptorTest {
 
     @AfterEach
     void stop() {
-        channel.shutdownNow();
-        server.shutdownNow();
+        if (channel != null) {
+            channel.shutdownNow();
+            server.shutdownNow();
+        }
     }
 
     private static Status callFails(HealthGrpc.HealthBlockingStub stub) {
@@ -70,5 +75,38 @@ class ErrorMappingInterceptorTest {
 
         assertThat(status.getCode()).isEqualTo(Status.Code.INTERNAL);
         assertThat(status.getDescription()).doesNotContain("secret detail");
+    }
+
+    private static ErrorInfo errorInfo(HealthGrpc.HealthBlockingStub stub) throws Exception {
+        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> stub.check(HealthCheckRequest.getDefaultInstance()));
+        com.google.rpc.Status details = StatusProto.fromThrowable(e);
+        assertThat(details).as("status details").isNotNull();
+        assertThat(details.getCode()).isEqualTo(e.getStatus().getCode().value());
+        assertThat(details.getDetailsList()).hasSize(1);
+        return details.getDetails(0).unpack(ErrorInfo.class);
+    }
+
+    @Test
+    void reason_travelsAsErrorInfo_inTheStatusDetails() throws Exception {
+        ErrorInfo info = errorInfo(serving(() -> new MeshidException.InvalidArgument("subject_token: expired", "INVALID_GRANT")));
+
+        assertThat(info.getReason()).isEqualTo("INVALID_GRANT");
+        assertThat(info.getDomain()).isEqualTo("meshid.io");
+    }
+
+    @Test
+    void withoutReason_theErrorInfoReasonIsTheCodeName() throws Exception {
+        assertThat(errorInfo(serving(() -> new MeshidException.PermissionDenied("no"))).getReason()).isEqualTo("PERMISSION_DENIED");
+    }
+
+    @Test
+    void unexpectedException_hasReasonInternal() throws Exception {
+        assertThat(errorInfo(serving(() -> new IllegalStateException("secret detail"))).getReason()).isEqualTo("INTERNAL");
+    }
+
+    @Test
+    void malformedReason_isRefusedWhereTheExceptionIsMade() {
+        assertThatThrownBy(() -> new MeshidException.InvalidArgument("x", "invalid grant")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("UPPER_SNAKE_CASE");
     }
 }

@@ -5,7 +5,7 @@ import io.meshid.common.server.MeshidConfig;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.tls.CallerIdentity;
-import io.meshid.identity.registry.Registry;
+import io.meshid.identity.registry.Admins;
 import jakarta.inject.Singleton;
 
 /**
@@ -17,11 +17,11 @@ import jakarta.inject.Singleton;
 final class RegistryCallers {
 
     private final MeshidConfig meshid;
-    private final Registry registry;
+    private final Admins admins;
 
-    RegistryCallers(MeshidConfig meshid, Registry registry) {
+    RegistryCallers(MeshidConfig meshid, Admins admins) {
         this.meshid = meshid;
-        this.registry = registry;
+        this.admins = admins;
     }
 
     /** The caller, who must be an admin of its own trust domain. */
@@ -46,6 +46,6 @@ final class RegistryCallers {
     }
 
     private boolean isAdminOf(SpiffeId caller, TrustDomain domain) {
-        return meshid.isAdmin(caller, domain) || (caller.memberOf(domain) && registry.isAdminEntry(caller));
+        return admins.isAdminOf(caller, domain);
     }
 }

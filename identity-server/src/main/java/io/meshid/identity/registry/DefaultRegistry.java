@@ -29,6 +29,7 @@ import java.util.UUID;
  * value and what was expected), one entry per SPIFFE ID and selector set, at most
  * {@value #MAX_ENTRIES} entries per trust domain and {@value #MAX_UNUSED_TOKENS} unused join
  * tokens per entry, join tokens of 256 random bits of which only the SHA-256 is stored.
+ * {@link #entryFor} answers from an {@link EntryCache} (5 s, cleared by this replica's writes).
  * Thread-safe.
  */
 @Singleton
@@ -50,12 +51,14 @@ final class DefaultRegistry implements Registry {
     private final MeshidConfig meshid;
     private final IdentityConfig config;
     private final SecureRandom random = new SecureRandom();
+    private final EntryCache entries;
 
     DefaultRegistry(RegistryStore store, Clock clock, MeshidConfig meshid, IdentityConfig config) {
         this.store = store;
         this.clock = clock;
         this.meshid = meshid;
         this.config = config;
+        this.entries = new EntryCache(clock);
     }
 
     /** The server's own trust domain always exists. */
@@ -94,6 +97,7 @@ final class DefaultRegistry implements Registry {
         }
         RegistrationEntry entry = new RegistrationEntry(UUID.randomUUID().toString(), p.spiffeId(), p.selectors(), x509, jwt,
                 p.dnsNames(), p.admin(), clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), p.createdBy());
+        entries.clear();
         if (!store.insert(entry)) {
             throw new MeshidException.AlreadyExists("entry for " + p.spiffeId() + " with selectors " + entry.selectors()
                     + ": exists (expected: a new SPIFFE ID or selector set)");
@@ -133,12 +137,14 @@ final class DefaultRegistry implements Registry {
 
     @Override
     public boolean deleteEntry(TrustDomain domain, String id) {
-        return store.delete(domain, checkId(id));
+        boolean deleted = store.delete(domain, checkId(id));
+        entries.clear();
+        return deleted;
     }
 
     @Override
     public Optional<RegistrationEntry> entryFor(SpiffeId id) {
-        return store.entryFor(id);
+        return entries.get(id, store::entryFor);
     }
 
     @Override

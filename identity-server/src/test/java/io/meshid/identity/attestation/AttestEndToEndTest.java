@@ -17,6 +17,7 @@ import io.meshid.common.tls.SvidVerifier;
 import io.meshid.common.tls.TlsContexts;
 import io.meshid.common.tls.X509Bundle;
 import io.meshid.common.testing.TestDatabase;
+import io.meshid.identity.testing.CaProcess;
 import io.meshid.proto.identity.v1.AttestRequest;
 import io.meshid.proto.identity.v1.AttestResponse;
 import io.meshid.proto.identity.v1.CreateEntryRequest;
@@ -29,7 +30,6 @@ import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.ByteArrayInputStream;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -44,8 +44,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
@@ -71,7 +69,7 @@ class AttestEndToEndTest {
 
     private Path dir;
 
-    private Process ca;
+    private CaProcess ca;
     private EmbeddedServer identity;
     private PemFileSvidSource adminSource;
     private final List<ManagedChannel> channels = new ArrayList<>();
@@ -79,35 +77,12 @@ class AttestEndToEndTest {
     @BeforeAll
     void start() throws Exception {
         dir = Files.createTempDirectory("meshid-e2e");
-        Path jar = caJar();
-        Path creds = dir.resolve("credentials");
-        Path ready = dir.resolve("ca.json");
-        Files.writeString(dir.resolve("kek"), "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=");
-        ca = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
-                "-Dmeshid.data-dir=" + dir, "-Dmeshid.trust-domain=e2e.test",
-                "-Dmeshid.server.ready-file=" + ready, "-Dmicronaut.server.port=-1", "-Dgrpc.server.port=0",
-                "-Dmeshid.ca.key-encryption-key-file=" + dir.resolve("kek"), "-Dmeshid.ca.dev.credentials-dir=" + creds,
-                "-Dmeshid.ca.bundle-endpoint.port=0", "-jar", jar.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("ca.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!(Files.exists(ready) && Files.exists(creds.resolve("identity-server/bundle.pem"))) && System.nanoTime() < deadline) {
-            assertThat(ca.isAlive()).as("cert-authority exited; log:\n%s", log()).isTrue();
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        Matcher grpc = Pattern.compile("\"grpc\": \"([^\"]+)\"").matcher(Files.readString(ready));
-        assertThat(grpc.find()).as("ready file").isTrue();
-
+        ca = CaProcess.start(dir, "e2e.test", List.of("-XX:TieredStopAtLevel=1"));
+        Path creds = ca.credentials();
         Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common", "identity-server"));
-        p.put("meshid.trust-domain", "e2e.test");
-        p.put("meshid.identity.ca-address", grpc.group(1));
+        p.putAll(ca.identityServerProperties("e2e.test"));
         p.put("meshid.identity.attest-failures-per-minute", 5);
-        p.put("meshid.tls.mode", "SVID");
-        p.put("meshid.tls.cert-file", creds.resolve("identity-server/cert.pem").toString());
-        p.put("meshid.tls.key-file", creds.resolve("identity-server/key.pem").toString());
-        p.put("meshid.tls.bundle-file", creds.resolve("identity-server/bundle.pem").toString());
-        p.put("micronaut.server.port", -1);
-        p.put("grpc.server.port", 0);
+        p.put("meshid.identity.key-encryption-key", io.meshid.identity.jwt.JwtTestContexts.TEST_KEK);
         identity = ApplicationContext.run(EmbeddedServer.class, p);
         adminSource = new PemFileSvidSource(creds.resolve("admin/cert.pem"), creds.resolve("admin/key.pem"),
                 creds.resolve("admin/bundle.pem"), Duration.ofSeconds(5));
@@ -123,8 +98,7 @@ class AttestEndToEndTest {
             identity.stop();
         }
         if (ca != null) {
-            ca.destroy();
-            ca.waitFor(10, TimeUnit.SECONDS);
+            ca.close();
         }
     }
 
@@ -239,22 +213,5 @@ class AttestEndToEndTest {
 
     private static X509Certificate parse(ByteString der) throws Exception {
         return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der.toByteArray()));
-    }
-
-    private String log() {
-        try {
-            return Files.readString(dir.resolve("ca.log"));
-        } catch (java.io.IOException e) {
-            return "(no log)";
-        }
-    }
-
-    /** The cert-authority jar the reactor built before this module (its lib/ beside it). */
-    private static Path caJar() {
-        File target = Path.of("..", "cert-authority", "target").toFile();
-        File[] jars = target.listFiles((d, n) -> n.startsWith("meshid-cert-authority-") && n.endsWith(".jar") && !n.contains("tests"));
-        assertThat(jars).as("cert-authority/target has no jar: build the whole project (./meshid test)").isNotEmpty();
-        assertThat(new File(target, "lib")).as("cert-authority/target/lib").isDirectory();
-        return jars[0].toPath().toAbsolutePath();
     }
 }

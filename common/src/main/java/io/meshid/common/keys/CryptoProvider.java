@@ -1,4 +1,4 @@
-package io.meshid.ca.keys;
+package io.meshid.common.keys;
 
 import java.security.Provider;
 import java.security.Security;

@@ -1,4 +1,4 @@
-package io.meshid.ca.bench;
+package io.meshid.common.bench;
 
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
@@ -16,26 +16,27 @@ import java.util.stream.Stream;
  * Where the CPU went during a measured window: this JVM's threads grouped by name (numbers
  * stripped, so a pool's threads add up), the JVM's own threads (GC, JIT: process time minus the
  * Java threads), PostgreSQL's processes, and how busy the machine was. Linux only for the last
- * two ({@code /proc}); they read zero elsewhere. Not thread-safe.
+ * two ({@code /proc}); they read zero elsewhere. Shared by the load benchmarks of every server
+ * (common test-jar). Not thread-safe.
  */
-final class CpuMeter {
+public final class CpuMeter {
 
     /** CPU time per group in nanoseconds, plus the machine's busy share, over one window. */
-    record Usage(Map<String, Long> javaThreadsNanos, long processNanos, long postgresNanos, double machineBusy,
+    public record Usage(Map<String, Long> javaThreadsNanos, long processNanos, long postgresNanos, double machineBusy,
             long wallNanos, long gcMillis, long jitMillis) {
 
-        long javaThreadsTotal() {
+        public long javaThreadsTotal() {
             return javaThreadsNanos.values().stream().mapToLong(Long::longValue).sum();
         }
 
         /** Share of the machine's CPU taken by processes other than this JVM and PostgreSQL (other builds, say). */
-        double otherShare() {
+        public double otherShare() {
             double capacity = (double) wallNanos * Runtime.getRuntime().availableProcessors();
             return Math.max(0, machineBusy - (processNanos + postgresNanos) / capacity);
         }
 
         /** GC, JIT and other threads of the VM that are not Java threads. */
-        long vmInternalNanos() {
+        public long vmInternalNanos() {
             return Math.max(0, processNanos - javaThreadsTotal());
         }
     }
@@ -54,7 +55,8 @@ final class CpuMeter {
     private long gcStart;
     private long jitStart;
 
-    void start() {
+    /** Starts a window. */
+    public void start() {
         names = new HashMap<>();
         threadStart = threadTimes(names);
         processStart = os.getProcessCpuTime();
@@ -65,7 +67,8 @@ final class CpuMeter {
         jitStart = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
     }
 
-    Usage stop() {
+    /** Ends the window and reports it. */
+    public Usage stop() {
         long wall = System.nanoTime() - wallStart;
         long process = os.getProcessCpuTime() - processStart;
         long postgres = (postgresTicks() - postgresStart) * (1_000_000_000L / TICKS_PER_SECOND);
@@ -95,7 +98,7 @@ final class CpuMeter {
     }
 
     /** A thread's name without its numbers, so that the threads of one pool add up. */
-    static String group(String name) {
+    public static String group(String name) {
         String g = name.replaceAll("\\d+", "N").replaceAll("(-N)+$", "");
         return g.isEmpty() ? name : g;
     }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The token benchmark (docs/benchmarks.md, "Tokens and attestation"): builds cert-authority's jar
+# and identity-server's tests, then runs io.meshid.identity.bench.TokenBenchmark, which starts the
+# real CA as its own process, identity-server in-JVM over mTLS (database in the local PostgreSQL,
+# 127.0.0.1:5432, database test, user postgres; or -Dbench.db=h2), and loads MintJwtSvid,
+# ExchangeToken, Attest (join tokens) and RenewX509Svid over persistent mTLS channels. Prints a
+# Markdown report (also saved in identity-server/target/bench/).
+#
+#   identity-server/bench/run-tokens.sh [-Dbench.KEY=VALUE ...]
+#
+# Keys (see TokenBenchmark's javadoc): bench.rpcs=mint,exchange,attest,renew bench.concurrency=16,64
+# bench.workloads=8 bench.duration=20 bench.warmup=30 bench.joinTokens=6000 bench.db=postgres|h2
+# bench.redis=true. A quick check that it works: -Dbench.duration=2 -Dbench.warmup=1 -Dbench.concurrency=8
+# MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o); JAVA_OPTS adds JVM options.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+JAVA_HOME=$(./meshid java)
+export JAVA_HOME
+export PATH="$JAVA_HOME/bin:$PATH"
+
+OUT="$ROOT/identity-server/target/bench"
+mkdir -p "$OUT"
+# shellcheck disable=SC2086 # MVN_ARGS is a list of options
+./mvnw -B -q ${MVN_ARGS:-} -pl cert-authority -am package -DskipTests >&2
+# shellcheck disable=SC2086
+./mvnw -B -q ${MVN_ARGS:-} -pl identity-server -am test-compile dependency:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt" >&2
+# Run from a private copy of the compiled classes, so that a rebuild of the work tree during the
+# run cannot pull classes from under it.
+SNAPSHOT="$OUT/classes-$$"
+trap 'rm -rf "$SNAPSHOT"' EXIT
+CP=""
+i=0
+IFS=: read -r -a ENTRIES <<<"$ROOT/identity-server/target/test-classes:$ROOT/identity-server/target/classes:$(cat "$OUT/classpath.txt")"
+for entry in "${ENTRIES[@]}"; do
+  if [ -d "$entry" ]; then
+    i=$((i + 1))
+    mkdir -p "$SNAPSHOT/$i"
+    cp -R "$entry/." "$SNAPSHOT/$i/"
+    entry="$SNAPSHOT/$i"
+  fi
+  CP="${CP:+$CP:}$entry"
+done
+
+COMMAND="identity-server/bench/run-tokens.sh${*:+ $*}"
+export MESHID_LOG_FORMAT=text MESHID_LOG_LEVEL=WARN
+# The CA jar is found relative to the working directory (cert-authority/target).
+# shellcheck disable=SC2086 # JAVA_OPTS is a list of options
+java -Xms2g -Xmx2g --enable-native-access=ALL-UNNAMED ${JAVA_OPTS:-} -Dbench.out="$OUT" -Dbench.command="$COMMAND" "$@" \
+  -cp "$CP" io.meshid.identity.bench.TokenBenchmark

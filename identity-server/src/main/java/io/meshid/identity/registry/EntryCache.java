@@ -1,0 +1,52 @@
+package io.meshid.identity.registry;
+
+import io.meshid.common.spiffe.SpiffeId;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * A short-lived, bounded cache of "the newest entry that holds this SPIFFE ID", for the per-call
+ * checks of MintJwtSvid and renewal, so that the hot path reads memory instead of the database.
+ * Answers, present or absent, are kept for {@value #TTL_SECONDS} s; any write through this
+ * replica's registry clears the cache, so this replica sees its own writes at once and other
+ * replicas within {@value #TTL_SECONDS} s. Past {@value #MAX_ENTRIES} ids it starts again empty
+ * rather than grow. Thread-safe.
+ */
+final class EntryCache {
+
+    static final int TTL_SECONDS = 5;
+    static final int MAX_ENTRIES = 100_000;
+
+    private record Cached(Optional<RegistrationEntry> entry, Instant until) {
+    }
+
+    private final ConcurrentHashMap<SpiffeId, Cached> cache = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final Duration ttl = Duration.ofSeconds(TTL_SECONDS);
+
+    EntryCache(Clock clock) {
+        this.clock = clock;
+    }
+
+    Optional<RegistrationEntry> get(SpiffeId id, Function<SpiffeId, Optional<RegistrationEntry>> load) {
+        Instant now = clock.instant();
+        Cached hit = cache.get(id);
+        if (hit != null && now.isBefore(hit.until())) {
+            return hit.entry();
+        }
+        Optional<RegistrationEntry> entry = load.apply(id);
+        if (cache.size() >= MAX_ENTRIES) {
+            cache.clear();
+        }
+        cache.put(id, new Cached(entry, now.plus(ttl)));
+        return entry;
+    }
+
+    void clear() {
+        cache.clear();
+    }
+}

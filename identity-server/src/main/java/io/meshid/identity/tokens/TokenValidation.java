@@ -1,0 +1,57 @@
+package io.meshid.identity.tokens;
+
+import io.meshid.common.audit.AuditEvent;
+import io.meshid.common.audit.AuditLog;
+import io.meshid.common.errors.MeshidException;
+import io.meshid.common.server.RequestIds;
+import io.meshid.common.spiffe.SpiffeId;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+
+/**
+ * Checks a token for a workload (ValidateToken): the token must be of the caller's own trust
+ * domain (no federation is configured yet) and contain the audience. Invalid tokens are answered,
+ * not thrown, and audited as denials with their reason; valid ones are not audited (they are the
+ * hot path, and nothing was decided beyond what the token already said). Thread-safe.
+ */
+@Singleton
+public final class TokenValidation {
+
+    /** Largest token accepted, in characters. */
+    public static final int MAX_TOKEN = 8 * 1024;
+    /** Longest audience accepted. */
+    public static final int MAX_AUDIENCE = 256;
+
+    private final TokenVerifier verifier;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    TokenValidation(TokenVerifier verifier, AuditLog audit, Clock clock) {
+        this.verifier = verifier;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** Checks {@code token} for {@code caller}, which expects {@code audience} in it. */
+    public TokenCheck validate(SpiffeId caller, String token, String audience) {
+        checkToken(token);
+        if (audience.isEmpty() || audience.length() > MAX_AUDIENCE) {
+            throw new MeshidException.InvalidArgument("audience: " + audience.length() + " characters (expected: 1 to "
+                    + MAX_AUDIENCE + ")");
+        }
+        TokenCheck check = verifier.verify(token, TokenVerifier.Expectations.of(caller.trustDomain(), audience));
+        if (check instanceof TokenCheck.Invalid invalid) {
+            audit.record(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(), "identity.validate_token",
+                    "-", AuditEvent.Outcome.DENIED, invalid.reason() + ": " + invalid.detail(), RequestIds.current()));
+        }
+        return check;
+    }
+
+    /** Refuses an empty or oversized token before any parsing. */
+    static void checkToken(String token) {
+        if (token.isEmpty() || token.length() > MAX_TOKEN) {
+            throw new MeshidException.InvalidArgument("token: " + token.length() + " characters (expected: a JWS compact "
+                    + "serialization of 1 to " + MAX_TOKEN + ")");
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package io.meshid.identity.bench;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.meshid.common.bench.ClosedLoop;
+import io.meshid.common.testing.TestDatabase;
+import io.meshid.common.tls.PemFileSvidSource;
+import io.meshid.identity.testing.CaProcess;
+import io.meshid.proto.identity.v1.AttestRequest;
+import io.meshid.proto.identity.v1.ExchangeTokenRequest;
+import io.meshid.proto.identity.v1.IdentityServiceGrpc;
+import io.meshid.proto.identity.v1.IdentityServiceGrpc.IdentityServiceStub;
+import io.meshid.proto.identity.v1.MintJwtSvidRequest;
+import io.meshid.proto.identity.v1.RenewX509SvidRequest;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.grpc.server.GrpcEmbeddedServer;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The token benchmark (docs/benchmarks.md, "Tokens and attestation"): the real cert-authority as
+ * its own process, identity-server in this JVM over mutual TLS (its database in the local
+ * PostgreSQL, or H2), and a load client with one persistent mTLS channel per workload (each
+ * workload attested once, with its own SVID). Closed loops, as the CA's issuance benchmark, for
+ * {@code MintJwtSvid}, {@code ExchangeToken} (a JWT-SVID issued to the caller, exchanged for
+ * another audience), {@code Attest} with join tokens and {@code RenewX509Svid}, the last two
+ * through the real CA. Not a unit test: run it with {@code identity-server/bench/run-tokens.sh}.
+ * Traffic stays on 127.0.0.1; every phase is bounded in time.
+ *
+ * <p>System properties: {@code bench.rpcs} (mint,exchange,attest,renew), {@code bench.concurrency}
+ * (calls in flight, comma-separated levels; 16,64), {@code bench.workloads} (workloads and
+ * mTLS channels, 8), {@code bench.duration} (seconds per level, 20), {@code bench.warmup} (seconds
+ * before the first level of each rpc, 30; 2 before the others), {@code bench.maxCalls}
+ * (2,000,000), {@code bench.joinTokens} (made before the Attest load, 6000), {@code bench.db}
+ * ({@code postgres} or {@code h2}), {@code bench.redis} ({@code true}: revocations and rate limits
+ * in the local Redis), {@code bench.out}.
+ */
+public final class TokenBenchmark {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(10);
+
+    private TokenBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> rpcs = list("bench.rpcs", "mint,exchange,attest,renew");
+        List<Integer> levels = list("bench.concurrency", "16,64").stream().map(Integer::parseInt).toList();
+        int workloads = Integer.getInteger("bench.workloads", 8);
+        Duration duration = Duration.ofSeconds(Integer.getInteger("bench.duration", 20));
+        Duration warmup = Duration.ofSeconds(Integer.getInteger("bench.warmup", 30));
+        long maxCalls = Long.getLong("bench.maxCalls", 2_000_000L);
+        boolean postgres = !"h2".equalsIgnoreCase(System.getProperty("bench.db", "postgres"));
+        boolean redis = Boolean.getBoolean("bench.redis");
+        Path out = Path.of(System.getProperty("bench.out", "target/bench"));
+        Files.createDirectories(out);
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path dir = Files.createTempDirectory(out, "run-");
+
+        log("starting cert-authority (own process)");
+        try (CaProcess ca = CaProcess.start(dir, Workloads.DOMAIN, List.of("-Xms512m", "-Xmx512m"));
+                TestDatabase db = postgres ? TestDatabase.postgres() : TestDatabase.h2()) {
+            Map<String, Object> p = new HashMap<>(db.properties("common", "identity-server"));
+            p.putAll(ca.identityServerProperties(Workloads.DOMAIN));
+            p.put("meshid.identity.attest-failures-per-minute", 100_000);
+            p.put("meshid.identity.key-encryption-key", io.meshid.identity.jwt.JwtTestContexts.TEST_KEK);
+            if (redis) {
+                p.put("meshid.redis.uri", "redis://127.0.0.1:6379");
+            }
+            log("starting identity-server (" + (postgres ? "PostgreSQL" : "H2") + ", " + (redis ? "Redis" : "in-process store") + ")");
+            EmbeddedServer identity = ApplicationContext.run(EmbeddedServer.class, p);
+            EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("bench-client", true), NioIoHandler.newFactory());
+            Path creds = ca.credentials();
+            try (PemFileSvidSource admin = new PemFileSvidSource(creds.resolve("admin/cert.pem"), creds.resolve("admin/key.pem"),
+                    creds.resolve("admin/bundle.pem"), Duration.ofSeconds(5));
+                    Workloads w = new Workloads(admin, identity.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort(), loop)) {
+                log("registering and attesting " + workloads + " workloads");
+                w.register(workloads, 4);
+                TokenReport report = new TokenReport(System.getProperty("bench.command", "(see docs/benchmarks.md)"),
+                        postgres ? "PostgreSQL on 127.0.0.1" : "H2 in memory", redis ? "Redis on 127.0.0.1" : "in-process", workloads);
+                for (String rpc : rpcs) {
+                    boolean first = true;
+                    for (int level : levels) {
+                        Duration wu = first ? warmup : Duration.ofSeconds(2);
+                        first = false;
+                        log(rpc + ": " + level + " in flight, " + duration.toSeconds() + " s after " + wu.toSeconds() + " s warm-up");
+                        Duration caBefore = ca.cpu();
+                        ClosedLoop.Result r = switch (rpc) {
+                            case "mint" -> new ClosedLoop().run("MintJwtSvid", level, mint(w), wu, duration, maxCalls);
+                            case "exchange" -> new ClosedLoop().run("ExchangeToken", level, exchange(w), wu, duration, maxCalls);
+                            case "renew" -> new ClosedLoop().run("RenewX509Svid", level, renew(w), wu, duration, maxCalls);
+                            case "attest" -> attest(w, level, wu, duration, maxCalls);
+                            default -> throw new IllegalArgumentException("bench.rpcs: '" + rpc + "' (expected: mint, exchange, attest, renew)");
+                        };
+                        report.add(r, ca.cpu().minus(caBefore));
+                    }
+                }
+                String markdown = report.markdown();
+                Path file = out.resolve("tokens-" + stamp + ".md");
+                Files.writeString(file, markdown);
+                System.out.println();
+                System.out.println(markdown);
+                log("report written to " + file.toAbsolutePath());
+            } finally {
+                identity.stop();
+                loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static IdentityServiceStub stub(List<ManagedChannel> channels, int caller) {
+        return IdentityServiceGrpc.newStub(channels.get(caller % channels.size())).withDeadlineAfter(DEADLINE.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private static ClosedLoop.Call mint(Workloads w) {
+        MintJwtSvidRequest request = MintJwtSvidRequest.newBuilder().addAudience("spiffe://" + Workloads.DOMAIN + "/ns/bench/sa/backend").build();
+        return (caller, seq, done) -> stub(w.mtls, caller).mintJwtSvid(request, observer(done, r -> !r.getToken().isEmpty()));
+    }
+
+    /** Each workload exchanges a JWT-SVID issued to itself (aud = its own SPIFFE ID) for the backend's audience. */
+    private static ClosedLoop.Call exchange(Workloads w) {
+        List<ExchangeTokenRequest> requests = new ArrayList<>();
+        for (int i = 0; i < w.mtls.size(); i++) {
+            String subject = IdentityServiceGrpc.newBlockingStub(w.mtls.get(i)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .mintJwtSvid(MintJwtSvidRequest.newBuilder().addAudience(w.ids.get(i).toString())
+                            .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(3600)).build()).getToken();
+            requests.add(ExchangeTokenRequest.newBuilder().setSubjectToken(subject)
+                    .setSubjectTokenType("urn:ietf:params:oauth:token-type:jwt")
+                    .addAudience("spiffe://" + Workloads.DOMAIN + "/ns/bench/sa/backend").build());
+        }
+        return (caller, seq, done) -> stub(w.mtls, caller).exchangeToken(requests.get(caller % requests.size()),
+                observer(done, r -> !r.getAccessToken().isEmpty()));
+    }
+
+    private static ClosedLoop.Call renew(Workloads w) throws Exception {
+        List<ByteString> csrs = Workloads.csrs(256);
+        return (caller, seq, done) -> stub(w.mtls, caller).renewX509Svid(RenewX509SvidRequest.newBuilder()
+                .setCsr(csrs.get((int) (seq % csrs.size()))).build(), observer(done, r -> r.getSvid().getCertChainCount() >= 2));
+    }
+
+    private static ClosedLoop.Result attest(Workloads w, int level, Duration warmup, Duration duration, long maxCalls) throws Exception {
+        int count = Integer.getInteger("bench.joinTokens", 6000);
+        log("making " + count + " join tokens and 256 CSRs (not timed)");
+        List<String> tokens = w.joinTokens(count);
+        List<ByteString> csrs = Workloads.csrs(256);
+        AtomicInteger next = new AtomicInteger();
+        ClosedLoop.Call call = (caller, seq, done) -> {
+            int i = next.getAndIncrement();
+            if (i >= tokens.size()) {
+                done.failed("join tokens used up");
+                return;
+            }
+            stub(w.anonymous, caller).attest(AttestRequest.newBuilder().setJoinToken(tokens.get(i))
+                    .setCsr(csrs.get(i % csrs.size())).build(), observer(done, r -> r.getSvid().getCertChainCount() >= 2));
+        };
+        return new ClosedLoop().run("Attest (join token)", level, call, warmup, duration, maxCalls,
+                () -> next.get() >= tokens.size() - level);
+    }
+
+    private static <T> StreamObserver<T> observer(ClosedLoop.Completion done, java.util.function.Predicate<T> good) {
+        return new StreamObserver<>() {
+            private boolean ok;
+
+            @Override
+            public void onNext(T reply) {
+                ok = good.test(reply);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.failed(Status.fromThrowable(t).getCode().name());
+            }
+
+            @Override
+            public void onCompleted() {
+                if (ok) {
+                    done.ok();
+                } else {
+                    done.failed("empty reply");
+                }
+            }
+        };
+    }
+
+    private static List<String> list(String property, String fallback) {
+        return Arrays.stream(System.getProperty(property, fallback).split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+
+    static void log(String line) {
+        System.err.println("[bench " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")) + "] " + line);
+    }
+}

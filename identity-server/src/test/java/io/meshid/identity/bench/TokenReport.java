@@ -1,0 +1,76 @@
+package io.meshid.identity.bench;
+
+import io.meshid.common.bench.ClosedLoop;
+import io.meshid.common.bench.CpuMeter;
+import io.meshid.common.bench.Machine;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The token benchmark's report: one Markdown row per rpc and load level, ready to paste into
+ * docs/benchmarks.md, with the CPU per call of this JVM (identity-server and the load client), of
+ * the CA's process and of PostgreSQL. Not thread-safe.
+ */
+final class TokenReport {
+
+    private record Row(ClosedLoop.Result result, Duration caCpu) {
+    }
+
+    private final String command;
+    private final String database;
+    private final String store;
+    private final int workloads;
+    private final List<Row> rows = new ArrayList<>();
+
+    TokenReport(String command, String database, String store, int workloads) {
+        this.command = command;
+        this.database = database;
+        this.store = store;
+        this.workloads = workloads;
+    }
+
+    void add(ClosedLoop.Result r, Duration caCpu) {
+        rows.add(new Row(r, caCpu));
+        Histogram h = r.latency();
+        TokenBenchmark.log(String.format(Locale.ROOT, "%s, %d in flight: %,.0f calls/s, p50 %.2f ms, p99 %.2f ms, errors %d %s",
+                r.name(), r.concurrency(), r.perSecond(), h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
+                r.errorCount(), r.errors().isEmpty() ? "" : r.errors()));
+    }
+
+    String markdown() {
+        StringBuilder md = new StringBuilder();
+        md.append("Machine: ").append(Machine.describe()).append("  \n");
+        md.append("Date: ").append(LocalDate.now()).append("; database: ").append(database).append("; shared store: ").append(store)
+                .append("  \n");
+        md.append("Command: `").append(command).append("`  \n");
+        md.append("identity-server and the load client share this JVM; the CA is its own process; all on the machine's ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores. ").append(workloads)
+                .append(" workloads, one mTLS channel each (Attest: 4 TLS channels without client certificate). Closed loop.\n\n");
+        md.append("| rpc | in flight | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | JVM CPU µs/call (client part) "
+                + "| CA CPU µs/call | PostgreSQL CPU µs/call | machine busy | other processes |\n");
+        md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        for (Row row : rows) {
+            ClosedLoop.Result r = row.result();
+            Histogram h = r.latency();
+            long calls = Math.max(1, r.calls());
+            CpuMeter.Usage cpu = r.cpu();
+            long client = cpu.javaThreadsNanos().entrySet().stream().filter(e -> e.getKey().startsWith("bench-"))
+                    .mapToLong(Map.Entry::getValue).sum();
+            md.append(String.format(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d%s | %.0f (%.0f) | %.0f | %.0f | %.0f %% | %.0f %% |%n",
+                    r.name(), r.concurrency(), r.perSecond(), ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)),
+                    ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), r.errorCount(),
+                    r.errors().isEmpty() ? "" : " " + r.errors(), cpu.processNanos() / 1e3 / calls, client / 1e3 / calls,
+                    row.caCpu().toNanos() / 1e3 / calls, cpu.postgresNanos() / 1e3 / calls, 100 * cpu.machineBusy(), 100 * cpu.otherShare()));
+        }
+        return md.toString();
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+}
