@@ -81,6 +81,26 @@ public final class AuthorityManager {
         }
     }
 
+    /**
+     * Makes this CA serve {@code domain}: creates its root and intermediate (committed and audited
+     * in {@code actor}'s name) unless it has them, in this replica or in the database.
+     *
+     * @return true when this call created them
+     */
+    public synchronized boolean serve(TrustDomain domain, String actor) {
+        if (snapshots.containsKey(domain)) {
+            return false;
+        }
+        boolean known = store.trustDomains().contains(domain);
+        rotationActor.set(actor + " (new trust domain)");
+        try {
+            tick(domain);
+        } finally {
+            rotationActor.remove();
+        }
+        return !known;
+    }
+
     /** The trust domains this CA serves. */
     public List<TrustDomain> trustDomains() {
         return List.copyOf(snapshots.keySet());

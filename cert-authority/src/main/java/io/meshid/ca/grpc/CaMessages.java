@@ -73,7 +73,7 @@ final class CaMessages {
     }
 
     static io.meshid.proto.ca.v1.IssuedCertificate issued(IssuedCertificate c) {
-        return io.meshid.proto.ca.v1.IssuedCertificate.newBuilder()
+        var b = io.meshid.proto.ca.v1.IssuedCertificate.newBuilder()
                 .setSerialNumber(c.serial())
                 .setSpiffeId(c.spiffeId())
                 .setNotBefore(timestamp(c.notBefore()))
@@ -82,8 +82,10 @@ final class CaMessages {
                 .setPublicKeySha256(c.publicKeySha256())
                 .addAllDnsNames(c.dnsNames())
                 .setEntryId(c.entryId())
-                .setIssuerAuthorityId(c.issuerId())
-                .build();
+                .setIssuerAuthorityId(c.issuerId());
+        c.revokedAt().ifPresent(t -> b.setRevokedAt(timestamp(t)));
+        c.revocationReason().ifPresent(r -> b.setRevocationReason(io.meshid.proto.common.v1.RevocationReason.valueOf("REVOCATION_REASON_" + r)));
+        return b.build();
     }
 
     static Timestamp timestamp(Instant t) {

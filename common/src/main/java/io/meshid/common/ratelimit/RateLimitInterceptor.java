@@ -10,6 +10,7 @@ import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.store.SharedStore;
 import io.meshid.common.tls.CallerIdentity;
 import io.micronaut.core.order.Ordered;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,6 +38,7 @@ public final class RateLimitInterceptor implements ServerInterceptor, Ordered {
     private final RateLimit perSource;
     private final Map<String, RateLimit> methods;
 
+    @Inject
     RateLimitInterceptor(RateLimitConfig config, SharedStore store, Optional<Clock> clock) {
         this(config, new RateLimiter(store, clock.orElseGet(Clock::systemUTC)));
     }
