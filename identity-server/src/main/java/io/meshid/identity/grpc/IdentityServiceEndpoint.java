@@ -17,10 +17,9 @@ import java.util.Optional;
 
 /**
  * The {@code meshid.identity.v1.IdentityService} gRPC service. {@code Attest} with a join token
- * (TLS, no client certificate: the one anonymous rpc) and {@code RenewX509Svid} (mTLS, own
- * SPIFFE ID only) are served; Kubernetes attestation, JWT-SVIDs, token exchange, validation,
- * revocation and JWKS answer {@code UNIMPLEMENTED} until the rest of identity-server's issue
- * lands.
+ * or a Kubernetes service account token (TLS, no client certificate: the one anonymous rpc) and
+ * {@code RenewX509Svid} (mTLS, own SPIFFE ID only) are served here; each rpc's logic is in its
+ * domain service.
  */
 @Singleton
 final class IdentityServiceEndpoint extends IdentityServiceImplBase {
@@ -51,8 +50,8 @@ final class IdentityServiceEndpoint extends IdentityServiceImplBase {
         Attestation.Result result = switch (request.getEvidenceCase()) {
             case JOIN_TOKEN -> attestation.withJoinToken(request.getJoinToken(), request.getCsr().toByteArray(), requested,
                     SourceAddressInterceptor.current());
-            case KUBERNETES -> throw new MeshidException.FailedPrecondition("kubernetes: attestation with service account tokens "
-                    + "is not enabled on this server yet (expected: a join_token)");
+            case KUBERNETES -> attestation.withKubernetes(request.getKubernetes().getCluster(), request.getKubernetes().getToken(),
+                    request.getCsr().toByteArray(), requested, SourceAddressInterceptor.current());
             case EVIDENCE_NOT_SET -> throw new MeshidException.InvalidArgument("evidence: not set (expected: join_token or kubernetes)");
         };
         response.onNext(AttestResponse.newBuilder()
