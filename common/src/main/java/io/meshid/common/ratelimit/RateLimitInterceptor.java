@@ -1,6 +1,9 @@
 package io.meshid.common.ratelimit;
 
+import com.google.protobuf.Any;
+import com.google.rpc.RetryInfo;
 import io.grpc.Metadata;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -21,7 +24,8 @@ import java.util.Optional;
  * Abuse limits for every rpc of a gRPC server: per caller identity (its SPIFFE ID, from mutual
  * TLS) and per source address, per second, plus stricter per-method limits from
  * {@link RateLimitConfig}. A call past a limit is closed with {@code RESOURCE_EXHAUSTED}, a
- * message naming the limit and when to retry, and the metadata {@code retry-after-ms}; the
+ * message naming the limit and when to retry, a {@code google.rpc.RetryInfo} in the status details
+ * (as every meshid rpc's rate limit, see docs/api.md) and the metadata {@code retry-after-ms}; the
  * service never sees it. Runs after the interceptors that establish the caller and its address,
  * before any service code. Counters live in the {@link SharedStore} (Redis across replicas,
  * in-process otherwise). Thread-safe.
@@ -31,6 +35,9 @@ public final class RateLimitInterceptor implements ServerInterceptor, Ordered {
 
     /** The metadata key of the retry hint, in milliseconds. */
     public static final Metadata.Key<String> RETRY_AFTER_MS = Metadata.Key.of("retry-after-ms", Metadata.ASCII_STRING_MARSHALLER);
+
+    private static final Metadata.Key<com.google.rpc.Status> STATUS_DETAILS =
+            Metadata.Key.of("grpc-status-details-bin", ProtoUtils.metadataMarshaller(com.google.rpc.Status.getDefaultInstance()));
 
     private final RateLimiter limiter;
     private final boolean enabled;
@@ -89,10 +96,15 @@ public final class RateLimitInterceptor implements ServerInterceptor, Ordered {
             return false;
         }
         Duration retry = decision.retryAfter();
+        String message = "rate limit: " + what + " exceeds " + limit.permits() + " per " + limit.window() + " (expected: at most "
+                + limit + "; retry in " + retry.toMillis() + " ms)";
+        RetryInfo info = RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
+                .setSeconds(retry.getSeconds()).setNanos(retry.getNano())).build();
         Metadata trailers = new Metadata();
         trailers.put(RETRY_AFTER_MS, Long.toString(retry.toMillis()));
-        call.close(Status.RESOURCE_EXHAUSTED.withDescription("rate limit: " + what + " exceeds " + limit.permits() + " per "
-                + limit.window() + " (expected: at most " + limit + "; retry in " + retry.toMillis() + " ms)"), trailers);
+        trailers.put(STATUS_DETAILS, com.google.rpc.Status.newBuilder().setCode(Status.Code.RESOURCE_EXHAUSTED.value())
+                .setMessage(message).addDetails(Any.pack(info)).build());
+        call.close(Status.RESOURCE_EXHAUSTED.withDescription(message), trailers);
         return true;
     }
 }

@@ -100,6 +100,8 @@ abstract class RateLimitContract {
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(e.getStatus().getDescription()).contains("caller " + caller("api")).contains("3 per PT1S").contains("retry in 750 ms");
         assertThat(e.getTrailers().get(RateLimitInterceptor.RETRY_AFTER_MS)).isEqualTo("750");
+        com.google.rpc.Status details = io.grpc.protobuf.StatusProto.fromThrowable(e);
+        assertThat(details.getDetails(0).unpack(com.google.rpc.RetryInfo.class).getRetryDelay().getNanos()).isEqualTo(750_000_000);
     }
 
     @Test
