@@ -101,6 +101,21 @@ public final class AuthorityManager {
         return !known;
     }
 
+    /**
+     * Whether this CA serves {@code domain}: known to this replica, or created by another one in
+     * the shared database (then loaded now, without waiting for the next rotation check).
+     */
+    public boolean serves(TrustDomain domain) {
+        if (snapshots.containsKey(domain)) {
+            return true;
+        }
+        if (!store.known(domain)) {
+            return false;
+        }
+        tick(domain);
+        return true;
+    }
+
     /** The trust domains this CA serves. */
     public List<TrustDomain> trustDomains() {
         return List.copyOf(snapshots.keySet());

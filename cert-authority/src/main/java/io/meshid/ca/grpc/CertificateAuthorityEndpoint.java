@@ -78,7 +78,7 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
     @Override
     public void signX509Svid(SignX509SvidRequest request, StreamObserver<SignX509SvidResponse> response) {
         SpiffeId id = CaMessages.spiffeId("spiffe_id", request.getSpiffeId());
-        if (!authorities.trustDomains().contains(id.trustDomain())) {
+        if (!authorities.serves(id.trustDomain())) {
             throw new MeshidException.InvalidArgument("spiffe_id: " + id + " is in trust domain " + id.trustDomain()
                     + " (expected: a trust domain this CA serves, one of " + authorities.trustDomains() + ")");
         }
@@ -109,6 +109,7 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
     public void getTrustBundle(GetTrustBundleRequest request, StreamObserver<GetTrustBundleResponse> response) {
         callers.authenticated();
         TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
+        authorities.serves(domain);
         response.onNext(GetTrustBundleResponse.newBuilder().setBundle(CaMessages.bundle(authorities.bundle(domain))).build());
         response.onCompleted();
     }

@@ -52,7 +52,7 @@ public final class Revocations {
         if (comment.length() > MAX_COMMENT) {
             throw new MeshidException.InvalidArgument("comment: " + comment.length() + " characters (expected: at most " + MAX_COMMENT + ")");
         }
-        if (!authorities.trustDomains().contains(domain)) {
+        if (!authorities.serves(domain)) {
             throw new MeshidException.NotFound("trust domain " + domain + ": not served by this CA");
         }
         IssuedCertificate line = journal.revoke(domain.name(), serial, reason, clock.instant()).orElseThrow(() -> {

@@ -269,7 +269,8 @@ class AttestEndToEndTest {
         assertThat(allowed).isBetween(10, 20);
         assertThat(e).isNotNull();
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-        assertThat(e.getStatus().getDescription()).contains("RenewX509Svid").contains("10 per PT1M").contains("retry in");
+        assertThat(e.getStatus().getDescription()).contains("RenewX509Svid for caller " + entry.getSpiffeId())
+                .contains("10 per PT1M").contains("retry in");
         assertThat(e.getTrailers().get(io.meshid.common.ratelimit.RateLimitInterceptor.RETRY_AFTER_MS)).isNotNull();
     }
 
