@@ -59,6 +59,13 @@ final class CaMessages {
                 .setRefreshHint(com.google.protobuf.Duration.newBuilder().setSeconds(REFRESH_HINT.toSeconds()))
                 .setUpdatedAt(timestamp(bundle.updatedAt()));
         bundle.authorities().forEach(c -> b.addX509Authorities(der(c)));
+        bundle.crls().forEach(crl -> {
+            try {
+                b.addCrls(ByteString.copyFrom(crl.getEncoded()));
+            } catch (java.security.cert.CRLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
         return b.build();
     }
 

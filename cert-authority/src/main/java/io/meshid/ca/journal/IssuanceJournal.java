@@ -31,4 +31,7 @@ public interface IssuanceJournal {
      * @return the line as it now stands, or empty when no such certificate was issued there
      */
     Optional<IssuedCertificate> revoke(String trustDomain, String serial, String reason, Instant at);
+
+    /** The revoked certificates of {@code trustDomain} that have not expired at {@code now}, by serial. */
+    java.util.List<IssuedCertificate> revokedUnexpired(String trustDomain, Instant now);
 }

@@ -195,6 +195,26 @@ final class JdbcIssuanceJournal implements IssuanceJournal {
     }
 
     @Override
+    public List<IssuedCertificate> revokedUnexpired(String trustDomain, Instant now) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT serial, trust_domain, "
+                + "spiffe_id, not_before, not_after, caller, public_key_sha256, dns_names, entry_id, issuer_id, issued_at, revoked_at, "
+                + "revocation_reason FROM ca_issued WHERE trust_domain = ? AND revoked_at IS NOT NULL AND not_after > ? ORDER BY serial "
+                + "LIMIT 100000")) {
+            ps.setString(1, trustDomain);
+            ps.setTimestamp(2, Timestamp.from(now));
+            List<IssuedCertificate> lines = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    lines.add(read(rs));
+                }
+            }
+            return lines;
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("issuance journal: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public Optional<IssuedCertificate> revoke(String trustDomain, String serial, String reason, Instant at) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement("UPDATE ca_issued SET revoked_at = ?, revocation_reason = ? "

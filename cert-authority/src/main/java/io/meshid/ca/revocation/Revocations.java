@@ -15,7 +15,8 @@ import java.time.Clock;
  * Revokes issued certificates: marks the journal line (committed before the reply; the first
  * revocation stands) and writes an audit event. The trust domain must be one this CA serves and
  * the serial one it issued there; anything else is {@code NOT_FOUND}, the same for a foreign
- * serial as for a missing one. CRLs are not produced yet (see docs/ca.md). Thread-safe.
+ * serial as for a missing one. A new revocation then publishes a new bundle whose CRLs list it
+ * ({@link AuthorityManager#revocationsChanged}). Thread-safe.
  */
 @Singleton
 public final class Revocations {
@@ -55,7 +56,8 @@ public final class Revocations {
         if (!authorities.serves(domain)) {
             throw new MeshidException.NotFound("trust domain " + domain + ": not served by this CA");
         }
-        IssuedCertificate line = journal.revoke(domain.name(), serial, reason, clock.instant()).orElseThrow(() -> {
+        java.time.Instant at = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        IssuedCertificate line = journal.revoke(domain.name(), serial, reason, at).orElseThrow(() -> {
             audit.record(AuditEvent.of(clock.instant(), domain.name(), actor, "ca.certificate.revoke", serial,
                     AuditEvent.Outcome.DENIED, "no certificate with this serial was issued in " + domain, RequestIds.current()));
             return new MeshidException.NotFound("certificate " + serial + ": not issued in trust domain " + domain);
@@ -63,6 +65,8 @@ public final class Revocations {
         audit.record(AuditEvent.of(clock.instant(), domain.name(), actor, "ca.certificate.revoke", serial, AuditEvent.Outcome.SUCCESS,
                 line.spiffeId() + ", reason " + line.revocationReason().orElse(reason) + ", revoked at " + line.revokedAt().orElseThrow()
                         + (comment.isEmpty() ? "" : ": " + comment), RequestIds.current()));
-        return new Revoked(line, authorities.bundle(domain).sequence());
+        boolean now = line.revokedAt().orElseThrow().equals(at);
+        long sequence = now ? authorities.revocationsChanged(domain).sequence() : authorities.bundle(domain).sequence();
+        return new Revoked(line, sequence);
     }
 }

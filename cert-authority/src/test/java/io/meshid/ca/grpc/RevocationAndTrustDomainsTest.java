@@ -23,6 +23,9 @@ import io.meshid.proto.ca.v1.RevokeCertificateRequest;
 import io.meshid.proto.ca.v1.RevokeCertificateResponse;
 import io.meshid.proto.ca.v1.SignX509SvidRequest;
 import io.meshid.proto.common.v1.RevocationReason;
+import java.io.ByteArrayInputStream;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +89,8 @@ class RevocationAndTrustDomainsTest {
     void revoke_marksTheJournal_isAudited_andTheFirstRevocationStands() throws Exception {
         String serial = issue(WORKLOAD);
         Instant before = Instant.now().minusSeconds(1);
+        long sequenceBefore = stub(asWorkload).getTrustBundle(GetTrustBundleRequest.newBuilder().setTrustDomain("ca.test").build())
+                .getBundle().getSequenceNumber();
 
         RevokeCertificateResponse first = stub(asIdentity).revokeCertificate(revoke("ca.test", serial,
                 RevocationReason.REVOCATION_REASON_KEY_COMPROMISE).setComment("laptop stolen").build());
@@ -96,7 +101,30 @@ class RevocationAndTrustDomainsTest {
         assertThat(first.getCertificate().getRevocationReason()).isEqualTo(RevocationReason.REVOCATION_REASON_KEY_COMPROMISE);
         assertThat(first.getCertificate().hasRevokedAt()).isTrue();
         assertThat(again.getCertificate()).isEqualTo(first.getCertificate());
-        assertThat(first.getBundleSequenceNumber()).isPositive();
+        assertThat(first.getBundleSequenceNumber()).isGreaterThan(sequenceBefore);
+        assertThat(again.getBundleSequenceNumber()).as("nothing changed").isEqualTo(first.getBundleSequenceNumber());
+        var bundle = stub(asWorkload).getTrustBundle(GetTrustBundleRequest.newBuilder().setTrustDomain("ca.test").build()).getBundle();
+        assertThat(bundle.getSequenceNumber()).isEqualTo(first.getBundleSequenceNumber());
+        X509Certificate leafIssuer = null;
+        java.security.cert.X509CRL crl = null;
+        CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+        for (var der : bundle.getCrlsList()) {
+            java.security.cert.X509CRL candidate = (java.security.cert.X509CRL) x509.generateCRL(new ByteArrayInputStream(der.toByteArray()));
+            if (candidate.getRevokedCertificate(new java.math.BigInteger(serial, 16)) != null) {
+                crl = candidate;
+            }
+        }
+        assertThat(crl).as("a CRL in the bundle lists the serial").isNotNull();
+        for (var der : bundle.getX509AuthoritiesList()) {
+            X509Certificate authority = (X509Certificate) x509.generateCertificate(new ByteArrayInputStream(der.toByteArray()));
+            if (authority.getSubjectX500Principal().equals(crl.getIssuerX500Principal())) {
+                leafIssuer = authority;
+            }
+        }
+        assertThat(leafIssuer).isNotNull();
+        crl.verify(leafIssuer.getPublicKey());
+        assertThat(crl.getRevokedCertificate(new java.math.BigInteger(serial, 16)).getRevocationReason())
+                .isEqualTo(java.security.cert.CRLReason.KEY_COMPROMISE);
         assertThat(stub(asAdmin).listIssued(ListIssuedRequest.newBuilder().setSerialNumber(serial).build()).getCertificates(0))
                 .isEqualTo(first.getCertificate());
         assertThat(server.context().getBean(AuditLog.class).find(new AuditQuery("ca.test", before,

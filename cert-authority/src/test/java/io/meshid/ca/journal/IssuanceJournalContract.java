@@ -128,5 +128,7 @@ abstract class IssuanceJournalContract {
         assertThat(again).isEqualTo(revoked);
         assertThat(journal.revoke("other.test", "a1", "KEY_COMPROMISE", T0)).isEmpty();
         assertThat(journal.revoke("f.test", "ffff", "KEY_COMPROMISE", T0)).isEmpty();
+        assertThat(journal.revokedUnexpired("f.test", T0.plusSeconds(60))).containsExactly(revoked);
+        assertThat(journal.revokedUnexpired("f.test", T0.plusSeconds(3600))).as("expired").isEmpty();
     }
 }
