@@ -363,7 +363,10 @@ public final class AuthorityManager {
 
     /** Makes a committed change visible: snapshot, audit trail, then the bundle watchers. */
     private void install(TrustDomain domain, Snapshot built) {
-        Snapshot next = built.withCrls(crls.crls(domain, built.authorities(), clock.instant()));
+        // The journal is read for CRLs only when the bundle changed (here or on another replica), not on every check.
+        Snapshot held = snapshots.get(domain);
+        Snapshot next = built.withCrls(held != null && held.sequence() == built.sequence() ? held.crls()
+                : crls.crls(domain, built.authorities(), clock.instant()));
         next.changes().forEach(audit::record);
         Snapshot previous = snapshots.put(domain, next);
         if (previous == null || previous.sequence() != next.sequence()) {
