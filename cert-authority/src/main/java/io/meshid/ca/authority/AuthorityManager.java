@@ -12,6 +12,8 @@ import io.meshid.common.server.MeshidConfig;
 import io.meshid.common.server.RequestIds;
 import io.meshid.common.spiffe.TrustDomain;
 import jakarta.inject.Singleton;
+import io.meshid.ca.journal.IssuanceJournal;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -48,6 +50,7 @@ public final class AuthorityManager {
     private final RotationPolicy policy;
     private final RotationSchedule schedule;
     private final AuthorityMinter minter = new AuthorityMinter();
+    private final CrlBuilder crls;
     private final Map<TrustDomain, Snapshot> snapshots = new ConcurrentHashMap<>();
     /** The signing view of each snapshot, derived once and valid only for the snapshot it came from. */
     private final Map<TrustDomain, Signing> signers = new ConcurrentHashMap<>();
@@ -59,11 +62,15 @@ public final class AuthorityManager {
 
     /** The authorities of one trust domain as last read or written. */
     private record Snapshot(List<Authority> authorities, long sequence, Instant at, List<AuditEvent> changes,
-            Optional<UpstreamAuthority> upstream) {
+            Optional<UpstreamAuthority> upstream, List<X509CRL> crls) {
+        Snapshot withCrls(List<X509CRL> next) {
+            return new Snapshot(authorities, sequence, at, changes, upstream, List.copyOf(next));
+        }
     }
 
     AuthorityManager(AuthorityStore store, BundleHub hub, AuditLog audit, Clock clock, RotationPolicy policy,
-            UpstreamFiles upstream, MeshidConfig meshid) {
+            UpstreamFiles upstream, MeshidConfig meshid, IssuanceJournal journal) {
+        this.crls = new CrlBuilder(journal);
         this.upstream = upstream;
         this.home = meshid.getTrustDomain();
         this.store = store;
@@ -79,6 +86,41 @@ public final class AuthorityManager {
         if (!snapshots.containsKey(domain)) {
             tick(domain);
         }
+    }
+
+    /**
+     * Makes this CA serve {@code domain}: creates its root and intermediate (committed and audited
+     * in {@code actor}'s name) unless it has them, in this replica or in the database.
+     *
+     * @return true when this call created them
+     */
+    public synchronized boolean serve(TrustDomain domain, String actor) {
+        if (snapshots.containsKey(domain)) {
+            return false;
+        }
+        boolean known = store.trustDomains().contains(domain);
+        rotationActor.set(actor + " (new trust domain)");
+        try {
+            tick(domain);
+        } finally {
+            rotationActor.remove();
+        }
+        return !known;
+    }
+
+    /**
+     * Whether this CA serves {@code domain}: known to this replica, or created by another one in
+     * the shared database (then loaded now, without waiting for the next rotation check).
+     */
+    public boolean serves(TrustDomain domain) {
+        if (snapshots.containsKey(domain)) {
+            return true;
+        }
+        if (!store.known(domain)) {
+            return false;
+        }
+        tick(domain);
+        return true;
     }
 
     /** The trust domains this CA serves. */
@@ -226,6 +268,22 @@ public final class AuthorityManager {
     public record Rotation(List<Authority> activated, List<Authority> stopped, TrustBundle bundle) {
     }
 
+    /**
+     * Publishes a new bundle of {@code domain} after a revocation: the sequence number grows (in the
+     * database, so other replicas follow at their next check) and the bundle carries the CRLs
+     * rebuilt from the journal; every watcher gets it.
+     */
+    public synchronized TrustBundle revocationsChanged(TrustDomain domain) {
+        Instant now = clock.instant();
+        Optional<UpstreamAuthority> up = domain.equals(home) ? upstream.current(now) : Optional.empty();
+        Snapshot after = store.inTransaction(domain, now, tx -> {
+            List<Authority> live = tx.load().stream().filter(a -> a.state() != State.RETIRED).toList();
+            return new Snapshot(live, tx.bumpSequence(now), now, List.of(), up, List.of());
+        });
+        install(domain, after);
+        return bundle(domain);
+    }
+
     /** Re-reads every served trust domain from the database and applies due transitions. */
     public void tickAll() {
         for (TrustDomain domain : trustDomainsKnown()) {
@@ -294,7 +352,7 @@ public final class AuthorityManager {
         }
         long sequence = changed ? tx.bumpSequence(now) : tx.sequence();
         List<Authority> live = after.stream().filter(a -> a.state() != State.RETIRED).toList();
-        return new Snapshot(live, sequence, now, changes, up);
+        return new Snapshot(live, sequence, now, changes, up, List.of());
     }
 
     private AuditEvent auditEvent(Authority a, String change, Instant now) {
@@ -304,7 +362,11 @@ public final class AuthorityManager {
     }
 
     /** Makes a committed change visible: snapshot, audit trail, then the bundle watchers. */
-    private void install(TrustDomain domain, Snapshot next) {
+    private void install(TrustDomain domain, Snapshot built) {
+        // The journal is read for CRLs only when the bundle changed (here or on another replica), not on every check.
+        Snapshot held = snapshots.get(domain);
+        Snapshot next = built.withCrls(held != null && held.sequence() == built.sequence() ? held.crls()
+                : crls.crls(domain, built.authorities(), clock.instant()));
         next.changes().forEach(audit::record);
         Snapshot previous = snapshots.put(domain, next);
         if (previous == null || previous.sequence() != next.sequence()) {
@@ -316,6 +378,6 @@ public final class AuthorityManager {
         List<X509Certificate> anchors = new ArrayList<>();
         s.upstream().ifPresent(up -> anchors.addAll(up.roots()));
         s.authorities().stream().map(Authority::certificate).filter(c -> !anchors.contains(c)).forEach(anchors::add);
-        return new TrustBundle(domain, anchors, s.sequence(), s.at());
+        return new TrustBundle(domain, anchors, s.sequence(), s.at(), s.crls());
     }
 }

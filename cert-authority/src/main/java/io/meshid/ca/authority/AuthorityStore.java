@@ -90,6 +90,19 @@ final class AuthorityStore {
         }
     }
 
+    /** Whether the database holds {@code domain} (another replica may have created it). */
+    boolean known(TrustDomain domain) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT name FROM ca_trust_domain WHERE name = ?")) {
+            ps.setString(1, domain.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("CA database: " + e.getMessage(), e);
+        }
+    }
+
     /** The trust domains this CA has authorities for. */
     List<TrustDomain> trustDomains() {
         try (Connection c = dataSource.getConnection();

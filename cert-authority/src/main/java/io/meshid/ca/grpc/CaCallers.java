@@ -29,12 +29,29 @@ final class CaCallers {
                 "no client X.509-SVID (expected: mutual TLS with an SVID of a trust domain this CA serves)"));
     }
 
+    /**
+     * A signer of {@code domain} itself, or one of the CA's own trust domain (identity-server of the
+     * system trust domain serves every trust domain created through it), or an admin of {@code domain}.
+     */
     SpiffeId mayIssueIn(TrustDomain domain) {
         SpiffeId caller = authenticated();
-        boolean signer = caller.memberOf(domain) && config.getSigners().contains(caller.path());
+        boolean signer = (caller.memberOf(domain) || caller.memberOf(meshid.getTrustDomain()))
+                && config.getSigners().contains(caller.path());
         if (!signer && !meshid.isAdmin(caller, domain)) {
             throw new MeshidException.PermissionDenied("caller " + caller + " may not have SVIDs of " + domain
                     + " signed (expected: identity-server, " + signerIds(domain) + ", or an admin of " + domain + ")");
+        }
+        return caller;
+    }
+
+    /** identity-server (a signer) or an admin of the CA's own trust domain: may make the CA serve new trust domains. */
+    SpiffeId mayCreateTrustDomains() {
+        SpiffeId caller = authenticated();
+        TrustDomain home = meshid.getTrustDomain();
+        boolean signer = caller.memberOf(home) && config.getSigners().contains(caller.path());
+        if (!signer && !meshid.isAdmin(caller, home)) {
+            throw new MeshidException.PermissionDenied("caller " + caller + " may not create trust domains (expected: "
+                    + signerIds(home) + " or an admin of " + home + ")");
         }
         return caller;
     }
@@ -49,6 +66,10 @@ final class CaCallers {
     }
 
     private String signerIds(TrustDomain domain) {
+        if (!domain.equals(meshid.getTrustDomain())) {
+            return config.getSigners().stream().flatMap(p -> java.util.stream.Stream.of(domain.idString() + p,
+                    meshid.getTrustDomain().idString() + p)).toList().toString();
+        }
         return config.getSigners().stream().map(p -> domain.idString() + p).toList().toString();
     }
 }

@@ -59,6 +59,13 @@ final class CaMessages {
                 .setRefreshHint(com.google.protobuf.Duration.newBuilder().setSeconds(REFRESH_HINT.toSeconds()))
                 .setUpdatedAt(timestamp(bundle.updatedAt()));
         bundle.authorities().forEach(c -> b.addX509Authorities(der(c)));
+        bundle.crls().forEach(crl -> {
+            try {
+                b.addCrls(ByteString.copyFrom(crl.getEncoded()));
+            } catch (java.security.cert.CRLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
         return b.build();
     }
 
@@ -73,7 +80,7 @@ final class CaMessages {
     }
 
     static io.meshid.proto.ca.v1.IssuedCertificate issued(IssuedCertificate c) {
-        return io.meshid.proto.ca.v1.IssuedCertificate.newBuilder()
+        var b = io.meshid.proto.ca.v1.IssuedCertificate.newBuilder()
                 .setSerialNumber(c.serial())
                 .setSpiffeId(c.spiffeId())
                 .setNotBefore(timestamp(c.notBefore()))
@@ -82,8 +89,10 @@ final class CaMessages {
                 .setPublicKeySha256(c.publicKeySha256())
                 .addAllDnsNames(c.dnsNames())
                 .setEntryId(c.entryId())
-                .setIssuerAuthorityId(c.issuerId())
-                .build();
+                .setIssuerAuthorityId(c.issuerId());
+        c.revokedAt().ifPresent(t -> b.setRevokedAt(timestamp(t)));
+        c.revocationReason().ifPresent(r -> b.setRevocationReason(io.meshid.proto.common.v1.RevocationReason.valueOf("REVOCATION_REASON_" + r)));
+        return b.build();
     }
 
     static Timestamp timestamp(Instant t) {

@@ -18,6 +18,12 @@ import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc.CertificateAuthorityImplBase;
 import io.meshid.proto.ca.v1.GetTrustBundleRequest;
 import io.meshid.proto.ca.v1.GetTrustBundleResponse;
+import io.meshid.ca.revocation.Revocations;
+import io.meshid.proto.ca.v1.EnsureTrustDomainRequest;
+import io.meshid.proto.ca.v1.EnsureTrustDomainResponse;
+import io.meshid.proto.ca.v1.RevokeCertificateRequest;
+import io.meshid.proto.ca.v1.RevokeCertificateResponse;
+import io.meshid.proto.common.v1.RevocationReason;
 import io.meshid.proto.ca.v1.ListIssuedRequest;
 import io.meshid.proto.ca.v1.ListIssuedResponse;
 import io.meshid.proto.ca.v1.RotateAuthorityRequest;
@@ -56,9 +62,11 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
     private final IssuanceJournal journal;
     private final CaCallers callers;
     private final MeshidConfig meshid;
+    private final Revocations revocations;
 
     CertificateAuthorityEndpoint(WorkloadCa ca, AuthorityManager authorities, BundleHub bundles, IssuanceJournal journal,
-            CaCallers callers, MeshidConfig meshid) {
+            CaCallers callers, MeshidConfig meshid, Revocations revocations) {
+        this.revocations = revocations;
         this.ca = ca;
         this.authorities = authorities;
         this.bundles = bundles;
@@ -70,7 +78,7 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
     @Override
     public void signX509Svid(SignX509SvidRequest request, StreamObserver<SignX509SvidResponse> response) {
         SpiffeId id = CaMessages.spiffeId("spiffe_id", request.getSpiffeId());
-        if (!authorities.trustDomains().contains(id.trustDomain())) {
+        if (!authorities.serves(id.trustDomain())) {
             throw new MeshidException.InvalidArgument("spiffe_id: " + id + " is in trust domain " + id.trustDomain()
                     + " (expected: a trust domain this CA serves, one of " + authorities.trustDomains() + ")");
         }
@@ -101,6 +109,7 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
     public void getTrustBundle(GetTrustBundleRequest request, StreamObserver<GetTrustBundleResponse> response) {
         callers.authenticated();
         TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
+        authorities.serves(domain);
         response.onNext(GetTrustBundleResponse.newBuilder().setBundle(CaMessages.bundle(authorities.bundle(domain))).build());
         response.onCompleted();
     }
@@ -159,6 +168,37 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
         rotation.activated().forEach(a -> reply.addActivated(CaMessages.authority(a)));
         rotation.stopped().forEach(a -> reply.addRetired(CaMessages.authority(a)));
         response.onNext(reply.build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void revokeCertificate(RevokeCertificateRequest request, StreamObserver<RevokeCertificateResponse> response) {
+        if (request.getTrustDomain().isEmpty()) {
+            throw new MeshidException.InvalidArgument("trust_domain: empty (expected: the trust domain that issued the certificate)");
+        }
+        TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
+        if (request.getReason() == RevocationReason.REVOCATION_REASON_UNSPECIFIED || request.getReason() == RevocationReason.UNRECOGNIZED) {
+            throw new MeshidException.InvalidArgument("reason: " + request.getReason() + " (expected: a RevocationReason such as "
+                    + "REVOCATION_REASON_KEY_COMPROMISE)");
+        }
+        SpiffeId caller = callers.mayIssueIn(domain);
+        Revocations.Revoked revoked = revocations.revoke(domain, request.getSerialNumber().toLowerCase(java.util.Locale.ROOT),
+                request.getReason().name().substring("REVOCATION_REASON_".length()), request.getComment(), caller.toString());
+        response.onNext(RevokeCertificateResponse.newBuilder().setCertificate(CaMessages.issued(revoked.certificate()))
+                .setBundleSequenceNumber(revoked.bundleSequence()).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void ensureTrustDomain(EnsureTrustDomainRequest request, StreamObserver<EnsureTrustDomainResponse> response) {
+        if (request.getTrustDomain().isEmpty()) {
+            throw new MeshidException.InvalidArgument("trust_domain: empty (expected: the trust domain to serve, such as tenant.example.org)");
+        }
+        TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
+        SpiffeId caller = callers.mayCreateTrustDomains();
+        boolean created = authorities.serve(domain, caller.toString());
+        response.onNext(EnsureTrustDomainResponse.newBuilder().setBundle(CaMessages.bundle(authorities.bundle(domain)))
+                .setCreated(created).build());
         response.onCompleted();
     }
 

@@ -1,5 +1,7 @@
 package io.meshid.ca.journal;
 
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -20,4 +22,16 @@ public interface IssuanceJournal {
 
     /** A page of lines matching {@code query}. */
     JournalPage list(JournalQuery query);
+
+    /**
+     * Marks the certificate {@code serial} of {@code trustDomain} revoked at {@code at} for
+     * {@code reason}, committed before it returns. A certificate revoked before keeps its first
+     * revocation.
+     *
+     * @return the line as it now stands, or empty when no such certificate was issued there
+     */
+    Optional<IssuedCertificate> revoke(String trustDomain, String serial, String reason, Instant at);
+
+    /** The revoked certificates of {@code trustDomain} that have not expired at {@code now}, by serial. */
+    java.util.List<IssuedCertificate> revokedUnexpired(String trustDomain, Instant now);
 }

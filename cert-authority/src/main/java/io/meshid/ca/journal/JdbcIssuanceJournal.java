@@ -143,7 +143,8 @@ final class JdbcIssuanceJournal implements IssuanceJournal {
     @Override
     public JournalPage list(JournalQuery q) {
         StringBuilder sql = new StringBuilder("SELECT serial, trust_domain, spiffe_id, not_before, not_after, caller, "
-                + "public_key_sha256, dns_names, entry_id, issuer_id, issued_at FROM ca_issued WHERE trust_domain = ?");
+                + "public_key_sha256, dns_names, entry_id, issuer_id, issued_at, revoked_at, revocation_reason FROM ca_issued "
+                + "WHERE trust_domain = ?");
         List<Object> args = new ArrayList<>(List.of(q.trustDomain()));
         q.spiffeId().ifPresent(id -> {
             sql.append(" AND spiffe_id = ?");
@@ -188,7 +189,46 @@ final class JdbcIssuanceJournal implements IssuanceJournal {
         return new IssuedCertificate(rs.getString("serial"), rs.getString("trust_domain"), rs.getString("spiffe_id"),
                 rs.getTimestamp("not_before").toInstant(), rs.getTimestamp("not_after").toInstant(), rs.getString("caller"),
                 rs.getString("public_key_sha256"), dns.isEmpty() ? List.of() : Arrays.asList(dns.split(",")),
-                rs.getString("entry_id"), rs.getString("issuer_id"), rs.getTimestamp("issued_at").toInstant());
+                rs.getString("entry_id"), rs.getString("issuer_id"), rs.getTimestamp("issued_at").toInstant(),
+                Optional.ofNullable(rs.getTimestamp("revoked_at")).map(Timestamp::toInstant),
+                Optional.ofNullable(rs.getString("revocation_reason")));
+    }
+
+    @Override
+    public List<IssuedCertificate> revokedUnexpired(String trustDomain, Instant now) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT serial, trust_domain, "
+                + "spiffe_id, not_before, not_after, caller, public_key_sha256, dns_names, entry_id, issuer_id, issued_at, revoked_at, "
+                + "revocation_reason FROM ca_issued WHERE trust_domain = ? AND revoked_at IS NOT NULL AND not_after > ? ORDER BY serial "
+                + "LIMIT 100000")) {
+            ps.setString(1, trustDomain);
+            ps.setTimestamp(2, Timestamp.from(now));
+            List<IssuedCertificate> lines = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    lines.add(read(rs));
+                }
+            }
+            return lines;
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("issuance journal: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<IssuedCertificate> revoke(String trustDomain, String serial, String reason, Instant at) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("UPDATE ca_issued SET revoked_at = ?, revocation_reason = ? "
+                        + "WHERE trust_domain = ? AND serial = ? AND revoked_at IS NULL")) {
+            ps.setTimestamp(1, Timestamp.from(at));
+            ps.setString(2, reason);
+            ps.setString(3, trustDomain);
+            ps.setString(4, serial);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("issuance journal: " + e.getMessage(), e);
+        }
+        return list(new JournalQuery(trustDomain, Optional.empty(), Optional.of(serial), 1, Optional.empty()))
+                .certificates().stream().findFirst();
     }
 
     /** Where a page ended; encoded as an opaque token. */

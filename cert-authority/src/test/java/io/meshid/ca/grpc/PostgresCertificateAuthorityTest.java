@@ -57,4 +57,28 @@ class PostgresCertificateAuthorityTest {
             admin.shutdownNow();
         }
     }
+
+    @Test
+    void aTrustDomainCreatedOnOneReplica_isServedAtOnceByAnother() {
+        TestDatabase database = TestDatabase.postgres();
+        try (CaServer first = new CaServer(database.keepOnClose(), Map.of());
+                CaServer second = new CaServer(database, Map.of())) {
+            ManagedChannel onFirst = first.channelAs("spiffe://ca.test/meshid/identity-server");
+            ManagedChannel onSecond = second.channelAs("spiffe://ca.test/meshid/identity-server");
+            String domain = "replica-" + Long.toHexString(System.nanoTime()) + ".test";
+
+            var created = CertificateAuthorityGrpc.newBlockingStub(onFirst).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .ensureTrustDomain(io.meshid.proto.ca.v1.EnsureTrustDomainRequest.newBuilder().setTrustDomain(domain).build());
+            var stub = CertificateAuthorityGrpc.newBlockingStub(onSecond).withDeadlineAfter(10, TimeUnit.SECONDS);
+            var signed = stub.signX509Svid(SignX509SvidRequest.newBuilder()
+                    .setCsr(ByteString.copyFrom(Csrs.of(Csrs.ec("secp256r1")))).setSpiffeId("spiffe://" + domain + "/ns/a/sa/b").build());
+
+            assertThat(created.getCreated()).isTrue();
+            assertThat(signed.getSvid().getSpiffeId()).isEqualTo("spiffe://" + domain + "/ns/a/sa/b");
+            assertThat(stub.getTrustBundle(io.meshid.proto.ca.v1.GetTrustBundleRequest.newBuilder().setTrustDomain(domain).build())
+                    .getBundle().getX509AuthoritiesList()).isEqualTo(created.getBundle().getX509AuthoritiesList());
+            onFirst.shutdownNow();
+            onSecond.shutdownNow();
+        }
+    }
 }

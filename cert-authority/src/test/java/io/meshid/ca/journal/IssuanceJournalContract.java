@@ -115,4 +115,20 @@ abstract class IssuanceJournalContract {
         assertThat(journal.list(new JournalQuery("e.test", Optional.empty(), Optional.of("77"), 10, Optional.empty())).certificates())
                 .singleElement().extracting(IssuedCertificate::spiffeId).isEqualTo("spiffe://e.test/ns/x/sa/y");
     }
+
+    @Test
+    void revoke_marksTheLineOnce_inItsTrustDomainOnly() {
+        journal.record(line("a1", "f.test", "spiffe://f.test/ns/x/sa/y", T0));
+
+        IssuedCertificate revoked = journal.revoke("f.test", "a1", "KEY_COMPROMISE", T0.plusSeconds(10)).orElseThrow();
+        IssuedCertificate again = journal.revoke("f.test", "a1", "SUPERSEDED", T0.plusSeconds(20)).orElseThrow();
+
+        assertThat(revoked.revokedAt()).contains(T0.plusSeconds(10));
+        assertThat(revoked.revocationReason()).contains("KEY_COMPROMISE");
+        assertThat(again).isEqualTo(revoked);
+        assertThat(journal.revoke("other.test", "a1", "KEY_COMPROMISE", T0)).isEmpty();
+        assertThat(journal.revoke("f.test", "ffff", "KEY_COMPROMISE", T0)).isEmpty();
+        assertThat(journal.revokedUnexpired("f.test", T0.plusSeconds(60))).containsExactly(revoked);
+        assertThat(journal.revokedUnexpired("f.test", T0.plusSeconds(3600))).as("expired").isEmpty();
+    }
 }

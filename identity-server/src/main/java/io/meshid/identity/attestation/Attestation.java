@@ -5,48 +5,52 @@ import io.meshid.common.audit.AuditLog;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.server.RequestIds;
 import io.meshid.common.spiffe.SpiffeId;
-import io.meshid.identity.ca.CaClient;
+import io.meshid.identity.attestation.k8s.KubernetesTokenVerifier;
+import io.meshid.identity.attestation.k8s.KubernetesTokenVerifier.ServiceAccount;
 import io.meshid.identity.registry.RegistrationEntry;
 import io.meshid.identity.registry.Registry;
+import io.meshid.identity.registry.Selector;
+import io.meshid.identity.svid.SvidIssuer;
 import io.meshid.proto.ca.v1.SignX509SvidResponse;
 import io.meshid.proto.common.v1.TrustBundle;
 import jakarta.inject.Singleton;
-import io.meshid.common.store.SharedStore;
-import io.meshid.identity.IdentityConfig;
 import java.time.Clock;
-import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Proves what a workload is and has its first X.509-SVID signed. With a join token: the token is
- * consumed (exactly once, even across replicas, and even if a later step fails), its entry gives
- * the SPIFFE ID, TTL and DNS names, and cert-authority signs the CSR. Every outcome, success or
- * failure, is in the audit trail; the token itself never is. Failed attempts are counted per
- * source address in the shared store; past the limit a source is refused for the rest of the
- * minute. Thread-safe.
+ * consumed (exactly once, even across replicas, and even if a later step fails) and its entry
+ * gives the SPIFFE ID. With a Kubernetes service account token: the token is verified against
+ * its cluster's JWKS, its namespace and service account become the selectors
+ * {@code k8s:ns:<ns>} and {@code k8s:sa:<sa>}, and the entries of the cluster's trust domain that
+ * those satisfy are the candidates (none: PERMISSION_DENIED; several: spiffe_id chooses). The
+ * CSR's key must be fresh for the SPIFFE ID ({@link SvidIssuer}). Every outcome is audited; no
+ * token ever is. Failed attempts are counted per source address ({@link AttestFailures}).
+ * Thread-safe.
  */
 @Singleton
 public final class Attestation {
 
     /** Largest CSR accepted before anything is consumed, as cert-authority's own limit. */
     static final int MAX_CSR_BYTES = 8 * 1024;
-
-    private static final Duration WINDOW = Duration.ofMinutes(1);
+    private static final int MAX_CANDIDATES = 100;
 
     private final Registry registry;
-    private final CaClient ca;
+    private final SvidIssuer issuer;
     private final AuditLog audit;
     private final Clock clock;
-    private final SharedStore store;
-    private final int failuresPerMinute;
+    private final AttestFailures failures;
+    private final KubernetesTokenVerifier kubernetes;
 
-    Attestation(Registry registry, CaClient ca, AuditLog audit, Clock clock, SharedStore store, IdentityConfig config) {
+    Attestation(Registry registry, SvidIssuer issuer, AuditLog audit, Clock clock, AttestFailures failures,
+            KubernetesTokenVerifier kubernetes) {
         this.registry = registry;
-        this.ca = ca;
+        this.issuer = issuer;
         this.audit = audit;
         this.clock = clock;
-        this.store = store;
-        this.failuresPerMinute = config.getAttestFailuresPerMinute();
+        this.failures = failures;
+        this.kubernetes = kubernetes;
     }
 
     /** What attestation gives a workload: its entry, its SVID and its trust bundle. */
@@ -56,44 +60,92 @@ public final class Attestation {
     /**
      * Attests with a join token.
      *
-     * @param source the caller's address, for the audit trail
+     * @param source the caller's address, for the audit trail and the failure count
      */
     public Result withJoinToken(String token, byte[] csr, Optional<SpiffeId> requested, String source) {
+        String action = "attest.join_token";
         checkCsrSize(csr);
-        String failures = "attest-failures:" + source;
-        if (store.get(failures).map(Long::parseLong).orElse(0L) >= failuresPerMinute) {
-            record("unknown", "attest.join_token", "-", AuditEvent.Outcome.DENIED, "refused: " + failuresPerMinute
-                    + " failed attestations in a minute from " + source);
-            throw new MeshidException.ResourceExhausted("too many failed attestations from " + source + " (expected: at most "
-                    + failuresPerMinute + " a minute; wait and retry with a valid join token)");
-        }
+        refuseIfBlocked(source, action);
         Optional<RegistrationEntry> consumed = registry.consumeJoinToken(token);
         if (consumed.isEmpty()) {
-            long count = store.increment(failures, WINDOW);
-            record("unknown", "attest.join_token", "-", AuditEvent.Outcome.DENIED, "join token unknown, expired or used; from "
-                    + source + " (" + count + " failures this minute)");
-            throw new MeshidException.Unauthenticated("join token: unknown, expired or already used (expected: an unused token "
-                    + "from RegistryService.CreateJoinToken, within its TTL)");
+            throw failed(source, action, "unknown", new MeshidException.Unauthenticated("join token: unknown, expired or already used "
+                    + "(expected: an unused token from RegistryService.CreateJoinToken, within its TTL)"));
         }
         RegistrationEntry entry = consumed.get();
-        String domain = entry.spiffeId().trustDomain().name();
         if (requested.isPresent() && !requested.get().equals(entry.spiffeId())) {
-            record(domain, "attest.join_token", entry.spiffeId().toString(), AuditEvent.Outcome.DENIED,
+            record(entry.spiffeId().trustDomain().name(), action, entry.spiffeId().toString(), AuditEvent.Outcome.DENIED,
                     "asked for " + requested.get() + "; the token is bound to entry " + entry.id());
             throw new MeshidException.PermissionDenied("spiffe_id: " + requested.get() + " is not the SPIFFE ID of the join token's "
                     + "entry (expected: " + entry.spiffeId() + ", or leave it empty)");
         }
+        return issue(action, entry, csr, source);
+    }
+
+    /** Attests with a Kubernetes projected service account token of {@code cluster}. */
+    public Result withKubernetes(String cluster, String token, byte[] csr, Optional<SpiffeId> requested, String source) {
+        String action = "attest.kubernetes";
+        checkCsrSize(csr);
+        refuseIfBlocked(source, action);
+        ServiceAccount account;
         try {
-            SignX509SvidResponse signed = ca.sign(csr, entry.spiffeId(), entry.x509SvidTtl(), entry.dnsNames(), entry.id());
-            TrustBundle bundle = ca.bundle(entry.spiffeId());
-            record(domain, "attest.join_token", entry.spiffeId().toString(), AuditEvent.Outcome.SUCCESS,
-                    "entry " + entry.id() + ", serial " + signed.getSvid().getSerialNumber() + ", from " + source);
-            return new Result(entry, signed, bundle);
+            account = kubernetes.verify(cluster, token);
+        } catch (MeshidException.Unauthenticated e) {
+            String domain = kubernetes.trustDomainOf(cluster).map(d -> d.name()).orElse("unknown");
+            throw failed(source, action, domain, e);
+        }
+        String domain = account.trustDomain().name();
+        String subject = "k8s " + account.cluster() + "/" + account.namespace() + "/" + account.name();
+        List<Selector> facts = List.of(new Selector("k8s", "ns:" + account.namespace()), new Selector("k8s", "sa:" + account.name()));
+        List<RegistrationEntry> candidates = registry.entriesMatching(account.trustDomain(), facts, MAX_CANDIDATES);
+        if (candidates.isEmpty()) {
+            record(domain, action, subject, AuditEvent.Outcome.DENIED, "no entry matches " + facts + "; from " + source);
+            throw new MeshidException.PermissionDenied("no registration entry of " + domain + " matches " + facts
+                    + " (expected: an entry whose selectors are all among these)");
+        }
+        RegistrationEntry entry;
+        if (requested.isPresent()) {
+            entry = candidates.stream().filter(e -> e.spiffeId().equals(requested.get())).findFirst().orElseThrow(() -> {
+                record(domain, action, subject, AuditEvent.Outcome.DENIED, "asked for " + requested.get() + ", not among the matching entries");
+                return new MeshidException.PermissionDenied("spiffe_id: " + requested.get() + " is not among the entries matching "
+                        + facts + " (expected: one of " + candidates.stream().map(e -> e.spiffeId().toString()).distinct().toList() + ")");
+            });
+        } else if (candidates.stream().map(RegistrationEntry::spiffeId).distinct().count() > 1) {
+            record(domain, action, subject, AuditEvent.Outcome.DENIED, candidates.size() + " entries match and no spiffe_id was given");
+            throw new MeshidException.FailedPrecondition("spiffe_id: not set, and " + candidates.size() + " entries match " + facts
+                    + " (expected: one of " + candidates.stream().map(e -> e.spiffeId().toString()).distinct().toList() + ")");
+        } else {
+            entry = candidates.get(0);
+        }
+        return issue(action, entry, csr, source + ", " + subject);
+    }
+
+    private Result issue(String action, RegistrationEntry entry, byte[] csr, String from) {
+        String domain = entry.spiffeId().trustDomain().name();
+        try {
+            SvidIssuer.Issued issued = issuer.issue(entry, csr);
+            record(domain, action, entry.spiffeId().toString(), AuditEvent.Outcome.SUCCESS,
+                    "entry " + entry.id() + ", serial " + issued.signed().getSvid().getSerialNumber() + ", from " + from);
+            return new Result(entry, issued.signed(), issued.bundle());
         } catch (MeshidException e) {
-            record(domain, "attest.join_token", entry.spiffeId().toString(), AuditEvent.Outcome.FAILED,
-                    "entry " + entry.id() + ": " + e.getMessage());
+            record(domain, action, entry.spiffeId().toString(), e instanceof MeshidException.Unavailable ? AuditEvent.Outcome.FAILED
+                    : AuditEvent.Outcome.DENIED, "entry " + entry.id() + ": " + e.getMessage());
             throw e;
         }
+    }
+
+    private void refuseIfBlocked(String source, String action) {
+        if (failures.blocked(source)) {
+            record("unknown", action, "-", AuditEvent.Outcome.DENIED, "refused: " + failures.limit()
+                    + " failed attestations in a minute from " + source);
+            throw failures.refusal(source);
+        }
+    }
+
+    private MeshidException failed(String source, String action, String domain, MeshidException e) {
+        long count = failures.failed(source);
+        record(domain, action, "-", AuditEvent.Outcome.DENIED, e.getMessage() + "; from " + source + " (" + count
+                + " failures this minute)");
+        return e;
     }
 
     /** Refuses an empty or oversized CSR before anything is consumed; the CA checks the rest. */

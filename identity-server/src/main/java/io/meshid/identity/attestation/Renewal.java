@@ -5,33 +5,35 @@ import io.meshid.common.audit.AuditLog;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.server.RequestIds;
 import io.meshid.common.spiffe.SpiffeId;
-import io.meshid.identity.ca.CaClient;
 import io.meshid.identity.registry.RegistrationEntry;
 import io.meshid.identity.registry.Registry;
+import io.meshid.identity.svid.SvidIssuer;
+import io.meshid.identity.svid.SvidRecords;
 import jakarta.inject.Singleton;
-import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.util.Arrays;
-import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import java.util.HexFormat;
 
 /**
  * Renews a workload's X.509-SVID over mutual TLS: only for the SPIFFE ID it presents, only while
- * a registration entry still holds that ID (whose TTL and DNS names apply), and only for a new
- * key: a CSR for the key the caller already holds is refused, so a stolen key cannot be renewed
- * forever. Every outcome is audited. Thread-safe.
+ * the presented SVID is not revoked (read from the database on every renewal, so a revocation
+ * holds on every replica at once), only while a registration entry still holds that ID (whose
+ * TTL and DNS names apply), and only for a key never used for an SVID of that ID, so a stolen
+ * key cannot be renewed forever. Every outcome is audited. Thread-safe.
  */
 @Singleton
 public final class Renewal {
 
     private final Registry registry;
-    private final CaClient ca;
+    private final SvidIssuer issuer;
+    private final SvidRecords records;
     private final AuditLog audit;
     private final Clock clock;
 
-    Renewal(Registry registry, CaClient ca, AuditLog audit, Clock clock) {
+    Renewal(Registry registry, SvidIssuer issuer, SvidRecords records, AuditLog audit, Clock clock) {
         this.registry = registry;
-        this.ca = ca;
+        this.issuer = issuer;
+        this.records = records;
         this.audit = audit;
         this.clock = clock;
     }
@@ -39,7 +41,13 @@ public final class Renewal {
     /** The renewed SVID and the current bundle, as attestation gives them. */
     public Attestation.Result renew(SpiffeId caller, X509Certificate presented, byte[] csr) {
         Attestation.checkCsrSize(csr);
-        if (Arrays.equals(keyOf(csr), presented.getPublicKey().getEncoded())) {
+        String serial = serialHex(presented);
+        if (records.revokedAt(caller.trustDomain(), serial).isPresent()) {
+            record(caller, AuditEvent.Outcome.DENIED, "presented SVID " + serial + " is revoked");
+            throw new MeshidException.PermissionDenied("the SVID you present (serial " + serial + ") is revoked (expected: an "
+                    + "unrevoked SVID; attest again)");
+        }
+        if (SvidIssuer.keySha256(csr).equals(SvidIssuer.keySha256Of(presented))) {
             record(caller, AuditEvent.Outcome.DENIED, "CSR reuses the key of the presented SVID");
             throw new MeshidException.InvalidArgument("csr: its key is the key of the SVID you present (expected: a new key "
                     + "pair for every renewal)");
@@ -50,23 +58,18 @@ public final class Renewal {
                     + " any more (expected: an entry for it; attest again once one exists)");
         });
         try {
-            var signed = ca.sign(csr, caller, entry.x509SvidTtl(), entry.dnsNames(), entry.id());
-            var bundle = ca.bundle(caller);
-            record(caller, AuditEvent.Outcome.SUCCESS, "serial " + signed.getSvid().getSerialNumber() + " replaces "
-                    + presented.getSerialNumber().toString(16));
-            return new Attestation.Result(entry, signed, bundle);
+            SvidIssuer.Issued issued = issuer.issue(entry, csr);
+            record(caller, AuditEvent.Outcome.SUCCESS, "serial " + issued.signed().getSvid().getSerialNumber() + " replaces " + serial);
+            return new Attestation.Result(entry, issued.signed(), issued.bundle());
         } catch (MeshidException e) {
-            record(caller, AuditEvent.Outcome.FAILED, e.getMessage());
+            record(caller, e instanceof MeshidException.Unavailable ? AuditEvent.Outcome.FAILED : AuditEvent.Outcome.DENIED, e.getMessage());
             throw e;
         }
     }
 
-    private static byte[] keyOf(byte[] csr) {
-        try {
-            return new PKCS10CertificationRequest(csr).getSubjectPublicKeyInfo().getEncoded();
-        } catch (IOException | RuntimeException e) {
-            throw new MeshidException.InvalidArgument("csr: not a PKCS#10 certificate request (expected: DER)");
-        }
+    /** The serial in the CA's form: lowercase hex of its two's-complement bytes, leading zero bytes dropped. */
+    static String serialHex(X509Certificate certificate) {
+        return HexFormat.of().formatHex(certificate.getSerialNumber().toByteArray()).replaceFirst("^(00)+(?=.)", "");
     }
 
     private void record(SpiffeId caller, AuditEvent.Outcome outcome, String detail) {

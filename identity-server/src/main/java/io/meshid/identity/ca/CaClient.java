@@ -11,7 +11,13 @@ import io.meshid.common.tls.TlsContexts;
 import io.meshid.identity.IdentityConfig;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc.CertificateAuthorityBlockingStub;
+import io.meshid.common.spiffe.TrustDomain;
+import io.meshid.proto.ca.v1.EnsureTrustDomainRequest;
+import io.meshid.proto.ca.v1.EnsureTrustDomainResponse;
 import io.meshid.proto.ca.v1.GetTrustBundleRequest;
+import io.meshid.proto.ca.v1.RevokeCertificateRequest;
+import io.meshid.proto.ca.v1.RevokeCertificateResponse;
+import io.meshid.proto.common.v1.RevocationReason;
 import io.meshid.proto.ca.v1.SignX509SvidRequest;
 import io.meshid.proto.ca.v1.SignX509SvidResponse;
 import io.meshid.proto.common.v1.TrustBundle;
@@ -26,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * identity-server's client of cert-authority: one persistent mTLS channel, authenticated with
  * identity-server's own SVID, that accepts only the CA's SPIFFE ID
  * ({@code spiffe://<trust-domain>/meshid/cert-authority}). Every call has a deadline. The CA's
- * {@code INVALID_ARGUMENT} reaches the caller as is (it names what was wrong with the CSR); other
+ * {@code INVALID_ARGUMENT} and {@code NOT_FOUND} reach the caller as they are (it names what was wrong with the CSR); other
  * failures become {@code UNAVAILABLE}. Thread-safe.
  */
 @Singleton
@@ -85,10 +91,31 @@ public final class CaClient {
         }
     }
 
+    /** Has cert-authority revoke {@code serial} of {@code domain}. */
+    public RevokeCertificateResponse revoke(TrustDomain domain, String serial, RevocationReason reason, String comment) {
+        try {
+            return stub().withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).revokeCertificate(RevokeCertificateRequest
+                    .newBuilder().setTrustDomain(domain.name()).setSerialNumber(serial).setReason(reason).setComment(comment).build());
+        } catch (StatusRuntimeException e) {
+            throw translate(e);
+        }
+    }
+
+    /** Makes cert-authority serve {@code domain} (creating its authorities if needed). */
+    public EnsureTrustDomainResponse ensureTrustDomain(TrustDomain domain) {
+        try {
+            return stub().withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                    .ensureTrustDomain(EnsureTrustDomainRequest.newBuilder().setTrustDomain(domain.name()).build());
+        } catch (StatusRuntimeException e) {
+            throw translate(e);
+        }
+    }
+
     private static MeshidException translate(StatusRuntimeException e) {
         String description = e.getStatus().getDescription() == null ? e.getStatus().getCode().name() : e.getStatus().getDescription();
         return switch (e.getStatus().getCode()) {
             case INVALID_ARGUMENT -> new MeshidException.InvalidArgument(description);
+            case NOT_FOUND -> new MeshidException.NotFound(description);
             default -> new MeshidException.Unavailable("cert-authority: " + e.getStatus().getCode() + ": " + description, e);
         };
     }

@@ -33,10 +33,10 @@ import java.util.Optional;
 
 /**
  * The {@code meshid.identity.v1.IdentityService} gRPC service. {@code Attest} with a join token
- * (TLS, no client certificate: the one anonymous rpc), {@code RenewX509Svid} (mTLS, own SPIFFE ID
- * only), {@code MintJwtSvid}, {@code ValidateToken}, {@code RevokeToken} and {@code GetJwks} are
- * served, and {@code ExchangeToken} (RFC 8693); Kubernetes attestation answers
- * {@code UNIMPLEMENTED} until the rest of identity-server's issue lands. Each method only maps messages around one domain call.
+ * or a Kubernetes service account token (TLS, no client certificate: the one anonymous rpc),
+ * {@code RenewX509Svid} (mTLS, own SPIFFE ID only), {@code MintJwtSvid}, {@code ValidateToken},
+ * {@code RevokeToken}, {@code GetJwks} and {@code ExchangeToken} (RFC 8693). Each method only maps
+ * messages around one domain call.
  */
 @Singleton
 final class IdentityServiceEndpoint extends IdentityServiceImplBase {
@@ -126,8 +126,8 @@ final class IdentityServiceEndpoint extends IdentityServiceImplBase {
         Attestation.Result result = switch (request.getEvidenceCase()) {
             case JOIN_TOKEN -> attestation.withJoinToken(request.getJoinToken(), request.getCsr().toByteArray(), requested,
                     SourceAddressInterceptor.current());
-            case KUBERNETES -> throw new MeshidException.FailedPrecondition("kubernetes: attestation with service account tokens "
-                    + "is not enabled on this server yet (expected: a join_token)");
+            case KUBERNETES -> attestation.withKubernetes(request.getKubernetes().getCluster(), request.getKubernetes().getToken(),
+                    request.getCsr().toByteArray(), requested, SourceAddressInterceptor.current());
             case EVIDENCE_NOT_SET -> throw new MeshidException.InvalidArgument("evidence: not set (expected: join_token or kubernetes)");
         };
         response.onNext(AttestResponse.newBuilder()

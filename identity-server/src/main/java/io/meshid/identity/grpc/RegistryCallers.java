@@ -45,6 +45,11 @@ final class RegistryCallers {
         return caller;
     }
 
+    /** The caller, who must be an admin of the system trust domain ({@code meshid.trust-domain}). */
+    SpiffeId systemAdmin(String action) {
+        return adminOf(meshid.getTrustDomain(), action);
+    }
+
     private boolean isAdminOf(SpiffeId caller, TrustDomain domain) {
         return admins.isAdminOf(caller, domain);
     }

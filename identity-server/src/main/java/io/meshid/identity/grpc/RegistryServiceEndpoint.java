@@ -8,6 +8,12 @@ import io.meshid.identity.registry.EntryParams;
 import io.meshid.identity.registry.EntryQuery;
 import io.meshid.identity.registry.JoinToken;
 import io.meshid.identity.registry.Registry;
+import io.meshid.identity.revocation.SvidRevocation;
+import io.meshid.identity.trustdomain.TrustDomains;
+import io.meshid.proto.identity.v1.CreateTrustDomainRequest;
+import io.meshid.proto.identity.v1.CreateTrustDomainResponse;
+import io.meshid.proto.identity.v1.RevokeX509SvidRequest;
+import io.meshid.proto.identity.v1.RevokeX509SvidResponse;
 import io.meshid.proto.identity.v1.CreateEntryRequest;
 import io.meshid.proto.identity.v1.CreateEntryResponse;
 import io.meshid.proto.identity.v1.CreateJoinTokenRequest;
@@ -26,18 +32,48 @@ import java.util.Optional;
  * The {@code meshid.identity.v1.RegistryService} gRPC service (admins only): registration
  * entries and join tokens, each scoped to the caller's trust domain. An entry of another trust
  * domain answers {@code NOT_FOUND}, exactly as a missing one, so ids do not leak across tenants.
- * CreateTrustDomain, the OAuth client rpcs and RevokeX509Svid answer {@code UNIMPLEMENTED} until
- * the rest of identity-server's issue lands.
+ * CreateTrustDomain takes an admin of the system trust domain; RevokeX509Svid an admin of the
+ * certificate's trust domain. Each rpc's logic is in its domain service.
  */
 @Singleton
 final class RegistryServiceEndpoint extends RegistryServiceImplBase {
 
     private final Registry registry;
     private final RegistryCallers callers;
+    private final TrustDomains trustDomains;
+    private final SvidRevocation revocation;
 
-    RegistryServiceEndpoint(Registry registry, RegistryCallers callers) {
+    RegistryServiceEndpoint(Registry registry, RegistryCallers callers, TrustDomains trustDomains, SvidRevocation revocation) {
         this.registry = registry;
         this.callers = callers;
+        this.trustDomains = trustDomains;
+        this.revocation = revocation;
+    }
+
+    @Override
+    public void createTrustDomain(CreateTrustDomainRequest request, StreamObserver<CreateTrustDomainResponse> response) {
+        if (request.getName().isEmpty()) {
+            throw new MeshidException.InvalidArgument("name: empty (expected: a trust domain name, such as tenant.example.org)");
+        }
+        TrustDomain domain = RegistryMessages.trustDomain(request.getName());
+        SpiffeId admin = callers.systemAdmin("create trust domains");
+        var created = trustDomains.create(domain, request.getDescription(), admin);
+        response.onNext(CreateTrustDomainResponse.newBuilder().setTrustDomain(io.meshid.proto.identity.v1.TrustDomain.newBuilder()
+                .setName(created.name().name()).setDescription(created.description())
+                .setCreatedAt(RegistryMessages.timestamp(created.createdAt())).setCreatedBy(created.createdBy())).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void revokeX509Svid(RevokeX509SvidRequest request, StreamObserver<RevokeX509SvidResponse> response) {
+        TrustDomain domain = RegistryMessages.trustDomain(request.getTrustDomain());
+        SpiffeId admin = callers.adminOf(domain, "revoke X.509-SVIDs");
+        var revoked = revocation.revoke(new SvidRevocation.Params(domain, request.getSerialNumber(), request.getReason(),
+                request.getComment(), admin));
+        response.onNext(RevokeX509SvidResponse.newBuilder().setSpiffeId(revoked.certificate().getSpiffeId())
+                .setRevokedAt(revoked.certificate().getRevokedAt()).setNotAfter(revoked.certificate().getNotAfter())
+                .setBundleSequenceNumber(revoked.bundleSequence()).build());
+        response.onCompleted();
     }
 
     @Override

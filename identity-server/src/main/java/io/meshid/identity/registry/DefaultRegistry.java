@@ -148,6 +148,35 @@ final class DefaultRegistry implements Registry {
     }
 
     @Override
+    public List<RegistrationEntry> entriesMatching(TrustDomain domain, List<Selector> facts, int limit) {
+        List<Selector> sorted = facts.stream().distinct().sorted().toList();
+        if (sorted.isEmpty() || sorted.size() > 4) {
+            throw new IllegalArgumentException("facts: " + sorted.size() + " (expected: 1 to 4 selectors)");
+        }
+        List<String> keys = new ArrayList<>();
+        for (int mask = 1; mask < (1 << sorted.size()); mask++) {
+            List<Selector> subset = new ArrayList<>();
+            for (int i = 0; i < sorted.size(); i++) {
+                if ((mask & (1 << i)) != 0) {
+                    subset.add(sorted.get(i));
+                }
+            }
+            keys.add(RegistryStore.selectorKey(subset));
+        }
+        return store.withSelectorKeys(domain, keys, limit);
+    }
+
+    @Override
+    public boolean createTrustDomain(TrustDomain domain, String description, String createdBy, Instant at) {
+        return store.insertTrustDomain(domain, description, createdBy, at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+    }
+
+    @Override
+    public Optional<TrustDomainRecord> trustDomain(TrustDomain domain) {
+        return store.trustDomain(domain);
+    }
+
+    @Override
     public boolean isAdminEntry(SpiffeId id) {
         return store.isAdminEntry(id);
     }

@@ -34,6 +34,27 @@ public interface Registry {
     /** The newest entry that holds {@code id}, if any does. */
     Optional<RegistrationEntry> entryFor(SpiffeId id);
 
+    /**
+     * The entries of {@code domain} that attestation with {@code facts} satisfies: those with at
+     * least one selector, all of them among {@code facts}. At most {@code limit}, ordered by
+     * SPIFFE ID.
+     */
+    List<RegistrationEntry> entriesMatching(TrustDomain domain, List<Selector> facts, int limit);
+
+    /**
+     * Registers a new trust domain, durably.
+     *
+     * @return false when it exists
+     */
+    boolean createTrustDomain(TrustDomain domain, String description, String createdBy, java.time.Instant at);
+
+    /** The trust domain as registered. */
+    Optional<TrustDomainRecord> trustDomain(TrustDomain domain);
+
+    /** A registered trust domain. */
+    record TrustDomainRecord(TrustDomain name, String description, java.time.Instant createdAt, String createdBy) {
+    }
+
     /** Whether an entry of {@code id}'s trust domain grants it admin rights. */
     boolean isAdminEntry(SpiffeId id);
 

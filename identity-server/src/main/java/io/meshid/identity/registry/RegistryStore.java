@@ -39,6 +39,29 @@ final class RegistryStore {
                 domain.name(), description, Timestamp.from(now), by);
     }
 
+    /** Inserts a trust domain; false when it exists. */
+    boolean insertTrustDomain(TrustDomain domain, String description, String by, Instant now) {
+        return update("INSERT INTO id_trust_domain (name, description, created_at, created_by) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                domain.name(), description, Timestamp.from(now), by) == 1;
+    }
+
+    Optional<Registry.TrustDomainRecord> trustDomain(TrustDomain domain) {
+        return query("SELECT * FROM id_trust_domain WHERE name = ?", rs -> new Registry.TrustDomainRecord(TrustDomain.of(rs.getString("name")),
+                rs.getString("description"), rs.getTimestamp("created_at").toInstant(), rs.getString("created_by")), domain.name())
+                .stream().findFirst();
+    }
+
+    /** Entries of {@code domain} whose selector set is exactly one of {@code keys}. */
+    List<RegistrationEntry> withSelectorKeys(TrustDomain domain, List<String> keys, int limit) {
+        String marks = String.join(", ", java.util.Collections.nCopies(keys.size(), "?"));
+        List<Object> args = new ArrayList<>();
+        args.add(domain.name());
+        args.addAll(keys);
+        args.add(limit);
+        return query("SELECT * FROM id_entry WHERE trust_domain = ? AND selectors IN (" + marks + ") ORDER BY spiffe_id, id LIMIT ?",
+                RegistryStore::read, args.toArray());
+    }
+
     boolean trustDomainExists(TrustDomain domain) {
         return !query("SELECT name FROM id_trust_domain WHERE name = ?", rs -> rs.getString(1), domain.name()).isEmpty();
     }

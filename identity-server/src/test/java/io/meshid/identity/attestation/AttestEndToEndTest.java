@@ -1,5 +1,11 @@
 package io.meshid.identity.attestation;
 
+import static io.meshid.identity.attestation.E2eServers.code;
+import static io.meshid.identity.attestation.E2eServers.csrAskingFor;
+import static io.meshid.identity.attestation.E2eServers.csrFor;
+import static io.meshid.identity.attestation.E2eServers.description;
+import static io.meshid.identity.attestation.E2eServers.newKey;
+import static io.meshid.identity.attestation.E2eServers.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,139 +13,116 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.NettyChannelBuilder;
+import io.meshid.common.audit.AuditEvent;
 import io.meshid.common.spiffe.SpiffeId;
-import io.meshid.common.tls.PemFileSvidSource;
-import io.meshid.common.tls.SpiffeTrustManager;
+import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.tls.StaticSvidSource;
 import io.meshid.common.tls.SvidVerifier;
-import io.meshid.common.tls.TlsContexts;
 import io.meshid.common.tls.X509Bundle;
-import io.meshid.common.testing.TestDatabase;
-import io.meshid.identity.testing.CaProcess;
+import io.meshid.common.tls.X509Svid;
+import io.meshid.proto.ca.v1.CertificateAuthorityGrpc;
+import io.meshid.proto.ca.v1.ListIssuedRequest;
+import io.meshid.proto.common.v1.RevocationReason;
 import io.meshid.proto.identity.v1.AttestRequest;
 import io.meshid.proto.identity.v1.AttestResponse;
 import io.meshid.proto.identity.v1.CreateEntryRequest;
 import io.meshid.proto.identity.v1.CreateJoinTokenRequest;
 import io.meshid.proto.identity.v1.DeleteEntryRequest;
-import io.meshid.proto.identity.v1.RenewX509SvidRequest;
 import io.meshid.proto.identity.v1.IdentityServiceGrpc;
+import io.meshid.proto.identity.v1.IdentityServiceGrpc.IdentityServiceBlockingStub;
 import io.meshid.proto.identity.v1.RegistryServiceGrpc;
-import io.micronaut.context.ApplicationContext;
-import io.micronaut.grpc.server.GrpcEmbeddedServer;
-import io.micronaut.runtime.server.EmbeddedServer;
-import java.io.ByteArrayInputStream;
+import io.meshid.proto.identity.v1.RegistryServiceGrpc.RegistryServiceBlockingStub;
+import io.meshid.proto.identity.v1.RenewX509SvidRequest;
+import io.meshid.proto.identity.v1.RevokeX509SvidRequest;
+import io.meshid.proto.identity.v1.RevokeX509SvidResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Bootstrap end to end, as a sidecar does it: the real cert-authority process (its built jar),
- * identity-server over mTLS with the SVID files the CA wrote, an admin creating an entry and a
- * join token, and a client with no certificate at all attesting with the token over TLS and
- * getting an SVID that verifies against the bundle it got back. The token works once; the
- * workload then renews over mTLS with a new key, never with the old one, and not once its entry
- * is gone.
+ * Bootstrap end to end, as a sidecar does it: the real cert-authority process, identity-server
+ * over mTLS, an admin creating an entry and a join token, and a client with no certificate at all
+ * attesting with the token over TLS and getting an SVID that verifies against the bundle it got
+ * back. The token works once; the workload then renews over mTLS with a new key, never with a
+ * used one, not once its entry is gone, and not once its SVID is revoked. Bad evidence is refused,
+ * audited, and issues nothing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AttestEndToEndTest {
 
-    private Path dir;
-
-    private CaProcess ca;
-    private EmbeddedServer identity;
-    private PemFileSvidSource adminSource;
-    private final List<ManagedChannel> channels = new ArrayList<>();
+    private E2eServers servers;
+    private RegistryServiceBlockingStub registry;
+    private IdentityServiceBlockingStub workload;
 
     @BeforeAll
     void start() throws Exception {
-        dir = Files.createTempDirectory("meshid-e2e");
-        ca = CaProcess.start(dir, "e2e.test", List.of("-XX:TieredStopAtLevel=1"));
-        Path creds = ca.credentials();
-        Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common", "identity-server"));
-        p.putAll(ca.identityServerProperties("e2e.test"));
-        p.put("meshid.identity.attest-failures-per-minute", 5);
-        p.put("meshid.identity.key-encryption-key", io.meshid.identity.jwt.JwtTestContexts.TEST_KEK);
-        identity = ApplicationContext.run(EmbeddedServer.class, p);
-        adminSource = new PemFileSvidSource(creds.resolve("admin/cert.pem"), creds.resolve("admin/key.pem"),
-                creds.resolve("admin/bundle.pem"), Duration.ofSeconds(5));
+        servers = new E2eServers(Files.createTempDirectory("meshid-e2e"), Map.of("meshid.identity.attest-failures-per-minute", 5));
+        registry = RegistryServiceGrpc.newBlockingStub(servers.asAdmin()).withDeadlineAfter(30, TimeUnit.SECONDS);
+        workload = IdentityServiceGrpc.newBlockingStub(servers.anonymous()).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     @AfterAll
     void stop() throws Exception {
-        channels.forEach(ManagedChannel::shutdownNow);
-        if (adminSource != null) {
-            adminSource.close();
-        }
-        if (identity != null) {
-            identity.stop();
-        }
-        if (ca != null) {
-            ca.close();
+        if (servers != null) {
+            servers.close();
         }
     }
 
-    private int identityPort() {
-        return identity.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort();
+    private io.meshid.proto.identity.v1.RegistrationEntry entry(String path) {
+        return registry.createEntry(CreateEntryRequest.newBuilder().setSpiffeId("spiffe://e2e.test" + path)
+                .addDnsNames("api.payments.svc").build()).getEntry();
     }
 
-    private ManagedChannel asAdmin() {
-        SpiffeId server = SpiffeId.parse("spiffe://e2e.test/meshid/identity-server");
-        ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", identityPort())
-                .sslContext(TlsContexts.grpcClient(adminSource, server::equals)).build();
-        channels.add(c);
-        return c;
+    private String token(io.meshid.proto.identity.v1.RegistrationEntry entry) {
+        return registry.createJoinToken(CreateJoinTokenRequest.newBuilder().setEntryId(entry.getId()).build()).getToken();
     }
 
-    /** A workload with no SVID yet: TLS that checks the server against the bundle, no client certificate. */
-    private ManagedChannel anonymous() throws Exception {
-        SpiffeId server = SpiffeId.parse("spiffe://e2e.test/meshid/identity-server");
-        ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", identityPort())
-                .sslContext(GrpcSslContexts.forClient().trustManager(new SpiffeTrustManager(adminSource, server::equals))
-                        .endpointIdentificationAlgorithm(null).build())
-                .build();
-        channels.add(c);
-        return c;
+    private static AttestRequest attest(String token, ByteString csr) {
+        return AttestRequest.newBuilder().setJoinToken(token).setCsr(csr).build();
+    }
+
+    /** The workload's mTLS stub once it holds {@code reply}'s SVID for {@code key}. */
+    private IdentityServiceBlockingStub holding(AttestResponse reply, KeyPair key) throws Exception {
+        List<X509Certificate> chain = new ArrayList<>();
+        for (ByteString der : reply.getSvid().getCertChainList()) {
+            chain.add(parse(der));
+        }
+        List<X509Certificate> anchors = new ArrayList<>();
+        for (ByteString der : reply.getTrustBundle().getX509AuthoritiesList()) {
+            anchors.add(parse(der));
+        }
+        StaticSvidSource held = new StaticSvidSource(X509Svid.of(chain, key.getPrivate()), X509Bundle.of(TrustDomain.of("e2e.test"), anchors, 1));
+        ManagedChannel mtls = servers.as(held);
+        return IdentityServiceGrpc.newBlockingStub(mtls).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    private int issuedFor(String spiffeId) {
+        return CertificateAuthorityGrpc.newBlockingStub(servers.caAsAdmin()).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .listIssued(ListIssuedRequest.newBuilder().setSpiffeId(spiffeId).build()).getCertificatesCount();
     }
 
     @Test
     void joinToken_attestsOnce_andTheSvidVerifiesAgainstTheReturnedBundle() throws Exception {
-        var registry = RegistryServiceGrpc.newBlockingStub(asAdmin()).withDeadlineAfter(10, TimeUnit.SECONDS);
-        var entry = registry.createEntry(CreateEntryRequest.newBuilder().setSpiffeId("spiffe://e2e.test/ns/payments/sa/api")
-                .addDnsNames("api.payments.svc").build()).getEntry();
-        String token = registry.createJoinToken(CreateJoinTokenRequest.newBuilder().setEntryId(entry.getId()).build()).getToken();
+        var entry = entry("/ns/payments/sa/api");
+        String token = token(entry);
+        KeyPair key = newKey();
+        ByteString csr = csrFor(key);
 
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        KeyPair key = generator.generateKeyPair();
-        byte[] csr = new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=workload"), key.getPublic())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())).getEncoded();
-        var workload = IdentityServiceGrpc.newBlockingStub(anonymous()).withDeadlineAfter(10, TimeUnit.SECONDS);
-
-        AttestResponse reply = workload.attest(AttestRequest.newBuilder().setJoinToken(token).setCsr(ByteString.copyFrom(csr)).build());
+        AttestResponse reply = workload.attest(attest(token, csr));
 
         List<X509Certificate> chain = new ArrayList<>();
         for (ByteString der : reply.getSvid().getCertChainList()) {
@@ -150,45 +133,151 @@ class AttestEndToEndTest {
             anchors.add(parse(der));
         }
         assertThat(chain.get(0).getPublicKey()).isEqualTo(key.getPublic());
-        assertThat(new SvidVerifier().verify(chain, X509Bundle.of(io.meshid.common.spiffe.TrustDomain.of("e2e.test"), anchors, 1),
-                Instant.now())).isEqualTo(SpiffeId.parse("spiffe://e2e.test/ns/payments/sa/api"));
+        assertThat(new SvidVerifier().verify(chain, X509Bundle.of(TrustDomain.of("e2e.test"), anchors, 1), Instant.now()))
+                .isEqualTo(SpiffeId.parse("spiffe://e2e.test/ns/payments/sa/api"));
         assertThat(reply.getEntryId()).isEqualTo(entry.getId());
 
-        assertThatThrownBy(() -> workload.attest(AttestRequest.newBuilder().setJoinToken(token).setCsr(ByteString.copyFrom(csr)).build()))
-                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        Instant before = servers.clock.instant();
+        assertThatThrownBy(() -> workload.attest(attest(token, csrFor(newKey()))))
+                .as("replayed").satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
+        assertThat(servers.audit("unknown", "attest.join_token", before)).extracting(AuditEvent::outcome).contains(AuditEvent.Outcome.DENIED);
 
         // From now on the workload renews over mTLS with the SVID it got, each time with a new key.
-        StaticSvidSource held = new StaticSvidSource(io.meshid.common.tls.X509Svid.of(chain, key.getPrivate()),
-                X509Bundle.of(io.meshid.common.spiffe.TrustDomain.of("e2e.test"), anchors, 1));
-        SpiffeId server = SpiffeId.parse("spiffe://e2e.test/meshid/identity-server");
-        ManagedChannel mtls = NettyChannelBuilder.forAddress("127.0.0.1", identityPort())
-                .sslContext(TlsContexts.grpcClient(held, server::equals)).build();
-        channels.add(mtls);
-        var renewing = IdentityServiceGrpc.newBlockingStub(mtls).withDeadlineAfter(10, TimeUnit.SECONDS);
-        KeyPair next = generator.generateKeyPair();
+        var renewing = holding(reply, key);
+        KeyPair next = newKey();
 
-        var renewed = renewing.renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(ByteString.copyFrom(csrFor(next))).build());
+        var renewed = renewing.renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(csrFor(next)).build());
 
         assertThat(parse(renewed.getSvid().getCertChain(0)).getPublicKey()).isEqualTo(next.getPublic());
         assertThat(renewed.getSvid().getSpiffeId()).isEqualTo("spiffe://e2e.test/ns/payments/sa/api");
-        assertThatThrownBy(() -> renewing.renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(ByteString.copyFrom(csr)).build()))
-                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).contains("key of the SVID you present"));
+        assertThatThrownBy(() -> renewing.renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(csr).build()))
+                .satisfies(e -> assertThat(description(e)).contains("key of the SVID you present"));
+        assertThatThrownBy(() -> renewing.renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(csrFor(next)).build()))
+                .as("a key used before").satisfies(e -> {
+                    assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(description(e)).contains("was already used for an SVID of spiffe://e2e.test/ns/payments/sa/api");
+                });
 
         registry.deleteEntry(DeleteEntryRequest.newBuilder().setId(entry.getId()).build());
-        assertThatThrownBy(() -> renewing.renewX509Svid(RenewX509SvidRequest.newBuilder()
-                        .setCsr(ByteString.copyFrom(csrFor(generator.generateKeyPair()))).build()))
-                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+        assertThatThrownBy(() -> renewing.renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(csrFor(newKey())).build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
     }
 
-    private static byte[] csrFor(KeyPair key) throws Exception {
-        return new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=workload"), key.getPublic())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())).getEncoded();
+    @Test
+    void unknownAndExpiredJoinTokens_areUnauthenticated_audited_andIssueNothing() throws Exception {
+        var entry = entry("/ns/expiry/sa/api");
+        String token = token(entry);
+        Instant before = servers.clock.instant();
+
+        assertThatThrownBy(() -> workload.attest(attest("x".repeat(43), csrFor(newKey()))))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
+        servers.clock.advance(Duration.ofMinutes(11));
+        assertThatThrownBy(() -> workload.attest(attest(token, csrFor(newKey()))))
+                .satisfies(e -> {
+                    assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED);
+                    assertThat(description(e)).contains("unknown, expired or already used");
+                });
+
+        assertThat(servers.audit("unknown", "attest.join_token", before)).hasSizeGreaterThanOrEqualTo(2)
+                .allSatisfy(a -> assertThat(a.detail()).doesNotContain(token));
+        assertThat(issuedFor(entry.getSpiffeId())).isZero();
+    }
+
+    @Test
+    void aCsrForAnotherSpiffeId_isInvalidArgument_audited_andIssuesNothing() throws Exception {
+        var entry = entry("/ns/payments/sa/honest");
+        Instant before = servers.clock.instant();
+
+        assertThatThrownBy(() -> workload.attest(attest(token(entry), csrAskingFor(newKey(), "spiffe://e2e.test/meshid/admin"))))
+                .satisfies(e -> {
+                    assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(description(e)).startsWith("csr:");
+                });
+
+        assertThat(servers.audit("e2e.test", "attest.join_token", before)).filteredOn(a -> a.target().equals(entry.getSpiffeId()))
+                .extracting(AuditEvent::outcome).containsExactly(AuditEvent.Outcome.DENIED);
+        assertThat(issuedFor(entry.getSpiffeId())).isZero();
+    }
+
+    @Test
+    void aReusedCsrKey_isInvalidArgument_audited_andIssuesNothing() throws Exception {
+        var entry = entry("/ns/payments/sa/reuse");
+        ByteString csr = csrFor(newKey());
+        workload.attest(attest(token(entry), csr));
+        Instant before = servers.clock.instant();
+
+        assertThatThrownBy(() -> workload.attest(attest(token(entry), csr))).satisfies(e -> {
+            assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(description(e)).contains("was already used for an SVID of " + entry.getSpiffeId())
+                    .contains("expected: a new key pair for every SVID");
+        });
+
+        assertThat(servers.audit("e2e.test", "attest.join_token", before)).filteredOn(a -> a.target().equals(entry.getSpiffeId()))
+                .filteredOn(a -> a.outcome() == AuditEvent.Outcome.DENIED).singleElement()
+                .satisfies(a -> assertThat(a.detail()).contains("already used"));
+        assertThat(issuedFor(entry.getSpiffeId())).isEqualTo(1);
+    }
+
+    @Test
+    void aRevokedSvid_cannotRenew_andRevokingAgainChangesNothing() throws Exception {
+        var entry = entry("/ns/payments/sa/revoked");
+        KeyPair key = newKey();
+        AttestResponse reply = workload.attest(attest(token(entry), csrFor(key)));
+        var renewing = holding(reply, key);
+        RevokeX509SvidRequest revoke = RevokeX509SvidRequest.newBuilder().setTrustDomain("e2e.test")
+                .setSerialNumber(reply.getSvid().getSerialNumber()).setReason(RevocationReason.REVOCATION_REASON_KEY_COMPROMISE)
+                .setComment("node compromised").build();
+        Instant before = servers.clock.instant();
+
+        RevokeX509SvidResponse revoked = registry.revokeX509Svid(revoke);
+        RevokeX509SvidResponse again = registry.revokeX509Svid(revoke.toBuilder().setReason(RevocationReason.REVOCATION_REASON_SUPERSEDED).build());
+
+        assertThat(revoked.getSpiffeId()).isEqualTo(entry.getSpiffeId());
+        assertThat(revoked.getNotAfter()).isEqualTo(reply.getSvid().getNotAfter());
+        assertThat(again.getRevokedAt()).isEqualTo(revoked.getRevokedAt());
+        assertThatThrownBy(() -> renewing.renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(csrFor(newKey())).build()))
+                .satisfies(e -> {
+                    assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED);
+                    assertThat(description(e)).contains("is revoked");
+                });
+        assertThat(servers.audit("e2e.test", "identity.revoke_x509_svid", before)).extracting(AuditEvent::outcome)
+                .contains(AuditEvent.Outcome.SUCCESS);
+        assertThat(CertificateAuthorityGrpc.newBlockingStub(servers.caAsAdmin()).listIssued(ListIssuedRequest.newBuilder()
+                .setSerialNumber(reply.getSvid().getSerialNumber()).build()).getCertificates(0).getRevocationReason())
+                .isEqualTo(RevocationReason.REVOCATION_REASON_KEY_COMPROMISE);
+        assertThatThrownBy(() -> registry.revokeX509Svid(revoke.toBuilder().setSerialNumber("abcdef12").build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
+    }
+
+    @Test
+    void renewingMoreThanTenTimesAMinute_isResourceExhausted_withARetryHint() throws Exception {
+        var entry = entry("/ns/payments/sa/eager");
+        KeyPair key = newKey();
+        var renewing = holding(workload.attest(attest(token(entry), csrFor(key))), key);
+        StatusRuntimeException e = null;
+        int allowed = 0;
+        while (e == null && allowed <= 20) {
+            try {
+                renewing.renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(csrFor(newKey())).build());
+                allowed++;
+            } catch (StatusRuntimeException refused) {
+                e = refused;
+            }
+        }
+
+        // Fixed one-minute windows: exactly 10 within one, at most 20 when the calls straddle two.
+        assertThat(allowed).isBetween(10, 20);
+        assertThat(e).isNotNull();
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(e.getStatus().getDescription()).contains("RenewX509Svid for caller " + entry.getSpiffeId())
+                .contains("10 per PT1M").contains("retry in");
+        assertThat(e.getTrailers().get(io.meshid.common.ratelimit.RateLimitInterceptor.RETRY_AFTER_MS)).isNotNull();
     }
 
     @Test
     @Order(Integer.MAX_VALUE)
     void failedAttestations_pastTheLimit_areResourceExhausted() throws Exception {
-        var workload = IdentityServiceGrpc.newBlockingStub(anonymous()).withDeadlineAfter(10, TimeUnit.SECONDS);
+        servers.clock.advance(Duration.ofMinutes(2));
         AttestRequest bogus = AttestRequest.newBuilder().setJoinToken("no-such-token").setCsr(ByteString.copyFrom(new byte[] {1})).build();
         List<Status.Code> codes = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
@@ -205,13 +294,9 @@ class AttestEndToEndTest {
 
     @Test
     void withoutClientCertificate_onlyAttestIsServed() throws Exception {
-        var registry = RegistryServiceGrpc.newBlockingStub(anonymous()).withDeadlineAfter(10, TimeUnit.SECONDS);
+        var anonymousRegistry = RegistryServiceGrpc.newBlockingStub(servers.anonymous()).withDeadlineAfter(10, TimeUnit.SECONDS);
 
-        assertThatThrownBy(() -> registry.createEntry(CreateEntryRequest.newBuilder().setSpiffeId("spiffe://e2e.test/ns/x/sa/y").build()))
-                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
-    }
-
-    private static X509Certificate parse(ByteString der) throws Exception {
-        return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der.toByteArray()));
+        assertThatThrownBy(() -> anonymousRegistry.createEntry(CreateEntryRequest.newBuilder().setSpiffeId("spiffe://e2e.test/ns/x/sa/y").build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
     }
 }

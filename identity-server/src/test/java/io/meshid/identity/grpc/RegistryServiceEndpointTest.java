@@ -14,7 +14,9 @@ import io.meshid.common.errors.ErrorMappingInterceptor;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.testing.TestDatabase;
 import io.meshid.common.tls.TestCallers;
-import io.meshid.identity.registry.Registry;
+import io.meshid.proto.common.v1.RevocationReason;
+import io.meshid.proto.identity.v1.CreateTrustDomainRequest;
+import io.meshid.proto.identity.v1.RevokeX509SvidRequest;
 import io.meshid.proto.identity.v1.CreateEntryRequest;
 import io.meshid.proto.identity.v1.CreateJoinTokenRequest;
 import io.meshid.proto.identity.v1.DeleteEntryRequest;
@@ -60,7 +62,7 @@ class RegistryServiceEndpointTest {
 
     private RegistryServiceBlockingStub as(String caller) throws Exception {
         String name = InProcessServerBuilder.generateName();
-        RegistryServiceEndpoint endpoint = new RegistryServiceEndpoint(context.getBean(Registry.class), context.getBean(RegistryCallers.class));
+        RegistryServiceEndpoint endpoint = context.getBean(RegistryServiceEndpoint.class);
         servers.add(InProcessServerBuilder.forName(name).directExecutor()
                 .addService(ServerInterceptors.intercept(endpoint, new ErrorMappingInterceptor(), TestCallers.as(SpiffeId.parse(caller))))
                 .build().start());
@@ -136,5 +138,68 @@ class RegistryServiceEndpointTest {
                 .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).startsWith("page_size: 5000"));
         assertThatThrownBy(() -> admin.listEntries(ListEntriesRequest.newBuilder().setTrustDomain("reg.test").setPageToken("zz").build()))
                 .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).startsWith("page_token"));
+    }
+
+    private static RevokeX509SvidRequest revoke(String domain, String serial) {
+        return RevokeX509SvidRequest.newBuilder().setTrustDomain(domain).setSerialNumber(serial)
+                .setReason(RevocationReason.REVOCATION_REASON_KEY_COMPROMISE).build();
+    }
+
+    @Test
+    void adminOfAnotherTrustDomain_cannotRevokeThisOnesCertificates() throws Exception {
+        RegistryServiceBlockingStub stranger = as("spiffe://other.test/meshid/admin");
+
+        assertThatThrownBy(() -> stranger.revokeX509Svid(revoke("reg.test", "81ab")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+        assertThatThrownBy(() -> as("spiffe://reg.test/ns/payments/sa/api").revokeX509Svid(revoke("reg.test", "81ab")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+    }
+
+    @Test
+    void aTrustDomainThatDoesNotExist_isNotFound_forEntriesAndRevocations() throws Exception {
+        RegistryServiceBlockingStub ghostAdmin = as("spiffe://ghost.test/meshid/admin");
+
+        assertThatThrownBy(() -> ghostAdmin.createEntry(entry("spiffe://ghost.test/ns/a/sa/b")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
+        assertThatThrownBy(() -> ghostAdmin.listEntries(ListEntriesRequest.newBuilder().setTrustDomain("ghost.test").build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
+        assertThatThrownBy(() -> ghostAdmin.revokeX509Svid(revoke("ghost.test", "81ab")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
+    }
+
+    @Test
+    void revoke_badInput_isInvalidArgument() throws Exception {
+        RegistryServiceBlockingStub admin = as("spiffe://reg.test/meshid/admin");
+
+        assertThatThrownBy(() -> admin.revokeX509Svid(revoke("reg.test", "zz-top")))
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).startsWith("serial_number:"));
+        assertThatThrownBy(() -> admin.revokeX509Svid(revoke("reg.test", "81ab").toBuilder()
+                        .setReason(RevocationReason.REVOCATION_REASON_UNSPECIFIED).build()))
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).startsWith("reason:"));
+        assertThatThrownBy(() -> admin.revokeX509Svid(revoke("reg.test", "81ab").toBuilder().setComment("c".repeat(513)).build()))
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).startsWith("comment: 513"));
+        assertThatThrownBy(() -> admin.revokeX509Svid(revoke("", "81ab")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    }
+
+    @Test
+    void createTrustDomain_takesAnAdminOfTheSystemTrustDomain_andANewValidName() throws Exception {
+        RegistryServiceBlockingStub admin = as("spiffe://reg.test/meshid/admin");
+
+        assertThatThrownBy(() -> as("spiffe://other.test/meshid/admin").createTrustDomain(
+                        CreateTrustDomainRequest.newBuilder().setName("new.test").build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+        assertThatThrownBy(() -> as("spiffe://reg.test/ns/payments/sa/api").createTrustDomain(
+                        CreateTrustDomainRequest.newBuilder().setName("new.test").build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+        assertThatThrownBy(() -> admin.createTrustDomain(CreateTrustDomainRequest.newBuilder().setName("Not Valid").build()))
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).startsWith("trust_domain:"));
+        assertThatThrownBy(() -> admin.createTrustDomain(CreateTrustDomainRequest.newBuilder().setName("").build()))
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).startsWith("name: empty"));
+        assertThatThrownBy(() -> admin.createTrustDomain(CreateTrustDomainRequest.newBuilder().setName("new.test")
+                        .setDescription("d".repeat(1025)).build()))
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getDescription()).startsWith("description: 1025"));
+        assertThatThrownBy(() -> admin.createTrustDomain(CreateTrustDomainRequest.newBuilder().setName("reg.test").build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.ALREADY_EXISTS));
     }
 }

@@ -173,4 +173,34 @@ abstract class RegistryContract {
     private static EntryQuery query(Optional<String> prefix, List<Selector> selectors, int size, Optional<String> token) {
         return new EntryQuery(HOME, Optional.empty(), prefix, selectors, Optional.empty(), size, token);
     }
+
+    @Test
+    void entriesMatching_areThoseWhoseSelectorsAreAllAmongTheFacts_inThatTrustDomainOnly() {
+        Selector ns = new Selector("k8s", "ns:matching");
+        Selector sa = new Selector("k8s", "sa:api");
+        RegistrationEntry byNamespace = create("spiffe://reg.test/ns/matching/any", ns);
+        RegistrationEntry byBoth = create("spiffe://reg.test/ns/matching/sa/api", ns, sa);
+        create("spiffe://reg.test/ns/matching/sa/other", ns, new Selector("k8s", "sa:other"));
+        create("spiffe://reg.test/ns/matching/extra", ns, sa, new Selector("unix", "uid:0"));
+        create("spiffe://reg.test/ns/matching/token-only");
+        create("spiffe://other.test/ns/matching/sa/api", ns, sa);
+
+        assertThat(registry.entriesMatching(HOME, List.of(ns, sa), 10)).containsExactly(byNamespace, byBoth);
+        assertThat(registry.entriesMatching(HOME, List.of(ns, new Selector("k8s", "sa:nobody")), 10)).containsExactly(byNamespace);
+        assertThat(registry.entriesMatching(HOME, List.of(new Selector("k8s", "ns:elsewhere"), sa), 10)).isEmpty();
+        assertThat(registry.entriesMatching(HOME, List.of(ns, sa), 1)).hasSize(1);
+    }
+
+    @Test
+    void createTrustDomain_once() {
+        TrustDomain domain = TrustDomain.of("created.test");
+
+        assertThat(registry.createTrustDomain(domain, "tenant", "spiffe://reg.test/meshid/admin", clock.instant())).isTrue();
+        assertThat(registry.createTrustDomain(domain, "again", "spiffe://reg.test/meshid/admin", clock.instant())).isFalse();
+        assertThat(registry.trustDomain(domain)).get().satisfies(d -> {
+            assertThat(d.description()).isEqualTo("tenant");
+            assertThat(d.createdBy()).isEqualTo("spiffe://reg.test/meshid/admin");
+        });
+        assertThat(registry.trustDomainExists(domain)).isTrue();
+    }
 }

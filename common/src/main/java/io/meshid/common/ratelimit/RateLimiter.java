@@ -1,0 +1,107 @@
+package io.meshid.common.ratelimit;
+
+import io.meshid.common.store.SharedStore;
+import io.meshid.common.store.SharedStoreUnavailableException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fixed-window counters in the {@link SharedStore}: one {@code INCR} (with an expiry set by the
+ * first one) per call and key, so every replica sharing one Redis counts against the same limit.
+ * A key found over its limit is refused locally for the rest of its window without asking the
+ * store again, so a flood costs one store call per key and window, not one per call. When the
+ * store cannot answer, the call is counted in a local in-process store instead (the limit then
+ * holds per replica) rather than refused or let through uncounted. Thread-safe.
+ */
+public final class RateLimiter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimiter.class);
+    private static final int MAX_KEY_PART = 200;
+    private static final int MAX_LOCAL_KEYS = 100_000;
+
+    private final SharedStore store;
+    private final SharedStore fallback;
+    private final Clock clock;
+    /** Keys known to be over their limit, with the end of their window (epoch ms). */
+    private final Map<String, Long> refusedUntil = new ConcurrentHashMap<>();
+    private final AtomicLong lastWarning = new AtomicLong();
+
+    /** Counts in {@code store}; {@code clock} places calls in windows. */
+    public RateLimiter(SharedStore store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+        this.fallback = SharedStore.inProcess(clock, MAX_LOCAL_KEYS);
+    }
+
+    /** The outcome of one check: allowed, or refused until {@code retryAfter} has passed. */
+    public record Decision(boolean allowed, long count, Duration retryAfter) {
+    }
+
+    /**
+     * Counts one call of {@code subject} (a caller identity or a source address) under
+     * {@code scope} and says whether it is within {@code limit}.
+     */
+    public Decision acquire(String scope, String subject, RateLimit limit) {
+        long now = clock.millis();
+        long windowMs = limit.window().toMillis();
+        long windowIndex = now / windowMs;
+        long windowEnd = (windowIndex + 1) * windowMs;
+        String key = "ratelimit:" + scope + ":" + shorten(subject) + ":" + windowIndex;
+        Duration retry = Duration.ofMillis(Math.max(1, windowEnd - now));
+        Long until = refusedUntil.get(key);
+        if (until != null) {
+            if (until > now) {
+                return new Decision(false, limit.permits() + 1, retry);
+            }
+            refusedUntil.remove(key);
+        }
+        long count = increment(key, limit.window().plusSeconds(1));
+        if (count > limit.permits()) {
+            if (refusedUntil.size() > MAX_LOCAL_KEYS) {
+                refusedUntil.entrySet().removeIf(e -> e.getValue() <= now);
+            }
+            refusedUntil.put(key, windowEnd);
+            return new Decision(false, count, retry);
+        }
+        return new Decision(true, count, Duration.ZERO);
+    }
+
+    private long increment(String key, Duration ttl) {
+        try {
+            return store.increment(key, ttl);
+        } catch (SharedStoreUnavailableException e) {
+            long now = clock.millis();
+            long last = lastWarning.get();
+            if (now - last > 60_000 && lastWarning.compareAndSet(last, now)) {
+                LOG.warn("rate limits: the shared store ({}) is unavailable, counting in this replica only: {}", store.kind(),
+                        e.getMessage());
+            }
+            try {
+                return fallback.increment(key, ttl);
+            } catch (IllegalStateException full) {
+                return 0;
+            }
+        }
+    }
+
+    /** Keeps keys short: a long subject (SPIFFE IDs reach 2048 characters) is replaced by its SHA-256. */
+    private static String shorten(String subject) {
+        if (subject.length() <= MAX_KEY_PART) {
+            return subject;
+        }
+        try {
+            return "sha256-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(subject.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

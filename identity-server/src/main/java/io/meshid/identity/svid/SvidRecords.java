@@ -1,0 +1,107 @@
+package io.meshid.identity.svid;
+
+import io.meshid.common.errors.MeshidException;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.spiffe.TrustDomain;
+import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * identity-server's own record of the SVIDs it had signed ({@code id_svid}): one row per SPIFFE ID
+ * and public key (its SPKI SHA-256), reserved before signing, so that a key serves at most one
+ * SVID of a SPIFFE ID even when two replicas race; the serial once signed; the revocation once
+ * revoked. Every read goes to the database, so every replica sees a revocation at once.
+ * Thread-safe.
+ */
+@Singleton
+public final class SvidRecords {
+
+    private final DataSource dataSource;
+
+    SvidRecords(DataSource dataSource) {
+        this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
+    }
+
+    /**
+     * Reserves {@code keySha256} for an SVID of {@code id}.
+     *
+     * @return false when the key was already used (or reserved) for that SPIFFE ID
+     */
+    public boolean reserveKey(SpiffeId id, String keySha256, Instant now) {
+        try {
+            return update("INSERT INTO id_svid (trust_domain, spiffe_id, public_key_sha256, created_at) VALUES (?, ?, ?, ?)",
+                    id.trustDomain().name(), id.toString(), keySha256, Timestamp.from(now)) == 1;
+        } catch (MeshidException.Unavailable e) {
+            if (e.getCause() instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Gives back a reservation whose signing failed, so that the workload may retry with the same CSR. */
+    public void releaseKey(SpiffeId id, String keySha256) {
+        update("DELETE FROM id_svid WHERE trust_domain = ? AND spiffe_id = ? AND public_key_sha256 = ? AND serial IS NULL",
+                id.trustDomain().name(), id.toString(), keySha256);
+    }
+
+    /** Records the serial signed for a reserved key. */
+    public void issued(SpiffeId id, String keySha256, String serial, Instant notAfter) {
+        update("UPDATE id_svid SET serial = ?, not_after = ? WHERE trust_domain = ? AND spiffe_id = ? AND public_key_sha256 = ?",
+                serial, Timestamp.from(notAfter), id.trustDomain().name(), id.toString(), keySha256);
+    }
+
+    /**
+     * Marks {@code serial} revoked, adding its row if identity-server did not sign it (an admin had
+     * the CA sign it directly). A revocation recorded before stands.
+     */
+    public void revoked(SpiffeId id, String keySha256, String serial, Instant notAfter, Instant revokedAt, String reason) {
+        int changed = update("UPDATE id_svid SET revoked_at = ?, revocation_reason = ? WHERE trust_domain = ? AND serial = ? "
+                + "AND revoked_at IS NULL", Timestamp.from(revokedAt), reason, id.trustDomain().name(), serial);
+        if (changed == 0 && revokedAt(id.trustDomain(), serial).isEmpty()) {
+            try {
+                update("INSERT INTO id_svid (trust_domain, spiffe_id, public_key_sha256, serial, not_after, created_at, revoked_at, "
+                        + "revocation_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id.trustDomain().name(), id.toString(), keySha256, serial,
+                        Timestamp.from(notAfter), Timestamp.from(revokedAt), Timestamp.from(revokedAt), reason);
+            } catch (MeshidException.Unavailable e) {
+                // The key row exists without this serial (a key reused across CA-direct issuances): mark by key instead.
+                update("UPDATE id_svid SET serial = ?, not_after = ?, revoked_at = ?, revocation_reason = ? WHERE trust_domain = ? "
+                        + "AND spiffe_id = ? AND public_key_sha256 = ? AND revoked_at IS NULL", serial, Timestamp.from(notAfter),
+                        Timestamp.from(revokedAt), reason, id.trustDomain().name(), id.toString(), keySha256);
+            }
+        }
+    }
+
+    /** When {@code serial} of {@code domain} was revoked; empty while it is not (or is unknown here). */
+    public Optional<Instant> revokedAt(TrustDomain domain, String serial) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT revoked_at FROM id_svid WHERE trust_domain = ? AND serial = ?")) {
+            ps.setString(1, domain.name());
+            ps.setString(2, serial);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getTimestamp(1)).map(Timestamp::toInstant) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("SVID records: " + e.getMessage(), e);
+        }
+    }
+
+    private int update(String sql, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("SVID records: " + e.getMessage(), e);
+        }
+    }
+}
