@@ -23,6 +23,7 @@ public final class RateLimitConfig {
     public static final String PREFIX = "meshid.rate-limit";
 
     private boolean enabled;
+    private boolean shared = true;
     private long perCallerPerSecond = 20_000;
     private long perSourcePerSecond = 50_000;
     private Map<String, RateLimit> methods = Map.of();
@@ -37,6 +38,20 @@ public final class RateLimitConfig {
 
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
+    }
+
+    /**
+     * Whether the counters are shared by every replica ({@code meshid.rate-limit.shared}, default
+     * true): in the shared store, so Redis when one is configured, at the cost of one store call per
+     * limit and call. False counts in this replica only (each replica enforces the limits on its
+     * own, as Envoy's local rate limit does), for servers on a request's hot path.
+     */
+    public boolean isShared() {
+        return shared;
+    }
+
+    public void setShared(boolean shared) {
+        this.shared = shared;
     }
 
     /** Calls per second one caller identity may make ({@code meshid.rate-limit.per-caller-per-second}). */

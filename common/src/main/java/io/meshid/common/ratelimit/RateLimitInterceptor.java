@@ -28,7 +28,8 @@ import java.util.Optional;
  * (as every meshid rpc's rate limit, see docs/api.md) and the metadata {@code retry-after-ms}; the
  * service never sees it. Runs after the interceptors that establish the caller and its address,
  * before any service code. Counters live in the {@link SharedStore} (Redis across replicas,
- * in-process otherwise). Thread-safe.
+ * in-process otherwise), or in this replica only when {@link RateLimitConfig#isShared()} is false.
+ * Thread-safe.
  */
 @Singleton
 public final class RateLimitInterceptor implements ServerInterceptor, Ordered {
@@ -47,7 +48,8 @@ public final class RateLimitInterceptor implements ServerInterceptor, Ordered {
 
     @Inject
     RateLimitInterceptor(RateLimitConfig config, SharedStore store, Optional<Clock> clock) {
-        this(config, new RateLimiter(store, clock.orElseGet(Clock::systemUTC)));
+        this(config, config.isShared() ? new RateLimiter(store, clock.orElseGet(Clock::systemUTC))
+                : RateLimiter.local(clock.orElseGet(Clock::systemUTC)));
     }
 
     /** For servers built by hand and for tests. */
@@ -57,6 +59,11 @@ public final class RateLimitInterceptor implements ServerInterceptor, Ordered {
         this.perCaller = RateLimit.perSecond(config.getPerCallerPerSecond());
         this.perSource = RateLimit.perSecond(config.getPerSourcePerSecond());
         this.methods = config.getMethods();
+    }
+
+    /** The limiter that counts (for tests). */
+    RateLimiter limiter() {
+        return limiter;
     }
 
     @Override

@@ -42,6 +42,11 @@ public final class RateLimiter {
         this.fallback = SharedStore.inProcess(clock, MAX_LOCAL_KEYS);
     }
 
+    /** Counts in this replica only, in a bounded in-process store. */
+    public static RateLimiter local(Clock clock) {
+        return new RateLimiter(SharedStore.inProcess(clock, MAX_LOCAL_KEYS), clock);
+    }
+
     /** The outcome of one check: allowed, or refused until {@code retryAfter} has passed. */
     public record Decision(boolean allowed, long count, Duration retryAfter) {
     }

@@ -39,6 +39,26 @@ class InProcessRateLimitTest extends RateLimitContract {
     }
 
     @Test
+    void notShared_countsInThisReplica_withoutAskingTheSharedStore() {
+        java.util.concurrent.atomic.AtomicInteger storeCalls = new java.util.concurrent.atomic.AtomicInteger();
+        SharedStore watched = (SharedStore) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {SharedStore.class},
+                (proxy, method, args) -> {
+                    storeCalls.incrementAndGet();
+                    return method.invoke(shared, args);
+                });
+        RateLimitConfig config = new RateLimitConfig();
+        config.setShared(false);
+        RateLimiter limiter = new RateLimitInterceptor(config, watched, java.util.Optional.of(
+                MutableClock.at(Instant.parse("2026-12-01T10:00:00Z")))).limiter();
+        RateLimit limit = new RateLimit(2, Duration.ofSeconds(1));
+
+        assertThat(limiter.acquire("caller", "a", limit).allowed()).isTrue();
+        assertThat(limiter.acquire("caller", "a", limit).allowed()).isTrue();
+        assertThat(limiter.acquire("caller", "a", limit).allowed()).isFalse();
+        assertThat(storeCalls).hasValue(0);
+    }
+
+    @Test
     void badLimits_failNamingTheKey() {
         RateLimitConfig config = new RateLimitConfig();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> config.setMethodLimits(java.util.List.of("Foo=10/PT1M")))

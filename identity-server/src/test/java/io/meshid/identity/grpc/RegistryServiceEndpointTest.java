@@ -25,6 +25,7 @@ import io.meshid.proto.identity.v1.ListEntriesRequest;
 import io.meshid.proto.identity.v1.RegistryServiceGrpc;
 import io.meshid.proto.identity.v1.RegistryServiceGrpc.RegistryServiceBlockingStub;
 import io.meshid.proto.identity.v1.Selector;
+import io.meshid.identity.jwt.JwtTestContexts;
 import io.micronaut.context.ApplicationContext;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,6 +51,7 @@ class RegistryServiceEndpointTest {
     void start() {
         Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common", "identity-server"));
         p.put("meshid.trust-domain", "reg.test");
+        p.put("meshid.identity.key-encryption-key", JwtTestContexts.TEST_KEK);
         context = ApplicationContext.run(p);
     }
 
