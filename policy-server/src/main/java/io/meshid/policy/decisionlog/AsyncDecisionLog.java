@@ -6,7 +6,10 @@ import io.meshid.policy.PolicyConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.core.annotation.Nullable;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * The decision log: a bounded queue drained by one background thread, which stores each record in
  * the audit trail ({@code policy.decide} events of the resource's trust domain) and writes it as
  * one structured log line on the {@code meshid.decision} logger (a JSON object per line with the
- * default log format, the record's fields as key-value pairs). The hot path only offers to the
+ * default log format, the record's fields as key-value pairs) and as an OpenTelemetry log record
+ * ({@link OtelDecisionLogs}). The hot path only offers to the
  * queue: a full queue drops the record and counts it ({@code meshid.policy.decision_log.dropped}),
  * a failed audit write is counted ({@code meshid.policy.decision_log.failed}) and the line is still
  * written. Thread-safe.
@@ -40,10 +44,17 @@ final class AsyncDecisionLog implements DecisionLog {
     private final Counter dropped;
     private final Counter failed;
     private final Counter disagreements;
+    private final OtelDecisionLogs otel;
     private final Thread writer;
     private volatile boolean running = true;
 
+    @Inject
     AsyncDecisionLog(PolicyConfig.DecisionLog config, @Nullable AuditLog audit, MeterRegistry meters) {
+        this(config, audit, meters, GlobalOpenTelemetry.get());
+    }
+
+    AsyncDecisionLog(PolicyConfig.DecisionLog config, @Nullable AuditLog audit, MeterRegistry meters, OpenTelemetry openTelemetry) {
+        this.otel = new OtelDecisionLogs(openTelemetry);
         this.queue = new ArrayBlockingQueue<>(config.getQueueSize());
         this.audit = audit;
         this.allowSampleRate = config.getAllowSampleRate();
@@ -116,6 +127,7 @@ final class AsyncDecisionLog implements DecisionLog {
                     .addKeyValue("shadow_decision", r.shadowAllowed() ? "ALLOW" : "DENY");
         }
         line.log(r.shadowDisagrees() ? "decision (shadow disagrees)" : "decision");
+        otel.emit(r);
         if (audit != null) {
             try {
                 audit.record(new AuditEvent(UUID.randomUUID(), r.at(), r.trustDomain(), r.principal(), AUDIT_ACTION,
