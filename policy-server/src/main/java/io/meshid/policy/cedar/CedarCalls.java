@@ -26,8 +26,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns a {@link DecisionRequest} into one cedar-java call on a given policy set and its answer
- * into a {@link Decision}. UIDs are built with constructors; only entity type names are parsed
- * (a native call), once per distinct name. Thread-safe.
+ * into a {@link Decision}: the short way ({@link JniCalls}) for a natively cached set, else (and
+ * whenever that way declines) {@code isAuthorized} with cedar-java's value objects. UIDs are
+ * built with constructors; only entity type names are parsed (a native call), once per distinct
+ * name. Thread-safe.
  */
 final class CedarCalls {
 
@@ -38,6 +40,10 @@ final class CedarCalls {
     private CedarCalls() {}
 
     static Decision decide(DecisionRequest request, PolicySet policies) {
+        AuthorizationResponse quick = JniCalls.authorize(request, policies);
+        if (quick != null) {
+            return decision(quick);
+        }
         try {
             EntityUID principal = uid(request.principal());
             EntityUID action = uid(request.action());
@@ -97,7 +103,7 @@ final class CedarCalls {
         }
     }
 
-    private static EntityTypeName typeName(String type) {
+    static EntityTypeName typeName(String type) {
         EntityTypeName cached = TYPES.get(type);
         if (cached != null) {
             return cached;
