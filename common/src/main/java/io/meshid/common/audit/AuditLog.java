@@ -15,7 +15,8 @@ public interface AuditLog {
 
     /**
      * Queues one event to be stored shortly (within about a second), without waiting for it. If the
-     * queue is full the event is not taken and this throws
+     * queue stays full (the database is behind) it waits briefly for room, then the event is not
+     * taken and this throws
      * {@link io.meshid.common.errors.MeshidException.Unavailable}, so the caller can refuse its
      * operation rather than leave it unaudited. A queued event can be lost only if the process dies
      * before it is written, or if the database refuses it after retries; the latter is counted

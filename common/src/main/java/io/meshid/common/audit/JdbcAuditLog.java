@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * {@value #MAX_BATCH} events) in one transaction ({@link AuditInserts}: multi-row inserts) and
  * then releases every waiter. {@link #record} returns only once its event is committed, but
  * thousands of audited calls a second cost tens of commits, not thousands. {@link #recordSoon}
- * only queues (refused with {@code UNAVAILABLE} when {@value #QUEUE_BOUND} events wait); a batch
+ * only queues (when {@value #QUEUE_BOUND} events wait it waits up to 2 s for room, then refuses
+ * with {@code UNAVAILABLE}); a batch
  * that fails is retried up to {@value #MAX_ATTEMPTS} times over a few seconds, and what still
  * fails is counted ({@code meshid.audit.lost}, {@link #lostEvents()}) and logged at ERROR, never
  * dropped silently. {@link #find} waits for what was queued before it. Thread-safe.
@@ -45,10 +46,12 @@ final class JdbcAuditLog implements AuditLog {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcAuditLog.class);
     private static final Sort NEWEST_FIRST = Sort.of(Sort.Order.desc("occurredAt"), Sort.Order.desc("id"));
-    static final int MAX_BATCH = 512;
+    static final int MAX_BATCH = 4_096;
     static final int QUEUE_BOUND = 16_384;
     static final int MAX_ATTEMPTS = 8;
     private static final long WAIT_SECONDS = 10;
+    /** How long {@link #recordSoon} waits for room in a full queue before refusing. */
+    private static final long ROOM_WAIT_MS = 2_000;
     private static final long MAX_BACKOFF_MS = 1_000;
 
     /**
@@ -105,7 +108,23 @@ final class JdbcAuditLog implements AuditLog {
 
     @Override
     public void recordSoon(AuditEvent event) {
-        offer(new Pending(Objects.requireNonNull(event, "event"), null, 0));
+        Pending pending = new Pending(Objects.requireNonNull(event, "event"), null, 0);
+        if (!running) {
+            offer(pending);
+        }
+        if (queue.offer(pending)) {
+            return;
+        }
+        // Full: the database is behind. Wait a little for room (back-pressure), then refuse.
+        try {
+            if (queue.offer(pending, ROOM_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new MeshidException.Unavailable("audit trail: backlog of " + QUEUE_BOUND + " events still full after " + ROOM_WAIT_MS
+                + " ms; retry shortly", null);
     }
 
     private void offer(Pending pending) {
