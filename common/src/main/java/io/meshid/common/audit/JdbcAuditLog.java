@@ -1,34 +1,44 @@
 package io.meshid.common.audit;
 
 import io.meshid.common.errors.MeshidException;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Requires;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.data.model.Pageable;
 import io.micronaut.data.model.Sort;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The audit trail in the server's database ({@code audit_event}). Writes are group-committed:
- * each caller queues its event and waits; one writer thread inserts everything queued (up to
- * {@value #MAX_BATCH} events) as one JDBC batch in one transaction and then releases every
- * waiter. {@link #record} still returns only once its event is committed, but thousands of
- * audited calls a second cost tens of commits, not thousands. Thread-safe.
+ * callers queue their events; one writer thread inserts everything queued (up to
+ * {@value #MAX_BATCH} events) in one transaction ({@link AuditInserts}: multi-row inserts) and
+ * then releases every waiter. {@link #record} returns only once its event is committed, but
+ * thousands of audited calls a second cost tens of commits, not thousands. {@link #recordSoon}
+ * only queues (when {@value #QUEUE_BOUND} events wait it waits up to 2 s for room, then refuses
+ * with {@code UNAVAILABLE}); a batch
+ * that fails is retried up to {@value #MAX_ATTEMPTS} times over a few seconds, and what still
+ * fails is counted ({@code meshid.audit.lost}, {@link #lostEvents()}) and logged at ERROR, never
+ * dropped silently. {@link #find} waits for what was queued before it. Thread-safe.
  */
 @Singleton
 @Requires(beans = DataSource.class)
@@ -36,31 +46,54 @@ final class JdbcAuditLog implements AuditLog {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcAuditLog.class);
     private static final Sort NEWEST_FIRST = Sort.of(Sort.Order.desc("occurredAt"), Sort.Order.desc("id"));
-    static final int MAX_BATCH = 512;
-    private static final int QUEUE_BOUND = 16_384;
+    static final int MAX_BATCH = 4_096;
+    static final int QUEUE_BOUND = 16_384;
+    static final int MAX_ATTEMPTS = 8;
     private static final long WAIT_SECONDS = 10;
+    /** How long {@link #recordSoon} waits for room in a full queue before refusing. */
+    private static final long ROOM_WAIT_MS = 2_000;
+    private static final long MAX_BACKOFF_MS = 1_000;
 
-    private record Pending(AuditEvent event, CompletableFuture<Void> done) {
+    /**
+     * A queued item: an event someone waits for ({@code done} set), an event nobody waits for
+     * ({@code done} null), or a barrier ({@code event} null) that completes once everything queued
+     * before it was handled.
+     */
+    private record Pending(AuditEvent event, CompletableFuture<Void> done, int attempt) {
+
+        boolean awaited() {
+            return event != null && done != null;
+        }
+
+        Pending again() {
+            return new Pending(event, done, attempt + 1);
+        }
     }
 
     private final AuditEventRepository repository;
     private final DataSource dataSource;
     private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_BOUND);
+    private final AtomicLong lost = new AtomicLong();
     private final Thread writer;
     private volatile boolean running = true;
 
-    JdbcAuditLog(AuditEventRepository repository, DataSource dataSource) {
+    @Inject
+    JdbcAuditLog(AuditEventRepository repository, DataSource dataSource, @Nullable MeterRegistry meters) {
         this.repository = repository;
         this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
+        if (meters != null) {
+            FunctionCounter.builder("meshid.audit.lost", lost, AtomicLong::get)
+                    .description("Queued audit events that could not be stored after every retry").register(meters);
+            Gauge.builder("meshid.audit.queued", queue, BlockingQueue::size)
+                    .description("Audit events waiting to be written").register(meters);
+        }
         this.writer = Thread.ofPlatform().name("audit-writer").daemon().start(this::writeLoop);
     }
 
     @Override
     public void record(AuditEvent event) {
-        Pending pending = new Pending(event, new CompletableFuture<>());
-        if (!running || !queue.offer(pending)) {
-            throw new MeshidException.Unavailable("audit trail: " + (running ? "backlog full" : "shutting down") + "; retry shortly", null);
-        }
+        Pending pending = new Pending(Objects.requireNonNull(event, "event"), new CompletableFuture<>(), 0);
+        offer(pending);
         try {
             pending.done().get(WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -74,7 +107,36 @@ final class JdbcAuditLog implements AuditLog {
     }
 
     @Override
+    public void recordSoon(AuditEvent event) {
+        Pending pending = new Pending(Objects.requireNonNull(event, "event"), null, 0);
+        if (!running) {
+            offer(pending);
+        }
+        if (queue.offer(pending)) {
+            return;
+        }
+        // Full: the database is behind. Wait a little for room (back-pressure), then refuse.
+        try {
+            if (queue.offer(pending, ROOM_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new MeshidException.Unavailable("audit trail: backlog of " + QUEUE_BOUND + " events still full after " + ROOM_WAIT_MS
+                + " ms; retry shortly", null);
+    }
+
+    private void offer(Pending pending) {
+        if (!running || !queue.offer(pending)) {
+            throw new MeshidException.Unavailable("audit trail: " + (running ? "backlog of " + QUEUE_BOUND + " events full"
+                    : "shutting down") + "; retry shortly", null);
+        }
+    }
+
+    @Override
     public List<AuditEvent> find(AuditQuery query) {
+        awaitQueued();
         Pageable page = Pageable.from(0, query.limit(), NEWEST_FIRST);
         List<AuditEventRow> rows = query.action().isPresent()
                 ? repository.findByTrustDomainAndActionAndOccurredAtGreaterThanEquals(
@@ -83,64 +145,123 @@ final class JdbcAuditLog implements AuditLog {
         return rows.stream().map(AuditEventRow::toEvent).toList();
     }
 
+    /** Queued events that were given up after {@value #MAX_ATTEMPTS} failed attempts (also logged). */
+    long lostEvents() {
+        return lost.get();
+    }
+
+    /** Waits (bounded) until everything queued so far was written or given up. */
+    private void awaitQueued() {
+        if (Thread.currentThread() == writer || !running) {
+            return;
+        }
+        Pending barrier = new Pending(null, new CompletableFuture<>(), 0);
+        try {
+            if (queue.offer(barrier, WAIT_SECONDS, TimeUnit.SECONDS)) {
+                barrier.done().get(WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("audit trail: reading without waiting for queued events ({})", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void writeLoop() {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
-        while (running || !queue.isEmpty()) {
+        List<Pending> retry = new ArrayList<>();
+        while (running || !queue.isEmpty() || !retry.isEmpty()) {
             try {
-                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
+                if (retry.isEmpty()) {
+                    Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                } else {
+                    batch.addAll(retry);
+                    retry.clear();
                 }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
-                insert(batch);
-                batch.forEach(p -> p.done().complete(null));
+                queue.drainTo(batch, Math.max(0, MAX_BATCH - batch.size()));
+                write(batch, retry);
+                if (!retry.isEmpty()) {
+                    Thread.sleep(Math.min(MAX_BACKOFF_MS, 100L << Math.min(10, retry.get(0).attempt())));
+                }
             } catch (InterruptedException e) {
+                queue.drainTo(retry);
+                giveUp(retry, e);
                 Thread.currentThread().interrupt();
                 return;
-            } catch (SQLException | RuntimeException e) {
-                LOG.error("audit batch of {} events failed", batch.size(), e);
-                batch.forEach(p -> p.done().completeExceptionally(e));
             } finally {
                 batch.clear();
             }
         }
     }
 
-    private void insert(List<Pending> batch) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_event (id, occurred_at, trust_domain, actor, action, "
-                    + "target, outcome, detail, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                for (Pending p : batch) {
-                    AuditEvent e = p.event();
-                    ps.setObject(1, e.id());
-                    ps.setTimestamp(2, Timestamp.from(e.occurredAt()));
-                    ps.setString(3, e.trustDomain());
-                    ps.setString(4, e.actor());
-                    ps.setString(5, e.action());
-                    ps.setString(6, e.target());
-                    ps.setString(7, e.outcome().name());
-                    ps.setString(8, e.detail());
-                    ps.setString(9, e.requestId());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(autoCommit);
+    /** Writes one batch; on failure fails the waiters and keeps the rest for another attempt. */
+    private void write(List<Pending> batch, List<Pending> retry) {
+        List<AuditEvent> events = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            if (p.event() != null) {
+                events.add(p.event());
             }
+        }
+        try {
+            if (!events.isEmpty()) {
+                try (Connection c = dataSource.getConnection()) {
+                    AuditInserts.insert(c, events);
+                }
+            }
+            batch.forEach(p -> {
+                if (p.done() != null) {
+                    p.done().complete(null);
+                }
+            });
+        } catch (SQLException | RuntimeException e) {
+            List<Pending> exhausted = new ArrayList<>();
+            for (Pending p : batch) {
+                if (p.awaited()) {
+                    p.done().completeExceptionally(e);
+                } else if (p.attempt() + 1 < MAX_ATTEMPTS) {
+                    retry.add(p.again());
+                } else {
+                    exhausted.add(p);
+                }
+            }
+            int attempt = batch.get(0).attempt() + 1;
+            if (attempt == 1) {
+                LOG.error("audit batch of {} events failed; {} will be retried", events.size(), retry.size(), e);
+            } else {
+                LOG.warn("audit batch of {} events failed again (attempt {} of {}): {}", events.size(), attempt, MAX_ATTEMPTS,
+                        e.toString());
+            }
+            giveUp(exhausted, e);
         }
     }
 
-    /** Writes what is queued, then stops the writer. */
+    private void giveUp(List<Pending> pending, Exception cause) {
+        long events = pending.stream().filter(p -> p.event() != null).count();
+        pending.forEach(p -> {
+            if (p.done() != null) {
+                p.done().completeExceptionally(cause);
+            }
+        });
+        if (events > 0) {
+            long total = lost.addAndGet(events);
+            LOG.error("audit trail: {} queued events could not be stored and are lost ({} lost since start): {}", events, total,
+                    cause.toString());
+        }
+        pending.clear();
+    }
+
+    /** Writes what is queued (retrying as usual), then stops the writer. */
     @PreDestroy
     void close() throws InterruptedException {
         running = false;
         writer.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        if (writer.isAlive()) {
+            writer.interrupt();
+            writer.join(TimeUnit.SECONDS.toMillis(1));
+        }
     }
 }

@@ -68,6 +68,34 @@ abstract class AuditLogContract {
     }
 
     @Test
+    void recordSoon_isStoredAndSeenByTheNextFind_evenFromManyThreadsAndPastOneBatch() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<?>> calls = new java.util.ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                calls.add(pool.submit(() -> {
+                    for (int i = 0; i < 100; i++) {
+                        audit.recordSoon(AuditEvent.of(T0, "soon.example", "t" + thread, "x.do", "e" + i, AuditEvent.Outcome.SUCCESS,
+                                "", "r"));
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : calls) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        AuditEvent last = AuditEvent.of(T0.plusSeconds(1), "soon.example", "solo", "x.do", "last", AuditEvent.Outcome.DENIED, "why", "r2");
+        audit.recordSoon(last);
+
+        assertThat(audit.find(new AuditQuery("soon.example", T0, Optional.empty(), 1000))).hasSize(801)
+                .startsWith(last)
+                .extracting(e -> e.actor() + "/" + e.target()).doesNotHaveDuplicates();
+    }
+
+    @Test
     void record_thenFind_returnsEventWithEveryField() {
         AuditEvent event = AuditEvent.of(T0, "a.example", "spiffe://a.example/ns/x/sa/y", "ca.sign_x509_svid",
                 "serial:01ab", AuditEvent.Outcome.SUCCESS, "ttl=PT1H", "req-1");

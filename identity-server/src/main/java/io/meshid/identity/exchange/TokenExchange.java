@@ -126,7 +126,7 @@ public final class TokenExchange {
             if (!audience.isEmpty()) {
                 parts.add("audience " + audience);
             }
-            audit.record(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(), ACTION,
+            audit.recordSoon(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(), ACTION,
                     subject == null ? "-" : subject.subject(), outcome, String.join("; ", parts), RequestIds.current()));
         }
     }

@@ -2,7 +2,7 @@ package io.meshid.identity.jwt;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
@@ -62,7 +62,7 @@ public final class JwtKeyManager {
     private final Map<TrustDomain, Snapshot> snapshots = new ConcurrentHashMap<>();
 
     /** The key that signs new tokens of a trust domain now, and until when its tokens may live. */
-    record SigningKey(String kid, TrustDomain trustDomain, ECDSASigner signer, Instant notAfter) {
+    record SigningKey(String kid, TrustDomain trustDomain, JWSSigner signer, Instant notAfter) {
     }
 
     /**
@@ -243,14 +243,8 @@ public final class JwtKeyManager {
                 ? previous.signing().get() : fresh;
     }
 
-    private static ECDSASigner signer(JwtKey k) {
-        try {
-            ECDSASigner signer = new ECDSASigner(k.privateKey());
-            signer.getJCAContext().setProvider(CryptoProvider.get());
-            return signer;
-        } catch (JOSEException e) {
-            throw new IllegalStateException("JWT key " + k.kid() + " cannot sign", e);
-        }
+    private static JWSSigner signer(JwtKey k) {
+        return new Es256Signer(k.privateKey(), CryptoProvider.get());
     }
 
     private static ECDSAVerifier verifier(JwtKey k) {

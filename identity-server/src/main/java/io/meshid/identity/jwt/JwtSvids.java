@@ -115,7 +115,7 @@ public final class JwtSvids {
     }
 
     private void record(SpiffeId caller, AuditEvent.Outcome outcome, String detail) {
-        audit.record(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(), "identity.mint_jwt_svid",
+        audit.recordSoon(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(), "identity.mint_jwt_svid",
                 caller.toString(), outcome, detail, RequestIds.current()));
     }
 }

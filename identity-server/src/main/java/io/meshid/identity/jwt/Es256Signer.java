@@ -1,0 +1,68 @@
+package io.meshid.identity.jwt;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.crypto.impl.ECDSA;
+import com.nimbusds.jose.jca.JCAContext;
+import com.nimbusds.jose.util.Base64URL;
+import java.security.GeneralSecurityException;
+import java.security.Provider;
+import java.security.Signature;
+import java.security.interfaces.ECPrivateKey;
+import java.util.Set;
+
+/**
+ * An ES256 {@link JWSSigner} for one private key that keeps one initialised JCA {@link Signature}
+ * per thread, instead of looking up the provider's implementation and converting the key into
+ * the provider's own on every signature as nimbus's {@code ECDSASigner} does. A {@code Signature}
+ * returns to its initialised state after each {@code sign()}, so it is reused as it is; one that
+ * failed is discarded. The signature format is nimbus's (DER transcoded to the 64-byte JOSE form).
+ * Thread-safe: no {@code Signature} is shared between threads.
+ */
+final class Es256Signer implements JWSSigner {
+
+    private static final int SIGNATURE_BYTES = 64;
+
+    private final JCAContext jca = new JCAContext();
+    private final ThreadLocal<Signature> signatures;
+
+    Es256Signer(ECPrivateKey key, Provider provider) {
+        jca.setProvider(provider);
+        this.signatures = ThreadLocal.withInitial(() -> {
+            try {
+                Signature s = Signature.getInstance("SHA256withECDSA", provider);
+                s.initSign(key);
+                return s;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("ES256 signing through " + provider.getName() + " is not available", e);
+            }
+        });
+    }
+
+    @Override
+    public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {
+        if (!JWSAlgorithm.ES256.equals(header.getAlgorithm())) {
+            throw new JOSEException("alg " + header.getAlgorithm() + " (expected: ES256)");
+        }
+        Signature s = signatures.get();
+        try {
+            s.update(signingInput);
+            return Base64URL.encode(ECDSA.transcodeSignatureToConcat(s.sign(), SIGNATURE_BYTES));
+        } catch (GeneralSecurityException | RuntimeException e) {
+            signatures.remove();
+            throw new JOSEException("ES256 signature failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Set<JWSAlgorithm> supportedJWSAlgorithms() {
+        return Set.of(JWSAlgorithm.ES256);
+    }
+
+    @Override
+    public JCAContext getJCAContext() {
+        return jca;
+    }
+}
