@@ -13,33 +13,9 @@
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o); JAVA_OPTS adds JVM options.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$ROOT"
-JAVA_HOME=$(./meshid java)
-export JAVA_HOME
-export PATH="$JAVA_HOME/bin:$PATH"
-
-OUT="$ROOT/cert-authority/target/bench"
-mkdir -p "$OUT"
-# shellcheck disable=SC2086 # MVN_ARGS is a list of options
-./mvnw -B -q ${MVN_ARGS:-} -pl cert-authority -am test-compile dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt" >&2
-# Run from a private copy of the compiled classes, so that a rebuild of the work tree during the
-# run (another build, an IDE) cannot pull classes from under it.
-SNAPSHOT="$OUT/classes-$$"
-trap 'rm -rf "$SNAPSHOT"' EXIT
-CP=""
-i=0
-IFS=: read -r -a ENTRIES <<<"$ROOT/cert-authority/target/test-classes:$ROOT/cert-authority/target/classes:$(cat "$OUT/classpath.txt")"
-for entry in "${ENTRIES[@]}"; do
-  if [ -d "$entry" ]; then
-    i=$((i + 1))
-    mkdir -p "$SNAPSHOT/$i"
-    cp -R "$entry/." "$SNAPSHOT/$i/"
-    entry="$SNAPSHOT/$i"
-  fi
-  CP="${CP:+$CP:}$entry"
-done
+BENCH_MODULE=cert-authority
+# shellcheck source=../../common/bench/classpath.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../common/bench/classpath.sh"
 
 COMMAND="cert-authority/bench/run-issuance.sh${*:+ $*}"
 # Quiet server logs so that the report stays readable; the CA logs warnings and errors only.

@@ -14,35 +14,12 @@
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o); JAVA_OPTS adds JVM options.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$ROOT"
-JAVA_HOME=$(./meshid java)
-export JAVA_HOME
-export PATH="$JAVA_HOME/bin:$PATH"
-
-OUT="$ROOT/identity-server/target/bench"
-mkdir -p "$OUT"
+BENCH_MODULE=identity-server
+# shellcheck source=../../common/bench/classpath.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../common/bench/classpath.sh"
+# The benchmark starts the CA from its jar (and lib/).
 # shellcheck disable=SC2086 # MVN_ARGS is a list of options
 ./mvnw -B -q ${MVN_ARGS:-} -pl cert-authority -am package -DskipTests >&2
-# shellcheck disable=SC2086
-./mvnw -B -q ${MVN_ARGS:-} -pl identity-server -am test-compile dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt" >&2
-# Run from a private copy of the compiled classes, so that a rebuild of the work tree during the
-# run cannot pull classes from under it.
-SNAPSHOT="$OUT/classes-$$"
-trap 'rm -rf "$SNAPSHOT"' EXIT
-CP=""
-i=0
-IFS=: read -r -a ENTRIES <<<"$ROOT/identity-server/target/test-classes:$ROOT/identity-server/target/classes:$(cat "$OUT/classpath.txt")"
-for entry in "${ENTRIES[@]}"; do
-  if [ -d "$entry" ]; then
-    i=$((i + 1))
-    mkdir -p "$SNAPSHOT/$i"
-    cp -R "$entry/." "$SNAPSHOT/$i/"
-    entry="$SNAPSHOT/$i"
-  fi
-  CP="${CP:+$CP:}$entry"
-done
 
 COMMAND="identity-server/bench/run-tokens.sh${*:+ $*}"
 export MESHID_LOG_FORMAT=text MESHID_LOG_LEVEL=WARN

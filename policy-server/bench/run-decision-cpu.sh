@@ -10,8 +10,9 @@
 # Keys: bench.policies=1,200,2000  bench.rounds=12  bench.skip=4 (warm-up rounds).
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o); JAVA_OPTS adds JVM options.
 set -euo pipefail
-# shellcheck source=classpath.sh
-source "$(dirname "${BASH_SOURCE[0]}")/classpath.sh"
+BENCH_MODULE=policy-server
+# shellcheck source=../../common/bench/classpath.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../common/bench/classpath.sh"
 
 export MESHID_LOG_FORMAT=text MESHID_LOG_LEVEL=WARN
 # shellcheck disable=SC2086 # JAVA_OPTS is a list of options

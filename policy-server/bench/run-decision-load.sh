@@ -12,8 +12,9 @@
 # A quick check that it works: -Dbench.warmup=2 -Dbench.duration=3
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o); JAVA_OPTS adds JVM options.
 set -euo pipefail
-# shellcheck source=classpath.sh
-source "$(dirname "${BASH_SOURCE[0]}")/classpath.sh"
+BENCH_MODULE=policy-server
+# shellcheck source=../../common/bench/classpath.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../common/bench/classpath.sh"
 
 # Quiet server logs (and the decision log's lines) so that the report stays readable.
 export MESHID_LOG_FORMAT=text MESHID_LOG_LEVEL=WARN
