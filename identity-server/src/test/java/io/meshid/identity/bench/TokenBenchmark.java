@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.meshid.common.bench.ClientTransport;
 import io.meshid.common.bench.ClosedLoop;
 import io.meshid.common.testing.TestDatabase;
 import io.meshid.common.tls.PemFileSvidSource;
@@ -18,9 +19,6 @@ import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,7 +89,7 @@ public final class TokenBenchmark {
             }
             log("starting identity-server (" + (postgres ? "PostgreSQL" : "H2") + ", " + (redis ? "Redis" : "in-process store") + ")");
             EmbeddedServer identity = ApplicationContext.run(EmbeddedServer.class, p);
-            EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("bench-client", true), NioIoHandler.newFactory());
+            EventLoopGroup loop = ClientTransport.eventLoops(1, "bench-client");
             Path creds = ca.credentials();
             try (PemFileSvidSource admin = new PemFileSvidSource(creds.resolve("admin/cert.pem"), creds.resolve("admin/key.pem"),
                     creds.resolve("admin/bundle.pem"), Duration.ofSeconds(5));
