@@ -2,7 +2,6 @@ package io.meshid.identity.jwt;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
@@ -62,7 +61,7 @@ public final class JwtKeyManager {
     private final Map<TrustDomain, Snapshot> snapshots = new ConcurrentHashMap<>();
 
     /** The key that signs new tokens of a trust domain now, and until when its tokens may live. */
-    record SigningKey(String kid, TrustDomain trustDomain, JWSSigner signer, Instant notAfter) {
+    record SigningKey(String kid, TrustDomain trustDomain, Es256Signer signer, ProtectedHeaders headers, Instant notAfter) {
     }
 
     /**
@@ -215,7 +214,7 @@ public final class JwtKeyManager {
 
     private Snapshot install(TrustDomain domain, List<JwtKey> keys, Instant now) {
         Optional<SigningKey> signing = JwtKeySchedule.find(keys, State.ACTIVE).map(k -> new SigningKey(k.kid(), domain, signer(k),
-                k.notAfter()));
+                new ProtectedHeaders(k.kid()), k.notAfter()));
         Map<String, VerificationKey> verifiers = new HashMap<>();
         Snapshot previous = snapshots.get(domain);
         List<JWK> published = new ArrayList<>();
@@ -243,7 +242,7 @@ public final class JwtKeyManager {
                 ? previous.signing().get() : fresh;
     }
 
-    private static JWSSigner signer(JwtKey k) {
+    private static Es256Signer signer(JwtKey k) {
         return new Es256Signer(k.privateKey(), CryptoProvider.get());
     }
 
