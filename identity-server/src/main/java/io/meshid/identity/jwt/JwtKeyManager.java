@@ -2,7 +2,6 @@ package io.meshid.identity.jwt;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -69,7 +68,7 @@ public final class JwtKeyManager {
      *
      * @param notAfter no token this key signed is valid after this instant
      */
-    public record VerificationKey(String kid, TrustDomain trustDomain, ECDSAVerifier verifier, Instant notAfter) {
+    public record VerificationKey(String kid, TrustDomain trustDomain, Es256Verifier verifier, Instant notAfter) {
     }
 
     private record Snapshot(Optional<SigningKey> signing, Map<String, VerificationKey> verifiers, Jwks jwks,
@@ -246,14 +245,12 @@ public final class JwtKeyManager {
         return new Es256Signer(k.privateKey(), CryptoProvider.get());
     }
 
-    private static ECDSAVerifier verifier(JwtKey k) {
+    private static Es256Verifier verifier(JwtKey k) {
         try {
             // Conscrypt's own key object, so that it is not converted on every verification.
             ECPublicKey key = (ECPublicKey) KeyFactory.getInstance("EC", CryptoProvider.get())
                     .generatePublic(new X509EncodedKeySpec(k.publicJwk().toECPublicKey().getEncoded()));
-            ECDSAVerifier verifier = new ECDSAVerifier(key);
-            verifier.getJCAContext().setProvider(CryptoProvider.get());
-            return verifier;
+            return new Es256Verifier(key, CryptoProvider.get());
         } catch (JOSEException | GeneralSecurityException e) {
             throw new IllegalStateException("JWT key " + k.kid() + " cannot verify", e);
         }
