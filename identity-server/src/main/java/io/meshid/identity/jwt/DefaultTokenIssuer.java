@@ -1,8 +1,10 @@
 package io.meshid.identity.jwt;
 
+import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.meshid.common.errors.MeshidException;
 import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,9 +13,9 @@ import java.util.Date;
 
 /**
  * {@link TokenIssuer} over {@link JwtKeyManager}'s active keys. A token is written directly: the
- * key's cached protected header, the claims as compact JSON ({@link JsonWriter}), one ES256
- * signature with the thread's initialised {@code Signature}; no nimbus {@code SignedJWT} in
- * between. Thread-safe.
+ * key's cached protected header, the claims as compact JSON (nimbus's {@code JSONObjectUtils}),
+ * one ES256 signature with the thread's initialised {@code Signature}; no nimbus
+ * {@code SignedJWT}, {@code Payload} or {@code Base64URL} in between. Thread-safe.
  */
 @Singleton
 final class DefaultTokenIssuer implements TokenIssuer {
@@ -50,8 +52,9 @@ final class DefaultTokenIssuer implements TokenIssuer {
                 .expirationTime(Date.from(exp))
                 .jwtID(jti)
                 .build();
-        // nimbus's own JSON view (dates as seconds, a lone audience as a string), written without Gson.
-        String token = key.signer().signCompact(key.headers().of(p.type()), JsonWriter.write(claims.toJSONObject()));
+        // nimbus's own JSON view (dates as seconds, a lone audience as a string) and writer, without a Payload or JWSObject.
+        byte[] payload = JSONObjectUtils.toJSONString(claims.toJSONObject()).getBytes(StandardCharsets.UTF_8);
+        String token = key.signer().signCompact(key.headers().of(p.type()), payload);
         return new IssuedToken(token, key.kid(), jti, now, exp, claims);
     }
 }

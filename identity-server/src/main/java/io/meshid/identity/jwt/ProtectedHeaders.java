@@ -1,6 +1,8 @@
 package io.meshid.identity.jwt;
 
 import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,6 +43,6 @@ final class ProtectedHeaders {
         json.put("alg", "ES256");
         json.put("kid", kid);
         json.put("typ", typ.getType());
-        return B64.encode(JsonWriter.write(json));
+        return B64.encode(JSONObjectUtils.toJSONString(json).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The issuer writes tokens directly (cached header, {@link JsonWriter}, one signature); nimbus
+ * The issuer writes tokens directly (cached header, claims JSON, one signature); nimbus
  * wrote them before. For many claim sets, among them strings that need JSON escapes and act
  * chains, the new token parses and verifies with nimbus and carries exactly the header and the
  * claims nimbus's own serialization of the same claims carries.
