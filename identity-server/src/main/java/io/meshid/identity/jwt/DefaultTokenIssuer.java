@@ -1,25 +1,24 @@
 package io.meshid.identity.jwt;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import io.meshid.common.errors.MeshidException;
 import jakarta.inject.Singleton;
-import java.security.SecureRandom;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.Date;
 
-/** {@link TokenIssuer} over {@link JwtKeyManager}'s active keys. Thread-safe. */
+/**
+ * {@link TokenIssuer} over {@link JwtKeyManager}'s active keys. A token is written directly: the
+ * key's cached protected header, the claims as compact JSON (nimbus's {@code JSONObjectUtils}),
+ * one ES256 signature with the thread's initialised {@code Signature}; no nimbus
+ * {@code SignedJWT}, {@code Payload} or {@code Base64URL} in between. Thread-safe.
+ */
 @Singleton
 final class DefaultTokenIssuer implements TokenIssuer {
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final JwtKeyManager keys;
     private final Issuers issuers;
@@ -46,25 +45,16 @@ final class DefaultTokenIssuer implements TokenIssuer {
         if (exp.isAfter(key.notAfter())) {
             exp = key.notAfter().truncatedTo(ChronoUnit.SECONDS);
         }
-        String jti = p.claims().getJWTID() != null ? p.claims().getJWTID() : newJti();
+        String jti = p.claims().getJWTID() != null ? p.claims().getJWTID() : Jtis.next();
         JWTClaimsSet claims = new JWTClaimsSet.Builder(p.claims())
                 .issuer(issuers.issuer(p.trustDomain()))
                 .issueTime(Date.from(now))
                 .expirationTime(Date.from(exp))
                 .jwtID(jti)
                 .build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(p.type()).keyID(key.kid()).build(), claims);
-        try {
-            jwt.sign(key.signer());
-        } catch (JOSEException e) {
-            throw new IllegalStateException("signing with JWT key " + key.kid() + " failed", e);
-        }
-        return new IssuedToken(jwt.serialize(), key.kid(), jti, now, exp, claims);
-    }
-
-    private static String newJti() {
-        byte[] bytes = new byte[16];
-        RANDOM.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        // nimbus's own JSON view (dates as seconds, a lone audience as a string) and writer, without a Payload or JWSObject.
+        byte[] payload = JSONObjectUtils.toJSONString(claims.toJSONObject()).getBytes(StandardCharsets.UTF_8);
+        String token = key.signer().signCompact(key.headers().of(p.type()), payload);
+        return new IssuedToken(token, key.kid(), jti, now, exp, claims);
     }
 }

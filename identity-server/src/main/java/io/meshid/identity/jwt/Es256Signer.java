@@ -7,10 +7,12 @@ import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.impl.ECDSA;
 import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.util.Base64URL;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.Provider;
 import java.security.Signature;
 import java.security.interfaces.ECPrivateKey;
+import java.util.Base64;
 import java.util.Set;
 
 /**
@@ -24,6 +26,9 @@ import java.util.Set;
 final class Es256Signer implements JWSSigner {
 
     private static final int SIGNATURE_BYTES = 64;
+    /** Base64url characters of a 64-byte signature, unpadded. */
+    private static final int JOSE_CHARS = 86;
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private final JCAContext jca = new JCAContext();
     private final ThreadLocal<Signature> signatures;
@@ -39,6 +44,32 @@ final class Es256Signer implements JWSSigner {
                 throw new IllegalStateException("ES256 signing through " + provider.getName() + " is not available", e);
             }
         });
+    }
+
+    /**
+     * The JWS compact serialization of {@code payloadJson} under {@code header} (already
+     * base64url, ASCII): {@code header.payload.signature}, with the signing input built once in
+     * one array and no nimbus objects in between.
+     */
+    String signCompact(byte[] header, byte[] payloadJson) {
+        byte[] payload = B64.encode(payloadJson);
+        int input = header.length + 1 + payload.length;
+        byte[] out = new byte[input + 1 + JOSE_CHARS];
+        System.arraycopy(header, 0, out, 0, header.length);
+        out[header.length] = '.';
+        System.arraycopy(payload, 0, out, header.length + 1, payload.length);
+        Signature s = signatures.get();
+        byte[] signature;
+        try {
+            s.update(out, 0, input);
+            signature = ECDSA.transcodeSignatureToConcat(s.sign(), SIGNATURE_BYTES);
+        } catch (GeneralSecurityException | JOSEException | RuntimeException e) {
+            signatures.remove();
+            throw new IllegalStateException("ES256 signature failed: " + e.getMessage(), e);
+        }
+        out[input] = '.';
+        System.arraycopy(B64.encode(signature), 0, out, input + 1, JOSE_CHARS);
+        return new String(out, StandardCharsets.ISO_8859_1);
     }
 
     @Override

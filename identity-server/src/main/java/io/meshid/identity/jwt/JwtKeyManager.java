@@ -2,8 +2,6 @@ package io.meshid.identity.jwt;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSSigner;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -62,7 +60,7 @@ public final class JwtKeyManager {
     private final Map<TrustDomain, Snapshot> snapshots = new ConcurrentHashMap<>();
 
     /** The key that signs new tokens of a trust domain now, and until when its tokens may live. */
-    record SigningKey(String kid, TrustDomain trustDomain, JWSSigner signer, Instant notAfter) {
+    record SigningKey(String kid, TrustDomain trustDomain, Es256Signer signer, ProtectedHeaders headers, Instant notAfter) {
     }
 
     /**
@@ -70,7 +68,7 @@ public final class JwtKeyManager {
      *
      * @param notAfter no token this key signed is valid after this instant
      */
-    public record VerificationKey(String kid, TrustDomain trustDomain, ECDSAVerifier verifier, Instant notAfter) {
+    public record VerificationKey(String kid, TrustDomain trustDomain, Es256Verifier verifier, Instant notAfter) {
     }
 
     private record Snapshot(Optional<SigningKey> signing, Map<String, VerificationKey> verifiers, Jwks jwks,
@@ -221,7 +219,7 @@ public final class JwtKeyManager {
 
     private Snapshot install(TrustDomain domain, List<JwtKey> keys, Instant now) {
         Optional<SigningKey> signing = JwtKeySchedule.find(keys, State.ACTIVE).map(k -> new SigningKey(k.kid(), domain, signer(k),
-                k.notAfter()));
+                new ProtectedHeaders(k.kid()), k.notAfter()));
         Map<String, VerificationKey> verifiers = new HashMap<>();
         Snapshot previous = snapshots.get(domain);
         List<JWK> published = new ArrayList<>();
@@ -249,18 +247,16 @@ public final class JwtKeyManager {
                 ? previous.signing().get() : fresh;
     }
 
-    private static JWSSigner signer(JwtKey k) {
+    private static Es256Signer signer(JwtKey k) {
         return new Es256Signer(k.privateKey(), CryptoProvider.get());
     }
 
-    private static ECDSAVerifier verifier(JwtKey k) {
+    private static Es256Verifier verifier(JwtKey k) {
         try {
             // Conscrypt's own key object, so that it is not converted on every verification.
             ECPublicKey key = (ECPublicKey) KeyFactory.getInstance("EC", CryptoProvider.get())
                     .generatePublic(new X509EncodedKeySpec(k.publicJwk().toECPublicKey().getEncoded()));
-            ECDSAVerifier verifier = new ECDSAVerifier(key);
-            verifier.getJCAContext().setProvider(CryptoProvider.get());
-            return verifier;
+            return new Es256Verifier(key, CryptoProvider.get());
         } catch (JOSEException | GeneralSecurityException e) {
             throw new IllegalStateException("JWT key " + k.kid() + " cannot verify", e);
         }

@@ -2,13 +2,13 @@ package io.meshid.identity.tokens;
 
 import com.nimbusds.jose.Algorithm;
 import com.nimbusds.jose.Header;
-import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JOSEObject;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import io.meshid.common.spiffe.InvalidSpiffeIdException;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
@@ -17,7 +17,9 @@ import io.meshid.identity.jwt.JwtKeyManager;
 import io.meshid.identity.jwt.JwtKeyPolicy;
 import io.meshid.identity.tokens.TokenCheck.Invalid;
 import io.meshid.identity.tokens.TokenCheck.Reason;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Instant;
@@ -26,22 +28,38 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** {@link TokenVerifier} over {@link JwtKeyManager}'s published keys and {@link Revocations}. Thread-safe. */
+/**
+ * {@link TokenVerifier} over {@link JwtKeyManager}'s published keys and {@link Revocations}:
+ * nimbus parses the header and the claims once, the key's {@link io.meshid.identity.jwt.Es256Verifier}
+ * checks the signature, and a token that passed is kept in a {@link VerifiedTokenCache} so that
+ * presenting it again skips both; revocation, times, audience, trust and the key's publication
+ * are checked on every call. Thread-safe.
+ */
 @Singleton
 final class DefaultTokenVerifier implements TokenVerifier {
 
     private static final int MAX_CLIENT_ID = 256;
+    /** Verified tokens kept: a few hundred bytes each, a few MiB in all. */
+    static final int CACHE_CAPACITY = 10_000;
 
     private final JwtKeyManager keys;
     private final Issuers issuers;
     private final Revocations revocations;
     private final Clock clock;
+    private final VerifiedTokenCache cache;
 
+    @Inject
     DefaultTokenVerifier(JwtKeyManager keys, Issuers issuers, Revocations revocations, Clock clock) {
+        this(keys, issuers, revocations, clock, CACHE_CAPACITY);
+    }
+
+    /** With a cache of {@code cacheCapacity} tokens; 0 turns it off (for tests that compare). */
+    DefaultTokenVerifier(JwtKeyManager keys, Issuers issuers, Revocations revocations, Clock clock, int cacheCapacity) {
         this.keys = keys;
         this.issuers = issuers;
         this.revocations = revocations;
         this.clock = clock;
+        this.cache = new VerifiedTokenCache(cacheCapacity);
     }
 
     /** A failed check, thrown inside this class only, to keep {@link #verify} a straight line. */
@@ -55,6 +73,11 @@ final class DefaultTokenVerifier implements TokenVerifier {
         }
     }
 
+    /** How many tokens the cache holds now. */
+    int cachedTokens() {
+        return cache.size();
+    }
+
     @Override
     public TokenCheck verify(String token, Expectations expected) {
         try {
@@ -64,33 +87,45 @@ final class DefaultTokenVerifier implements TokenVerifier {
         }
     }
 
+    /**
+     * The checks of {@link TokenVerifier} in its order. A token found in the cache passed the
+     * checks that depend on it alone; those that depend on the call run again, in the same order,
+     * so a cached and an uncached verification give the same answer.
+     */
     private VerifiedToken check(String token, Expectations expected) throws Failed {
+        TokenDigest digest = TokenDigest.of(token);
+        Instant now = clock.instant();
+        CheckedToken cached = cache.get(digest, now);
+        if (cached != null) {
+            expectType(cached.type(), cached.typ(), expected);
+            trusted(cached.iss(), cached.domain(), expected);
+            if (key(cached.key().kid(), cached.domain()) == cached.key()) {
+                return accept(cached, expected);
+            }
+        }
+        CheckedToken checked = parseAndVerify(token, expected);
+        cache.put(digest, checked, now);
+        return accept(checked, expected);
+    }
+
+    private CheckedToken parseAndVerify(String token, Expectations expected) throws Failed {
         Base64URL[] parts = parts(token);
         JWSHeader header = header(parts[0]);
         TokenType type = TokenType.of(header.getType()).orElseThrow(() -> new Failed(Reason.MALFORMED, "typ " + header.getType()
                 + " is not a meshid token type (expected: JWT for a JWT-SVID, at+jwt for an access token)"));
-        if (!expected.types().contains(type)) {
-            throw new Failed(Reason.MALFORMED, "typ " + (header.getType() == null ? "(none)" : header.getType()) + ": a " + type
-                    + " (expected: " + expected.types() + ")");
-        }
-        SignedJWT jwt;
+        expectType(type, header.getType(), expected);
         JWTClaimsSet claims;
         try {
-            jwt = new SignedJWT(parts[0], parts[1], parts[2]);
-            claims = jwt.getJWTClaimsSet();
+            claims = JWTClaimsSet.parse(JSONObjectUtils.parse(parts[1].decodeToString()));
         } catch (ParseException e) {
             throw new Failed(Reason.MALFORMED, "payload: not a JSON object of JWT claims (" + e.getMessage() + ")");
         }
-        TrustDomain domain = issuer(claims, expected);
-        JwtKeyManager.VerificationKey key = key(header, domain);
-        try {
-            if (!jwt.verify(key.verifier())) {
-                throw new Failed(Reason.BAD_SIGNATURE, "signature does not verify with kid " + key.kid() + " of " + domain);
-            }
-        } catch (JOSEException e) {
-            throw new Failed(Reason.BAD_SIGNATURE, "signature does not verify with kid " + key.kid() + " of " + domain + " ("
-                    + e.getMessage() + ")");
-        }
+        String iss = required(claims.getIssuer(), "iss");
+        TrustDomain domain = issuers.trustDomainOf(iss).orElseThrow(() -> new Failed(Reason.UNTRUSTED_ISSUER, "iss " + iss
+                + " is not the issuer of a meshid trust domain (expected: " + expectedIssuers(expected) + ")"));
+        trusted(iss, domain, expected);
+        JwtKeyManager.VerificationKey key = key(header.getKeyID(), domain);
+        signature(token, header, parts, key, domain);
         String sub = required(claims.getSubject(), "sub");
         List<String> aud = claims.getAudience();
         if (aud.isEmpty()) {
@@ -99,18 +134,49 @@ final class DefaultTokenVerifier implements TokenVerifier {
         Instant exp = required(claims.getExpirationTime(), "exp").toInstant();
         String jti = required(claims.getJWTID(), "jti");
         Optional<SpiffeId> spiffeId = subject(sub, type, domain);
-        Optional<Instant> iat = Optional.ofNullable(claims.getIssueTime()).map(Date::toInstant);
+        return new CheckedToken(type, header.getType(), iss, domain, key, sub, spiffeId, aud, exp,
+                Optional.ofNullable(claims.getNotBeforeTime()).map(Date::toInstant),
+                Optional.ofNullable(claims.getIssueTime()).map(Date::toInstant), jti, claims);
+    }
+
+    private VerifiedToken accept(CheckedToken c, Expectations expected) throws Failed {
         if (expected.checkTimes()) {
-            times(exp, Optional.ofNullable(claims.getNotBeforeTime()).map(Date::toInstant), iat);
+            times(c.expiresAt(), c.notBefore(), c.issuedAt());
         }
-        if (!expected.audiences().isEmpty() && aud.stream().noneMatch(expected.audiences()::contains)) {
-            throw new Failed(Reason.AUDIENCE_MISMATCH, "aud " + aud + " does not contain "
+        if (!expected.audiences().isEmpty() && c.audiences().stream().noneMatch(expected.audiences()::contains)) {
+            throw new Failed(Reason.AUDIENCE_MISMATCH, "aud " + c.audiences() + " does not contain "
                     + (expected.audiences().size() == 1 ? expected.audiences().iterator().next() : "any of " + expected.audiences()));
         }
-        if (expected.checkRevocation() && revocations.isRevoked(domain, jti)) {
-            throw new Failed(Reason.REVOKED, "jti " + jti + " of " + domain + " was revoked");
+        if (expected.checkRevocation() && revocations.isRevoked(c.domain(), c.jti())) {
+            throw new Failed(Reason.REVOKED, "jti " + c.jti() + " of " + c.domain() + " was revoked");
         }
-        return new VerifiedToken(type, domain, sub, spiffeId, aud, exp, iat, jti, key.kid(), claims);
+        return c.verified();
+    }
+
+    private static void expectType(TokenType type, JOSEObjectType typ, Expectations expected) throws Failed {
+        if (!expected.types().contains(type)) {
+            throw new Failed(Reason.MALFORMED, "typ " + (typ == null ? "(none)" : typ) + ": a " + type + " (expected: "
+                    + expected.types() + ")");
+        }
+    }
+
+    private void trusted(String iss, TrustDomain domain, Expectations expected) throws Failed {
+        if (!expected.trusted().isEmpty() && !expected.trusted().contains(domain)) {
+            throw new Failed(Reason.UNTRUSTED_ISSUER, "iss " + iss + " (trust domain " + domain + ") is not trusted here (expected: "
+                    + expectedIssuers(expected) + "; no federation is configured)");
+        }
+    }
+
+    private static void signature(String token, JWSHeader header, Base64URL[] parts, JwtKeyManager.VerificationKey key,
+            TrustDomain domain) throws Failed {
+        if (header.getCriticalParams() != null && !header.getCriticalParams().isEmpty()) {
+            throw new Failed(Reason.BAD_SIGNATURE, "signature does not verify with kid " + key.kid() + " of " + domain
+                    + " (crit " + header.getCriticalParams() + ": no critical header parameter is understood here)");
+        }
+        byte[] input = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.UTF_8);
+        if (!key.verifier().verify(input, input.length, parts[2].decode())) {
+            throw new Failed(Reason.BAD_SIGNATURE, "signature does not verify with kid " + key.kid() + " of " + domain);
+        }
     }
 
     private static Base64URL[] parts(String token) throws Failed {
@@ -144,17 +210,6 @@ final class DefaultTokenVerifier implements TokenVerifier {
         return jws;
     }
 
-    private TrustDomain issuer(JWTClaimsSet claims, Expectations expected) throws Failed {
-        String iss = required(claims.getIssuer(), "iss");
-        TrustDomain domain = issuers.trustDomainOf(iss).orElseThrow(() -> new Failed(Reason.UNTRUSTED_ISSUER, "iss " + iss
-                + " is not the issuer of a meshid trust domain (expected: " + expectedIssuers(expected) + ")"));
-        if (!expected.trusted().isEmpty() && !expected.trusted().contains(domain)) {
-            throw new Failed(Reason.UNTRUSTED_ISSUER, "iss " + iss + " (trust domain " + domain + ") is not trusted here (expected: "
-                    + expectedIssuers(expected) + "; no federation is configured)");
-        }
-        return domain;
-    }
-
     private String expectedIssuers(Expectations expected) {
         if (expected.trusted().isEmpty()) {
             return "the issuer of a trust domain served here";
@@ -162,8 +217,7 @@ final class DefaultTokenVerifier implements TokenVerifier {
         return expected.trusted().stream().map(issuers::issuer).sorted().collect(Collectors.joining(" or "));
     }
 
-    private JwtKeyManager.VerificationKey key(JWSHeader header, TrustDomain domain) throws Failed {
-        String kid = header.getKeyID();
+    private JwtKeyManager.VerificationKey key(String kid, TrustDomain domain) throws Failed {
         if (kid == null || kid.isEmpty()) {
             throw new Failed(Reason.UNKNOWN_KEY, "kid: missing (expected: the kid of a key in the JWKS of " + domain + ")");
         }

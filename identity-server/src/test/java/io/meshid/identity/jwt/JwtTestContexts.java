@@ -39,9 +39,15 @@ public final class JwtTestContexts {
      * issuer's checks: for tokens meshid would never mint (no {@code exp}, already expired).
      */
     public static String signWithActiveKey(ApplicationContext context, TrustDomain domain, JWTClaimsSet claims) throws Exception {
+        return signWithActiveKey(context, domain, claims, null);
+    }
+
+    /** As {@link #signWithActiveKey(ApplicationContext, TrustDomain, JWTClaimsSet)}, with {@code kid} in the header (null: the key's). */
+    public static String signWithActiveKey(ApplicationContext context, TrustDomain domain, JWTClaimsSet claims, String kid)
+            throws Exception {
         JwtKeyManager.SigningKey key = context.getBean(JwtKeyManager.class).signingKey(domain);
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT).keyID(key.kid()).build(),
-                claims);
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT)
+                .keyID(kid == null ? key.kid() : kid).build(), claims);
         jwt.sign(key.signer());
         return jwt.serialize();
     }

@@ -1,0 +1,62 @@
+package io.meshid.identity.jwt;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.impl.ECDSA;
+import java.security.GeneralSecurityException;
+import java.security.Provider;
+import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+
+/**
+ * Verifies ES256 signatures of one public key with one initialised JCA {@link Signature} per
+ * thread, instead of looking up the provider and initialising a {@code Signature} on every call
+ * as nimbus's {@code ECDSAVerifier} does. Refuses what that verifier refuses: a signature that is
+ * not 64 bytes, or whose r or s is zero or not below the curve order (the "psychic signatures"
+ * check, nimbus's {@code ECDSA.ensureLegalSignature}). A {@code Signature} returns to its
+ * initialised state after each {@code verify()}; one that threw is discarded. Thread-safe: no
+ * {@code Signature} is shared between threads.
+ */
+public final class Es256Verifier {
+
+    private static final int SIGNATURE_BYTES = 64;
+
+    private final ThreadLocal<Signature> signatures;
+
+    Es256Verifier(ECPublicKey key, Provider provider) {
+        this.signatures = ThreadLocal.withInitial(() -> {
+            try {
+                Signature s = Signature.getInstance("SHA256withECDSA", provider);
+                s.initVerify(key);
+                return s;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("ES256 verification through " + provider.getName() + " is not available", e);
+            }
+        });
+    }
+
+    /**
+     * Whether {@code signature} (the 64-byte JOSE form, r then s) signs the first {@code length}
+     * bytes of {@code input}.
+     */
+    public boolean verify(byte[] input, int length, byte[] signature) {
+        if (signature.length != SIGNATURE_BYTES) {
+            return false;
+        }
+        byte[] der;
+        try {
+            ECDSA.ensureLegalSignature(signature, JWSAlgorithm.ES256);
+            der = ECDSA.transcodeSignatureToDER(signature);
+        } catch (JOSEException e) {
+            return false;
+        }
+        Signature s = signatures.get();
+        try {
+            s.update(input, 0, length);
+            return s.verify(der);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            signatures.remove();
+            return false;
+        }
+    }
+}
