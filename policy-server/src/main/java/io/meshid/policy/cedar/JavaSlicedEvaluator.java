@@ -1,0 +1,32 @@
+package io.meshid.policy.cedar;
+
+import io.meshid.policy.cedar.eval.JavaPolicySet;
+
+/**
+ * Decides with meshid's Java evaluator ({@link JavaPolicySet}) where it can, and with the native
+ * sliced engine otherwise: for a request whose slice holds a policy outside the supported subset,
+ * or a request whose input only the native engine can judge. The native engine, and its
+ * per-thread cached slices, is only touched by such requests. Thread-safe, on any thread.
+ */
+final class JavaSlicedEvaluator implements PolicyEngine {
+
+    private final JavaPolicySet policies;
+    private final PolicyEngine fallback;
+
+    JavaSlicedEvaluator(JavaPolicySet policies, PolicyEngine fallback) {
+        this.policies = policies;
+        this.fallback = fallback;
+    }
+
+    @Override
+    public Decision decide(DecisionRequest request) {
+        Decision decision;
+        try {
+            decision = policies.decide(request);
+        } catch (RuntimeException e) {
+            // A bug in the Java evaluator must not decide: Cedar itself answers.
+            decision = null;
+        }
+        return decision != null ? decision : fallback.decide(request);
+    }
+}
