@@ -22,6 +22,10 @@ final class Arith {
         public Object eval(Env env) {
             Object a = left.eval(env);
             Object b = right.eval(env);
+            if (!(a instanceof Long) && !(b instanceof Long)) {
+                // Cedar also orders datetimes and durations, and names them when neither side is a long.
+                throw EvalError.type("one of [long, datetime, duration]", a);
+            }
             long x = Values.number(a);
             long y = Values.number(b);
             return switch (op) {

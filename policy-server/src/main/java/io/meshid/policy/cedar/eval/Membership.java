@@ -26,8 +26,15 @@ final class Membership {
             if (!(b instanceof Set<?> set)) {
                 throw EvalError.type("one of [set, (entity of type `any_entity_type`)]", b);
             }
+            Object notEntity = null;
             for (Object item : set) {
-                Values.entity(item);
+                if (!(item instanceof EntityRef) && (notEntity == null || Values.rank(item) < Values.rank(notEntity))) {
+                    notEntity = item;
+                }
+            }
+            if (notEntity != null) {
+                // Cedar checks the elements in its set order (by kind first), so it names the first kind.
+                Values.entity(notEntity);
             }
             for (Object item : set) {
                 if (env.in(child, (EntityRef) item)) {

@@ -66,6 +66,18 @@ final class Values {
         };
     }
 
+    /** The position of the value's kind in Cedar's ordering of values: bool, long, string, entity, set, record. */
+    static int rank(Object value) {
+        return switch (value) {
+            case Boolean b -> 0;
+            case Long l -> 1;
+            case String s -> 2;
+            case EntityRef e -> 3;
+            case Set<?> s -> 4;
+            default -> 5;
+        };
+    }
+
     /** An entity as Cedar prints it in messages: {@code Type::"id"}. */
     static String display(EntityRef entity) {
         return entity.type() + "::\"" + entity.id().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
