@@ -30,9 +30,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * scope is its template's with the slots filled).
  *
  * <p>{@link #compile} rejects text that does not parse, duplicate ids and links to missing
- * templates with {@link MeshidException.InvalidArgument} naming the policy. The evaluators it
- * hands out give the same decision and determining policies; {@link #slicedEvaluator} only looks
- * at fewer policies. Immutable and thread-safe.
+ * templates with {@link MeshidException.InvalidArgument} naming the policy. It also compiles
+ * every static policy and link for meshid's Java evaluator (those outside its subset are marked
+ * native-only). The evaluators it hands out give the same decision and determining policies;
+ * {@link #slicedEvaluator} only looks at fewer policies, {@link #engine} with {@link
+ * EngineKind#JAVA} evaluates in Java where it can. Immutable and thread-safe.
  */
 public final class CompiledPolicySet {
 

@@ -1,6 +1,9 @@
 package io.meshid.policy.cedar;
 
 import io.meshid.policy.cedar.eval.JavaPolicySet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides with meshid's Java evaluator ({@link JavaPolicySet}) where it can, and with the native
@@ -10,8 +13,11 @@ import io.meshid.policy.cedar.eval.JavaPolicySet;
  */
 final class JavaSlicedEvaluator implements PolicyEngine {
 
+    private static final Logger LOG = LoggerFactory.getLogger(JavaSlicedEvaluator.class);
+
     private final JavaPolicySet policies;
     private final PolicyEngine fallback;
+    private final AtomicBoolean failureLogged = new AtomicBoolean();
 
     JavaSlicedEvaluator(JavaPolicySet policies, PolicyEngine fallback) {
         this.policies = policies;
@@ -25,6 +31,9 @@ final class JavaSlicedEvaluator implements PolicyEngine {
             decision = policies.decide(request);
         } catch (RuntimeException e) {
             // A bug in the Java evaluator must not decide: Cedar itself answers.
+            if (failureLogged.compareAndSet(false, true)) {
+                LOG.warn("policy decisions: the Java evaluator failed ({}); this and such requests are decided natively", e.toString());
+            }
             decision = null;
         }
         return decision != null ? decision : fallback.decide(request);

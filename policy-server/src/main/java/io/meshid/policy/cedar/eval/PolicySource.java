@@ -12,8 +12,8 @@ import java.util.Objects;
  */
 public record PolicySource(String id, JsonNode est, Map<String, EntityRef> slots) {
 
-    /** Deeper expressions are left to the native engine, so that evaluation cannot overflow the stack. */
-    static final int MAX_DEPTH = 128;
+    /** Policies whose JSON form nests deeper are left to the native engine, so that evaluation cannot overflow the stack. */
+    static final int MAX_DEPTH = 512;
 
     public PolicySource {
         Objects.requireNonNull(id, "id");
