@@ -36,7 +36,6 @@ public final class PolicyConfig {
     private int decisionCacheSize = 100_000;
     private Duration decisionCacheTtl = Duration.ofSeconds(30);
     private Set<String> contextHeaders = Set.of("content-type", "user-agent");
-    private int grpcThreads = Runtime.getRuntime().availableProcessors();
 
     /** Most decisions kept in the cache ({@code meshid.policy.decision-cache-size}); 0 turns it off. */
     public int getDecisionCacheSize() {
@@ -86,18 +85,6 @@ public final class PolicyConfig {
             throw new ConfigurationException(PREFIX + ".context-headers: " + names.size() + " names (expected: at most 32)");
         }
         this.contextHeaders = Set.copyOf(names);
-    }
-
-    /**
-     * Threads that run policy-server's rpcs ({@code meshid.policy.grpc-threads}; the number of
-     * cores by default). Each keeps its own cached Cedar slices.
-     */
-    public int getGrpcThreads() {
-        return grpcThreads;
-    }
-
-    public void setGrpcThreads(int threads) {
-        this.grpcThreads = ConfigChecks.between(PREFIX + ".grpc-threads", threads, 1, 256);
     }
 
     /**

@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.meshid.ca.issuance.WorkloadCa;
 import io.meshid.ca.issuance.X509SvidParams;
+import io.meshid.common.bench.ClientTransport;
 import io.meshid.common.keys.CryptoProvider;
 import io.meshid.ca.testing.CaServer;
 import io.meshid.ca.testing.Csrs;
@@ -18,10 +19,6 @@ import io.meshid.proto.ca.v1.CertificateAuthorityGrpc;
 import io.meshid.proto.ca.v1.GetTrustBundleRequest;
 import io.meshid.proto.ca.v1.SignX509SvidRequest;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Security;
@@ -95,8 +92,7 @@ public final class IssuanceBenchmark {
 
         log("starting the CA (" + (postgres ? "PostgreSQL" : "H2") + " journal)");
         try (CaServer server = new CaServer(postgres ? TestDatabase.postgres() : TestDatabase.h2(), Map.of())) {
-            EventLoopGroup clientLoop = new MultiThreadIoEventLoopGroup(Integer.getInteger("bench.clientThreads", 1),
-                    new DefaultThreadFactory(CLIENT_THREAD_PREFIX, true), NioIoHandler.newFactory());
+            EventLoopGroup clientLoop = ClientTransport.eventLoops(Integer.getInteger("bench.clientThreads", 1), CLIENT_THREAD_PREFIX);
             List<ManagedChannel> open = channels(server, channels, clientLoop);
             try {
                 List<SignX509SvidRequest> requests = new ArrayList<>();
@@ -151,7 +147,7 @@ public final class IssuanceBenchmark {
             ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort())
                     .sslContext(TlsContexts.grpcClient(client, expected::equals))
                     .eventLoopGroup(loop)
-                    .channelType(NioSocketChannel.class)
+                    .channelType(ClientTransport.channelType())
                     .directExecutor()
                     .build();
             CertificateAuthorityGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)

@@ -15,14 +15,15 @@ import org.slf4j.MDC;
 /**
  * Gives every gRPC call a request id ({@link RequestIds}), echoes it in the response headers, and
  * puts it in the logging MDC while the call's callbacks run, so that every log line written while
- * serving the call carries it. Runs first among meshid's interceptors. Thread-safe.
+ * serving the call carries it. Runs first among meshid's interceptors that look at a call. Thread-safe.
  */
 @Singleton
 public final class RequestIdServerInterceptor implements ServerInterceptor, Ordered {
 
     @Override
     public int getOrder() {
-        return HIGHEST_PRECEDENCE;
+        // Right after OffloadingInterceptor, which only moves calls between threads.
+        return HIGHEST_PRECEDENCE + 1;
     }
 
     @Override

@@ -30,7 +30,7 @@ public final class SourceAddressInterceptor implements ServerInterceptor, Ordere
 
     @Override
     public int getOrder() {
-        return HIGHEST_PRECEDENCE + 1;
+        return HIGHEST_PRECEDENCE + 2;
     }
 
     @Override

@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class CallerIdentityInterceptor implements ServerInterceptor, Ordered {
 
     private static final Logger LOG = LoggerFactory.getLogger(CallerIdentityInterceptor.class);
+    private static final String SESSION_KEY = CallerIdentityInterceptor.class.getName();
 
     private final boolean plaintext;
     private final Set<String> anonymousMethods;
@@ -58,7 +59,7 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
     /** Just after meshid's request-id interceptor, which runs first. */
     @Override
     public int getOrder() {
-        return HIGHEST_PRECEDENCE + 1;
+        return HIGHEST_PRECEDENCE + 2;
     }
 
     @Override
@@ -67,11 +68,11 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
             return next.startCall(call, headers);
         }
         String method = call.getMethodDescriptor().getFullMethodName();
-        Optional<X509Certificate> leaf = leafOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
-        Optional<SpiffeId> caller = leaf.flatMap(CallerIdentityInterceptor::spiffeIdOf);
+        Optional<PeerIdentity> peer = peerOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        Optional<SpiffeId> caller = peer.map(PeerIdentity::spiffeId);
         if (caller.isPresent()) {
             Context context = Context.current().withValue(CallerIdentity.KEY, caller.get())
-                    .withValue(CallerIdentity.CERTIFICATE_KEY, leaf.get());
+                    .withValue(CallerIdentity.CERTIFICATE_KEY, peer.get().leaf());
             return Contexts.interceptCall(context, call, headers, next);
         }
         if (anonymousMethods.contains(method)) {
@@ -82,20 +83,35 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
         };
     }
 
-    private static Optional<X509Certificate> leafOf(SSLSession session) {
+    /**
+     * The caller of a call on {@code session}: its SPIFFE ID is read from the leaf certificate once
+     * per TLS session and kept in the session, so that the calls of a persistent channel do not
+     * each parse the certificate's extensions again. The cached value is used only while the
+     * session still presents the very same certificate object.
+     */
+    static Optional<PeerIdentity> peerOf(SSLSession session) {
         if (session == null) {
             return Optional.empty();
         }
-        Certificate[] peer;
+        Certificate[] chain;
         try {
-            peer = session.getPeerCertificates();
+            chain = session.getPeerCertificates();
         } catch (SSLPeerUnverifiedException noCertificate) {
             return Optional.empty();
         }
-        if (peer == null || peer.length == 0 || !(peer[0] instanceof X509Certificate leaf)) {
+        if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
             return Optional.empty();
         }
-        return Optional.of(leaf);
+        if (session.getValue(SESSION_KEY) instanceof PeerIdentity known && known.leaf() == leaf) {
+            return Optional.of(known);
+        }
+        Optional<PeerIdentity> peer = spiffeIdOf(leaf).map(id -> new PeerIdentity(id, leaf));
+        peer.ifPresent(p -> session.putValue(SESSION_KEY, p));
+        return peer;
+    }
+
+    /** A verified TLS peer: its SPIFFE ID and the leaf certificate it was read from. */
+    record PeerIdentity(SpiffeId spiffeId, X509Certificate leaf) {
     }
 
     private static Optional<SpiffeId> spiffeIdOf(X509Certificate leaf) {

@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -56,6 +57,20 @@ public final class ClosedLoop {
 
     private static final Duration DRAIN = Duration.ofSeconds(15);
 
+    /** A closed loop whose window meters this JVM, PostgreSQL and the machine. */
+    public ClosedLoop() {
+        this(() -> 0);
+    }
+
+    /**
+     * As {@link #ClosedLoop()}, also metering over the window (not the warm-up) the process whose
+     * total CPU nanoseconds {@code meteredProcess} reads ({@link CpuMeter.Usage#meteredProcessNanos()}).
+     */
+    public ClosedLoop(LongSupplier meteredProcess) {
+        this.meteredProcess = meteredProcess;
+    }
+
+    private final LongSupplier meteredProcess;
     private final Recorder recorder = new Recorder(3);
     private final LongAdder completed = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
@@ -82,7 +97,7 @@ public final class ClosedLoop {
                 new Caller(call, i, concurrency, retries, drained).next();
             }
             Thread.sleep(warmup.toMillis());
-            CpuMeter cpu = new CpuMeter();
+            CpuMeter cpu = new CpuMeter(meteredProcess);
             recorder.reset();
             errors.clear();
             long before = completed.sum();

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -23,7 +24,7 @@ public final class CpuMeter {
 
     /** CPU time per group in nanoseconds, plus the machine's busy share, over one window. */
     public record Usage(Map<String, Long> javaThreadsNanos, long processNanos, long postgresNanos, double machineBusy,
-            long wallNanos, long gcMillis, long jitMillis) {
+            long wallNanos, long gcMillis, long jitMillis, long meteredProcessNanos) {
 
         public long javaThreadsTotal() {
             return javaThreadsNanos.values().stream().mapToLong(Long::longValue).sum();
@@ -32,7 +33,7 @@ public final class CpuMeter {
         /** Share of the machine's CPU taken by processes other than this JVM and PostgreSQL (other builds, say). */
         public double otherShare() {
             double capacity = (double) wallNanos * Runtime.getRuntime().availableProcessors();
-            return Math.max(0, machineBusy - (processNanos + postgresNanos) / capacity);
+            return Math.max(0, machineBusy - (processNanos + postgresNanos + meteredProcessNanos) / capacity);
         }
 
         /** GC, JIT and other threads of the VM that are not Java threads. */
@@ -46,6 +47,8 @@ public final class CpuMeter {
     private final com.sun.management.OperatingSystemMXBean os =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
+    private final LongSupplier meteredProcess;
+    private long meteredStart;
     private Map<Long, Long> threadStart;
     private Map<Long, String> names;
     private long processStart;
@@ -55,8 +58,22 @@ public final class CpuMeter {
     private long gcStart;
     private long jitStart;
 
+    /** A meter of this JVM, PostgreSQL and the machine. */
+    public CpuMeter() {
+        this(() -> 0);
+    }
+
+    /**
+     * Also meters one more process of the benchmark's (a server started as its own process), whose
+     * total CPU time in nanoseconds {@code meteredProcess} reads.
+     */
+    public CpuMeter(LongSupplier meteredProcess) {
+        this.meteredProcess = meteredProcess;
+    }
+
     /** Starts a window. */
     public void start() {
+        meteredStart = meteredProcess.getAsLong();
         names = new HashMap<>();
         threadStart = threadTimes(names);
         processStart = os.getProcessCpuTime();
@@ -88,7 +105,8 @@ public final class CpuMeter {
             }
         });
         return new Usage(sortedByValue(groups), process, postgres, busy, wall, gcMillis() - gcStart,
-                ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitStart);
+                ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitStart,
+                meteredProcess.getAsLong() - meteredStart);
     }
 
     /** Time the collectors report (G1: pauses plus concurrent cycles), in milliseconds. */

@@ -99,6 +99,12 @@ public final class JwtKeyManager {
     }
 
     /** The key that signs {@code domain}'s tokens now; creates the domain's keys on first use. */
+    /** Whether {@link #signingKey} would answer for {@code domain} now from memory, without reading the store. */
+    public boolean signingKeyInMemory(TrustDomain domain) {
+        Snapshot s = snapshots.get(domain);
+        return s != null && s.signing().isPresent() && clock.instant().isBefore(s.nextChange());
+    }
+
     SigningKey signingKey(TrustDomain domain) {
         Snapshot s = snapshots.get(domain);
         if (s == null || s.signing().isEmpty() || !clock.instant().isBefore(s.nextChange())) {

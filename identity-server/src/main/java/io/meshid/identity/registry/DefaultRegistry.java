@@ -148,6 +148,11 @@ final class DefaultRegistry implements Registry {
     }
 
     @Override
+    public boolean entryInMemory(SpiffeId id) {
+        return entries.isFresh(id);
+    }
+
+    @Override
     public List<RegistrationEntry> entriesMatching(TrustDomain domain, List<Selector> facts, int limit) {
         List<Selector> sorted = facts.stream().distinct().sorted().toList();
         if (sorted.isEmpty() || sorted.size() > 4) {

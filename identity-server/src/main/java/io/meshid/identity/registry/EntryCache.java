@@ -46,6 +46,12 @@ final class EntryCache {
         return entry;
     }
 
+    /** Whether {@link #get} would answer for {@code id} now without loading. */
+    boolean isFresh(SpiffeId id) {
+        Cached hit = cache.get(id);
+        return hit != null && clock.instant().isBefore(hit.until());
+    }
+
     void clear() {
         cache.clear();
     }

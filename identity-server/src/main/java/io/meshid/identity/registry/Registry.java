@@ -34,6 +34,11 @@ public interface Registry {
     /** The newest entry that holds {@code id}, if any does. */
     Optional<RegistrationEntry> entryFor(SpiffeId id);
 
+    /** Whether {@link #entryFor} would answer for {@code id} now from memory, without reading the store. */
+    default boolean entryInMemory(SpiffeId id) {
+        return false;
+    }
+
     /**
      * The entries of {@code domain} that attestation with {@code facts} satisfies: those with at
      * least one selector, all of them among {@code facts}. At most {@code limit}, ordered by

@@ -3,7 +3,6 @@ package io.meshid.identity.bench;
 import io.meshid.common.bench.ClosedLoop;
 import io.meshid.common.bench.CpuMeter;
 import io.meshid.common.bench.Machine;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +17,7 @@ import org.HdrHistogram.Histogram;
  */
 final class TokenReport {
 
-    private record Row(ClosedLoop.Result result, Duration caCpu) {
+    private record Row(ClosedLoop.Result result) {
     }
 
     private final String command;
@@ -34,8 +33,8 @@ final class TokenReport {
         this.workloads = workloads;
     }
 
-    void add(ClosedLoop.Result r, Duration caCpu) {
-        rows.add(new Row(r, caCpu));
+    void add(ClosedLoop.Result r) {
+        rows.add(new Row(r));
         Histogram h = r.latency();
         TokenBenchmark.log(String.format(Locale.ROOT, "%s, %d in flight: %,.0f calls/s, p50 %.2f ms, p99 %.2f ms, errors %d %s",
                 r.name(), r.concurrency(), r.perSecond(), h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
@@ -65,7 +64,7 @@ final class TokenReport {
                     r.name(), r.concurrency(), r.perSecond(), ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)),
                     ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), r.errorCount(),
                     r.errors().isEmpty() ? "" : " " + r.errors(), cpu.processNanos() / 1e3 / calls, client / 1e3 / calls,
-                    row.caCpu().toNanos() / 1e3 / calls, cpu.postgresNanos() / 1e3 / calls, 100 * cpu.machineBusy(), 100 * cpu.otherShare()));
+                    cpu.meteredProcessNanos() / 1e3 / calls, cpu.postgresNanos() / 1e3 / calls, 100 * cpu.machineBusy(), 100 * cpu.otherShare()));
         }
         return md.toString();
     }

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
+import io.meshid.common.bench.ClientTransport;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.tls.SpiffeTrustManager;
@@ -19,7 +20,6 @@ import io.meshid.proto.identity.v1.CreateJoinTokenRequest;
 import io.meshid.proto.identity.v1.IdentityServiceGrpc;
 import io.meshid.proto.identity.v1.RegistryServiceGrpc;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.ByteArrayInputStream;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -59,7 +59,7 @@ final class Workloads implements AutoCloseable {
     }
 
     private NettyChannelBuilder builder() {
-        return NettyChannelBuilder.forAddress("127.0.0.1", port).eventLoopGroup(loop).channelType(NioSocketChannel.class)
+        return NettyChannelBuilder.forAddress("127.0.0.1", port).eventLoopGroup(loop).channelType(ClientTransport.channelType())
                 .directExecutor();
     }
 

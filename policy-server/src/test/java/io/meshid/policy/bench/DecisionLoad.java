@@ -5,6 +5,7 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.meshid.common.bench.ClientTransport;
 import io.meshid.common.testing.TestDatabase;
 import io.meshid.policy.mapping.MeshRequest;
 import io.meshid.policy.testing.SeededPolicyServer;
@@ -13,9 +14,7 @@ import io.meshid.proto.policy.v1.CheckResponse;
 import io.meshid.proto.policy.v1.Decision;
 import io.meshid.proto.policy.v1.PolicyServiceGrpc;
 import io.meshid.proto.policy.v1.RequestContext;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.EventLoopGroup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,11 +64,11 @@ public final class DecisionLoad {
         }
         try (SeededPolicyServer server = new SeededPolicyServer(TestDatabase.h2(), GeneratedPolicies.DOMAIN, seed.toString(),
                 Map.of("meshid.policy.decision-cache-size", Integer.getInteger("bench.cacheSize", 0)))) {
-            MultiThreadIoEventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+            EventLoopGroup loop = ClientTransport.eventLoops(1, "bench-client");
             List<ManagedChannel> open = new ArrayList<>();
             for (int i = 0; i < channels; i++) {
                 open.add(server.channel(NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort())
-                        .eventLoopGroup(loop).channelType(NioSocketChannel.class).directExecutor(), "/meshid/admin"));
+                        .eventLoopGroup(loop).channelType(ClientTransport.channelType()).directExecutor(), "/meshid/admin"));
             }
             System.out.printf("policy-server: %d policies (%d template links), %d channels, %d calls in flight, decision cache %s%n",
                     generated.size(), generated.links.size(), channels, concurrency,

@@ -1,0 +1,12 @@
+package io.meshid.common.server;
+
+import java.util.concurrent.Executor;
+
+/**
+ * Runs the calls that do not run inline on the event loop ({@link InlineCalls}): the ones that
+ * may block on a database, Redis or another server. The default ({@link RpcExecutorFactory}) gives
+ * every call a virtual thread; a server replaces it when its calls need long-lived threads.
+ */
+@FunctionalInterface
+public interface RpcExecutor extends Executor {
+}

@@ -1,0 +1,71 @@
+package io.meshid.identity.grpc;
+
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.meshid.common.ratelimit.RateLimitConfig;
+import io.meshid.common.server.InlineCalls;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.spiffe.TrustDomain;
+import io.meshid.common.store.SharedStore;
+import io.meshid.common.tls.Callers;
+import io.meshid.identity.exchange.ExternalIssuerConfig;
+import io.meshid.identity.jwt.JwtKeyManager;
+import io.meshid.identity.registry.Registry;
+import io.meshid.proto.identity.v1.IdentityServiceGrpc;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The token calls that identity-server answers on the event loop, when they touch memory alone:
+ * {@code MintJwtSvid} when the caller's registration entry and its trust domain's signing key are
+ * in memory; {@code ExchangeToken} and {@code ValidateToken} when revocations are in-process (not
+ * Redis) and no external OIDC issuer is configured (its JWKS may have to be fetched). Rate limits
+ * must count in-process too. Everything else (registry, attestation, renewal through the CA,
+ * revocation writes) runs on the rpc executor. A verification key that is missing from memory
+ * is still read from the database on the event loop, at most once per kid-miss interval
+ * ({@code JwtKeyManager}).
+ */
+@Singleton
+final class IdentityInlineCalls implements InlineCalls {
+
+    private static final String MINT = IdentityServiceGrpc.getMintJwtSvidMethod().getFullMethodName();
+    private static final String EXCHANGE = IdentityServiceGrpc.getExchangeTokenMethod().getFullMethodName();
+    private static final String VALIDATE = IdentityServiceGrpc.getValidateTokenMethod().getFullMethodName();
+
+    private final Predicate<SpiffeId> entryInMemory;
+    private final Predicate<TrustDomain> keyInMemory;
+    private final boolean localLimits;
+    private final boolean localTokenChecks;
+
+    @Inject
+    IdentityInlineCalls(Registry registry, JwtKeyManager keys, SharedStore store, RateLimitConfig limits,
+            List<ExternalIssuerConfig> externalIssuers) {
+        this(registry::entryInMemory, keys::signingKeyInMemory,
+                !limits.isEnabled() || !limits.isShared() || "in-process".equals(store.kind()),
+                "in-process".equals(store.kind()) && externalIssuers.isEmpty());
+    }
+
+    IdentityInlineCalls(Predicate<SpiffeId> entryInMemory, Predicate<TrustDomain> keyInMemory, boolean localLimits,
+            boolean localTokenChecks) {
+        this.entryInMemory = entryInMemory;
+        this.keyInMemory = keyInMemory;
+        this.localLimits = localLimits;
+        this.localTokenChecks = localTokenChecks;
+    }
+
+    @Override
+    public boolean runsInline(ServerCall<?, ?> call, Metadata headers) {
+        if (!localLimits) {
+            return false;
+        }
+        String method = call.getMethodDescriptor().getFullMethodName();
+        if (method.equals(MINT)) {
+            Optional<SpiffeId> caller = Callers.ofTransport(call);
+            return caller.isPresent() && entryInMemory.test(caller.get()) && keyInMemory.test(caller.get().trustDomain());
+        }
+        return localTokenChecks && (method.equals(EXCHANGE) || method.equals(VALIDATE));
+    }
+}

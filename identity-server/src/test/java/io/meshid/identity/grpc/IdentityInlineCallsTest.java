@@ -1,0 +1,91 @@
+package io.meshid.identity.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Attributes;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.Status;
+import io.meshid.proto.identity.v1.IdentityServiceGrpc;
+import io.meshid.proto.identity.v1.RegistryServiceGrpc;
+import org.junit.jupiter.api.Test;
+
+/** Which calls identity-server keeps on the event loop: only those that can be answered from memory. */
+class IdentityInlineCallsTest {
+
+    private static ServerCall<?, ?> call(MethodDescriptor<?, ?> method) {
+        return new ServerCall<Object, Object>() {
+            @Override
+            public void request(int numMessages) {
+            }
+
+            @Override
+            public void sendHeaders(Metadata headers) {
+            }
+
+            @Override
+            public void sendMessage(Object message) {
+            }
+
+            @Override
+            public void close(Status status, Metadata trailers) {
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return false;
+            }
+
+            @Override
+            public Attributes getAttributes() {
+                return Attributes.EMPTY;
+            }
+
+            @SuppressWarnings("unchecked")
+            @Override
+            public MethodDescriptor<Object, Object> getMethodDescriptor() {
+                return (MethodDescriptor<Object, Object>) method;
+            }
+        };
+    }
+
+    private static boolean inline(IdentityInlineCalls calls, MethodDescriptor<?, ?> method) {
+        return calls.runsInline(call(method), new Metadata());
+    }
+
+    @Test
+    void tokenChecksRunInlineOnlyWithInProcessRevocationsAndNoExternalIssuer() {
+        IdentityInlineCalls local = new IdentityInlineCalls(id -> true, td -> true, true, true);
+        assertThat(inline(local, IdentityServiceGrpc.getExchangeTokenMethod())).isTrue();
+        assertThat(inline(local, IdentityServiceGrpc.getValidateTokenMethod())).isTrue();
+
+        IdentityInlineCalls remote = new IdentityInlineCalls(id -> true, td -> true, true, false);
+        assertThat(inline(remote, IdentityServiceGrpc.getExchangeTokenMethod())).isFalse();
+        assertThat(inline(remote, IdentityServiceGrpc.getValidateTokenMethod())).isFalse();
+    }
+
+    @Test
+    void nothingRunsInlineWhenRateLimitsCountInRedis() {
+        IdentityInlineCalls calls = new IdentityInlineCalls(id -> true, td -> true, false, true);
+        assertThat(inline(calls, IdentityServiceGrpc.getExchangeTokenMethod())).isFalse();
+        assertThat(inline(calls, IdentityServiceGrpc.getMintJwtSvidMethod())).isFalse();
+    }
+
+    @Test
+    void callsThatReachTheDatabaseOrTheCaNeverRunInline() {
+        IdentityInlineCalls calls = new IdentityInlineCalls(id -> true, td -> true, true, true);
+        assertThat(inline(calls, IdentityServiceGrpc.getAttestMethod())).isFalse();
+        assertThat(inline(calls, IdentityServiceGrpc.getRenewX509SvidMethod())).isFalse();
+        assertThat(inline(calls, IdentityServiceGrpc.getRevokeTokenMethod())).isFalse();
+        assertThat(inline(calls, RegistryServiceGrpc.getCreateEntryMethod())).isFalse();
+    }
+
+    @Test
+    void aMintWithoutAVerifiedClientCertificateIsNotInline() {
+        // No TLS session: the caller is unknown here, so the registry could not be asked; the
+        // offloaded call is then refused by the interceptors as before.
+        IdentityInlineCalls calls = new IdentityInlineCalls(id -> true, td -> true, true, true);
+        assertThat(inline(calls, IdentityServiceGrpc.getMintJwtSvidMethod())).isFalse();
+    }
+}
