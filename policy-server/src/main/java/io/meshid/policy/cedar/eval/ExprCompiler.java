@@ -3,6 +3,7 @@ package io.meshid.policy.cedar.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshid.policy.cedar.EntityRef;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -140,7 +141,7 @@ final class ExprCompiler {
             Map.Entry<String, JsonNode> field = it.next();
             exprs.put(field.getKey(), compile(field.getValue()));
         }
-        return new Terms.RecordLit(java.util.Collections.unmodifiableMap(exprs));
+        return new Terms.RecordLit(Collections.unmodifiableMap(exprs));
     }
 
     /** A literal in Cedar's JSON value form: bool, long, string, entity, set or record. */
@@ -171,7 +172,7 @@ final class ExprCompiler {
             }
             Map<String, Object> record = new LinkedHashMap<>();
             node.fields().forEachRemaining(f -> record.put(f.getKey(), value(f.getValue())));
-            return java.util.Collections.unmodifiableMap(record);
+            return Collections.unmodifiableMap(record);
         }
         throw new Unsupported("value " + node);
     }
