@@ -8,6 +8,8 @@
 #   policy-server/bench/run-decision-cpu.sh [-Dbench.KEY=VALUE ...]
 #
 # Keys: bench.policies=1,200,2000  bench.rounds=12  bench.skip=4 (warm-up rounds).
+# bench.engine=java|native: meshid's Java evaluator (native for what it cannot decide), or
+# cedar-java for every decision (the evaluator before the Java one).
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o); JAVA_OPTS adds JVM options.
 set -euo pipefail
 BENCH_MODULE=policy-server

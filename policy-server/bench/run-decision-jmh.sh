@@ -10,6 +10,7 @@
 #
 # Keys (see DecisionBenchmark's javadoc): bench.policies=1,200,2000  bench.modes=full,sliced,service,cached
 # bench.forks=2  bench.warmup=5  bench.iterations=5  bench.time=2  bench.threads=1.
+# bench.engines=java,native: the evaluator(s) of sliced, service and cached (full is always native).
 # A quick check that it works: -Dbench.forks=1 -Dbench.warmup=1 -Dbench.iterations=1 -Dbench.time=1
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o); JAVA_OPTS adds JVM options.
 set -euo pipefail

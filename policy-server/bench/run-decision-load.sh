@@ -8,7 +8,8 @@
 #   policy-server/bench/run-decision-load.sh [-Dbench.KEY=VALUE ...]
 #
 # Keys (see DecisionLoad's javadoc): bench.policies=250  bench.channels=4  bench.concurrency=32
-# bench.warmup=20  bench.duration=20  bench.requests=65536  bench.cacheSize=0.
+# bench.warmup=20  bench.duration=20  bench.requests=65536  bench.cacheSize=0
+# bench.engine=java|native (the server's meshid.policy.engine).
 # A quick check that it works: -Dbench.warmup=2 -Dbench.duration=3
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o); JAVA_OPTS adds JVM options.
 set -euo pipefail

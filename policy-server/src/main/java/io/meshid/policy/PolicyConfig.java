@@ -1,6 +1,8 @@
 package io.meshid.policy;
 
+import io.meshid.common.errors.MeshidException;
 import io.meshid.common.server.ConfigChecks;
+import io.meshid.policy.cedar.EngineKind;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.exceptions.ConfigurationException;
@@ -13,8 +15,8 @@ import java.util.Set;
 /**
  * policy-server's settings ({@code meshid.policy.*}): the bound and lifetime of its decision
  * cache, the request headers that reach the Cedar context, and the decision log; how often the
- * policy store is polled for versions written through other replicas, how many policy slices
- * each thread caches, and the seed of the policy store. Checked at start-up: a bad value stops
+ * policy store is polled for versions written through other replicas, which evaluator decides,
+ * how many policy slices each thread caches, and the seed of the policy store. Checked at start-up: a bad value stops
  * the process naming the key. Immutable after start-up.
  */
 @Context
@@ -115,6 +117,25 @@ public final class PolicyConfig {
 
         public void setQueueSize(int size) {
             this.queueSize = ConfigChecks.between(PREFIX + ".decision-log.queue-size", size, 1, 1_000_000);
+        }
+    }
+
+    private EngineKind engine = EngineKind.JAVA;
+
+    /**
+     * Which evaluator decides ({@code meshid.policy.engine}): {@code java} (meshid's evaluator for
+     * the subset of Cedar it implements, the native engine for slices it cannot decide) or
+     * {@code native} (cedar-java for every decision).
+     */
+    public EngineKind getEngine() {
+        return engine;
+    }
+
+    public void setEngine(String name) {
+        try {
+            this.engine = EngineKind.of(name);
+        } catch (MeshidException.InvalidArgument e) {
+            throw new ConfigurationException(PREFIX + ".engine: '" + name + "' (expected: java or native)");
         }
     }
 

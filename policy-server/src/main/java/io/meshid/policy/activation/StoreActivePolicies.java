@@ -65,7 +65,7 @@ final class StoreActivePolicies implements ActivePolicies {
         this.shared = shared;
         this.config = config;
         this.seed = seed;
-        this.loader = new VersionLoader(store, config.getSlicesPerThread());
+        this.loader = new VersionLoader(store, config.getEngine(), config.getSlicesPerThread());
     }
 
     @PostConstruct

@@ -36,6 +36,7 @@ final class CedarCalls {
     private static final int MAX_CACHED_TYPES = 4096;
     private static final BasicAuthorizationEngine ENGINE = new BasicAuthorizationEngine();
     private static final Map<String, EntityTypeName> TYPES = new ConcurrentHashMap<>();
+    private static final Map<String, Boolean> CANONICAL = new ConcurrentHashMap<>();
 
     private CedarCalls() {}
 
@@ -101,6 +102,24 @@ final class CedarCalls {
         } catch (InvalidType e) {
             return type;
         }
+    }
+
+    /** True when {@code type} is a valid entity type name written exactly as Cedar prints it. */
+    static boolean isCanonicalType(String type) {
+        Boolean known = CANONICAL.get(type);
+        if (known != null) {
+            return known;
+        }
+        boolean canonical;
+        try {
+            canonical = typeName(type).toString().equals(type);
+        } catch (InvalidType e) {
+            canonical = false;
+        }
+        if (CANONICAL.size() < MAX_CACHED_TYPES) {
+            CANONICAL.putIfAbsent(type, canonical);
+        }
+        return canonical;
     }
 
     static EntityTypeName typeName(String type) {

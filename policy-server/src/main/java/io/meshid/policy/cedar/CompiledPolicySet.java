@@ -8,6 +8,8 @@ import com.cedarpolicy.model.policy.TemplateLink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshid.common.errors.MeshidException;
+import io.meshid.policy.cedar.eval.JavaPolicySet;
+import io.meshid.policy.cedar.eval.PolicySource;
 import io.meshid.policy.slicing.EntityKey;
 import io.meshid.policy.slicing.PolicyScope;
 import io.meshid.policy.slicing.ScopeIndex;
@@ -28,9 +30,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * scope is its template's with the slots filled).
  *
  * <p>{@link #compile} rejects text that does not parse, duplicate ids and links to missing
- * templates with {@link MeshidException.InvalidArgument} naming the policy. The evaluators it
- * hands out give the same decision and determining policies; {@link #slicedEvaluator} only looks
- * at fewer policies. Immutable and thread-safe.
+ * templates with {@link MeshidException.InvalidArgument} naming the policy. It also compiles
+ * every static policy and link for meshid's Java evaluator (those outside its subset are marked
+ * native-only). The evaluators it hands out give the same decision and determining policies;
+ * {@link #slicedEvaluator} only looks at fewer policies, {@link #engine} with {@link
+ * EngineKind#JAVA} evaluates in Java where it can. Immutable and thread-safe.
  */
 public final class CompiledPolicySet {
 
@@ -43,16 +47,18 @@ public final class CompiledPolicySet {
     private final ScopeIndex index;
     private final List<ContextReads> reads;
     private final Set<String> ids;
+    private final JavaPolicySet java;
     private final Map<BitSet, ContextReads> sliceReads = new ConcurrentHashMap<>();
 
     private CompiledPolicySet(List<Policy> statics, Set<Policy> templates, List<TemplateLink> links, ScopeIndex index,
-            List<ContextReads> reads, Set<String> ids) {
+            List<ContextReads> reads, Set<String> ids, JavaPolicySet java) {
         this.statics = statics;
         this.templates = templates;
         this.links = links;
         this.index = index;
         this.reads = reads;
         this.ids = ids;
+        this.java = java;
     }
 
     /**
@@ -65,6 +71,7 @@ public final class CompiledPolicySet {
         List<Policy> statics = new ArrayList<>();
         List<PolicyScope> scopes = new ArrayList<>();
         List<ContextReads> reads = new ArrayList<>();
+        List<PolicySource> sources = new ArrayList<>();
         for (Map.Entry<String, String> entry : policies.entrySet()) {
             String id = unique(ids, entry.getKey());
             Policy parsed = parse(id, entry.getValue(), false);
@@ -72,6 +79,7 @@ public final class CompiledPolicySet {
             String json = json(parsed);
             scopes.add(json == null ? PolicyScope.unconstrained(id) : ScopeReader.read(id, json));
             reads.add(json == null ? ContextReads.WHOLE : ContextReads.ofPolicyJson(json));
+            sources.add(new PolicySource(id, tree(json), Map.of()));
         }
         Set<Policy> templateSet = new LinkedHashSet<>();
         Map<String, ContextReads> templateReads = new HashMap<>();
@@ -99,9 +107,12 @@ public final class CompiledPolicySet {
             linkList.add(new TemplateLink(link.templateId(), link.linkId(), values));
             reads.add(templateReads.getOrDefault(link.templateId(), ContextReads.WHOLE));
         }
-        scopes.addAll(linkScopes(templateSet, linkList, links));
+        JsonNode templatesJson = templatesJson(templateSet, linkList);
+        scopes.addAll(linkScopes(templatesJson, links));
+        sources.addAll(linkSources(templatesJson, links));
+        JavaPolicySet java = JavaPolicySet.compile(scopes, sources, CedarCalls::isCanonicalType);
         return new CompiledPolicySet(List.copyOf(statics), Set.copyOf(templateSet), List.copyOf(linkList),
-                ScopeIndex.of(scopes), List.copyOf(reads), Set.copyOf(ids));
+                ScopeIndex.of(scopes), List.copyOf(reads), Set.copyOf(ids), java);
     }
 
     /** True when {@code id} names a static policy, a template or a template link of this set. */
@@ -150,6 +161,25 @@ public final class CompiledPolicySet {
         return new SlicedEvaluator(this, maxSlicesPerThread);
     }
 
+    /**
+     * The engine of the kind asked for: {@link EngineKind#NATIVE} is {@link #slicedEvaluator};
+     * {@link EngineKind#JAVA} decides with the Java evaluator and leaves the slices that hold a
+     * policy outside its subset (and requests only Cedar can judge) to that sliced evaluator.
+     */
+    public PolicyEngine engine(EngineKind kind, int maxSlicesPerThread) {
+        PolicyEngine sliced = slicedEvaluator(maxSlicesPerThread);
+        return kind == EngineKind.NATIVE ? sliced : new JavaSlicedEvaluator(java, sliced);
+    }
+
+    /** How many static policies and links the Java evaluator leaves to the native engine. */
+    public int nativeOnlyPolicies() {
+        return java.unsupported();
+    }
+
+    JavaPolicySet javaPolicies() {
+        return java;
+    }
+
     ScopeIndex index() {
         return index;
     }
@@ -178,37 +208,68 @@ public final class CompiledPolicySet {
     }
 
     /**
-     * The scopes of the links, in link order, read from the templates' JSON form. Asking Cedar
-     * for that form also checks that every link fills exactly its template's slots.
+     * The templates' JSON forms by id (empty when there are no links). Asking Cedar for them also
+     * checks that every link fills exactly its template's slots.
      */
-    private static List<PolicyScope> linkScopes(
-            Set<Policy> templates, List<TemplateLink> links, List<TemplateLinkSource> sources) {
+    private static JsonNode templatesJson(Set<Policy> templates, List<TemplateLink> links) {
         if (links.isEmpty()) {
-            return List.of();
+            return JSON.createObjectNode();
         }
-        JsonNode templatesJson;
         try {
             PolicySet linked = new PolicySet(new HashSet<>(), new HashSet<>(templates), new ArrayList<>(links));
-            templatesJson = JSON.readTree(linked.toJson()).path("templates");
+            return JSON.readTree(linked.toJson()).path("templates");
         } catch (InternalException | com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
             throw new MeshidException.InvalidArgument("template links: " + e.getMessage()
                     + " (expected: each link fills exactly the slots of its template)", e);
         }
+    }
+
+    /** The scopes of the links, in link order, read from their templates' JSON forms. */
+    private static List<PolicyScope> linkScopes(JsonNode templatesJson, List<TemplateLinkSource> sources) {
         List<PolicyScope> scopes = new ArrayList<>(sources.size());
         for (TemplateLinkSource source : sources) {
             Map<String, EntityKey> slots = new HashMap<>();
-            if (source.principal() != null) {
-                slots.put("?principal", key(source.principal()));
-            }
-            if (source.resource() != null) {
-                slots.put("?resource", key(source.resource()));
-            }
+            slotValues(source).forEach((slot, ref) -> slots.put(slot, key(ref)));
             JsonNode template = templatesJson.get(source.templateId());
             scopes.add(template == null
                     ? PolicyScope.unconstrained(source.linkId())
                     : ScopeReader.read(source.linkId(), template.toString(), slots));
         }
         return scopes;
+    }
+
+    /** The links as the Java evaluator compiles them: the template's JSON form and the slot values. */
+    private static List<PolicySource> linkSources(JsonNode templatesJson, List<TemplateLinkSource> sources) {
+        List<PolicySource> out = new ArrayList<>(sources.size());
+        for (TemplateLinkSource source : sources) {
+            Map<String, EntityRef> slots = new HashMap<>();
+            slotValues(source).forEach((slot, ref) -> slots.put(slot, new EntityRef(CedarCalls.canonicalType(ref.type()), ref.id())));
+            out.add(new PolicySource(source.linkId(), templatesJson.get(source.templateId()), slots));
+        }
+        return out;
+    }
+
+    private static Map<String, EntityRef> slotValues(TemplateLinkSource source) {
+        Map<String, EntityRef> slots = new HashMap<>();
+        if (source.principal() != null) {
+            slots.put("?principal", source.principal());
+        }
+        if (source.resource() != null) {
+            slots.put("?resource", source.resource());
+        }
+        return slots;
+    }
+
+    /** The parsed JSON form, or null when there is none or it does not parse. */
+    private static JsonNode tree(String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return JSON.readTree(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return null;
+        }
     }
 
     private static EntityKey key(EntityRef ref) {

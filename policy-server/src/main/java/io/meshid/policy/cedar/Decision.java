@@ -1,5 +1,6 @@
 package io.meshid.policy.cedar;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -15,8 +16,18 @@ import java.util.List;
 public record Decision(boolean allowed, List<String> determiningPolicies, List<String> errors) {
 
     public Decision {
-        determiningPolicies = determiningPolicies.stream().sorted().toList();
-        errors = errors.stream().sorted().toList();
+        determiningPolicies = sorted(determiningPolicies);
+        errors = sorted(errors);
+    }
+
+    /** An immutable sorted copy; most lists here hold none or one element, which need no sorting. */
+    private static List<String> sorted(List<String> values) {
+        if (values.size() < 2) {
+            return List.copyOf(values);
+        }
+        String[] copy = values.toArray(String[]::new);
+        Arrays.sort(copy);
+        return List.of(copy);
     }
 
     /** A deny caused by one error that stopped evaluation. */

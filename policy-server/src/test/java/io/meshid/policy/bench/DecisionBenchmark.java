@@ -5,6 +5,7 @@ import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.policy.PolicyConfig;
 import io.meshid.policy.cedar.CompiledPolicySet;
 import io.meshid.policy.cedar.DecisionRequest;
+import io.meshid.policy.cedar.EngineKind;
 import io.meshid.policy.cedar.PolicyEngine;
 import io.meshid.policy.decision.DecisionService;
 import io.meshid.policy.decision.Decisions;
@@ -38,13 +39,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code sliced} (only the policies whose scope can match), {@code service} (the whole decision
  * path, mapping included, cache off: what an uncached Check costs past gRPC) and {@code cached}
  * (the decision path answering repeated requests from its cache). Requests cycle through a pool
- * of 4,096 distinct ones (256 for {@code cached}). Not a unit test: run it with
+ * of 4,096 distinct ones (256 for {@code cached}). {@code sliced}, {@code service} and {@code cached}
+ * run with the evaluator named by the {@code engine} parameter ({@code java}: meshid's Java
+ * evaluator, native for what it cannot decide; {@code native}: cedar-java for every decision);
+ * {@code full} is always native. Not a unit test: run it with
  * {@code policy-server/bench/run-decision-jmh.sh}.
  *
  * <p>System properties of {@link #main}: {@code bench.policies} (1,200,2000), {@code bench.modes}
  * (full,sliced,service,cached), {@code bench.forks} (2), {@code bench.warmup} (5 iterations),
  * {@code bench.iterations} (5), {@code bench.time} (seconds per iteration, 2), {@code bench.threads} (1),
- * {@code bench.out} (folder of the JSON result).
+ * {@code bench.engines} (java), {@code bench.out} (folder of the JSON result).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -60,6 +64,9 @@ public class DecisionBenchmark {
     @Param({"full", "sliced", "service", "cached"})
     public String mode;
 
+    @Param({"java"})
+    public String engineKind;
+
     private PolicyEngine engine;
     private DecisionService service;
     private SpiffeId admin;
@@ -72,8 +79,9 @@ public class DecisionBenchmark {
         CompiledPolicySet compiled = generated.compile();
         requests = generated.requests(mode.equals("cached") ? 256 : 4096, 42);
         cedarRequests = requests.stream().map(r -> CedarRequests.of(r, 1_796_000_000L)).toArray(DecisionRequest[]::new);
-        engine = mode.equals("full") ? compiled.fullEvaluator() : compiled.slicedEvaluator(SLICES);
-        FakeActivePolicies active = new FakeActivePolicies(SLICES);
+        EngineKind kind = EngineKind.of(engineKind);
+        engine = mode.equals("full") ? compiled.fullEvaluator() : compiled.engine(kind, SLICES);
+        FakeActivePolicies active = new FakeActivePolicies(SLICES, kind);
         active.activate(TrustDomain.of(GeneratedPolicies.DOMAIN), 1, compiled);
         PolicyConfig config = new PolicyConfig();
         if (!mode.equals("cached")) {
@@ -105,6 +113,7 @@ public class DecisionBenchmark {
                 .include(DecisionBenchmark.class.getName() + ".decide")
                 .param("policies", System.getProperty("bench.policies", "1,200,2000").split(","))
                 .param("mode", System.getProperty("bench.modes", "full,sliced,service,cached").split(","))
+                .param("engineKind", System.getProperty("bench.engines", "java").split(","))
                 .forks(Integer.getInteger("bench.forks", 2))
                 .warmupIterations(Integer.getInteger("bench.warmup", 5))
                 .warmupTime(TimeValue.seconds(Integer.getInteger("bench.time", 2)))

@@ -6,6 +6,7 @@ import io.meshid.policy.PolicyConfig;
 import io.meshid.policy.activation.PolicyVersion;
 import io.meshid.policy.cedar.CompiledPolicySet;
 import io.meshid.policy.cedar.DecisionRequest;
+import io.meshid.policy.cedar.EngineKind;
 import io.meshid.policy.decision.DecisionService;
 import io.meshid.policy.decision.Decisions;
 import io.meshid.policy.mapping.CedarRequests;
@@ -27,7 +28,8 @@ import java.util.List;
  * minimum of the rest. Not a unit test: run it with {@code policy-server/bench/run-decision-cpu.sh}.
  *
  * <p>System properties: {@code bench.policies} (1,200,2000), {@code bench.rounds} (12),
- * {@code bench.skip} (4).
+ * {@code bench.skip} (4), {@code bench.engine} ({@code java}, meshid's evaluator with native
+ * fallback, or {@code native}, cedar-java for every decision).
  */
 public final class DecisionCpuTime {
 
@@ -37,12 +39,13 @@ public final class DecisionCpuTime {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         int rounds = Integer.getInteger("bench.rounds", 12);
         int skip = Integer.getInteger("bench.skip", 4);
+        EngineKind engine = EngineKind.of(System.getProperty("bench.engine", "java"));
         for (String size : System.getProperty("bench.policies", "1,200,2000").split(",")) {
             GeneratedPolicies generated = GeneratedPolicies.of(Integer.parseInt(size.trim()));
             CompiledPolicySet compiled = generated.compile();
             List<MeshRequest> requests = generated.requests(4096, 42);
             DecisionRequest[] cedar = requests.stream().map(r -> CedarRequests.of(r, 1_796_000_000L)).toArray(DecisionRequest[]::new);
-            FakeActivePolicies active = new FakeActivePolicies(DecisionBenchmark.SLICES);
+            FakeActivePolicies active = new FakeActivePolicies(DecisionBenchmark.SLICES, engine);
             // One engine for both paths, so that one set of cached slices serves them (the native cache is bounded).
             PolicyVersion version = active.activate(TrustDomain.of(GeneratedPolicies.DOMAIN), 1, compiled);
             PolicyConfig config = new PolicyConfig();
@@ -69,8 +72,8 @@ public final class DecisionCpuTime {
             }
             Arrays.sort(sliced);
             Arrays.sort(whole);
-            System.out.printf("%s policies: CPU µs per decision, sliced median %.1f (min %.1f), service median %.1f (min %.1f) [%d allowed]%n",
-                    size.trim(), sliced[sliced.length / 2], sliced[0], whole[whole.length / 2], whole[0], allowed);
+            System.out.printf("%s engine, %s policies: CPU µs per decision, sliced median %.1f (min %.1f), service median %.1f (min %.1f) [%d allowed]%n",
+                    engine.configName(), size.trim(), sliced[sliced.length / 2], sliced[0], whole[whole.length / 2], whole[0], allowed);
         }
     }
 }

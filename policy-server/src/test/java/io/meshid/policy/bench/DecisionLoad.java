@@ -39,7 +39,8 @@ import org.HdrHistogram.Recorder;
  * <p>System properties: {@code bench.policies} (250), {@code bench.channels} (4),
  * {@code bench.concurrency} (calls in flight, 32), {@code bench.warmup} (seconds, 20),
  * {@code bench.duration} (seconds, 20), {@code bench.requests} (distinct requests, 65,536),
- * {@code bench.cacheSize} (the server's decision cache, 0), {@code bench.out} (folder for the seed).
+ * {@code bench.cacheSize} (the server's decision cache, 0), {@code bench.engine} (the server's
+ * {@code meshid.policy.engine}, java), {@code bench.out} (folder for the seed).
  */
 public final class DecisionLoad {
 
@@ -63,16 +64,17 @@ public final class DecisionLoad {
                             .putAllHeaders(r.headers())).build());
         }
         try (SeededPolicyServer server = new SeededPolicyServer(TestDatabase.h2(), GeneratedPolicies.DOMAIN, seed.toString(),
-                Map.of("meshid.policy.decision-cache-size", Integer.getInteger("bench.cacheSize", 0)))) {
+                Map.of("meshid.policy.decision-cache-size", Integer.getInteger("bench.cacheSize", 0),
+                        "meshid.policy.engine", System.getProperty("bench.engine", "java")))) {
             EventLoopGroup loop = ClientTransport.eventLoops(1, "bench-client");
             List<ManagedChannel> open = new ArrayList<>();
             for (int i = 0; i < channels; i++) {
                 open.add(server.channel(NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort())
                         .eventLoopGroup(loop).channelType(ClientTransport.channelType()).directExecutor(), "/meshid/admin"));
             }
-            System.out.printf("policy-server: %d policies (%d template links), %d channels, %d calls in flight, decision cache %s%n",
-                    generated.size(), generated.links.size(), channels, concurrency,
-                    Integer.getInteger("bench.cacheSize", 0) == 0 ? "off" : "on");
+            System.out.printf("policy-server: %d policies (%d template links), %d channels, %d calls in flight, decision cache %s, "
+                    + "engine %s%n", generated.size(), generated.links.size(), channels, concurrency,
+                    Integer.getInteger("bench.cacheSize", 0) == 0 ? "off" : "on", System.getProperty("bench.engine", "java"));
             run(open, requests, concurrency, warmup, false);
             run(open, requests, concurrency, duration, true);
             open.forEach(ManagedChannel::shutdownNow);

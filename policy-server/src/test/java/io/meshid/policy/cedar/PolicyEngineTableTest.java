@@ -40,6 +40,7 @@ class PolicyEngineTableTest {
     private static final CompiledPolicySet COMPILED = CompiledPolicySet.compile(POLICIES, TEMPLATES, LINKS);
     private static final PolicyEngine FULL = COMPILED.fullEvaluator();
     private static final PolicyEngine SLICED = COMPILED.slicedEvaluator(64);
+    private static final PolicyEngine JAVA = COMPILED.engine(EngineKind.JAVA, 64);
 
     private static final List<EntityData> ENTITIES = List.of(
             EntityData.of(ref("Workload", "api"), ref("Namespace", "payments")),
@@ -77,7 +78,7 @@ class PolicyEngineTableTest {
     void decide_fullAndSliced_giveTheExpectedDecision(String name, Case c) {
         DecisionRequest request = request(c);
 
-        for (PolicyEngine engine : List.of(FULL, SLICED)) {
+        for (PolicyEngine engine : List.of(FULL, SLICED, JAVA)) {
             Decision decision = engine.decide(request);
             assertThat(decision.allowed()).as(name).isEqualTo(c.allowed());
             assertThat(decision.determiningPolicies()).as(name).isEqualTo(c.determining());
@@ -100,6 +101,7 @@ class PolicyEngineTableTest {
                     for (int round = 0; round < 20; round++) {
                         for (Case c : all) {
                             out.add(SLICED.decide(request(c)));
+                            out.add(JAVA.decide(request(c)));
                         }
                     }
                     return out;
@@ -108,7 +110,7 @@ class PolicyEngineTableTest {
             List<Decision> first = runs.get(0).get();
             assertThat(runs.get(1).get()).isEqualTo(first);
             for (int i = 0; i < first.size(); i++) {
-                assertThat(first.get(i).allowed()).isEqualTo(all.get(i % all.size()).allowed());
+                assertThat(first.get(i).allowed()).isEqualTo(all.get(i / 2 % all.size()).allowed());
             }
         }
     }
@@ -124,7 +126,7 @@ class PolicyEngineTableTest {
     void decide_withInvalidEntityType_deniesWithError(String type) {
         DecisionRequest request = new DecisionRequest(ref(type, "x"), ref("Action", "health"), ref("Service", "db"), Map.of(), List.of());
 
-        for (PolicyEngine engine : List.of(FULL, SLICED)) {
+        for (PolicyEngine engine : List.of(FULL, SLICED, JAVA)) {
             Decision decision = engine.decide(request);
             assertThat(decision.allowed()).isFalse();
             assertThat(decision.errors()).singleElement().asString().contains(type);

@@ -88,6 +88,23 @@ class SlicedEvaluationDifferentialTest {
         assertThat(candidates / REQUESTS).as("mean static policies per slice").isLessThan(STATIC_POLICIES / 2);
     }
 
+    @Test
+    void javaEvaluation_equalsNativeEvaluation_onGeneratedRequests() {
+        CompiledPolicySet compiled = CompiledPolicySet.compile(staticPolicies(), templates(), links());
+        assertThat(compiled.nativeOnlyPolicies()).isZero();
+        List<DecisionRequest> requests = new ArrayList<>();
+        for (int i = 0; i < REQUESTS; i++) {
+            requests.add(request());
+        }
+
+        JavaEvaluatorDifferentialTest.Tally tally = JavaEvaluatorDifferentialTest.compare(compiled, requests);
+
+        assertThat(tally.allowed).as("allowed").isGreaterThan(REQUESTS / 20);
+        assertThat(tally.forbidden).as("denied by a forbid").isGreaterThan(REQUESTS / 50);
+        assertThat(tally.withErrors).as("with evaluation errors").isGreaterThan(REQUESTS / 100);
+        assertThat(tally.allowedByLink).as("allowed by a template link").isGreaterThan(0);
+    }
+
     private static long candidateCount(CompiledPolicySet compiled, DecisionRequest request) {
         Map<EntityRef, Set<EntityRef>> parents = new LinkedHashMap<>();
         request.entities().forEach(e -> parents.put(e.uid(), e.parents()));

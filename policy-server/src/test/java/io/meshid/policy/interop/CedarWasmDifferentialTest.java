@@ -9,6 +9,7 @@ import io.meshid.policy.bench.GeneratedPolicies;
 import io.meshid.policy.cedar.CompiledPolicySet;
 import io.meshid.policy.cedar.Decision;
 import io.meshid.policy.cedar.DecisionRequest;
+import io.meshid.policy.cedar.EngineKind;
 import io.meshid.policy.cedar.EntityData;
 import io.meshid.policy.cedar.EntityRef;
 import io.meshid.policy.cedar.PolicyEngine;
@@ -32,8 +33,8 @@ import org.junit.jupiter.api.Test;
  * policy-server's decisions against Cedar in another runtime: the same policies, entities and
  * requests, written as JSON, decided by {@code @cedar-policy/cedar-wasm} under Node
  * (src/test/node/decide.mjs). Decision, determining policies and failed policy ids must agree
- * with meshid's sliced evaluation. Skipped with an install hint when node or the package is
- * missing, except under {@code CI=true}, where that fails.
+ * with meshid's sliced evaluation, native and Java. Skipped with an install hint when node or the
+ * package is missing, except under {@code CI=true}, where that fails.
  */
 @RequiresCommand(value = "node", install = "apt-get install nodejs npm")
 class CedarWasmDifferentialTest {
@@ -87,22 +88,26 @@ class CedarWasmDifferentialTest {
 
     private static void compare(Map<String, String> policies, Map<String, String> templates, List<TemplateLinkSource> links,
             List<MeshRequest> requests) throws Exception {
-        PolicyEngine sliced = CompiledPolicySet.compile(policies, templates, links).slicedEvaluator(64);
+        CompiledPolicySet compiled = CompiledPolicySet.compile(policies, templates, links);
+        List<PolicyEngine> engines = List.of(compiled.slicedEvaluator(64), compiled.engine(EngineKind.JAVA, 64));
         List<DecisionRequest> cedar = requests.stream().map(r -> CedarRequests.of(r, 1_796_126_400L)).toList();
         JsonNode answers = runNode(policies, templates, links, cedar);
         assertThat(answers.size()).isEqualTo(cedar.size());
         int allows = 0;
         for (int i = 0; i < cedar.size(); i++) {
-            Decision ours = sliced.decide(cedar.get(i));
             JsonNode theirs = answers.get(i);
             List<String> reasons = strings(theirs.get("reasons"));
             List<String> errors = strings(theirs.get("errors"));
             boolean allowed = "allow".equals(theirs.get("decision").asText()) && errors.isEmpty();
             List<String> determining = "allow".equals(theirs.get("decision").asText()) && !errors.isEmpty() ? List.of() : reasons;
             String what = "request " + i + ": " + requests.get(i);
-            assertThat(ours.allowed()).as(what).isEqualTo(allowed);
-            assertThat(ours.determiningPolicies()).as(what).isEqualTo(determining);
-            assertThat(ours.errors().stream().map(e -> e.substring(0, e.indexOf(':'))).sorted().toList()).as(what).isEqualTo(errors);
+            for (PolicyEngine engine : engines) {
+                Decision ours = engine.decide(cedar.get(i));
+                assertThat(ours.allowed()).as(what).isEqualTo(allowed);
+                assertThat(ours.determiningPolicies()).as(what).isEqualTo(determining);
+                assertThat(ours.errors().stream().map(e -> e.substring(0, e.indexOf(':'))).sorted().toList()).as(what)
+                        .isEqualTo(errors);
+            }
             allows += allowed ? 1 : 0;
         }
         assertThat(allows).as("both decisions occur").isBetween(1, cedar.size() - 1);

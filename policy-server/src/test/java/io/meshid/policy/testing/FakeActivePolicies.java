@@ -6,6 +6,7 @@ import io.meshid.policy.activation.ActivePolicies;
 import io.meshid.policy.activation.PolicyVersion;
 import io.meshid.policy.activation.VersionChange;
 import io.meshid.policy.cedar.CompiledPolicySet;
+import io.meshid.policy.cedar.EngineKind;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ public final class FakeActivePolicies implements ActivePolicies {
     private final Map<TrustDomain, PolicyVersion> shadow = new ConcurrentHashMap<>();
     private final Map<TrustDomain, List<Consumer<VersionChange>>> watchers = new ConcurrentHashMap<>();
     private final int slicesPerThread;
+    private final EngineKind engine;
     private volatile boolean unavailable;
 
     public FakeActivePolicies() {
@@ -33,12 +35,18 @@ public final class FakeActivePolicies implements ActivePolicies {
 
     /** Versions whose engines keep up to {@code slicesPerThread} cached slices per thread. */
     public FakeActivePolicies(int slicesPerThread) {
+        this(slicesPerThread, EngineKind.JAVA);
+    }
+
+    /** Versions decided by {@code engine}, keeping up to {@code slicesPerThread} cached native slices per thread. */
+    public FakeActivePolicies(int slicesPerThread, EngineKind engine) {
         this.slicesPerThread = slicesPerThread;
+        this.engine = engine;
     }
 
     /** Activates {@code policies} as {@code version} of {@code domain} and tells the watchers. */
     public PolicyVersion activate(TrustDomain domain, long version, CompiledPolicySet policies) {
-        PolicyVersion v = new PolicyVersion(domain, version, Instant.EPOCH, policies, policies.slicedEvaluator(slicesPerThread));
+        PolicyVersion v = new PolicyVersion(domain, version, Instant.EPOCH, policies, policies.engine(engine, slicesPerThread));
         active.put(domain, v);
         watchers.getOrDefault(domain, List.of()).forEach(w -> w.accept(new VersionChange(domain, version, Instant.EPOCH)));
         return v;
@@ -46,7 +54,7 @@ public final class FakeActivePolicies implements ActivePolicies {
 
     /** Sets the shadow version of {@code domain}. */
     public void shadow(TrustDomain domain, long version, CompiledPolicySet policies) {
-        shadow.put(domain, new PolicyVersion(domain, version, Instant.EPOCH, policies, policies.slicedEvaluator(slicesPerThread)));
+        shadow.put(domain, new PolicyVersion(domain, version, Instant.EPOCH, policies, policies.engine(engine, slicesPerThread)));
     }
 
     public void unavailable(boolean value) {

@@ -1,0 +1,41 @@
+package io.meshid.policy.cedar;
+
+import io.meshid.policy.cedar.eval.JavaPolicySet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides with meshid's Java evaluator ({@link JavaPolicySet}) where it can, and with the native
+ * sliced engine otherwise: for a request whose slice holds a policy outside the supported subset,
+ * or a request whose input only the native engine can judge. The native engine, and its
+ * per-thread cached slices, is only touched by such requests. Thread-safe, on any thread.
+ */
+final class JavaSlicedEvaluator implements PolicyEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JavaSlicedEvaluator.class);
+
+    private final JavaPolicySet policies;
+    private final PolicyEngine fallback;
+    private final AtomicBoolean failureLogged = new AtomicBoolean();
+
+    JavaSlicedEvaluator(JavaPolicySet policies, PolicyEngine fallback) {
+        this.policies = policies;
+        this.fallback = fallback;
+    }
+
+    @Override
+    public Decision decide(DecisionRequest request) {
+        Decision decision;
+        try {
+            decision = policies.decide(request);
+        } catch (RuntimeException e) {
+            // A bug in the Java evaluator must not decide: Cedar itself answers.
+            if (failureLogged.compareAndSet(false, true)) {
+                LOG.warn("policy decisions: the Java evaluator failed ({}); this and such requests are decided natively", e.toString());
+            }
+            decision = null;
+        }
+        return decision != null ? decision : fallback.decide(request);
+    }
+}
