@@ -40,7 +40,9 @@ import org.HdrHistogram.Recorder;
  * {@code bench.concurrency} (calls in flight, 32), {@code bench.warmup} (seconds, 20),
  * {@code bench.duration} (seconds, 20), {@code bench.requests} (distinct requests, 65,536),
  * {@code bench.cacheSize} (the server's decision cache, 0), {@code bench.engine} (the server's
- * {@code meshid.policy.engine}, java), {@code bench.out} (folder for the seed).
+ * {@code meshid.policy.engine}, java), {@code bench.db} ({@code postgres}: the local PostgreSQL, where
+ * the decision log's audit records go, as in production; {@code h2}: in memory, where they pile up
+ * in the heap), {@code bench.out} (folder for the seed).
  */
 public final class DecisionLoad {
 
@@ -63,7 +65,8 @@ public final class DecisionLoad {
                     .setContext(RequestContext.newBuilder().setPath(r.path()).setSourceAddress(r.sourceAddress())
                             .putAllHeaders(r.headers())).build());
         }
-        try (SeededPolicyServer server = new SeededPolicyServer(TestDatabase.h2(), GeneratedPolicies.DOMAIN, seed.toString(),
+        boolean postgres = !"h2".equalsIgnoreCase(System.getProperty("bench.db", "postgres"));
+        try (SeededPolicyServer server = new SeededPolicyServer(postgres ? TestDatabase.postgres() : TestDatabase.h2(), GeneratedPolicies.DOMAIN, seed.toString(),
                 Map.of("meshid.policy.decision-cache-size", Integer.getInteger("bench.cacheSize", 0),
                         "meshid.policy.engine", System.getProperty("bench.engine", "java")))) {
             EventLoopGroup loop = ClientTransport.eventLoops(1, "bench-client");
@@ -73,8 +76,9 @@ public final class DecisionLoad {
                         .eventLoopGroup(loop).channelType(ClientTransport.channelType()).directExecutor(), "/meshid/admin"));
             }
             System.out.printf("policy-server: %d policies (%d template links), %d channels, %d calls in flight, decision cache %s, "
-                    + "engine %s%n", generated.size(), generated.links.size(), channels, concurrency,
-                    Integer.getInteger("bench.cacheSize", 0) == 0 ? "off" : "on", System.getProperty("bench.engine", "java"));
+                    + "engine %s, database %s%n", generated.size(), generated.links.size(), channels, concurrency,
+                    Integer.getInteger("bench.cacheSize", 0) == 0 ? "off" : "on", System.getProperty("bench.engine", "java"),
+                    postgres ? "PostgreSQL on 127.0.0.1" : "H2 in memory");
             run(open, requests, concurrency, warmup, false);
             run(open, requests, concurrency, duration, true);
             open.forEach(ManagedChannel::shutdownNow);
