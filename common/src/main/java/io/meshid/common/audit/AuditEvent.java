@@ -1,5 +1,6 @@
 package io.meshid.common.audit;
 
+import io.meshid.common.random.ThreadRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
@@ -63,7 +64,7 @@ public record AuditEvent(
     /** A new event with a random id. */
     public static AuditEvent of(Instant at, String trustDomain, String actor, String action, String target,
             Outcome outcome, String detail, String requestId) {
-        return new AuditEvent(UUID.randomUUID(), at, trustDomain, actor, action, target, outcome, detail, requestId);
+        return new AuditEvent(ThreadRandom.uuid(), at, trustDomain, actor, action, target, outcome, detail, requestId);
     }
 
     private static String cut(String value, int max) {

@@ -2,6 +2,7 @@ package io.meshid.policy.decisionlog;
 
 import io.meshid.common.audit.AuditEvent;
 import io.meshid.common.audit.AuditLog;
+import io.meshid.common.random.ThreadRandom;
 import io.meshid.policy.PolicyConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,7 +14,6 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -130,7 +130,7 @@ final class AsyncDecisionLog implements DecisionLog {
         otel.emit(r);
         if (audit != null) {
             try {
-                audit.record(new AuditEvent(UUID.randomUUID(), r.at(), r.trustDomain(), r.principal(), AUDIT_ACTION,
+                audit.record(new AuditEvent(ThreadRandom.uuid(), r.at(), r.trustDomain(), r.principal(), AUDIT_ACTION,
                         r.resource(), r.allowed() ? AuditEvent.Outcome.SUCCESS : AuditEvent.Outcome.DENIED, detail(r),
                         r.requestId()));
             } catch (RuntimeException e) {
