@@ -46,7 +46,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (calls in flight, comma-separated levels; 16,64), {@code bench.workloads} (workloads and
  * mTLS channels, 8), {@code bench.duration} (seconds per level, 20), {@code bench.warmup} (seconds
  * before the first level of each rpc, 30; 2 before the others), {@code bench.maxCalls}
- * (2,000,000), {@code bench.joinTokens} (made before the Attest load, 6000), {@code bench.renewCsrs} (fresh
+ * (2,000,000), {@code bench.subjects} (JWT-SVIDs per workload that ExchangeToken exchanges in turn, 1),
+ * {@code bench.joinTokens} (made before the Attest load, 6000), {@code bench.renewCsrs} (fresh
  * keys made before the RenewX509Svid load, 8000), {@code bench.db}
  * ({@code postgres} or {@code h2}), {@code bench.redis} ({@code true}: revocations and rate limits
  * in the local Redis), {@code bench.out}.
@@ -141,18 +142,35 @@ public final class TokenBenchmark {
     }
 
     /** Each workload exchanges a JWT-SVID issued to itself (aud = its own SPIFFE ID) for the backend's audience. */
+    /**
+     * Each workload exchanges its own JWT-SVIDs: {@code bench.subjects} of them per workload (1 by
+     * default: the same subject token again and again, as a workload presents one token until it
+     * nears expiry). With more subject tokens in all than identity-server's verified-token cache
+     * holds (10,000), taken in turn, every exchange verifies its subject token's signature anew.
+     */
     private static ClosedLoop.Call exchange(Workloads w) {
-        List<ExchangeTokenRequest> requests = new ArrayList<>();
-        for (int i = 0; i < w.mtls.size(); i++) {
-            String subject = IdentityServiceGrpc.newBlockingStub(w.mtls.get(i)).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .mintJwtSvid(MintJwtSvidRequest.newBuilder().addAudience(w.ids.get(i).toString())
-                            .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(3600)).build()).getToken();
-            requests.add(ExchangeTokenRequest.newBuilder().setSubjectToken(subject)
-                    .setSubjectTokenType("urn:ietf:params:oauth:token-type:jwt")
-                    .addAudience("spiffe://" + Workloads.DOMAIN + "/ns/bench/sa/backend").build());
+        int perWorkload = Integer.getInteger("bench.subjects", 1);
+        record Exchange(int channel, ExchangeTokenRequest request) {
         }
-        return (caller, seq, done) -> stub(w.mtls, caller).exchangeToken(requests.get(caller % requests.size()),
-                observer(done, r -> !r.getAccessToken().isEmpty()));
+        List<Exchange> exchanges = new ArrayList<>();
+        for (int n = 0; n < perWorkload; n++) {
+            for (int i = 0; i < w.mtls.size(); i++) {
+                String subject = IdentityServiceGrpc.newBlockingStub(w.mtls.get(i)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .mintJwtSvid(MintJwtSvidRequest.newBuilder().addAudience(w.ids.get(i).toString())
+                                .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(3600)).build()).getToken();
+                exchanges.add(new Exchange(i, ExchangeTokenRequest.newBuilder().setSubjectToken(subject)
+                        .setSubjectTokenType("urn:ietf:params:oauth:token-type:jwt")
+                        .addAudience("spiffe://" + Workloads.DOMAIN + "/ns/bench/sa/backend").build()));
+            }
+        }
+        if (perWorkload > 1) {
+            log("exchange: " + exchanges.size() + " subject tokens, taken in turn");
+        }
+        AtomicInteger next = new AtomicInteger();
+        return (caller, seq, done) -> {
+            Exchange e = exchanges.get(perWorkload == 1 ? caller % exchanges.size() : Math.floorMod(next.getAndIncrement(), exchanges.size()));
+            stub(w.mtls, e.channel()).exchangeToken(e.request(), observer(done, r -> !r.getAccessToken().isEmpty()));
+        };
     }
 
     /** Every renewal and attestation needs a key never used before (the fresh-key rule), so CSRs are made ahead, one per call. */
