@@ -2,11 +2,9 @@ package io.meshid.identity.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerCall;
-import io.grpc.Status;
+import io.meshid.common.testing.FakeServerCalls;
 import io.meshid.proto.identity.v1.IdentityServiceGrpc;
 import io.meshid.proto.identity.v1.RegistryServiceGrpc;
 import org.junit.jupiter.api.Test;
@@ -14,44 +12,8 @@ import org.junit.jupiter.api.Test;
 /** Which calls identity-server keeps on the event loop: only those that can be answered from memory. */
 class IdentityInlineCallsTest {
 
-    private static ServerCall<?, ?> call(MethodDescriptor<?, ?> method) {
-        return new ServerCall<Object, Object>() {
-            @Override
-            public void request(int numMessages) {
-            }
-
-            @Override
-            public void sendHeaders(Metadata headers) {
-            }
-
-            @Override
-            public void sendMessage(Object message) {
-            }
-
-            @Override
-            public void close(Status status, Metadata trailers) {
-            }
-
-            @Override
-            public boolean isCancelled() {
-                return false;
-            }
-
-            @Override
-            public Attributes getAttributes() {
-                return Attributes.EMPTY;
-            }
-
-            @SuppressWarnings("unchecked")
-            @Override
-            public MethodDescriptor<Object, Object> getMethodDescriptor() {
-                return (MethodDescriptor<Object, Object>) method;
-            }
-        };
-    }
-
     private static boolean inline(IdentityInlineCalls calls, MethodDescriptor<?, ?> method) {
-        return calls.runsInline(call(method), new Metadata());
+        return calls.runsInline(FakeServerCalls.of(method), new Metadata());
     }
 
     @Test

@@ -3,11 +3,9 @@ package io.meshid.policy.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
-import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerCall;
-import io.grpc.Status;
+import io.meshid.common.testing.FakeServerCalls;
 import io.meshid.proto.policy.v1.PolicyAdminServiceGrpc;
 import io.meshid.proto.policy.v1.PolicyServiceGrpc;
 import org.junit.jupiter.api.Test;
@@ -16,40 +14,7 @@ import org.junit.jupiter.api.Test;
 class DecisionInlineCallsTest {
 
     private static boolean inline(DecisionInlineCalls calls, MethodDescriptor<?, ?> method) {
-        ServerCall<?, ?> call = new ServerCall<Object, Object>() {
-            @Override
-            public void request(int numMessages) {
-            }
-
-            @Override
-            public void sendHeaders(Metadata headers) {
-            }
-
-            @Override
-            public void sendMessage(Object message) {
-            }
-
-            @Override
-            public void close(Status status, Metadata trailers) {
-            }
-
-            @Override
-            public boolean isCancelled() {
-                return false;
-            }
-
-            @Override
-            public Attributes getAttributes() {
-                return Attributes.EMPTY;
-            }
-
-            @SuppressWarnings("unchecked")
-            @Override
-            public MethodDescriptor<Object, Object> getMethodDescriptor() {
-                return (MethodDescriptor<Object, Object>) method;
-            }
-        };
-        return calls.runsInline(call, new Metadata());
+        return calls.runsInline(FakeServerCalls.of(method), new Metadata());
     }
 
     @Test
