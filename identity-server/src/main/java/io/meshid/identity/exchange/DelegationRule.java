@@ -4,16 +4,19 @@ import java.util.List;
 
 /**
  * A configured exchange rule ({@code meshid.identity.exchange.rules.<name>}): the acting party
- * (the caller, or the actor token's subject when there is one) may exchange tokens of the
- * matching subjects, for the listed audiences only when some are listed. Patterns are exact, or
- * end in {@code *} to match any value with that prefix. Immutable.
+ * (always the caller) may exchange tokens of the matching subjects, for the listed audiences only
+ * when some are listed. Patterns are exact, or end in {@code *} to match any value with that
+ * prefix. Immutable.
  *
- * @param name      the rule's name, for the audit trail
- * @param actors    who may act (SPIFFE IDs or patterns)
- * @param subjects  for whom (subject token {@code sub} values or patterns)
- * @param audiences the audiences and resources the new token may have; empty: any
+ * @param name        the rule's name, for the audit trail
+ * @param actors      who may act (SPIFFE IDs or patterns)
+ * @param subjects    for whom (subject token {@code sub} values or patterns)
+ * @param audiences   the audiences and resources the new token may have; empty: any
+ * @param impersonate whether the new token may be the subject's own, with no {@code act} naming the
+ *                    actor (impersonation, JWT-SVIDs included); otherwise the rule allows
+ *                    delegation only
  */
-public record DelegationRule(String name, List<String> actors, List<String> subjects, List<String> audiences) {
+public record DelegationRule(String name, List<String> actors, List<String> subjects, List<String> audiences, boolean impersonate) {
 
     /** Copies the lists. */
     public DelegationRule {

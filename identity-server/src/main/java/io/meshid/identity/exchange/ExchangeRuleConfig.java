@@ -16,6 +16,7 @@ public final class ExchangeRuleConfig {
     private List<String> actors = List.of();
     private List<String> subjects = List.of();
     private List<String> audiences = List.of();
+    private boolean impersonate;
 
     ExchangeRuleConfig(@Parameter String name) {
         this.name = name;
@@ -52,12 +53,25 @@ public final class ExchangeRuleConfig {
         this.audiences = patterns(key("audiences"), audiences);
     }
 
+    /**
+     * Whether the rule allows impersonation: a token of the subject with no {@code act} naming the
+     * actor, JWT-SVIDs included ({@code impersonate}, default false: delegation only). Every such
+     * exchange is audited as impersonation.
+     */
+    public boolean isImpersonate() {
+        return impersonate;
+    }
+
+    public void setImpersonate(boolean impersonate) {
+        this.impersonate = impersonate;
+    }
+
     /** The rule, after checking that its required keys are set. */
     DelegationRule rule() {
         if (actors.isEmpty() || subjects.isEmpty()) {
             throw new ConfigurationException(key(actors.isEmpty() ? "actors" : "subjects") + ": empty (expected: at least one value)");
         }
-        return new DelegationRule(name, actors, subjects, audiences);
+        return new DelegationRule(name, actors, subjects, audiences, impersonate);
     }
 
     private static List<String> patterns(String key, List<String> values) {

@@ -8,6 +8,7 @@ import io.meshid.common.errors.MeshidException;
 import io.meshid.common.server.MeshidConfig;
 import io.meshid.common.server.RequestIds;
 import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.identity.jwt.Issuers;
 import io.meshid.identity.jwt.TokenIssuer;
 import io.meshid.identity.tokens.TokenType;
 import jakarta.inject.Singleton;
@@ -41,6 +42,8 @@ public final class TokenExchange {
     }
 
     private static final String ACTION = "identity.exchange_token";
+    /** The audit action of an exchange that issued a token of someone else without naming the caller. */
+    private static final String IMPERSONATION = "identity.impersonate";
 
     private final SubjectTokens tokens;
     private final ExchangeRules rules;
@@ -49,14 +52,15 @@ public final class TokenExchange {
     private final Clock clock;
 
     TokenExchange(SubjectTokens tokens, TokenIssuer issuer, AuditLog audit, Clock clock, ExchangeConfig config,
-            List<ExchangeRuleConfig> ruleConfigs, MeshidConfig meshid) {
+            List<ExchangeRuleConfig> ruleConfigs, MeshidConfig meshid, Issuers issuers) {
         this.tokens = tokens;
         this.issuer = issuer;
         this.audit = audit;
         this.clock = clock;
         Set<String> endpoint = new HashSet<>(config.getTokenEndpointAudiences());
         endpoint.add(SpiffeId.of(meshid.getTrustDomain(), "/meshid/identity-server").toString());
-        this.rules = new ExchangeRules(endpoint, ruleConfigs.stream().map(ExchangeRuleConfig::rule).toList(), config.getTtl());
+        this.rules = new ExchangeRules(endpoint, ruleConfigs.stream().map(ExchangeRuleConfig::rule).toList(), config.getTtl(),
+                issuers::issuer);
     }
 
     /**
@@ -77,6 +81,7 @@ public final class TokenExchange {
             ExchangePlan plan = rules.decide(request, subject, actor, now);
             trail.audience = plan.audience();
             Result result = issue(plan, now);
+            trail.impersonation = plan.kind() == ExchangePlan.Kind.IMPERSONATION;
             trail.record(AuditEvent.Outcome.SUCCESS, "issued " + plan.type().uri() + " jti " + result.jti() + " until "
                     + result.expiresAt() + ", scope " + result.scopes() + "; " + plan.grantedBy());
             return result;
@@ -109,6 +114,7 @@ public final class TokenExchange {
         private PresentedToken subject;
         private PresentedToken actor;
         private List<String> audience = List.of();
+        private boolean impersonation;
 
         Trail(SpiffeId caller) {
             this.caller = caller;
@@ -126,7 +132,8 @@ public final class TokenExchange {
             if (!audience.isEmpty()) {
                 parts.add("audience " + audience);
             }
-            audit.recordSoon(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(), ACTION,
+            audit.recordSoon(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(),
+                    impersonation ? IMPERSONATION : ACTION,
                     subject == null ? "-" : subject.subject(), outcome, String.join("; ", parts), RequestIds.current()));
         }
     }

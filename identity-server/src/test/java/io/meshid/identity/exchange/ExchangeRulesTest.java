@@ -22,10 +22,15 @@ class ExchangeRulesTest {
     private static final String API = "spiffe://ex.test/ns/shop/sa/api";
     private static final String GATEWAY = "spiffe://ex.test/ns/edge/sa/gateway";
     private static final String DB = "spiffe://ex.test/ns/shop/sa/db";
+    private static final String BATCH = "spiffe://ex.test/ns/ops/sa/batch";
+    private static final String REPORTER = "spiffe://ex.test/ns/ops/sa/reporter";
+    private static final String JWT = TokenTypeUri.JWT.uri();
 
     private final ExchangeRules rules = new ExchangeRules(Set.of(TOKEN_ENDPOINT),
-            List.of(new DelegationRule("edge-for-users", List.of(GATEWAY), List.of("user-*"), List.of("spiffe://ex.test/ns/shop/*"))),
-            Duration.ofMinutes(5));
+            List.of(new DelegationRule("edge-for-users", List.of(GATEWAY), List.of("user-*"), List.of("spiffe://ex.test/ns/shop/*"), false),
+                    new DelegationRule("edge-for-shop", List.of(GATEWAY), List.of("spiffe://ex.test/ns/shop/*"), List.of(), false),
+                    new DelegationRule("batch-as-reporter", List.of(BATCH), List.of(REPORTER), List.of(DB), true)),
+            Duration.ofMinutes(5), td -> "spiffe://" + td.name());
 
     private static PresentedToken token(PresentedToken.Origin origin, String sub, List<String> aud, List<String> scopes,
             Duration life, Map<String, Object> act, Map<String, Object> mayAct) {
@@ -68,18 +73,89 @@ class ExchangeRulesTest {
     }
 
     @Test
-    void tokenIssuedToTheCaller_isImpersonation_keepsTheSubject() {
+    void tokenIssuedToTheCaller_becomesDelegation_namingTheCallerInAct() {
         ExchangePlan plan = decide(request(API, List.of(DB), List.of("read"), false, ""), access("user-42", List.of(API), List.of("read", "write")), null);
 
         assertThat(plan.subject()).isEqualTo("user-42");
+        assertThat(plan.kind()).isEqualTo(ExchangePlan.Kind.DELEGATION);
+        assertThat(plan.act()).contains(Map.of("sub", API));
         assertThat(plan.scopes()).containsExactly("read");
         assertThat(plan.grantedBy()).contains("issued to the caller");
     }
 
     @Test
-    void tokenIssuedToTheTokenEndpoint_mayBeExchangedByTheCaller() {
-        assertThat(decide(request(API, List.of(DB), List.of(), false, ""), access("user-1", List.of(TOKEN_ENDPOINT), List.of()), null)
-                .grantedBy()).contains("token endpoint");
+    void tokenIssuedToTheTokenEndpoint_becomesDelegation_namingTheCallerInAct() {
+        ExchangePlan plan = decide(request(API, List.of(DB), List.of(), false, ""), access("user-1", List.of(TOKEN_ENDPOINT), List.of()), null);
+
+        assertThat(plan.kind()).isEqualTo(ExchangePlan.Kind.DELEGATION);
+        assertThat(plan.act()).contains(Map.of("sub", API));
+        assertThat(plan.grantedBy()).contains("token endpoint");
+    }
+
+    /** The review's attack: A sends B a JWT-SVID for B; B must not come out of an exchange as A. */
+    @Test
+    void recipientOfAJwtSvid_cannotBecomeTheSender() {
+        PresentedToken fromGateway = svid(GATEWAY, List.of(API));
+
+        ExchangePlan plan = decide(request(API, List.of(DB), List.of(), false, ""), fromGateway, null);
+        assertThat(plan.subject()).isEqualTo(GATEWAY);
+        assertThat(plan.act()).contains(Map.of("sub", API));
+
+        MeshidException asJwtSvid = failure(() -> decide(request(API, List.of(DB), List.of(), false, JWT), fromGateway, null));
+        assertThat(asJwtSvid.reason()).contains(OAuthErrors.UNAUTHORIZED_CLIENT);
+        assertThat(asJwtSvid.getMessage()).contains("pass as that workload");
+    }
+
+    @Test
+    void recipientOfATokenForTheTokenEndpoint_cannotGetAJwtSvidOfTheSender() {
+        assertThat(failure(() -> decide(request(API, List.of(DB), List.of(), false, JWT), svid(GATEWAY, List.of(TOKEN_ENDPOINT)), null))
+                .reason()).contains(OAuthErrors.UNAUTHORIZED_CLIENT);
+    }
+
+    @Test
+    void actorTokenMerelyIssuedToTheCaller_doesNotMakeItTheActor() {
+        PresentedToken subject = token(PresentedToken.Origin.ACCESS_TOKEN, "user-7", List.of(DB), List.of(), Duration.ofMinutes(30),
+                null, Map.of("sub", GATEWAY));
+
+        MeshidException e = failure(() -> decide(request(API, List.of(DB), List.of(), true, ""), subject, svid(GATEWAY, List.of(API))));
+
+        assertThat(e.reason()).contains(OAuthErrors.UNAUTHORIZED_CLIENT);
+        assertThat(e.getMessage()).startsWith("actor_token:").contains("is not the caller " + API);
+    }
+
+    @Test
+    void impersonationRule_issuesTheSubjectsOwnToken_andMayIssueItsJwtSvid() {
+        PresentedToken reporter = svid(REPORTER, List.of(DB));
+
+        ExchangePlan access = decide(request(BATCH, List.of(DB), List.of(), false, ""), reporter, null);
+        ExchangePlan jwtSvid = decide(request(BATCH, List.of(DB), List.of(), false, JWT), reporter, null);
+
+        assertThat(access.kind()).isEqualTo(ExchangePlan.Kind.IMPERSONATION);
+        assertThat(access.act()).isEmpty();
+        assertThat(access.grantedBy()).contains("impersonation").contains("batch-as-reporter");
+        assertThat(jwtSvid.type()).isEqualTo(TokenTypeUri.JWT);
+        assertThat(jwtSvid.subject()).isEqualTo(REPORTER);
+        assertThat(jwtSvid.kind()).isEqualTo(ExchangePlan.Kind.IMPERSONATION);
+    }
+
+    @Test
+    void impersonationRule_holdsOnlyForItsAudiences_andAnActorTokenAsksForDelegation() {
+        PresentedToken reporter = svid(REPORTER, List.of(DB));
+
+        assertThat(failure(() -> decide(request(BATCH, List.of(API), List.of(), false, JWT), reporter, null)).reason())
+                .contains(OAuthErrors.UNAUTHORIZED_CLIENT);
+        ExchangePlan withActor = decide(request(BATCH, List.of(DB), List.of(), true, ""), reporter, svid(BATCH, List.of()));
+        assertThat(withActor.kind()).isEqualTo(ExchangePlan.Kind.DELEGATION);
+        assertThat(withActor.act()).contains(Map.of("sub", BATCH));
+    }
+
+    @Test
+    void delegationRule_neverYieldsAJwtSvidOfTheSubject() {
+        PresentedToken db = svid(DB, List.of("https://shop.example"));
+
+        assertThat(decide(request(GATEWAY, List.of(API), List.of(), false, ""), db, null).act()).contains(Map.of("sub", GATEWAY));
+        assertThat(failure(() -> decide(request(GATEWAY, List.of(API), List.of(), false, JWT), db, null)).reason())
+                .contains(OAuthErrors.UNAUTHORIZED_CLIENT);
     }
 
     @Test
@@ -108,23 +184,26 @@ class ExchangeRulesTest {
 
         assertThat(plan.subject()).isEqualTo("user-7");
         assertThat(plan.act()).contains(Map.of("sub", API, "act", prior));
-        assertThat(plan.grantedBy()).contains("caller is the actor").contains("may_act");
+        assertThat(plan.kind()).isEqualTo(ExchangePlan.Kind.DELEGATION);
+        assertThat(plan.grantedBy()).contains("may_act");
     }
 
     @Test
     void delegation_withoutMayActOrRule_isUnauthorizedClient() {
-        PresentedToken subject = access("user-7", List.of(API), List.of());
+        PresentedToken subject = access("user-7", List.of(DB), List.of());
 
         MeshidException e = failure(() -> decide(request(API, List.of(DB), List.of(), true, ""), subject,
                 svid(API, List.of(TOKEN_ENDPOINT))));
 
         assertThat(e.reason()).contains(OAuthErrors.UNAUTHORIZED_CLIENT);
         assertThat(e.getMessage()).contains("may not act for user-7");
+        assertThat(failure(() -> decide(request(API, List.of(DB), List.of(), false, ""), subject, null)).reason())
+                .contains(OAuthErrors.UNAUTHORIZED_CLIENT);
     }
 
     @Test
     void mayActNamingSomeoneElse_doesNotLetTheActorIn() {
-        PresentedToken subject = token(PresentedToken.Origin.ACCESS_TOKEN, "user-7", List.of(API), List.of(), Duration.ofMinutes(30),
+        PresentedToken subject = token(PresentedToken.Origin.ACCESS_TOKEN, "user-7", List.of(DB), List.of(), Duration.ofMinutes(30),
                 null, Map.of("sub", GATEWAY));
 
         assertThat(failure(() -> decide(request(API, List.of(DB), List.of(), true, ""), subject, svid(API, List.of()))).reason())
@@ -133,11 +212,24 @@ class ExchangeRulesTest {
 
     @Test
     void mayActWithAnIssuer_needsTheActorFromThatIssuer() {
-        PresentedToken subject = token(PresentedToken.Origin.ACCESS_TOKEN, "user-7", List.of(API), List.of(), Duration.ofMinutes(30),
+        PresentedToken subject = token(PresentedToken.Origin.ACCESS_TOKEN, "user-7", List.of(DB), List.of(), Duration.ofMinutes(30),
                 null, Map.of("sub", API, "iss", "https://elsewhere.example"));
 
         assertThat(failure(() -> decide(request(API, List.of(DB), List.of(), true, ""), subject, svid(API, List.of()))).reason())
                 .contains(OAuthErrors.UNAUTHORIZED_CLIENT);
+        assertThat(failure(() -> decide(request(API, List.of(DB), List.of(), false, ""), subject, null)).reason())
+                .contains(OAuthErrors.UNAUTHORIZED_CLIENT);
+    }
+
+    @Test
+    void mayActNamingTheCaller_withMeshidsIssuer_allowsDelegationWithoutAnActorToken() {
+        PresentedToken subject = token(PresentedToken.Origin.ACCESS_TOKEN, "user-7", List.of(DB), List.of(), Duration.ofMinutes(30),
+                null, Map.of("sub", API, "iss", "spiffe://ex.test"));
+
+        ExchangePlan plan = decide(request(API, List.of(DB), List.of(), false, ""), subject, null);
+
+        assertThat(plan.act()).contains(Map.of("sub", API));
+        assertThat(plan.grantedBy()).contains("may_act");
     }
 
     @Test
@@ -206,7 +298,7 @@ class ExchangeRulesTest {
 
     @Test
     void jwtSvidShaped_needsASpiffeIdSubject_andCarriesNoScope() {
-        String jwt = TokenTypeUri.JWT.uri();
+        String jwt = JWT;
         ExchangePlan plan = decide(request(API, List.of(DB), List.of(), false, jwt), access(API, List.of(API), List.of("read")), null);
 
         assertThat(plan.type()).isEqualTo(TokenTypeUri.JWT);
@@ -216,11 +308,21 @@ class ExchangeRulesTest {
     }
 
     @Test
-    void withoutActor_theSubjectsActChainIsKept() {
+    void withoutActor_theSubjectsActChainIsNestedUnderTheCaller() {
         Map<String, Object> prior = Map.of("sub", GATEWAY);
         PresentedToken subject = token(PresentedToken.Origin.ACCESS_TOKEN, "user-3", List.of(API), List.of(), Duration.ofMinutes(9), prior, null);
 
-        assertThat(decide(request(API, List.of(DB), List.of(), false, ""), subject, null).act()).contains(prior);
+        assertThat(decide(request(API, List.of(DB), List.of(), false, ""), subject, null).act()).contains(Map.of("sub", API, "act", prior));
+    }
+
+    @Test
+    void ownTokenWithAnActChain_keepsIt_andIsNeverAJwtSvid() {
+        Map<String, Object> prior = Map.of("sub", GATEWAY);
+        PresentedToken own = token(PresentedToken.Origin.ACCESS_TOKEN, API, List.of(DB), List.of(), Duration.ofMinutes(9), prior, null);
+
+        assertThat(decide(request(API, List.of(DB), List.of(), false, ""), own, null).act()).contains(prior);
+        assertThat(failure(() -> decide(request(API, List.of(DB), List.of(), false, JWT), own, null)).reason())
+                .contains(OAuthErrors.UNAUTHORIZED_CLIENT);
     }
 
     @Test

@@ -52,6 +52,7 @@ class ExchangeOverMutualTlsTest {
 
     private static final String API = "spiffe://wire-x.test/ns/shop/sa/api";
     private static final String DB = "spiffe://wire-x.test/ns/shop/sa/db";
+    private static final String CART = "spiffe://wire-x.test/ns/shop/sa/cart";
     private static final String SERVER = "spiffe://wire-x.test/meshid/identity-server";
     private static final String JWT = "urn:ietf:params:oauth:token-type:jwt";
 
@@ -77,7 +78,7 @@ class ExchangeOverMutualTlsTest {
         p.put("grpc.server.port", 0);
         server = ApplicationContext.run(EmbeddedServer.class, p);
         Registry registry = server.getApplicationContext().getBean(Registry.class);
-        for (String id : List.of(API, DB)) {
+        for (String id : List.of(API, DB, CART)) {
             registry.createEntry(new EntryParams(SpiffeId.parse(id), List.of(), Optional.empty(), Optional.empty(), List.of(), false, "test"));
         }
     }
@@ -138,5 +139,45 @@ class ExchangeOverMutualTlsTest {
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(reason(e)).isEqualTo("INVALID_GRANT");
         assertThat(e.getStatus().getDescription()).contains("revoked");
+    }
+
+    /**
+     * The review's attack on the wire: API sends DB a JWT-SVID for DB; DB exchanges it with no
+     * actor token. DB must not get a JWT-SVID of API, and the access token it does get names DB
+     * as the actor, so CART never takes DB for API.
+     */
+    @Test
+    void recipientOfAJwtSvid_neverComesOutAsTheSender() throws Exception {
+        String forDb = as(API).mintJwtSvid(MintJwtSvidRequest.newBuilder().addAudience(DB).build()).getToken();
+        IdentityServiceBlockingStub db = as(DB);
+
+        StatusRuntimeException asSvid = catchThrowableOfType(StatusRuntimeException.class, () -> db.exchangeToken(
+                ExchangeTokenRequest.newBuilder().setSubjectToken(forDb).setSubjectTokenType(JWT).addAudience(CART)
+                        .setRequestedTokenType(JWT).build()));
+        assertThat(asSvid.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(reason(asSvid)).isEqualTo("UNAUTHORIZED_CLIENT");
+
+        ExchangeTokenResponse delegated = db.exchangeToken(ExchangeTokenRequest.newBuilder().setSubjectToken(forDb)
+                .setSubjectTokenType(JWT).addAudience(CART).build());
+        var validated = as(CART).validateToken(ValidateTokenRequest.newBuilder().setToken(delegated.getAccessToken())
+                .setAudience(CART).build());
+        assertThat(validated.getValid()).as(validated.getReasonDetail()).isTrue();
+        assertThat(validated.getSubject()).isEqualTo(API);
+        assertThat(validated.getClaims().getFieldsOrThrow("act").getStructValue().getFieldsOrThrow("sub").getStringValue())
+                .isEqualTo(DB);
+        assertThat(validated.getClaims().getFieldsOrThrow("client_id").getStringValue()).isEqualTo(DB);
+    }
+
+    /** CART's token for DB, as subject and as actor: DB must not pass itself off as CART's actor. */
+    @Test
+    void actorTokenIssuedToTheCaller_butNotItsOwn_isRefused() throws Exception {
+        String cartForDb = as(CART).mintJwtSvid(MintJwtSvidRequest.newBuilder().addAudience(DB).build()).getToken();
+
+        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> as(DB).exchangeToken(
+                ExchangeTokenRequest.newBuilder().setSubjectToken(cartForDb).setSubjectTokenType(JWT).setActorToken(cartForDb)
+                        .setActorTokenType(JWT).addAudience(CART).build()));
+
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(e.getStatus().getDescription()).startsWith("actor_token:");
     }
 }
