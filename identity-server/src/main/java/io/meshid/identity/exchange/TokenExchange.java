@@ -126,8 +126,14 @@ public final class TokenExchange {
             if (!audience.isEmpty()) {
                 parts.add("audience " + audience);
             }
-            audit.recordSoon(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(), ACTION,
-                    subject == null ? "-" : subject.subject(), outcome, String.join("; ", parts), RequestIds.current()));
+            AuditEvent event = AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(), ACTION,
+                    subject == null ? "-" : subject.subject(), outcome, String.join("; ", parts), RequestIds.current());
+            // Never waits (exchanges may run on the event loop); a refusal may be dropped, an issuance never.
+            if (outcome == AuditEvent.Outcome.SUCCESS) {
+                audit.recordSoon(event);
+            } else {
+                audit.recordIfRoom(event);
+            }
         }
     }
 }
