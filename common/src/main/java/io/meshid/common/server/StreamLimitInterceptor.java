@@ -11,6 +11,7 @@ import io.grpc.Status;
 import io.micronaut.core.order.Ordered;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,7 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Bounds how many streaming calls (watches: anything but a unary rpc) one connection may have open
  * at once ({@link GrpcLimitsConfig#getMaxConcurrentStreamsPerConnection()}); one more is refused
  * with {@code RESOURCE_EXHAUSTED} before any service code runs, while other connections are served
- * as before. A connection is told apart by its two transport addresses. Thread-safe.
+ * as before. A network connection is told apart by its two transport addresses; calls over the
+ * in-process transport are not bounded. Thread-safe.
  */
 @Singleton
 public final class StreamLimitInterceptor implements ServerInterceptor, Ordered {
@@ -58,7 +60,8 @@ public final class StreamLimitInterceptor implements ServerInterceptor, Ordered 
         }
         Connection connection = new Connection(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR),
                 call.getAttributes().get(Grpc.TRANSPORT_ATTR_LOCAL_ADDR));
-        if (connection.remote() == null) {
+        if (!(connection.remote() instanceof InetSocketAddress)) {
+            // The in-process transport (tests, adapters): no network connection to bound.
             return next.startCall(call, headers);
         }
         boolean[] admitted = {false};
