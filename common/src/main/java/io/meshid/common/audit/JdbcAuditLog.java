@@ -34,8 +34,11 @@ import org.slf4j.LoggerFactory;
  * {@value #MAX_BATCH} events) in one transaction ({@link AuditInserts}: multi-row inserts) and
  * then releases every waiter. {@link #record} returns only once its event is committed, but
  * thousands of audited calls a second cost tens of commits, not thousands. {@link #recordSoon}
- * only queues (when {@value #QUEUE_BOUND} events wait it waits up to 2 s for room, then refuses
- * with {@code UNAVAILABLE}); a batch
+ * only queues, and never waits: when {@value #QUEUE_BOUND} events wait it refuses at once with
+ * {@code UNAVAILABLE}. {@link #recordIfRoom} takes an event only while the queue is less than half
+ * full, and otherwise drops it, counted ({@code meshid.audit.dropped}, {@link #droppedEvents()})
+ * and reported in a warning at most once a minute; the other half stays for {@link #recordSoon}
+ * and {@link #record}. A batch
  * that fails is retried up to {@value #MAX_ATTEMPTS} times over a few seconds, and what still
  * fails is counted ({@code meshid.audit.lost}, {@link #lostEvents()}) and logged at ERROR, never
  * dropped silently. {@link #find} waits for what was queued before it. Thread-safe.
@@ -50,8 +53,7 @@ final class JdbcAuditLog implements AuditLog {
     static final int QUEUE_BOUND = 16_384;
     static final int MAX_ATTEMPTS = 8;
     private static final long WAIT_SECONDS = 10;
-    /** How long {@link #recordSoon} waits for room in a full queue before refusing. */
-    private static final long ROOM_WAIT_MS = 2_000;
+    private static final long DROP_WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final long MAX_BACKOFF_MS = 1_000;
 
     /**
@@ -72,18 +74,32 @@ final class JdbcAuditLog implements AuditLog {
 
     private final AuditEventRepository repository;
     private final DataSource dataSource;
-    private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_BOUND);
+    private final int queueBound;
+    private final BlockingQueue<Pending> queue;
     private final AtomicLong lost = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    /** Drops not yet reported in a warning, and when the last warning was written ({@link System#nanoTime}). */
+    private final AtomicLong droppedUnreported = new AtomicLong();
+    private final AtomicLong lastDropWarning = new AtomicLong(System.nanoTime() - DROP_WARNING_INTERVAL_NANOS);
     private final Thread writer;
     private volatile boolean running = true;
 
     @Inject
     JdbcAuditLog(AuditEventRepository repository, DataSource dataSource, @Nullable MeterRegistry meters) {
+        this(repository, dataSource, meters, QUEUE_BOUND);
+    }
+
+    /** With a queue of {@code queueBound} events (tests use a small one). */
+    JdbcAuditLog(AuditEventRepository repository, DataSource dataSource, @Nullable MeterRegistry meters, int queueBound) {
+        this.queueBound = queueBound;
+        this.queue = new ArrayBlockingQueue<>(queueBound);
         this.repository = repository;
         this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
         if (meters != null) {
             FunctionCounter.builder("meshid.audit.lost", lost, AtomicLong::get)
                     .description("Queued audit events that could not be stored after every retry").register(meters);
+            FunctionCounter.builder("meshid.audit.dropped", dropped, AtomicLong::get)
+                    .description("Audit events of denials dropped because the queue was more than half full").register(meters);
             Gauge.builder("meshid.audit.queued", queue, BlockingQueue::size)
                     .description("Audit events waiting to be written").register(meters);
         }
@@ -108,28 +124,31 @@ final class JdbcAuditLog implements AuditLog {
 
     @Override
     public void recordSoon(AuditEvent event) {
+        offer(new Pending(Objects.requireNonNull(event, "event"), null, 0));
+    }
+
+    @Override
+    public boolean recordIfRoom(AuditEvent event) {
         Pending pending = new Pending(Objects.requireNonNull(event, "event"), null, 0);
-        if (!running) {
-            offer(pending);
+        if (running && queue.size() < queueBound / 2 && queue.offer(pending)) {
+            return true;
         }
-        if (queue.offer(pending)) {
-            return;
+        dropped.incrementAndGet();
+        long unreported = droppedUnreported.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastDropWarning.get();
+        if (now - last >= DROP_WARNING_INTERVAL_NANOS && lastDropWarning.compareAndSet(last, now)) {
+            droppedUnreported.addAndGet(-unreported);
+            LOG.warn("audit trail: dropped {} events of denials in the last minute ({} since start): the queue of {} is more "
+                    + "than half full (the database is behind); the events of audited operations still have room", unreported,
+                    dropped.get(), queueBound);
         }
-        // Full: the database is behind. Wait a little for room (back-pressure), then refuse.
-        try {
-            if (queue.offer(pending, ROOM_WAIT_MS, TimeUnit.MILLISECONDS)) {
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        throw new MeshidException.Unavailable("audit trail: backlog of " + QUEUE_BOUND + " events still full after " + ROOM_WAIT_MS
-                + " ms; retry shortly", null);
+        return false;
     }
 
     private void offer(Pending pending) {
         if (!running || !queue.offer(pending)) {
-            throw new MeshidException.Unavailable("audit trail: " + (running ? "backlog of " + QUEUE_BOUND + " events full"
+            throw new MeshidException.Unavailable("audit trail: " + (running ? "backlog of " + queueBound + " events full"
                     : "shutting down") + "; retry shortly", null);
         }
     }
@@ -148,6 +167,16 @@ final class JdbcAuditLog implements AuditLog {
     /** Queued events that were given up after {@value #MAX_ATTEMPTS} failed attempts (also logged). */
     long lostEvents() {
         return lost.get();
+    }
+
+    /** Events waiting in the queue now (not those the writer took). */
+    int queuedForTest() {
+        return queue.size();
+    }
+
+    /** Events dropped by {@link #recordIfRoom} because the queue was more than half full (also a metric). */
+    long droppedEvents() {
+        return dropped.get();
     }
 
     /** Waits (bounded) until everything queued so far was written or given up. */

@@ -10,6 +10,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.meshid.common.server.RequestIds;
 import io.micronaut.core.order.Ordered;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -18,7 +19,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place where domain failures become gRPC statuses: a {@link MeshidException} thrown by an
  * endpoint closes the call with its code and message; anything else closes it with
- * {@code INTERNAL} and a generic message (the details go to the log, not to the caller); a
+ * {@code INTERNAL} (or {@code UNAVAILABLE} when a database or the shared store was unreachable) and a
+ * generic message with the request id (the details go to the log under that request id, not to the
+ * caller), and so does a meshid failure caused by a driver or store exception, whose message may
+ * carry that exception's text ({@link FailureReplies}); a
  * {@link StatusRuntimeException} keeps its own status. A mapped failure carries a
  * {@code google.rpc.ErrorInfo} in its status details (domain {@value #DOMAIN}): reason
  * {@link MeshidException#reason()} when the exception has one, else the status code's name.
@@ -59,7 +63,7 @@ public final class ErrorMappingInterceptor implements ServerInterceptor, Ordered
                 } catch (StatusRuntimeException e) {
                     close(call, e);
                 } catch (RuntimeException e) {
-                    LOG.error("{} failed", call.getMethodDescriptor().getFullMethodName(), e);
+                    LOG.error("request {}: {} failed", RequestIds.current(), call.getMethodDescriptor().getFullMethodName(), e);
                     close(call, toStatusException(e));
                 }
             }
@@ -69,9 +73,9 @@ public final class ErrorMappingInterceptor implements ServerInterceptor, Ordered
     /** Maps an exception the way this interceptor does, for code that completes calls itself (streams). */
     public static Status toStatus(Throwable e) {
         if (e instanceof MeshidException m) {
-            return Status.fromCode(m.code()).withDescription(m.getMessage());
+            return FailureReplies.hidesDetail(m) ? FailureReplies.hidden(m) : Status.fromCode(m.code()).withDescription(m.getMessage());
         }
-        return Status.INTERNAL.withDescription("internal error; see the server log for this request id");
+        return FailureReplies.unexpected(e);
     }
 
     /**

@@ -9,6 +9,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.meshid.common.server.SourceAddressInterceptor;
+import io.meshid.common.server.SourceAddresses;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.store.SharedStore;
 import io.meshid.common.tls.CallerIdentity;
@@ -22,7 +23,7 @@ import java.util.Optional;
 
 /**
  * Abuse limits for every rpc of a gRPC server: per caller identity (its SPIFFE ID, from mutual
- * TLS) and per source address, per second, plus stricter per-method limits from
+ * TLS) and per source address (an IPv6 source per /64, {@link SourceAddresses#limitKey}), per second, plus stricter per-method limits from
  * {@link RateLimitConfig}. A call past a limit is closed with {@code RESOURCE_EXHAUSTED}, a
  * message naming the limit and when to retry, a {@code google.rpc.RetryInfo} in the status details
  * (as every meshid rpc's rate limit, see docs/api.md) and the metadata {@code retry-after-ms}; the
@@ -79,7 +80,7 @@ public final class RateLimitInterceptor implements ServerInterceptor, Ordered {
         }
         String method = call.getMethodDescriptor().getFullMethodName();
         Optional<SpiffeId> caller = CallerIdentity.current();
-        String source = SourceAddressInterceptor.current();
+        String source = SourceAddresses.limitKey(SourceAddressInterceptor.current());
         RateLimit methodLimit = methods.get(method);
         if (methodLimit != null) {
             String subject = caller.map(SpiffeId::toString).orElse(source);

@@ -19,17 +19,20 @@ import org.slf4j.LoggerFactory;
  * first one) per call and key, so every replica sharing one Redis counts against the same limit.
  * A key found over its limit is refused locally for the rest of its window without asking the
  * store again, so a flood costs one store call per key and window, not one per call. When the
- * store cannot answer, the call is counted in a local in-process store instead (the limit then
- * holds per replica) rather than refused or let through uncounted. Thread-safe.
+ * store cannot count (Redis unavailable, or the in-process store's counter space full), the call
+ * is counted in this limiter's own bounded counters instead ({@link LocalCounters}: the limit then
+ * holds per replica, and an evicted counter restarts) rather than refused or let through
+ * uncounted; a warning says so at most once a minute. Thread-safe.
  */
 public final class RateLimiter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimiter.class);
     private static final int MAX_KEY_PART = 200;
-    private static final int MAX_LOCAL_KEYS = 100_000;
+    static final int MAX_LOCAL_KEYS = 100_000;
 
+    /** Null: count in {@link #local} only. */
     private final SharedStore store;
-    private final SharedStore fallback;
+    private final LocalCounters local;
     private final Clock clock;
     /** Keys known to be over their limit, with the end of their window (epoch ms). */
     private final Map<String, Long> refusedUntil = new ConcurrentHashMap<>();
@@ -39,12 +42,12 @@ public final class RateLimiter {
     public RateLimiter(SharedStore store, Clock clock) {
         this.store = store;
         this.clock = clock;
-        this.fallback = SharedStore.inProcess(clock, MAX_LOCAL_KEYS);
+        this.local = new LocalCounters(clock, MAX_LOCAL_KEYS);
     }
 
-    /** Counts in this replica only, in a bounded in-process store. */
+    /** Counts in this replica only, in bounded counters of its own. */
     public static RateLimiter local(Clock clock) {
-        return new RateLimiter(SharedStore.inProcess(clock, MAX_LOCAL_KEYS), clock);
+        return new RateLimiter(null, clock);
     }
 
     /** The outcome of one check: allowed, or refused until {@code retryAfter} has passed. */
@@ -52,8 +55,9 @@ public final class RateLimiter {
     }
 
     /**
-     * Counts one call of {@code subject} (a caller identity or a source address) under
-     * {@code scope} and says whether it is within {@code limit}.
+     * Counts one call of {@code subject} (a caller identity, a source address or its IPv6 /64,
+     * see {@link io.meshid.common.server.SourceAddresses#limitKey}) under {@code scope} and says
+     * whether it is within {@code limit}.
      */
     public Decision acquire(String scope, String subject, RateLimit limit) {
         long now = clock.millis();
@@ -81,20 +85,19 @@ public final class RateLimiter {
     }
 
     private long increment(String key, Duration ttl) {
+        if (store == null) {
+            return local.increment(key, ttl);
+        }
         try {
             return store.increment(key, ttl);
-        } catch (SharedStoreUnavailableException e) {
+        } catch (SharedStoreUnavailableException | IllegalStateException e) {
             long now = clock.millis();
             long last = lastWarning.get();
             if (now - last > 60_000 && lastWarning.compareAndSet(last, now)) {
-                LOG.warn("rate limits: the shared store ({}) is unavailable, counting in this replica only: {}", store.kind(),
+                LOG.warn("rate limits: the shared store ({}) cannot count, counting in this replica only: {}", store.kind(),
                         e.getMessage());
             }
-            try {
-                return fallback.increment(key, ttl);
-            } catch (IllegalStateException full) {
-                return 0;
-            }
+            return local.increment(key, ttl);
         }
     }
 

@@ -2,6 +2,7 @@ package io.meshid.common.server;
 
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * keeps there the calls that {@link InlineCalls} names, and moves every other one, from the rest of
  * the interceptor chain to the handler and all its later callbacks, to the {@link RpcExecutor},
  * one callback after another in the order gRPC delivered them (a sequential executor per call),
- * with the call's gRPC {@link Context} attached.
+ * with the call's gRPC {@link Context} attached. An inline call's context carries
+ * {@link InlineCalls#INLINE}, so that code it reaches knows not to block ({@link InlineCalls#runningInline()}).
  */
 @Singleton
 @Requires(beans = InlineCalls.class)
@@ -45,7 +47,7 @@ public final class OffloadingInterceptor implements ServerInterceptor, Ordered {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         if (inline.runsInline(call, headers)) {
-            return next.startCall(call, headers);
+            return Contexts.interceptCall(Context.current().withValue(InlineCalls.INLINE, Boolean.TRUE), call, headers, next);
         }
         Context context = Context.current();
         Executor serial = MoreExecutors.newSequentialExecutor(executor);

@@ -13,16 +13,19 @@ import java.util.function.Consumer;
 
 /**
  * The embedded {@link SharedStore}: a concurrent map whose entries expire by an injected clock.
- * It holds at most {@code maxEntries} entries. When it is full, it first drops the expired ones;
- * if none has expired, a write of a new key fails with {@link IllegalStateException}: a replay
- * guard or a revocation is never evicted to make room. Expired entries go lazily, when read or
- * when room is needed. Thread-safe.
+ * It holds at most {@code maxEntries} entries written by {@code put}/{@code putIfAbsent}, and, in
+ * a space of its own, at most {@code maxEntries} counters created by {@code increment} (rate
+ * limits): a flood of new counters (one per source address) can never crowd out a revocation or a
+ * replay guard, nor can a full store of those stop counting. When a space is full, it first drops
+ * the expired entries; if none has expired, a write of a new key in that space fails with
+ * {@link IllegalStateException}: a replay guard or a revocation is never evicted to make room.
+ * Expired entries go lazily, when read or when room is needed. Thread-safe.
  */
 final class InProcessSharedStore implements SharedStore {
 
     static final int DEFAULT_MAX_ENTRIES = 1_000_000;
 
-    private record Entry(String value, long expiresAtMillis) {
+    private record Entry(String value, long expiresAtMillis, boolean counter) {
         boolean expiredAt(long nowMillis) {
             return nowMillis >= expiresAtMillis;
         }
@@ -37,8 +40,10 @@ final class InProcessSharedStore implements SharedStore {
     private final Clock clock;
     private final int maxEntries;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
-    /** Counts every entry in the map, expired or not; reserved before a new key goes in. */
+    /** Counts every value entry in the map, expired or not; reserved before a new key goes in. */
     private final AtomicInteger size = new AtomicInteger();
+    /** Counts every counter in the map, expired or not: the counters' own space. */
+    private final AtomicInteger counters = new AtomicInteger();
     /** No entry expires before this instant: a purge before it cannot free anything. */
     private final LongAccumulator earliestExpiry = new LongAccumulator(Math::min, Long.MAX_VALUE);
     private final ReentrantLock purgeLock = new ReentrantLock();
@@ -62,7 +67,7 @@ final class InProcessSharedStore implements SharedStore {
             if (live != null) {
                 return live;
             }
-            created[0] = new Entry(value, now + ttlMillis);
+            created[0] = new Entry(value, now + ttlMillis, false);
             return created[0];
         });
         return stored == created[0];
@@ -72,7 +77,7 @@ final class InProcessSharedStore implements SharedStore {
     public void put(String key, String value, Duration ttl) {
         check(key, value, ttl);
         long ttlMillis = ttl.toMillis();
-        write(key, (live, now) -> new Entry(value, now + ttlMillis));
+        write(key, (live, now) -> new Entry(value, now + ttlMillis, false));
     }
 
     @Override
@@ -85,7 +90,7 @@ final class InProcessSharedStore implements SharedStore {
         }
         if (entry.expiredAt(clock.millis())) {
             if (entries.remove(key, entry)) {
-                size.decrementAndGet();
+                space(entry.counter()).decrementAndGet();
             }
             return Optional.empty();
         }
@@ -105,7 +110,7 @@ final class InProcessSharedStore implements SharedStore {
         boolean[] removedLive = {false};
         entries.computeIfPresent(key, (k, old) -> {
             removedLive[0] = !old.expiredAt(now);
-            size.decrementAndGet();
+            space(old.counter()).decrementAndGet();
             return null;
         });
         return removedLive[0];
@@ -118,8 +123,8 @@ final class InProcessSharedStore implements SharedStore {
         ensureOpen();
         long windowMillis = window.toMillis();
         Entry stored = write(key, (live, now) -> live == null
-                ? new Entry("1", now + windowMillis)
-                : new Entry(Long.toString(Counters.next(key, live.value())), live.expiresAtMillis()));
+                ? new Entry("1", now + windowMillis, true)
+                : new Entry(Long.toString(Counters.next(key, live.value())), live.expiresAtMillis(), live.counter()));
         return Long.parseLong(stored.value());
     }
 
@@ -152,6 +157,7 @@ final class InProcessSharedStore implements SharedStore {
         subscribers.close();
         entries.clear();
         size.set(0);
+        counters.set(0);
     }
 
     @Override
@@ -177,38 +183,52 @@ final class InProcessSharedStore implements SharedStore {
         boolean purged = false;
         while (true) {
             long now = clock.millis();
-            boolean[] full = {false};
+            Boolean[] fullSpace = {null};
             Entry stored = entries.compute(key, (k, old) -> {
                 Entry live = old == null || old.expiredAt(now) ? null : old;
                 Entry next = change.apply(live, now);
-                if (old == null && !reserveSlot()) {
-                    full[0] = true;
-                    return null;
+                if (next == old) {
+                    return old;
+                }
+                if (old == null || old.counter() != next.counter()) {
+                    if (!reserveSlot(next.counter())) {
+                        fullSpace[0] = next.counter();
+                        return old;
+                    }
+                    if (old != null) {
+                        space(old.counter()).decrementAndGet();
+                    }
                 }
                 return next;
             });
-            if (!full[0]) {
+            if (fullSpace[0] == null) {
                 earliestExpiry.accumulate(stored.expiresAtMillis());
                 return stored;
             }
-            if (purged || !purgeExpired()) {
-                throw new IllegalStateException("the in-process shared store is full: " + maxEntries
-                        + " live entries (expected: fewer; raise meshid.store.max-entries or set meshid.redis.uri)");
+            boolean counter = fullSpace[0];
+            if (purged || !purgeExpired(counter)) {
+                throw new IllegalStateException("the in-process shared store is full: " + maxEntries + " live "
+                        + (counter ? "counters" : "entries")
+                        + " (expected: fewer; raise meshid.store.max-entries or set meshid.redis.uri)");
             }
             purged = true;
         }
     }
 
-    private boolean reserveSlot() {
-        return size.getAndUpdate(n -> n < maxEntries ? n + 1 : n) < maxEntries;
+    private AtomicInteger space(boolean counter) {
+        return counter ? counters : size;
     }
 
-    /** Removes expired entries; returns whether there is room for a new key afterwards. */
-    private boolean purgeExpired() {
+    private boolean reserveSlot(boolean counter) {
+        return space(counter).getAndUpdate(n -> n < maxEntries ? n + 1 : n) < maxEntries;
+    }
+
+    /** Removes expired entries; returns whether there is room for a new key of the given space afterwards. */
+    private boolean purgeExpired(boolean counter) {
         purgeLock.lock();
         try {
             long now = clock.millis();
-            if (size.get() < maxEntries) {
+            if (space(counter).get() < maxEntries) {
                 return true;
             }
             if (now < earliestExpiry.get()) {
@@ -221,10 +241,10 @@ final class InProcessSharedStore implements SharedStore {
                 if (!entry.expiredAt(now)) {
                     earliestExpiry.accumulate(entry.expiresAtMillis());
                 } else if (entries.remove(e.getKey(), entry)) {
-                    size.decrementAndGet();
+                    space(entry.counter()).decrementAndGet();
                 }
             }
-            return size.get() < maxEntries;
+            return space(counter).get() < maxEntries;
         } finally {
             purgeLock.unlock();
         }

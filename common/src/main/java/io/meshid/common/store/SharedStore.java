@@ -92,7 +92,8 @@ public interface SharedStore extends AutoCloseable {
      * An in-process store: the embedded default, for one process and for tests.
      *
      * @param clock drives expiry, so that tests can move time
-     * @param maxEntries how many entries it holds at most; when full, writes of new keys fail with
+     * @param maxEntries how many values it holds at most, and, in a space of their own, how many
+     *     counters ({@link #increment}); when a space is full, writes of new keys in it fail with
      *     {@link IllegalStateException} rather than evict anything
      */
     static SharedStore inProcess(Clock clock, int maxEntries) {

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates the {@link SharedStore} bean: in Redis when {@code meshid.redis.uri} is set and not
  * blank, otherwise in-process. Settings: {@code meshid.redis.command-timeout} (default 2 s) and
- * {@code meshid.store.max-entries} (the in-process bound, default 1,000,000). Expiry in-process
+ * {@code meshid.store.max-entries} (the in-process bound, default 1,000,000, for values and again for
+ * counters, which have a space of their own). Expiry in-process
  * follows the {@link Clock} bean when there is one, else the system clock.
  */
 @Factory

@@ -53,7 +53,6 @@ class InProcessSharedStoreTest extends SharedStoreContract {
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("store is full: 2 live entries");
             assertThatThrownBy(() -> small.put("revoked:2", "yes", LONG)).isInstanceOf(IllegalStateException.class);
-            assertThatThrownBy(() -> small.increment("rate:1", LONG)).isInstanceOf(IllegalStateException.class);
 
             assertThat(small.get("replay:1")).contains("used");
             assertThat(small.get("revoked:1")).contains("yes");
@@ -116,7 +115,61 @@ class InProcessSharedStoreTest extends SharedStoreContract {
     }
 
     @Test
-    void publish_withoutSubscribers_isANoOp() {
-        store.publish("nobody", "m");
+    void fullStore_stillCounts_inTheCountersOwnSpace() {
+        try (SharedStore small = SharedStore.inProcess(clock, 2)) {
+            small.put("revoked:1", "yes", LONG);
+            small.putIfAbsent("replay:1", "used", LONG);
+
+            assertThat(small.increment("rate:1", LONG)).isEqualTo(1);
+            assertThat(small.increment("rate:2", LONG)).isEqualTo(1);
+            assertThat(small.increment("rate:1", LONG)).isEqualTo(2);
+            assertThat(small.get("revoked:1")).contains("yes");
+        }
+    }
+
+    @Test
+    void fullCounters_neverCrowdOutRevocations() {
+        try (SharedStore small = SharedStore.inProcess(clock, 2)) {
+            small.increment("rate:1", LONG);
+            small.increment("rate:2", LONG);
+
+            assertThatThrownBy(() -> small.increment("rate:3", LONG)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("2 live counters");
+            small.put("revoked:1", "yes", LONG);
+            assertThat(small.putIfAbsent("replay:1", "used", LONG)).isTrue();
+            assertThat(small.get("revoked:1")).contains("yes");
+        }
+    }
+
+    @Test
+    void aCounterOverwrittenByAValue_movesToTheValuesSpace() {
+        try (SharedStore small = SharedStore.inProcess(clock, 1)) {
+            small.increment("k", LONG);
+            small.put("k", "v", LONG);
+
+            assertThat(small.increment("rate", LONG)).as("the counter's room was given back").isEqualTo(1);
+            assertThatThrownBy(() -> small.put("other", "v", LONG)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("1 live entries");
+        }
+    }
+
+    @Test
+    void publish_withoutSubscribers_isANoOp() throws Exception {
+        try (SharedStore small = SharedStore.inProcess(clock, 1)) {
+            small.put("kept", "v", LONG);
+
+            small.publish("nobody", "m");
+
+            // Nothing stored, nothing taken from the bound, and nothing delivered later to a new subscriber.
+            assertThat(small.get("kept")).contains("v");
+            assertThat(small.contains("nobody")).isFalse();
+            assertThatThrownBy(() -> small.put("another", "v", LONG)).isInstanceOf(IllegalStateException.class);
+            java.util.concurrent.BlockingQueue<String> late = new java.util.concurrent.LinkedBlockingQueue<>();
+            try (SharedStore.Subscription ignored = small.subscribe("nobody", late::add)) {
+                small.publish("nobody", "after");
+                assertThat(late.poll(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("after");
+                assertThat(late).isEmpty();
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.meshid.identity.attestation;
 
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.server.SourceAddresses;
 import io.meshid.common.store.SharedStore;
 import io.meshid.identity.IdentityConfig;
 import jakarta.inject.Singleton;
@@ -43,7 +44,8 @@ final class AttestFailures {
         return limit;
     }
 
+    /** An IPv6 source counts per /64, as for the rate limits. */
     private static String key(String source) {
-        return "attest-failures:" + source;
+        return "attest-failures:" + SourceAddresses.limitKey(source);
     }
 }

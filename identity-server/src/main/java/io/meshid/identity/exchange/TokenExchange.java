@@ -132,9 +132,15 @@ public final class TokenExchange {
             if (!audience.isEmpty()) {
                 parts.add("audience " + audience);
             }
-            audit.recordSoon(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(),
+            AuditEvent event = AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(),
                     impersonation ? IMPERSONATION : ACTION,
-                    subject == null ? "-" : subject.subject(), outcome, String.join("; ", parts), RequestIds.current()));
+                    subject == null ? "-" : subject.subject(), outcome, String.join("; ", parts), RequestIds.current());
+            // Never waits (exchanges may run on the event loop); a refusal may be dropped, an issuance never.
+            if (outcome == AuditEvent.Outcome.SUCCESS) {
+                audit.recordSoon(event);
+            } else {
+                audit.recordIfRoom(event);
+            }
         }
     }
 }

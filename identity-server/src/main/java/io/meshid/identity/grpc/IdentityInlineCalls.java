@@ -25,8 +25,8 @@ import java.util.function.Predicate;
  * Redis) and no external OIDC issuer is configured (its JWKS may have to be fetched). Rate limits
  * must count in-process too. Everything else (registry, attestation, renewal through the CA,
  * revocation writes) runs on the rpc executor. A verification key that is missing from memory
- * is still read from the database on the event loop, at most once per kid-miss interval
- * ({@code JwtKeyManager}).
+ * is re-read in the background, and the inline call answered from memory ({@code JwtKeyManager});
+ * audit events are queued without waiting ({@code AuditLog#recordSoon}, {@code recordIfRoom}).
  */
 @Singleton
 final class IdentityInlineCalls implements InlineCalls {

@@ -9,7 +9,10 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import io.meshid.common.audit.AuditEvent;
 import io.meshid.common.audit.AuditLog;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.meshid.common.keys.CryptoProvider;
+import io.meshid.common.server.InlineCalls;
 import io.meshid.common.server.RequestIds;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.identity.jwt.JwtKey.State;
@@ -32,7 +35,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,15 +49,26 @@ import org.slf4j.LoggerFactory;
  * active signer, the verification keys and the JWKS from an in-memory snapshot. Changes go
  * through the database under a per-trust-domain row lock, so replicas agree on the keys; each
  * replica re-reads every trust domain every 30 s and at once when a transition is due, so a key
- * another replica prepared is in every replica's JWKS long before it signs. Thread-safe.
+ * another replica prepared is in every replica's JWKS long before it signs.
+ *
+ * <p>A token with a {@code kid} or an {@code iss} that is not in memory cannot make it read the
+ * database per call: the list of trust domains that have keys is re-read at most once per
+ * {@value #MISS_RELOAD_SECONDS} s, a trust domain missing from it is answered "no key" from
+ * memory, and each listed trust domain's keys are re-read at most once per
+ * {@value #MISS_RELOAD_SECONDS} s ({@link #storeReads()} counts the reads). On the event loop
+ * ({@link InlineCalls#runningInline()}) those re-reads, and a due rotation before signing, run in
+ * the background while the call is answered from memory. Thread-safe.
  */
 @Singleton
 public final class JwtKeyManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(JwtKeyManager.class);
 
-    /** An unknown {@code kid} re-reads the database at most this often per trust domain. */
-    private static final Duration MISS_RELOAD = Duration.ofSeconds(5);
+    static final long MISS_RELOAD_SECONDS = 5;
+    /** An unknown {@code kid} or trust domain re-reads the database at most this often per trust domain. */
+    private static final Duration MISS_RELOAD = Duration.ofSeconds(MISS_RELOAD_SECONDS);
+    /** Bound of the per-trust-domain reload throttle; only trust domains that have keys enter it. */
+    private static final int MAX_THROTTLED_DOMAINS = 10_000;
 
     private final JwtKeyStore store;
     private final AuditLog audit;
@@ -58,6 +76,16 @@ public final class JwtKeyManager {
     private final JwtKeyPolicy policy;
     private final JwtKeySchedule schedule;
     private final Map<TrustDomain, Snapshot> snapshots = new ConcurrentHashMap<>();
+    /** Trust domains whose keys were re-read within the last {@link #MISS_RELOAD} because of a miss. */
+    private final Cache<TrustDomain, Boolean> recentMissReloads;
+    private volatile KnownDomains known = new KnownDomains(Set.of(), Instant.MIN);
+    private final AtomicBoolean listing = new AtomicBoolean();
+    private final AtomicBoolean ticking = new AtomicBoolean();
+    private final AtomicLong storeReads = new AtomicLong();
+
+    /** The trust domains that have keys in the store, as read at {@code readAt}. */
+    private record KnownDomains(Set<TrustDomain> domains, Instant readAt) {
+    }
 
     /** The key that signs new tokens of a trust domain now, and until when its tokens may live. */
     record SigningKey(String kid, TrustDomain trustDomain, Es256Signer signer, ProtectedHeaders headers, Instant notAfter) {
@@ -81,6 +109,13 @@ public final class JwtKeyManager {
         this.clock = clock;
         this.policy = policy;
         this.schedule = new JwtKeySchedule(policy);
+        this.recentMissReloads = Caffeine.newBuilder().maximumSize(MAX_THROTTLED_DOMAINS).expireAfterWrite(MISS_RELOAD)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
+    }
+
+    /** How many times keys or the list of trust domains were read from the store because of a miss (metrics, tests). */
+    public long storeReads() {
+        return storeReads.get();
     }
 
     /** The rotation numbers in force. */
@@ -105,6 +140,13 @@ public final class JwtKeyManager {
 
     SigningKey signingKey(TrustDomain domain) {
         Snapshot s = snapshots.get(domain);
+        if (s != null && s.signing().isPresent() && InlineCalls.runningInline() && !clock.instant().isBefore(s.nextChange())
+                && clock.instant().isBefore(s.signing().get().notAfter())) {
+            // A transition is due, but the event loop must not wait for it: the active key is still
+            // published and valid; the transition runs in the background.
+            tickInBackground(domain);
+            return s.signing().get();
+        }
         if (s == null || s.signing().isEmpty() || !clock.instant().isBefore(s.nextChange())) {
             synchronized (this) {
                 s = snapshots.get(domain);
@@ -125,7 +167,7 @@ public final class JwtKeyManager {
         Snapshot s = snapshots.get(domain);
         Instant now = clock.instant();
         if (s == null || !s.verifiers().containsKey(kid) && !now.isBefore(s.loadedAt().plus(MISS_RELOAD))) {
-            s = reload(domain, now);
+            s = afterMiss(domain, s, now);
         }
         if (s == null) {
             return Optional.empty();
@@ -168,7 +210,83 @@ public final class JwtKeyManager {
         }
     }
 
+    /**
+     * The snapshot to answer a miss from: re-read when the trust domain has keys in the store and
+     * was not re-read within {@link #MISS_RELOAD}; on the event loop the re-read runs in the
+     * background and the answer comes from memory.
+     */
+    private Snapshot afterMiss(TrustDomain domain, Snapshot current, Instant now) {
+        boolean inline = InlineCalls.runningInline();
+        if (current == null && !listedWithKeys(domain, now, inline)) {
+            return null;
+        }
+        if (recentMissReloads.asMap().putIfAbsent(domain, Boolean.TRUE) != null) {
+            return current;
+        }
+        if (inline) {
+            Thread.ofVirtual().name("jwt-key-reload").start(() -> {
+                try {
+                    reload(domain, clock.instant());
+                } catch (RuntimeException e) {
+                    LOG.warn("re-reading the JWT keys of {} failed: {}", domain, e.toString());
+                }
+            });
+            return current;
+        }
+        return reload(domain, now);
+    }
+
+    /** Whether {@code domain} is in the list of trust domains with keys, re-read at most once per {@link #MISS_RELOAD}. */
+    private boolean listedWithKeys(TrustDomain domain, Instant now, boolean inline) {
+        KnownDomains k = known;
+        if (k.domains().contains(domain) || now.isBefore(k.readAt().plus(MISS_RELOAD)) || !listing.compareAndSet(false, true)) {
+            return k.domains().contains(domain);
+        }
+        Runnable read = () -> {
+            try {
+                storeReads.incrementAndGet();
+                known = new KnownDomains(Set.copyOf(store.trustDomains()), clock.instant());
+            } finally {
+                listing.set(false);
+            }
+        };
+        if (inline) {
+            known = new KnownDomains(k.domains(), now);
+            Thread.ofVirtual().name("jwt-domain-list").start(() -> {
+                try {
+                    read.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("reading the trust domains with JWT keys failed: {}", e.toString());
+                }
+            });
+            return false;
+        }
+        try {
+            read.run();
+        } catch (RuntimeException e) {
+            // Unknown stays unknown until the next read; do not retry per call.
+            known = new KnownDomains(k.domains(), now);
+            throw e;
+        }
+        return known.domains().contains(domain);
+    }
+
+    private void tickInBackground(TrustDomain domain) {
+        if (ticking.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("jwt-key-tick").start(() -> {
+                try {
+                    tick(domain);
+                } catch (RuntimeException e) {
+                    LOG.error("JWT key rotation of {} failed; will retry", domain, e);
+                } finally {
+                    ticking.set(false);
+                }
+            });
+        }
+    }
+
     private synchronized Snapshot reload(TrustDomain domain, Instant now) {
+        storeReads.incrementAndGet();
         List<JwtKey> keys = store.read(domain);
         if (keys.isEmpty()) {
             return snapshots.get(domain);

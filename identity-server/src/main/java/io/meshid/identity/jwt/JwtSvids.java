@@ -114,8 +114,14 @@ public final class JwtSvids {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
+    /** Never waits (minting may run on the event loop); a refusal the caller caused may be dropped, an issuance never. */
     private void record(SpiffeId caller, AuditEvent.Outcome outcome, String detail) {
-        audit.recordSoon(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(), "identity.mint_jwt_svid",
-                caller.toString(), outcome, detail, RequestIds.current()));
+        AuditEvent event = AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(), "identity.mint_jwt_svid",
+                caller.toString(), outcome, detail, RequestIds.current());
+        if (outcome == AuditEvent.Outcome.SUCCESS) {
+            audit.recordSoon(event);
+        } else {
+            audit.recordIfRoom(event);
+        }
     }
 }

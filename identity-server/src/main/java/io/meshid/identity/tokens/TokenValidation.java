@@ -12,7 +12,9 @@ import java.time.Clock;
  * Checks a token for a workload (ValidateToken): the token must be of the caller's own trust
  * domain (no federation is configured yet) and contain the audience. Invalid tokens are answered,
  * not thrown, and audited as denials with their reason; valid ones are not audited (they are the
- * hot path, and nothing was decided beyond what the token already said). Thread-safe.
+ * hot path, and nothing was decided beyond what the token already said). The audit write never
+ * waits (this runs on the event loop): past half a full audit queue, denials are dropped and
+ * counted ({@link AuditLog#recordIfRoom}). Thread-safe.
  */
 @Singleton
 public final class TokenValidation {
@@ -41,8 +43,9 @@ public final class TokenValidation {
         }
         TokenCheck check = verifier.verify(token, TokenVerifier.Expectations.of(caller.trustDomain(), audience));
         if (check instanceof TokenCheck.Invalid invalid) {
-            audit.record(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(), "identity.validate_token",
-                    "-", AuditEvent.Outcome.DENIED, invalid.reason() + ": " + invalid.detail(), RequestIds.current()));
+            audit.recordIfRoom(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(),
+                    "identity.validate_token", "-", AuditEvent.Outcome.DENIED, invalid.reason() + ": " + invalid.detail(),
+                    RequestIds.current()));
         }
         return check;
     }
