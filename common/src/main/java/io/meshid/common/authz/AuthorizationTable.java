@@ -78,15 +78,16 @@ public final class AuthorizationTable {
         }
 
         /**
-         * The standard services every meshid server binds: health ({@code grpc.health.v1.Health},
-         * for load balancers and probes, which carry no SVID where the TLS layer lets them in) for
-         * anyone; server reflection (v1 and v1alpha) for authenticated callers.
+         * The standard services every meshid server binds, for anyone: health
+         * ({@code grpc.health.v1.Health}, for load balancers and probes) and server reflection (v1
+         * and v1alpha; it tells only the public .proto contracts). With mutual TLS the TLS layer
+         * still asks for a client SVID unless {@code meshid.tls.anonymous-methods} lists them.
          */
         @SuppressWarnings("deprecation")
         public Builder standardServices() {
             allowService(HealthGrpc.getServiceDescriptor(), CallerClass.ANONYMOUS);
-            allowService(io.grpc.reflection.v1.ServerReflectionGrpc.getServiceDescriptor(), CallerClass.AUTHENTICATED);
-            allowService(io.grpc.reflection.v1alpha.ServerReflectionGrpc.getServiceDescriptor(), CallerClass.AUTHENTICATED);
+            allowService(io.grpc.reflection.v1.ServerReflectionGrpc.getServiceDescriptor(), CallerClass.ANONYMOUS);
+            allowService(io.grpc.reflection.v1alpha.ServerReflectionGrpc.getServiceDescriptor(), CallerClass.ANONYMOUS);
             return this;
         }
 
