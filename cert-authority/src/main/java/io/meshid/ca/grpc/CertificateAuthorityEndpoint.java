@@ -10,6 +10,8 @@ import io.meshid.ca.issuance.X509SvidParams;
 import io.meshid.ca.journal.IssuanceJournal;
 import io.meshid.ca.journal.JournalPage;
 import io.meshid.ca.journal.JournalQuery;
+import io.meshid.common.authz.CallerClass;
+import io.meshid.common.authz.Grant;
 import io.meshid.common.errors.ErrorMappingInterceptor;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.server.MeshidConfig;
@@ -42,8 +44,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code meshid.ca.v1.CertificateAuthority} gRPC service: validates each request, checks the
- * caller, calls one domain method, and writes the reply. Errors are thrown as
+ * The {@code meshid.ca.v1.CertificateAuthority} gRPC service: validates each request, scopes the
+ * caller that {@link CaAuthorization}'s table let in to the request's trust domain, calls one
+ * domain method, and writes the reply. Errors are thrown as
  * {@link MeshidException}s and mapped to statuses in one place ({@link ErrorMappingInterceptor}).
  */
 @Singleton
@@ -60,19 +63,30 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
     private final AuthorityManager authorities;
     private final BundleHub bundles;
     private final IssuanceJournal journal;
-    private final CaCallers callers;
     private final MeshidConfig meshid;
     private final Revocations revocations;
 
     CertificateAuthorityEndpoint(WorkloadCa ca, AuthorityManager authorities, BundleHub bundles, IssuanceJournal journal,
-            CaCallers callers, MeshidConfig meshid, Revocations revocations) {
+            MeshidConfig meshid, Revocations revocations) {
         this.revocations = revocations;
         this.ca = ca;
         this.authorities = authorities;
         this.bundles = bundles;
         this.journal = journal;
-        this.callers = callers;
         this.meshid = meshid;
+    }
+
+    /**
+     * Tenant scoping of the signer-or-admin rpcs ({@link CaAuthorization} let the caller in): a
+     * caller of {@code domain} itself, or a signer of the CA's own trust domain (identity-server
+     * of the system trust domain serves every trust domain created through it).
+     */
+    private SpiffeId issuerIn(TrustDomain domain, String action) {
+        Grant grant = Grant.current();
+        if (grant.has(CallerClass.SIGNER) && grant.caller().memberOf(meshid.getTrustDomain())) {
+            return grant.caller();
+        }
+        return grant.requireMemberOf(domain, action);
     }
 
     @Override
@@ -82,13 +96,17 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
             throw new MeshidException.InvalidArgument("spiffe_id: " + id + " is in trust domain " + id.trustDomain()
                     + " (expected: a trust domain this CA serves, one of " + authorities.trustDomains() + ")");
         }
-        SpiffeId caller = callers.mayIssueIn(id.trustDomain());
+        SpiffeId caller = issuerIn(id.trustDomain(), "have SVIDs signed");
+        if (request.getAdmin() && !Grant.current().has(CallerClass.SIGNER)) {
+            throw new MeshidException.PermissionDenied("admin: true from " + caller + " (expected: only a signer, identity-server, "
+                    + "asks for admin SVIDs, for an entry with admin = true)");
+        }
         Optional<Duration> ttl = request.hasTtl()
                 ? Optional.of(Duration.ofSeconds(request.getTtl().getSeconds(), request.getTtl().getNanos()))
                 : Optional.empty();
         // Answered when the journal line is committed, without holding this thread meanwhile.
         ca.signX509SvidAsync(new X509SvidParams(request.getCsr().toByteArray(), id, ttl, request.getDnsNamesList(),
-                request.getEntryId(), caller.toString())).whenComplete((issued, failure) -> {
+                request.getEntryId(), caller.toString(), request.getAdmin())).whenComplete((issued, failure) -> {
                     if (failure != null) {
                         response.onError(ErrorMappingInterceptor.toStatus(unwrap(failure)).asRuntimeException());
                         return;
@@ -107,7 +125,6 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
 
     @Override
     public void getTrustBundle(GetTrustBundleRequest request, StreamObserver<GetTrustBundleResponse> response) {
-        callers.authenticated();
         TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
         authorities.serves(domain);
         response.onNext(GetTrustBundleResponse.newBuilder().setBundle(CaMessages.bundle(authorities.bundle(domain))).build());
@@ -116,15 +133,15 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
 
     @Override
     public void watchTrustBundle(WatchTrustBundleRequest request, StreamObserver<WatchTrustBundleResponse> response) {
-        SpiffeId caller = callers.authenticated();
+        SpiffeId caller = Grant.current().caller();
         TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
         authorities.bundle(domain);
         AtomicInteger open = watches.computeIfAbsent(caller, c -> new AtomicInteger());
         if (open.incrementAndGet() > MAX_WATCHES) {
             open.decrementAndGet();
-            throw new io.grpc.StatusRuntimeException(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription("caller " + caller
+            throw new MeshidException.ResourceExhausted("caller " + caller
                     + " already has " + MAX_WATCHES + " open WatchTrustBundle streams (expected: at most " + MAX_WATCHES
-                    + "; one per process is enough)"));
+                    + "; one per process is enough)");
         }
         ServerCallStreamObserver<WatchTrustBundleResponse> stream = (ServerCallStreamObserver<WatchTrustBundleResponse>) response;
         AutoCloseable subscription = bundles.subscribe(domain, bundle -> {
@@ -159,7 +176,7 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
             throw new MeshidException.InvalidArgument("reason: " + reason.length() + " characters (expected: 1 to " + MAX_REASON
                     + ", for the audit trail)");
         }
-        SpiffeId admin = callers.adminOf(domain, "rotate authorities");
+        SpiffeId admin = Grant.current().requireMemberOf(domain, "rotate authorities");
         if (!authorities.trustDomains().contains(domain)) {
             throw new MeshidException.NotFound("trust domain " + domain + ": not served by this CA");
         }
@@ -181,7 +198,7 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
             throw new MeshidException.InvalidArgument("reason: " + request.getReason() + " (expected: a RevocationReason such as "
                     + "REVOCATION_REASON_KEY_COMPROMISE)");
         }
-        SpiffeId caller = callers.mayIssueIn(domain);
+        SpiffeId caller = issuerIn(domain, "revoke certificates");
         Revocations.Revoked revoked = revocations.revoke(domain, request.getSerialNumber().toLowerCase(java.util.Locale.ROOT),
                 request.getReason().name().substring("REVOCATION_REASON_".length()), request.getComment(), caller.toString());
         response.onNext(RevokeCertificateResponse.newBuilder().setCertificate(CaMessages.issued(revoked.certificate()))
@@ -195,7 +212,7 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
             throw new MeshidException.InvalidArgument("trust_domain: empty (expected: the trust domain to serve, such as tenant.example.org)");
         }
         TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
-        SpiffeId caller = callers.mayCreateTrustDomains();
+        SpiffeId caller = Grant.current().requireMemberOf(meshid.getTrustDomain(), "create trust domains");
         boolean created = authorities.serve(domain, caller.toString());
         response.onNext(EnsureTrustDomainResponse.newBuilder().setBundle(CaMessages.bundle(authorities.bundle(domain)))
                 .setCreated(created).build());
@@ -205,7 +222,7 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
     @Override
     public void listIssued(ListIssuedRequest request, StreamObserver<ListIssuedResponse> response) {
         TrustDomain domain = CaMessages.trustDomain(request.getTrustDomain(), meshid.getTrustDomain());
-        callers.adminOf(domain, "read the issuance journal");
+        Grant.current().requireMemberOf(domain, "read the issuance journal");
         int size = request.getPageSize() == 0 ? JournalQuery.DEFAULT_PAGE_SIZE : request.getPageSize();
         if (size < 0 || size > JournalQuery.MAX_PAGE_SIZE) {
             throw new MeshidException.InvalidArgument("page_size: " + request.getPageSize()

@@ -88,7 +88,7 @@ final class DefaultWorkloadCa implements WorkloadCa {
         BigInteger serial = Serials.next();
         Instant notBefore = now.minus(BACKDATE).truncatedTo(ChronoUnit.SECONDS);
         notAfter = notAfter.truncatedTo(ChronoUnit.SECONDS);
-        byte[] leaf = leaves.build(issuer, id, dnsNames, csr.keyInfo(), serial, notBefore, notAfter);
+        byte[] leaf = leaves.build(issuer, id, dnsNames, csr.keyInfo(), serial, notBefore, notAfter, params.admin());
         String serialHex = Serials.hex(serial);
         IssuedCertificate line = new IssuedCertificate(serialHex, id.trustDomain().name(), id.toString(), notBefore, notAfter,
                 params.caller(), sha256(csr.keyInfo()), dnsNames, params.entryId(), issuer.id(), now);

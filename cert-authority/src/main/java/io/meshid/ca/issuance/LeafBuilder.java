@@ -17,6 +17,7 @@ import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import io.meshid.common.authz.AdminMark;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
@@ -26,7 +27,8 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 /**
  * Builds X.509-SVID leaves as the SPIFFE X.509-SVID standard asks: the SPIFFE ID as the only URI
  * SAN (DNS SANs beside it when requested), {@code CA:false}, {@code digitalSignature} key usage,
- * serverAuth and clientAuth extended key usage, subject and authority key identifiers. Stateless
+ * serverAuth and clientAuth extended key usage, subject and authority key identifiers, and the
+ * {@link AdminMark} for an admin entry's SVID. Stateless
  * and thread-safe.
  */
 final class LeafBuilder {
@@ -34,6 +36,12 @@ final class LeafBuilder {
     /** The signed leaf in DER. */
     byte[] build(SigningAuthority issuer, SpiffeId id, List<String> dnsNames, SubjectPublicKeyInfo key, BigInteger serial,
             Instant notBefore, Instant notAfter) {
+        return build(issuer, id, dnsNames, key, serial, notBefore, notAfter, false);
+    }
+
+    /** The signed leaf in DER; with {@code admin}, it carries the {@link AdminMark}. */
+    byte[] build(SigningAuthority issuer, SpiffeId id, List<String> dnsNames, SubjectPublicKeyInfo key, BigInteger serial,
+            Instant notBefore, Instant notAfter, boolean admin) {
         try {
             X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
                     .addRDN(BCStyle.O, "meshid")
@@ -53,6 +61,9 @@ final class LeafBuilder {
             names.add(new GeneralName(GeneralName.uniformResourceIdentifier, id.toString()));
             dnsNames.forEach(dns -> names.add(new GeneralName(GeneralName.dNSName, dns)));
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
+            if (admin) {
+                builder.addExtension(Extension.certificatePolicies, false, AdminMark.policies());
+            }
             return builder.build(issuer.signer().contentSigner()).getEncoded();
         } catch (IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot build the X.509-SVID of " + id, e);

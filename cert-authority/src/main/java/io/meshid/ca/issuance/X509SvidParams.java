@@ -15,9 +15,17 @@ import java.util.Optional;
  * @param dnsNames DNS names to add as SANs
  * @param entryId  the registration entry it is for, when identity-server knows it
  * @param caller   the caller's SPIFFE ID, for the journal
+ * @param admin    whether the leaf carries the {@link io.meshid.common.authz.AdminMark} (an admin
+ *                 entry's SVID; the adapter lets only a signer ask for it)
  */
 public record X509SvidParams(byte[] csrDer, SpiffeId spiffeId, Optional<Duration> ttl, List<String> dnsNames,
-        String entryId, String caller) {
+        String entryId, String caller, boolean admin) {
+
+    /** A workload (not admin) SVID. */
+    public X509SvidParams(byte[] csrDer, SpiffeId spiffeId, Optional<Duration> ttl, List<String> dnsNames, String entryId,
+            String caller) {
+        this(csrDer, spiffeId, ttl, dnsNames, entryId, caller, false);
+    }
 
     /** Copies the lists. */
     public X509SvidParams {

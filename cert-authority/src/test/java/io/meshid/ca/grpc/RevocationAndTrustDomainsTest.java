@@ -195,7 +195,7 @@ class RevocationAndTrustDomainsTest {
     @Test
     void ensureTrustDomain_byAWorkload_isDenied_andBadNamesAreInvalid() {
         assertThatThrownBy(() -> stub(asWorkload).ensureTrustDomain(EnsureTrustDomainRequest.newBuilder().setTrustDomain("x.test").build()))
-                .satisfies(e -> assertStatus(e, Status.Code.PERMISSION_DENIED, "may not create trust domains"));
+                .satisfies(e -> assertStatus(e, Status.Code.PERMISSION_DENIED, "may not call meshid.ca.v1.CertificateAuthority/EnsureTrustDomain"));
         assertThatThrownBy(() -> stub(asIdentity).ensureTrustDomain(EnsureTrustDomainRequest.newBuilder().build()))
                 .satisfies(e -> assertStatus(e, Status.Code.INVALID_ARGUMENT, "trust_domain: empty"));
         assertThatThrownBy(() -> stub(asIdentity).ensureTrustDomain(EnsureTrustDomainRequest.newBuilder().setTrustDomain("UP/per").build()))

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place where domain failures become gRPC statuses: a {@link MeshidException} thrown by an
- * endpoint closes the call with its code and message; anything else closes it with
+ * endpoint closes the call with the status of its {@linkplain MeshidException#kind() kind}
+ * ({@link #code}) and its message; anything else closes it with
  * {@code INTERNAL} (or {@code UNAVAILABLE} when a database or the shared store was unreachable) and a
  * generic message with the request id (the details go to the log under that request id, not to the
  * caller), and so does a meshid failure caused by a driver or store exception, whose message may
@@ -73,9 +74,24 @@ public final class ErrorMappingInterceptor implements ServerInterceptor, Ordered
     /** Maps an exception the way this interceptor does, for code that completes calls itself (streams). */
     public static Status toStatus(Throwable e) {
         if (e instanceof MeshidException m) {
-            return FailureReplies.hidesDetail(m) ? FailureReplies.hidden(m) : Status.fromCode(m.code()).withDescription(m.getMessage());
+            return FailureReplies.hidesDetail(m) ? FailureReplies.hidden(m) : Status.fromCode(code(m.kind())).withDescription(m.getMessage());
         }
         return FailureReplies.unexpected(e);
+    }
+
+    /** The gRPC status code of a domain failure kind: the only place the two meet. */
+    public static Status.Code code(MeshidException.Kind kind) {
+        return switch (kind) {
+            case INVALID_ARGUMENT -> Status.Code.INVALID_ARGUMENT;
+            case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
+            case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
+            case NOT_FOUND -> Status.Code.NOT_FOUND;
+            case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
+            case RESOURCE_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
+            case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
+            case CONFLICT -> Status.Code.ABORTED;
+            case UNAVAILABLE -> Status.Code.UNAVAILABLE;
+        };
     }
 
     /**

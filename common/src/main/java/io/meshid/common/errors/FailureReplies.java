@@ -47,11 +47,11 @@ final class FailureReplies {
         int colon = message.indexOf(": ");
         String component = colon > 0 && COMPONENT.matcher(message.substring(0, colon)).matches() ? message.substring(0, colon)
                 : "a dependency";
-        LOG.warn("request {}: {} answered {} without its detail", requestId, e.getClass().getSimpleName(), e.code(), e);
-        String description = e.code() == Status.Code.UNAVAILABLE
+        LOG.warn("request {}: {} answered {} without its detail", requestId, e.getClass().getSimpleName(), ErrorMappingInterceptor.code(e.kind()), e);
+        String description = ErrorMappingInterceptor.code(e.kind()) == Status.Code.UNAVAILABLE
                 ? component + ": unavailable (request id " + requestId + "); retry shortly"
                 : component + ": failed (request id " + requestId + "); see the server log";
-        return Status.fromCode(e.code()).withDescription(description);
+        return Status.fromCode(ErrorMappingInterceptor.code(e.kind())).withDescription(description);
     }
 
     /**

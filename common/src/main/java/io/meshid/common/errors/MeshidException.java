@@ -1,14 +1,14 @@
 package io.meshid.common.errors;
 
-import io.grpc.Status;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * A failure that the domain code reports to a caller. Each subtype stands for one gRPC status;
- * {@link ErrorMappingInterceptor} turns them into that status with the message as its
- * description, so the message must be safe to show the caller: it names what was wrong and what
- * was expected, never a secret.
+ * A failure that the domain code reports to a caller. Each subtype stands for one transport-neutral
+ * {@link Kind}; the domain never names a gRPC status. Each door maps the kind in one place:
+ * {@link ErrorMappingInterceptor} to a gRPC status with the message as its description, the REST
+ * bridge to an OAuth error. So the message must be safe to show the caller: it names what was
+ * wrong and what was expected, never a secret.
  *
  * <p>A failure may carry a machine-readable {@linkplain #reason() reason} (upper snake case, such
  * as {@code INVALID_GRANT}); the interceptor sends it as the {@code google.rpc.ErrorInfo} of the
@@ -43,8 +43,33 @@ public abstract class MeshidException extends RuntimeException {
         this.reason = reason;
     }
 
-    /** The gRPC status code this failure is answered with. */
-    public abstract Status.Code code();
+    /**
+     * What kind of failure this is, independent of any transport. Immutable and thread-safe, as
+     * the exception itself.
+     */
+    public enum Kind {
+        /** The request was malformed or out of bounds; nothing was changed. */
+        INVALID_ARGUMENT,
+        /** The caller could not be authenticated. */
+        UNAUTHENTICATED,
+        /** The caller is known but not allowed to do this. */
+        PERMISSION_DENIED,
+        /** What the request names does not exist (for this caller). */
+        NOT_FOUND,
+        /** What the request would create exists already. */
+        ALREADY_EXISTS,
+        /** A bound on stored things or on the caller's rate is reached. */
+        RESOURCE_EXHAUSTED,
+        /** The system is not in a state that allows this now. */
+        FAILED_PRECONDITION,
+        /** A concurrent change won (an optimistic check failed); read again and retry. */
+        CONFLICT,
+        /** A dependency (database, cache, upstream server) is down; the caller may retry. */
+        UNAVAILABLE
+    }
+
+    /** The kind of this failure; each door maps it to its own error (gRPC status, OAuth error). */
+    public abstract Kind kind();
 
     /** The ErrorInfo reason; without one the interceptor sends the status code's name. */
     public Optional<String> reason() {
@@ -69,8 +94,8 @@ public abstract class MeshidException extends RuntimeException {
         }
 
         @Override
-        public Status.Code code() {
-            return Status.Code.INVALID_ARGUMENT;
+        public Kind kind() {
+            return Kind.INVALID_ARGUMENT;
         }
     }
 
@@ -88,8 +113,8 @@ public abstract class MeshidException extends RuntimeException {
         }
 
         @Override
-        public Status.Code code() {
-            return Status.Code.PERMISSION_DENIED;
+        public Kind kind() {
+            return Kind.PERMISSION_DENIED;
         }
     }
 
@@ -102,8 +127,8 @@ public abstract class MeshidException extends RuntimeException {
         }
 
         @Override
-        public Status.Code code() {
-            return Status.Code.UNAUTHENTICATED;
+        public Kind kind() {
+            return Kind.UNAUTHENTICATED;
         }
     }
 
@@ -116,8 +141,8 @@ public abstract class MeshidException extends RuntimeException {
         }
 
         @Override
-        public Status.Code code() {
-            return Status.Code.NOT_FOUND;
+        public Kind kind() {
+            return Kind.NOT_FOUND;
         }
     }
 
@@ -130,8 +155,8 @@ public abstract class MeshidException extends RuntimeException {
         }
 
         @Override
-        public Status.Code code() {
-            return Status.Code.ALREADY_EXISTS;
+        public Kind kind() {
+            return Kind.ALREADY_EXISTS;
         }
     }
 
@@ -149,8 +174,8 @@ public abstract class MeshidException extends RuntimeException {
         }
 
         @Override
-        public Status.Code code() {
-            return Status.Code.RESOURCE_EXHAUSTED;
+        public Kind kind() {
+            return Kind.RESOURCE_EXHAUSTED;
         }
     }
 
@@ -163,8 +188,8 @@ public abstract class MeshidException extends RuntimeException {
         }
 
         @Override
-        public Status.Code code() {
-            return Status.Code.FAILED_PRECONDITION;
+        public Kind kind() {
+            return Kind.FAILED_PRECONDITION;
         }
     }
 
@@ -177,8 +202,8 @@ public abstract class MeshidException extends RuntimeException {
         }
 
         @Override
-        public Status.Code code() {
-            return Status.Code.UNAVAILABLE;
+        public Kind kind() {
+            return Kind.UNAVAILABLE;
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.meshid.common.server;
 
 import io.meshid.common.spiffe.InvalidSpiffeIdException;
-import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.context.annotation.Context;
@@ -47,7 +46,7 @@ public final class MeshidConfig {
     /**
      * SPIFFE ID paths that are admin identities in their own trust domain
      * ({@code meshid.admin-paths}; {@code /meshid/admin} by default). An admin of one trust domain
-     * is nobody in another.
+     * is nobody in another. Who is an admin is {@code io.meshid.common.authz.Admins}' to say.
      */
     public List<String> getAdminPaths() {
         return adminPaths;
@@ -56,11 +55,6 @@ public final class MeshidConfig {
     /** Sets {@code meshid.admin-paths}. */
     public void setAdminPaths(List<String> adminPaths) {
         this.adminPaths = List.copyOf(adminPaths);
-    }
-
-    /** True when {@code caller} is an admin of {@code domain}. */
-    public boolean isAdmin(SpiffeId caller, TrustDomain domain) {
-        return caller.memberOf(domain) && adminPaths.contains(caller.path());
     }
 
     /** Sets {@code meshid.data-dir}. */

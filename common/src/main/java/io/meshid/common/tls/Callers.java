@@ -2,17 +2,13 @@ package io.meshid.common.tls;
 
 import io.grpc.Grpc;
 import io.grpc.ServerCall;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.meshid.common.spiffe.SpiffeId;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
- * Small authorization checks for gRPC adapters, on the caller that {@link CallerIdentity} reports.
- * Failures are {@link StatusRuntimeException}s whose descriptions name the caller and what was
- * expected; they are safe to return. Thread-safe.
+ * The caller of a call read straight from its transport, for code that runs before the
+ * interceptors. Who may call what is the server's authorization table
+ * ({@code io.meshid.common.authz.AuthorizationTable}). Thread-safe.
  */
 public final class Callers {
 
@@ -20,42 +16,12 @@ public final class Callers {
     }
 
     /**
-     * The verified caller.
-     *
-     * @throws StatusRuntimeException {@code UNAUTHENTICATED} when the call has no caller identity
-     */
-    public static SpiffeId require() {
-        return CallerIdentity.current().orElseThrow(() -> Status.UNAUTHENTICATED
-                .withDescription("no caller identity (expected: a client X.509-SVID over mutual TLS)")
-                .asRuntimeException());
-    }
-
-    /**
      * The SPIFFE ID of the client X.509-SVID that {@code call}'s TLS session verified, if any, read
      * as {@link CallerIdentityInterceptor} reads it (once per session). For code that runs before
-     * the interceptors, such as {@code io.meshid.common.server.InlineCalls}; handlers use {@link #require()}.
+     * the interceptors, such as {@code io.meshid.common.server.InlineCalls}; handlers use {@link CallerIdentity#current()}.
      */
     public static Optional<SpiffeId> ofTransport(ServerCall<?, ?> call) {
         return CallerIdentityInterceptor.peerOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))
                 .map(CallerIdentityInterceptor.PeerIdentity::spiffeId);
-    }
-
-    /**
-     * The verified caller when it is one of {@code allowed}. {@code what} completes the sentence
-     * "caller … may not …", such as {@code "sign X.509-SVIDs"}.
-     *
-     * @throws StatusRuntimeException {@code UNAUTHENTICATED} without a caller identity,
-     *     {@code PERMISSION_DENIED} for a caller not in {@code allowed}
-     */
-    public static SpiffeId requireOneOf(Set<SpiffeId> allowed, String what) {
-        SpiffeId caller = require();
-        if (!allowed.contains(caller)) {
-            String expected = allowed.isEmpty() ? "no caller is allowed"
-                    : "one of " + allowed.stream().sorted().map(SpiffeId::toString).collect(Collectors.joining(", "));
-            throw Status.PERMISSION_DENIED
-                    .withDescription("caller " + caller + " may not " + what + " (expected: " + expected + ")")
-                    .asRuntimeException();
-        }
-        return caller;
     }
 }

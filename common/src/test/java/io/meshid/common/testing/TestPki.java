@@ -137,6 +137,7 @@ public final class TestPki {
         private Instant notAfter = Instant.now().plus(Duration.ofHours(1));
         private boolean isCa;
         private boolean signingUsages;
+        private boolean admin;
 
         private LeafBuilder(String uri) {
             uris.add(uri);
@@ -179,6 +180,12 @@ public final class TestPki {
             return this;
         }
 
+        /** Carries the admin mark ({@link io.meshid.common.authz.AdminMark}), as the CA sets it for an admin entry. */
+        public LeafBuilder admin() {
+            admin = true;
+            return this;
+        }
+
         /** Signs the leaf with the intermediate, with a new P-256 key. */
         public Issued issue() {
             KeyPair key = newKeyPair();
@@ -198,6 +205,9 @@ public final class TestPki {
                 }
                 builder.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(key.getPublic()));
                 builder.addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(intermediate));
+                if (admin) {
+                    builder.addExtension(Extension.certificatePolicies, false, io.meshid.common.authz.AdminMark.policies());
+                }
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

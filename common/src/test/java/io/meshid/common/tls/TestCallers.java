@@ -7,6 +7,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.meshid.common.spiffe.SpiffeId;
+import java.security.cert.X509Certificate;
 import java.util.Objects;
 
 /**
@@ -27,6 +28,23 @@ public final class TestCallers {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
                 return Contexts.interceptCall(Context.current().withValue(CallerIdentity.KEY, caller), call, headers, next);
+            }
+        };
+    }
+
+    /** Every call runs as the holder of {@code leaf} (an X.509-SVID leaf), as after a TLS handshake that verified it. */
+    public static ServerInterceptor as(X509Certificate leaf) {
+        SpiffeId caller;
+        try {
+            caller = SvidRules.spiffeIdOf(leaf);
+        } catch (SvidVerificationException e) {
+            throw new IllegalArgumentException("not an X.509-SVID leaf: " + e.getMessage(), e);
+        }
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                Context context = Context.current().withValue(CallerIdentity.KEY, caller).withValue(CallerIdentity.CERTIFICATE_KEY, leaf);
+                return Contexts.interceptCall(context, call, headers, next);
             }
         };
     }

@@ -69,13 +69,16 @@ public final class CaClient {
         return stub;
     }
 
-    /** Has cert-authority sign an X.509-SVID for {@code id}. */
-    public SignX509SvidResponse sign(byte[] csr, SpiffeId id, Duration ttl, List<String> dnsNames, String entryId) {
+    /**
+     * Has cert-authority sign an X.509-SVID for {@code id}; with {@code admin} (an entry flagged
+     * admin) it carries the admin mark ({@code io.meshid.common.authz.AdminMark}).
+     */
+    public SignX509SvidResponse sign(byte[] csr, SpiffeId id, Duration ttl, List<String> dnsNames, String entryId, boolean admin) {
         try {
             return stub().withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).signX509Svid(SignX509SvidRequest.newBuilder()
                     .setCsr(ByteString.copyFrom(csr)).setSpiffeId(id.toString())
                     .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(ttl.getSeconds()))
-                    .addAllDnsNames(dnsNames).setEntryId(entryId).build());
+                    .addAllDnsNames(dnsNames).setEntryId(entryId).setAdmin(admin).build());
         } catch (StatusRuntimeException e) {
             throw translate(e);
         }

@@ -87,7 +87,7 @@ public final class TokenExchange {
             return result;
         } catch (MeshidException e) {
             trail.record(e instanceof MeshidException.Unavailable ? AuditEvent.Outcome.FAILED : AuditEvent.Outcome.DENIED,
-                    "refused (" + e.reason().orElse(e.code().name()) + "): " + e.getMessage());
+                    "refused (" + e.reason().orElse(e.kind().name()) + "): " + e.getMessage());
             throw e;
         }
     }

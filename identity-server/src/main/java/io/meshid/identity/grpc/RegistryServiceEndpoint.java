@@ -1,6 +1,7 @@
 package io.meshid.identity.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.meshid.common.authz.Grant;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
@@ -8,6 +9,7 @@ import io.meshid.identity.registry.EntryParams;
 import io.meshid.identity.registry.EntryQuery;
 import io.meshid.identity.registry.JoinToken;
 import io.meshid.identity.registry.Registry;
+import io.meshid.identity.registry.RegistryChanges;
 import io.meshid.identity.revocation.SvidRevocation;
 import io.meshid.identity.trustdomain.TrustDomains;
 import io.meshid.proto.identity.v1.CreateTrustDomainRequest;
@@ -29,25 +31,31 @@ import jakarta.inject.Singleton;
 import java.util.Optional;
 
 /**
- * The {@code meshid.identity.v1.RegistryService} gRPC service (admins only): registration
- * entries and join tokens, each scoped to the caller's trust domain. An entry of another trust
- * domain answers {@code NOT_FOUND}, exactly as a missing one, so ids do not leak across tenants.
- * CreateTrustDomain takes an admin of the system trust domain; RevokeX509Svid an admin of the
- * certificate's trust domain. Each rpc's logic is in its domain service.
+ * The {@code meshid.identity.v1.RegistryService} gRPC service (admins only, by
+ * {@link IdentityAuthorization}'s table): registration entries and join tokens, each scoped to the
+ * caller's trust domain. An entry of another trust domain answers {@code NOT_FOUND}, exactly as a
+ * missing one, so ids do not leak across tenants. CreateTrustDomain takes an admin of the system
+ * trust domain; RevokeX509Svid an admin of the certificate's trust domain. Each rpc's logic is in
+ * its domain service; changes are audited there ({@link RegistryChanges}).
  */
 @Singleton
 final class RegistryServiceEndpoint extends RegistryServiceImplBase {
 
     private final Registry registry;
-    private final RegistryCallers callers;
+    private final RegistryChanges changes;
     private final TrustDomains trustDomains;
     private final SvidRevocation revocation;
 
-    RegistryServiceEndpoint(Registry registry, RegistryCallers callers, TrustDomains trustDomains, SvidRevocation revocation) {
+    RegistryServiceEndpoint(Registry registry, RegistryChanges changes, TrustDomains trustDomains, SvidRevocation revocation) {
         this.registry = registry;
-        this.callers = callers;
+        this.changes = changes;
         this.trustDomains = trustDomains;
         this.revocation = revocation;
+    }
+
+    /** The admin the table let in ({@link IdentityAuthorization}); it acts in its own trust domain. */
+    private static SpiffeId admin() {
+        return Grant.current().caller();
     }
 
     @Override
@@ -56,7 +64,7 @@ final class RegistryServiceEndpoint extends RegistryServiceImplBase {
             throw new MeshidException.InvalidArgument("name: empty (expected: a trust domain name, such as tenant.example.org)");
         }
         TrustDomain domain = RegistryMessages.trustDomain(request.getName());
-        SpiffeId admin = callers.systemAdmin("create trust domains");
+        SpiffeId admin = admin();
         var created = trustDomains.create(domain, request.getDescription(), admin);
         response.onNext(CreateTrustDomainResponse.newBuilder().setTrustDomain(io.meshid.proto.identity.v1.TrustDomain.newBuilder()
                 .setName(created.name().name()).setDescription(created.description())
@@ -67,7 +75,7 @@ final class RegistryServiceEndpoint extends RegistryServiceImplBase {
     @Override
     public void revokeX509Svid(RevokeX509SvidRequest request, StreamObserver<RevokeX509SvidResponse> response) {
         TrustDomain domain = RegistryMessages.trustDomain(request.getTrustDomain());
-        SpiffeId admin = callers.adminOf(domain, "revoke X.509-SVIDs");
+        SpiffeId admin = Grant.current().requireMemberOf(domain, "revoke X.509-SVIDs");
         var revoked = revocation.revoke(new SvidRevocation.Params(domain, request.getSerialNumber(), request.getReason(),
                 request.getComment(), admin));
         response.onNext(RevokeX509SvidResponse.newBuilder().setSpiffeId(revoked.certificate().getSpiffeId())
@@ -79,8 +87,8 @@ final class RegistryServiceEndpoint extends RegistryServiceImplBase {
     @Override
     public void createEntry(CreateEntryRequest request, StreamObserver<CreateEntryResponse> response) {
         SpiffeId id = RegistryMessages.spiffeId("spiffe_id", request.getSpiffeId());
-        SpiffeId admin = callers.adminOf(id.trustDomain(), "create entries");
-        var entry = registry.createEntry(new EntryParams(id, RegistryMessages.selectors(request.getSelectorsList()),
+        SpiffeId admin = Grant.current().requireMemberOf(id.trustDomain(), "create entries");
+        var entry = changes.createEntry(new EntryParams(id, RegistryMessages.selectors(request.getSelectorsList()),
                 RegistryMessages.duration(request.hasX509SvidTtl(), request.getX509SvidTtl()),
                 RegistryMessages.duration(request.hasJwtSvidTtl(), request.getJwtSvidTtl()),
                 request.getDnsNamesList(), request.getAdmin(), admin.toString()));
@@ -90,7 +98,7 @@ final class RegistryServiceEndpoint extends RegistryServiceImplBase {
 
     @Override
     public void getEntry(GetEntryRequest request, StreamObserver<GetEntryResponse> response) {
-        SpiffeId admin = callers.admin("read entries");
+        SpiffeId admin = admin();
         var entry = registry.entry(admin.trustDomain(), request.getId()).orElseThrow(() -> notFound(request.getId()));
         response.onNext(GetEntryResponse.newBuilder().setEntry(RegistryMessages.entry(entry)).build());
         response.onCompleted();
@@ -99,7 +107,7 @@ final class RegistryServiceEndpoint extends RegistryServiceImplBase {
     @Override
     public void listEntries(ListEntriesRequest request, StreamObserver<ListEntriesResponse> response) {
         TrustDomain domain = RegistryMessages.trustDomain(request.getTrustDomain());
-        callers.adminOf(domain, "list entries");
+        Grant.current().requireMemberOf(domain, "list entries");
         Optional<String> spiffeId = request.getSpiffeId().isEmpty() ? Optional.empty()
                 : Optional.of(RegistryMessages.spiffeId("spiffe_id", request.getSpiffeId()).toString());
         String prefix = request.getPathPrefix();
@@ -120,8 +128,8 @@ final class RegistryServiceEndpoint extends RegistryServiceImplBase {
 
     @Override
     public void deleteEntry(DeleteEntryRequest request, StreamObserver<DeleteEntryResponse> response) {
-        SpiffeId admin = callers.admin("delete entries");
-        if (!registry.deleteEntry(admin.trustDomain(), request.getId())) {
+        SpiffeId admin = admin();
+        if (!changes.deleteEntry(admin.trustDomain(), request.getId(), admin)) {
             throw notFound(request.getId());
         }
         response.onNext(DeleteEntryResponse.getDefaultInstance());
@@ -130,9 +138,9 @@ final class RegistryServiceEndpoint extends RegistryServiceImplBase {
 
     @Override
     public void createJoinToken(CreateJoinTokenRequest request, StreamObserver<CreateJoinTokenResponse> response) {
-        SpiffeId admin = callers.admin("create join tokens");
-        JoinToken token = registry.createJoinToken(admin.trustDomain(), request.getEntryId(),
-                RegistryMessages.duration(request.hasTtl(), request.getTtl()));
+        SpiffeId admin = admin();
+        JoinToken token = changes.createJoinToken(admin.trustDomain(), request.getEntryId(),
+                RegistryMessages.duration(request.hasTtl(), request.getTtl()), admin);
         response.onNext(CreateJoinTokenResponse.newBuilder().setToken(token.secret()).setEntryId(token.entryId())
                 .setExpiresAt(RegistryMessages.timestamp(token.expiresAt())).build());
         response.onCompleted();

@@ -182,11 +182,6 @@ final class DefaultRegistry implements Registry {
     }
 
     @Override
-    public boolean isAdminEntry(SpiffeId id) {
-        return store.isAdminEntry(id);
-    }
-
-    @Override
     public JoinToken createJoinToken(TrustDomain domain, String entryId, Optional<Duration> ttl) {
         Duration life = ttl("ttl", ttl, config.getJoinTokenTtl(), MAX_JOIN_TOKEN_TTL);
         RegistrationEntry entry = store.entry(domain, checkId(entryId)).orElseThrow(() -> new MeshidException.NotFound(

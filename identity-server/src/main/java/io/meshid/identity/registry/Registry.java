@@ -60,9 +60,6 @@ public interface Registry {
     record TrustDomainRecord(TrustDomain name, String description, java.time.Instant createdAt, String createdBy) {
     }
 
-    /** Whether an entry of {@code id}'s trust domain grants it admin rights. */
-    boolean isAdminEntry(SpiffeId id);
-
     /** Creates a join token for the entry, valid for {@code ttl} (default when empty). */
     JoinToken createJoinToken(TrustDomain domain, String entryId, Optional<Duration> ttl);
 

@@ -97,11 +97,6 @@ final class RegistryStore {
         return query("SELECT trust_domain FROM id_entry WHERE id = ?", rs -> TrustDomain.of(rs.getString(1)), id).stream().findFirst();
     }
 
-    boolean isAdminEntry(SpiffeId id) {
-        return !query("SELECT id FROM id_entry WHERE trust_domain = ? AND spiffe_id = ? AND admin = TRUE",
-                rs -> rs.getString(1), id.trustDomain().name(), id.toString()).isEmpty();
-    }
-
     long countEntries(TrustDomain domain) {
         return query("SELECT COUNT(*) FROM id_entry WHERE trust_domain = ?", rs -> rs.getLong(1), domain.name()).get(0);
     }

@@ -37,7 +37,7 @@ public final class SvidIssuer {
     public record Issued(SignX509SvidResponse signed, TrustBundle bundle) {
     }
 
-    /** Signs an SVID of {@code entry} for the CSR's key. */
+    /** Signs an SVID of {@code entry} for the CSR's key; an admin entry's SVID carries the admin mark. */
     public Issued issue(RegistrationEntry entry, byte[] csr) {
         String key = keySha256(csr);
         if (!records.reserveKey(entry.spiffeId(), key, clock.instant())) {
@@ -46,7 +46,7 @@ public final class SvidIssuer {
         }
         SignX509SvidResponse signed;
         try {
-            signed = ca.sign(csr, entry.spiffeId(), entry.x509SvidTtl(), entry.dnsNames(), entry.id());
+            signed = ca.sign(csr, entry.spiffeId(), entry.x509SvidTtl(), entry.dnsNames(), entry.id(), entry.admin());
         } catch (RuntimeException e) {
             records.releaseKey(entry.spiffeId(), key);
             throw e;

@@ -8,7 +8,7 @@ import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.identity.jwt.JwtKeyManager;
 import io.meshid.identity.jwt.JwtKeyPolicy;
-import io.meshid.identity.registry.Admins;
+import io.meshid.common.authz.Admins;
 import io.meshid.identity.registry.Registry;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -67,7 +67,7 @@ public final class TokenRevocation {
         VerifiedToken t = ((TokenCheck.Valid) check).token();
         String by = caller.toString();
         boolean own = t.subject().equals(by) || t.actorSubject().filter(by::equals).isPresent();
-        if (!own && !admins.isAdminOf(caller, t.trustDomain())) {
+        if (!own && !admins.isAdmin(caller, t.trustDomain())) {
             record(t.trustDomain(), caller, t.jti(), AuditEvent.Outcome.DENIED, "not the token's subject or actor, nor an admin "
                     + "of " + t.trustDomain());
             throw new MeshidException.PermissionDenied("caller " + caller + " may not revoke this token (expected: its subject "
@@ -96,7 +96,7 @@ public final class TokenRevocation {
             throw new MeshidException.InvalidArgument("jti: " + jti.length() + " characters (expected: 1 to "
                     + Revocations.MAX_JTI + ", no control characters)");
         }
-        if (!admins.isAdminOf(caller, domain)) {
+        if (!admins.isAdmin(caller, domain)) {
             record(caller.trustDomain(), caller, jti, AuditEvent.Outcome.DENIED, "revoke by jti in " + domain + ": not an admin");
             throw new MeshidException.PermissionDenied("caller " + caller + " may not revoke tokens of " + domain + " by jti "
                     + "(expected: an admin identity of " + domain + ")");

@@ -110,6 +110,46 @@ class AttestEndToEndTest {
         return IdentityServiceGrpc.newBlockingStub(mtls).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
+    /** The SVID of {@code reply} for {@code key}, as a source for channels. */
+    private static StaticSvidSource held(AttestResponse reply, KeyPair key) throws Exception {
+        List<X509Certificate> chain = new ArrayList<>();
+        for (ByteString der : reply.getSvid().getCertChainList()) {
+            chain.add(parse(der));
+        }
+        List<X509Certificate> anchors = new ArrayList<>();
+        for (ByteString der : reply.getTrustBundle().getX509AuthoritiesList()) {
+            anchors.add(parse(der));
+        }
+        return new StaticSvidSource(X509Svid.of(chain, key.getPrivate()), X509Bundle.of(TrustDomain.of("e2e.test"), anchors, 1));
+    }
+
+    @Test
+    void anAdminEntrysSvid_isAnAdminOnIdentityServerAndTheCa_aWorkloadsIsNot() throws Exception {
+        var adminEntry = registry.createEntry(CreateEntryRequest.newBuilder().setSpiffeId("spiffe://e2e.test/team/ops").setAdmin(true)
+                .build()).getEntry();
+        KeyPair key = newKey();
+        AttestResponse reply = workload.attest(attest(token(adminEntry), csrFor(key)));
+        assertThat(io.meshid.common.authz.AdminMark.isMarked(parse(reply.getSvid().getCertChain(0)))).isTrue();
+        StaticSvidSource ops = held(reply, key);
+
+        assertThat(RegistryServiceGrpc.newBlockingStub(servers.as(ops)).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .listEntries(io.meshid.proto.identity.v1.ListEntriesRequest.newBuilder().setTrustDomain("e2e.test").build())
+                .getEntriesList()).isNotEmpty();
+        assertThat(CertificateAuthorityGrpc.newBlockingStub(servers.caAs(ops)).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .listIssued(ListIssuedRequest.newBuilder().setSpiffeId("spiffe://e2e.test/team/ops").build()).getCertificatesCount())
+                .isEqualTo(1);
+
+        KeyPair other = newKey();
+        StaticSvidSource plain = held(workload.attest(attest(token(entry("/ns/ops/sa/plain")), csrFor(other))), other);
+        assertThat(io.meshid.common.authz.AdminMark.isMarked(plain.svid().leaf())).isFalse();
+        assertThatThrownBy(() -> RegistryServiceGrpc.newBlockingStub(servers.as(plain)).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .listEntries(io.meshid.proto.identity.v1.ListEntriesRequest.newBuilder().setTrustDomain("e2e.test").build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+        assertThatThrownBy(() -> CertificateAuthorityGrpc.newBlockingStub(servers.caAs(plain)).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .listIssued(ListIssuedRequest.getDefaultInstance()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+    }
+
     private int issuedFor(String spiffeId) {
         return CertificateAuthorityGrpc.newBlockingStub(servers.caAsAdmin()).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .listIssued(ListIssuedRequest.newBuilder().setSpiffeId(spiffeId).build()).getCertificatesCount();

@@ -110,10 +110,15 @@ final class E2eServers implements AutoCloseable {
 
     /** mTLS to cert-authority as the admin. */
     ManagedChannel caAsAdmin() {
+        return caAs(admin);
+    }
+
+    /** mTLS to cert-authority with {@code client}'s SVID. */
+    ManagedChannel caAs(SvidSource client) {
         String caAddress = ca.grpcAddress();
         int colon = caAddress.lastIndexOf(':');
         ManagedChannel c = NettyChannelBuilder.forAddress(caAddress.substring(0, colon), Integer.parseInt(caAddress.substring(colon + 1)))
-                .sslContext(TlsContexts.grpcClient(admin, CA::equals)).build();
+                .sslContext(TlsContexts.grpcClient(client, CA::equals)).build();
         channels.add(c);
         return c;
     }

@@ -163,7 +163,7 @@ class ExchangeRulesTest {
         MeshidException e = failure(() -> decide(request(API, List.of(DB), List.of(), false, ""),
                 access("user-1", List.of("spiffe://ex.test/ns/other/sa/x"), List.of()), null));
 
-        assertThat(e.code()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+        assertThat(e.kind()).isEqualTo(io.meshid.common.errors.MeshidException.Kind.PERMISSION_DENIED);
         assertThat(e.reason()).contains(OAuthErrors.UNAUTHORIZED_CLIENT);
         assertThat(e.getMessage()).contains("not to the caller " + API);
     }
@@ -259,7 +259,7 @@ class ExchangeRulesTest {
         MeshidException e = failure(() -> decide(request(API, List.of(DB), List.of("read", "admin"), false, ""),
                 access(API, List.of(API), List.of("read")), null));
 
-        assertThat(e.code()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+        assertThat(e.kind()).isEqualTo(io.meshid.common.errors.MeshidException.Kind.INVALID_ARGUMENT);
         assertThat(e.reason()).contains(OAuthErrors.INVALID_SCOPE);
         assertThat(e.getMessage()).contains("'admin'");
     }

@@ -202,7 +202,7 @@ class ExternalIssuerTest {
 
         MeshidException e = refused(issuer(c), signed(key, claims().build()));
 
-        assertThat(e.code()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+        assertThat(e.kind()).isEqualTo(io.meshid.common.errors.MeshidException.Kind.UNAVAILABLE);
     }
 
     @Test

@@ -63,10 +63,16 @@ class RegistryServiceEndpointTest {
     }
 
     private RegistryServiceBlockingStub as(String caller) throws Exception {
+        return as(TestCallers.as(SpiffeId.parse(caller)));
+    }
+
+    /** Through the server's own authorization table, as the real server runs it. */
+    private RegistryServiceBlockingStub as(io.grpc.ServerInterceptor caller) throws Exception {
         String name = InProcessServerBuilder.generateName();
         RegistryServiceEndpoint endpoint = context.getBean(RegistryServiceEndpoint.class);
         servers.add(InProcessServerBuilder.forName(name).directExecutor()
-                .addService(ServerInterceptors.intercept(endpoint, new ErrorMappingInterceptor(), TestCallers.as(SpiffeId.parse(caller))))
+                .addService(ServerInterceptors.intercept(endpoint, new ErrorMappingInterceptor(),
+                        context.getBean(io.meshid.common.authz.AuthorizationInterceptor.class), caller))
                 .build().start());
         ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         channels.add(channel);
@@ -103,8 +109,13 @@ class RegistryServiceEndpointTest {
         RegistryServiceBlockingStub admin = as("spiffe://reg.test/meshid/admin");
         admin.createEntry(CreateEntryRequest.newBuilder().setSpiffeId("spiffe://reg.test/team/platform").setAdmin(true).build());
 
-        assertThat(as("spiffe://reg.test/team/platform").createEntry(entry("spiffe://reg.test/ns/payments/sa/by-team")).getEntry().getId())
-                .isNotEmpty();
+        // The SVID the CA issues for that entry carries the admin mark; the same SPIFFE ID without it is nobody.
+        io.meshid.common.testing.TestPki pki = io.meshid.common.testing.TestPki.create("reg.test");
+        assertThat(as(TestCallers.as(pki.leaf("spiffe://reg.test/team/platform").admin().issue().leaf()))
+                .createEntry(entry("spiffe://reg.test/ns/payments/sa/by-team")).getEntry().getId()).isNotEmpty();
+        assertThatThrownBy(() -> as(TestCallers.as(pki.leaf("spiffe://reg.test/team/platform").issue().leaf()))
+                .createEntry(entry("spiffe://reg.test/ns/payments/sa/by-team-2")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
         assertThatThrownBy(() -> as("spiffe://reg.test/ns/payments/sa/api").createEntry(entry("spiffe://reg.test/ns/payments/sa/x")))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
     }

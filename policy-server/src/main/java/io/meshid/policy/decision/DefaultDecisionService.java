@@ -1,5 +1,6 @@
 package io.meshid.policy.decision;
 
+import io.meshid.common.authz.Admins;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.server.MeshidConfig;
 import io.meshid.common.spiffe.SpiffeId;
@@ -41,6 +42,7 @@ final class DefaultDecisionService implements DecisionService {
 
     private final ActivePolicies policies;
     private final MeshidConfig meshid;
+    private final Admins admins;
     private final DecisionLog log;
     private final Clock clock;
     private final Duration cacheTtl;
@@ -55,6 +57,7 @@ final class DefaultDecisionService implements DecisionService {
             MeterRegistry meters, Clock clock) {
         this.policies = policies;
         this.meshid = meshid;
+        this.admins = new Admins(meshid);
         this.log = log;
         this.clock = clock;
         this.cacheTtl = config.getDecisionCacheTtl();
@@ -68,10 +71,10 @@ final class DefaultDecisionService implements DecisionService {
     @Override
     public CheckOutcome check(SpiffeId caller, MeshRequest request) {
         TrustDomain domain = request.resource().trustDomain();
-        if (!caller.equals(request.resource()) && !meshid.isAdmin(caller, domain)) {
+        if (!caller.equals(request.resource()) && !admins.isAdmin(caller, domain)) {
             throw new MeshidException.PermissionDenied("caller " + caller + " may not ask for decisions on " + request.resource()
                     + " (expected: " + request.resource() + " itself, or an admin of " + domain + ": one of the paths "
-                    + meshid.getAdminPaths() + ")");
+                    + meshid.getAdminPaths() + " or an SVID of an entry with admin = true)");
         }
         long started = System.nanoTime();
         Optional<PolicyVersion> active = policies.active(domain);

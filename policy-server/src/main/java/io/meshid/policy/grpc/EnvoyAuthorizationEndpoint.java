@@ -13,6 +13,7 @@ import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.grpc.stub.StreamObserver;
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.authz.Grant;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.policy.PolicyConfig;
 import io.meshid.policy.decision.CheckOutcome;
@@ -47,7 +48,7 @@ final class EnvoyAuthorizationEndpoint extends AuthorizationImplBase {
 
     @Override
     public void check(CheckRequest request, StreamObserver<CheckResponse> response) {
-        SpiffeId caller = DecisionCallers.authenticated();
+        SpiffeId caller = Grant.current().caller();
         CheckResponse reply;
         try {
             CheckOutcome outcome = decisions.check(caller, EnvoyRequests.of(request, contextHeaders));

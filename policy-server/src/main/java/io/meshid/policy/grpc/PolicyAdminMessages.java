@@ -2,6 +2,8 @@ package io.meshid.policy.grpc;
 
 import com.google.protobuf.Timestamp;
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.spiffe.InvalidSpiffeIdException;
+import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.policy.store.PolicySetSource;
 import io.meshid.policy.store.VersionInfo;
 import io.meshid.policy.validation.ValidationError;
@@ -87,5 +89,14 @@ final class PolicyAdminMessages {
         e.location().ifPresent(l -> b.setLocation(SourceLocation.newBuilder().setLine(l.line()).setColumn(l.column())
                 .setOffset(l.offset()).setLength(l.length())));
         return b.build();
+    }
+
+    /** The trust domain named by a request field, or INVALID_ARGUMENT naming the field. */
+    static TrustDomain trustDomain(String value) {
+        try {
+            return TrustDomain.of(value);
+        } catch (InvalidSpiffeIdException e) {
+            throw new MeshidException.InvalidArgument("trust_domain: " + e.getMessage());
+        }
     }
 }

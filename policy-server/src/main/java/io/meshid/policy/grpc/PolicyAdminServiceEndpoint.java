@@ -1,6 +1,7 @@
 package io.meshid.policy.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.meshid.common.authz.Grant;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.policy.store.PolicySetInvalidException;
@@ -25,7 +26,8 @@ import jakarta.inject.Singleton;
 import java.util.OptionalLong;
 
 /**
- * The {@code meshid.policy.v1.PolicyAdminService} gRPC service (admins of the trust domain only):
+ * The {@code meshid.policy.v1.PolicyAdminService} gRPC service (admins of the trust domain only,
+ * by {@link PolicyAuthorization}'s table and the scoping here):
  * puts, validates, reads, lists and rolls back versions of a trust domain's policy set through
  * the {@link PolicyStore}. A refused policy set and a stale expected version are answered with
  * the status details of policy_admin.proto ({@link PolicyAdminErrors}); every other failure is a
@@ -35,17 +37,20 @@ import java.util.OptionalLong;
 final class PolicyAdminServiceEndpoint extends PolicyAdminServiceImplBase {
 
     private final PolicyStore store;
-    private final PolicyCallers callers;
 
-    PolicyAdminServiceEndpoint(PolicyStore store, PolicyCallers callers) {
+    PolicyAdminServiceEndpoint(PolicyStore store) {
         this.store = store;
-        this.callers = callers;
+    }
+
+    /** The admin the table let in ({@link PolicyAuthorization}), who must be of {@code domain}. */
+    private static SpiffeId adminOf(TrustDomain domain, String action) {
+        return Grant.current().requireMemberOf(domain, action);
     }
 
     @Override
     public void putPolicySet(PutPolicySetRequest request, StreamObserver<PutPolicySetResponse> response) {
-        TrustDomain domain = PolicyCallers.trustDomain(request.getTrustDomain());
-        SpiffeId admin = callers.adminOf(domain, "change policies");
+        TrustDomain domain = PolicyAdminMessages.trustDomain(request.getTrustDomain());
+        SpiffeId admin = adminOf(domain, "change policies");
         var source = PolicyAdminMessages.source(request.hasSource(), request.getSource());
         OptionalLong expected = request.hasExpectedVersion() ? OptionalLong.of(request.getExpectedVersion()) : OptionalLong.empty();
         PolicyStore.PutResult result;
@@ -65,8 +70,8 @@ final class PolicyAdminServiceEndpoint extends PolicyAdminServiceImplBase {
 
     @Override
     public void validatePolicySet(ValidatePolicySetRequest request, StreamObserver<ValidatePolicySetResponse> response) {
-        TrustDomain domain = PolicyCallers.trustDomain(request.getTrustDomain());
-        callers.adminOf(domain, "validate policies");
+        TrustDomain domain = PolicyAdminMessages.trustDomain(request.getTrustDomain());
+        adminOf(domain, "validate policies");
         ValidationReport report = store.validate(PolicyAdminMessages.source(request.hasSource(), request.getSource()));
         response.onNext(ValidatePolicySetResponse.newBuilder().setValid(report.valid())
                 .addAllErrors(PolicyAdminMessages.errors(report.errors()))
@@ -76,8 +81,8 @@ final class PolicyAdminServiceEndpoint extends PolicyAdminServiceImplBase {
 
     @Override
     public void getPolicySet(GetPolicySetRequest request, StreamObserver<GetPolicySetResponse> response) {
-        TrustDomain domain = PolicyCallers.trustDomain(request.getTrustDomain());
-        callers.adminOf(domain, "read policies");
+        TrustDomain domain = PolicyAdminMessages.trustDomain(request.getTrustDomain());
+        adminOf(domain, "read policies");
         OptionalLong version = request.hasVersion() ? OptionalLong.of(request.getVersion()) : OptionalLong.empty();
         StoredPolicySet stored = store.get(domain, version, request.getShadow());
         response.onNext(GetPolicySetResponse.newBuilder().setPolicySet(PolicySet.newBuilder()
@@ -88,8 +93,8 @@ final class PolicyAdminServiceEndpoint extends PolicyAdminServiceImplBase {
 
     @Override
     public void listPolicyVersions(ListPolicyVersionsRequest request, StreamObserver<ListPolicyVersionsResponse> response) {
-        TrustDomain domain = PolicyCallers.trustDomain(request.getTrustDomain());
-        callers.adminOf(domain, "list policy versions");
+        TrustDomain domain = PolicyAdminMessages.trustDomain(request.getTrustDomain());
+        adminOf(domain, "list policy versions");
         PolicyStore.VersionPage page = store.list(domain, request.getPageSize(), request.getPageToken());
         var reply = ListPolicyVersionsResponse.newBuilder()
                 .setActiveVersion(page.activeVersion())
@@ -102,8 +107,8 @@ final class PolicyAdminServiceEndpoint extends PolicyAdminServiceImplBase {
 
     @Override
     public void rollback(RollbackRequest request, StreamObserver<RollbackResponse> response) {
-        TrustDomain domain = PolicyCallers.trustDomain(request.getTrustDomain());
-        SpiffeId admin = callers.adminOf(domain, "roll back policies");
+        TrustDomain domain = PolicyAdminMessages.trustDomain(request.getTrustDomain());
+        SpiffeId admin = adminOf(domain, "roll back policies");
         OptionalLong expected = request.hasExpectedVersion() ? OptionalLong.of(request.getExpectedVersion()) : OptionalLong.empty();
         VersionInfo version;
         try {

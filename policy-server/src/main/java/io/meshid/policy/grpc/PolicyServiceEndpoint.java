@@ -2,7 +2,9 @@ package io.meshid.policy.grpc;
 
 import com.google.rpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.meshid.common.errors.ErrorMappingInterceptor;
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.authz.Grant;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.policy.PolicyConfig;
 import io.meshid.policy.decision.DecisionService;
@@ -40,14 +42,14 @@ final class PolicyServiceEndpoint extends PolicyServiceImplBase {
 
     @Override
     public void check(CheckRequest request, StreamObserver<CheckResponse> response) {
-        SpiffeId caller = DecisionCallers.authenticated();
+        SpiffeId caller = Grant.current().caller();
         response.onNext(DecisionMessages.response(decisions.check(caller, ProtoRequests.of(request, contextHeaders))));
         response.onCompleted();
     }
 
     @Override
     public void batchCheck(BatchCheckRequest request, StreamObserver<BatchCheckResponse> response) {
-        SpiffeId caller = DecisionCallers.authenticated();
+        SpiffeId caller = Grant.current().caller();
         int count = request.getChecksCount();
         if (count == 0 || count > MAX_BATCH) {
             throw new MeshidException.InvalidArgument("checks: " + count + " (expected: 1 to " + MAX_BATCH + ")");
@@ -58,7 +60,7 @@ final class PolicyServiceEndpoint extends PolicyServiceImplBase {
             try {
                 result.setResponse(DecisionMessages.response(decisions.check(caller, ProtoRequests.of(check, contextHeaders))));
             } catch (MeshidException.InvalidArgument | MeshidException.PermissionDenied e) {
-                result.setError(Status.newBuilder().setCode(e.code().value()).setMessage(e.getMessage()));
+                result.setError(Status.newBuilder().setCode(ErrorMappingInterceptor.code(e.kind()).value()).setMessage(e.getMessage()));
             }
             reply.addResults(result);
         }

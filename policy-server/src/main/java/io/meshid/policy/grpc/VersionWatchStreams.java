@@ -4,6 +4,8 @@ import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.meshid.common.authz.Grant;
+import io.meshid.common.errors.ErrorMappingInterceptor;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
@@ -35,20 +37,18 @@ final class VersionWatchStreams implements ApplicationEventListener<ServerShutdo
     static final int MAX_PER_CALLER = 8;
 
     private final ActivePolicies policies;
-    private final PolicyCallers callers;
     private final Map<SpiffeId, Integer> openPerCaller = new ConcurrentHashMap<>();
     private final Set<Watch> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
-    VersionWatchStreams(ActivePolicies policies, PolicyCallers callers) {
+    VersionWatchStreams(ActivePolicies policies) {
         this.policies = policies;
-        this.callers = callers;
     }
 
     /** Serves one WatchPolicyVersion call. */
     void watch(WatchPolicyVersionRequest request, StreamObserver<WatchPolicyVersionResponse> response) {
-        TrustDomain domain = PolicyCallers.trustDomain(request.getTrustDomain());
-        SpiffeId caller = callers.memberOf(domain, "watch the policy version");
+        TrustDomain domain = PolicyAdminMessages.trustDomain(request.getTrustDomain());
+        SpiffeId caller = Grant.current().requireMemberOf(domain, "watch the policy version");
         if (closing) {
             throw new MeshidException.Unavailable("policy-server is shutting down (expected: reconnect to another replica)", null);
         }
@@ -66,7 +66,7 @@ final class VersionWatchStreams implements ApplicationEventListener<ServerShutdo
         try {
             current = policies.active(domain);
         } catch (MeshidException e) {
-            watch.fail(Status.fromCode(e.code()).withDescription(e.getMessage()));
+            watch.fail(ErrorMappingInterceptor.toStatus(e));
             return;
         }
         watch.send(current.map(PolicyVersion::version).orElse(0L), current.map(PolicyVersion::activatedAt).orElse(null));

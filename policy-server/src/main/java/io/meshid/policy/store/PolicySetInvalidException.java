@@ -1,6 +1,5 @@
 package io.meshid.policy.store;
 
-import io.grpc.Status;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.policy.validation.ValidationReport;
 
@@ -26,7 +25,7 @@ public final class PolicySetInvalidException extends MeshidException {
     }
 
     @Override
-    public Status.Code code() {
-        return Status.Code.INVALID_ARGUMENT;
+    public Kind kind() {
+        return Kind.INVALID_ARGUMENT;
     }
 }

@@ -1,6 +1,5 @@
 package io.meshid.policy.store;
 
-import io.grpc.Status;
 import io.meshid.common.errors.MeshidException;
 
 /** A write refused because its expected version is not the latest one; answered with ABORTED. */
@@ -22,7 +21,7 @@ public final class VersionMismatchException extends MeshidException {
     }
 
     @Override
-    public Status.Code code() {
-        return Status.Code.ABORTED;
+    public Kind kind() {
+        return Kind.CONFLICT;
     }
 }

@@ -73,7 +73,7 @@ class EnvoyAuthorizationEndpointTest {
     private AuthorizationBlockingStub as(String caller) throws Exception {
         String name = InProcessServerBuilder.generateName();
         servers.add(InProcessServerBuilder.forName(name).directExecutor()
-                .addService(ServerInterceptors.intercept(new EnvoyAuthorizationEndpoint(decisions, config), new ErrorMappingInterceptor(),
+                .addService(ServerInterceptors.intercept(new EnvoyAuthorizationEndpoint(decisions, config), new ErrorMappingInterceptor(), PolicyServiceEndpointTest.authorization(),
                         TestCallers.as(SpiffeId.parse(caller))))
                 .build().start());
         ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();

@@ -189,7 +189,7 @@ class PolicyAdminServiceEndpointTest {
         var workload = PolicyAdminServiceGrpc.newBlockingStub(server.channelAs("spiffe://pol.test/ns/a/sa/b"));
         long before = latest();
         assertStatus(() -> workload.putPolicySet(put(source(TestSources.POLICIES)).build()), Status.Code.PERMISSION_DENIED,
-                "caller spiffe://pol.test/ns/a/sa/b may not change policies");
+                "caller spiffe://pol.test/ns/a/sa/b may not call meshid.policy.v1.PolicyAdminService/PutPolicySet");
         assertStatus(() -> workload.getPolicySet(GetPolicySetRequest.newBuilder().setTrustDomain(PolicyServer.DOMAIN).build()),
                 Status.Code.PERMISSION_DENIED, "caller");
         assertStatus(() -> workload.listPolicyVersions(ListPolicyVersionsRequest.newBuilder().setTrustDomain(PolicyServer.DOMAIN).build()),
@@ -203,7 +203,15 @@ class PolicyAdminServiceEndpointTest {
         deniedInOther.accept(() -> admin.listPolicyVersions(ListPolicyVersionsRequest.newBuilder().setTrustDomain("other.test").build()));
         deniedInOther.accept(() -> admin.rollback(RollbackRequest.newBuilder().setTrustDomain("other.test").setTargetVersion(1).build()));
         assertThat(latest()).isEqualTo(before);
-        var denied = server.context().getBean(AuditLog.class).find(new AuditQuery("other.test", Instant.EPOCH, Optional.empty(), 100));
+        // Every refusal is in the trail of the caller's trust domain, whoever refused it (table or tenant scoping).
+        var denied = server.context().getBean(AuditLog.class).find(new AuditQuery(PolicyServer.DOMAIN, Instant.EPOCH,
+                Optional.of(io.meshid.common.authz.AuthorizationInterceptor.ACTION), 1000));
+        assertThat(denied).filteredOn(e -> e.actor().equals("spiffe://pol.test/ns/a/sa/b")).extracting(AuditEvent::target)
+                .contains("meshid.policy.v1.PolicyAdminService/PutPolicySet", "meshid.policy.v1.PolicyAdminService/GetPolicySet",
+                        "meshid.policy.v1.PolicyAdminService/ListPolicyVersions");
+        assertThat(denied).filteredOn(e -> e.actor().equals(ADMIN)).extracting(AuditEvent::detail)
+                .anyMatch(d -> d.contains("may not change policies in other.test"))
+                .anyMatch(d -> d.contains("may not roll back policies in other.test"));
         assertThat(denied).extracting(AuditEvent::outcome).containsOnly(AuditEvent.Outcome.DENIED);
     }
 

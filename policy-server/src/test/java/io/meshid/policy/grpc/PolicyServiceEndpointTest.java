@@ -79,12 +79,19 @@ class PolicyServiceEndpointTest {
         servers.forEach(Server::shutdownNow);
     }
 
+    /** The server's own authorization table and interceptor, as the real server applies them. */
+    static io.grpc.ServerInterceptor authorization() {
+        return io.meshid.common.authz.AuthorizationInterceptor.of(new PolicyAuthorization().table(),
+                new io.meshid.common.authz.Admins(new io.meshid.common.server.MeshidConfig()), null,
+                new io.meshid.common.audit.RecordingAuditLog(), java.time.Clock.systemUTC());
+    }
+
     private PolicyServiceBlockingStub as(String caller) throws Exception {
         PolicyConfig config = new PolicyConfig();
         config.setContextHeaders(List.of("content-type", "x-tenant"));
         String name = InProcessServerBuilder.generateName();
         servers.add(InProcessServerBuilder.forName(name).directExecutor()
-                .addService(ServerInterceptors.intercept(new PolicyServiceEndpoint(decisions, config, null), new ErrorMappingInterceptor(),
+                .addService(ServerInterceptors.intercept(new PolicyServiceEndpoint(decisions, config, null), new ErrorMappingInterceptor(), authorization(),
                         TestCallers.as(SpiffeId.parse(caller))))
                 .build().start());
         ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -95,7 +102,7 @@ class PolicyServiceEndpointTest {
     private PolicyServiceBlockingStub anonymous() throws Exception {
         String name = InProcessServerBuilder.generateName();
         servers.add(InProcessServerBuilder.forName(name).directExecutor()
-                .addService(ServerInterceptors.intercept(new PolicyServiceEndpoint(decisions, new PolicyConfig(), null), new ErrorMappingInterceptor()))
+                .addService(ServerInterceptors.intercept(new PolicyServiceEndpoint(decisions, new PolicyConfig(), null), new ErrorMappingInterceptor(), authorization()))
                 .build().start());
         ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         channels.add(channel);

@@ -33,15 +33,16 @@ class UnauthenticatedCallsTest {
         Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common", "policy-server"));
         p.put("meshid.trust-domain", "anon.test");
         try (ApplicationContext context = ApplicationContext.run(p)) {
-            PolicyCallers callers = context.getBean(PolicyCallers.class);
+            io.meshid.common.authz.AuthorizationInterceptor authorization =
+                    context.getBean(io.meshid.common.authz.AuthorizationInterceptor.class);
             String name = InProcessServerBuilder.generateName();
             Server server = InProcessServerBuilder.forName(name).directExecutor()
-                    .addService(ServerInterceptors.intercept(new PolicyAdminServiceEndpoint(context.getBean(PolicyStore.class), callers),
-                            new ErrorMappingInterceptor()))
+                    .addService(ServerInterceptors.intercept(new PolicyAdminServiceEndpoint(context.getBean(PolicyStore.class)),
+                            new ErrorMappingInterceptor(), authorization))
                     .addService(ServerInterceptors.intercept(new PolicyServiceEndpoint(
                             context.getBean(io.meshid.policy.decision.DecisionService.class),
                             context.getBean(io.meshid.policy.PolicyConfig.class),
-                            new VersionWatchStreams(context.getBean(ActivePolicies.class), callers)), new ErrorMappingInterceptor()))
+                            new VersionWatchStreams(context.getBean(ActivePolicies.class))), new ErrorMappingInterceptor(), authorization))
                     .build().start();
             ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
             try {

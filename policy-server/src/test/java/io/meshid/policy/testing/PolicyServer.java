@@ -67,7 +67,16 @@ public final class PolicyServer implements AutoCloseable {
 
     /** A channel to the gRPC port that authenticates as {@code id} (a full SPIFFE ID of {@value #DOMAIN}). */
     public ManagedChannel channelAs(String id) {
-        X509Svid svid = pki.leaf(SpiffeId.parse(id).toString()).issue().svid();
+        return channelAs(id, false);
+    }
+
+    /**
+     * As {@link #channelAs(String)}; with {@code adminMark} the SVID carries the admin mark that the
+     * CA sets for an entry with admin = true.
+     */
+    public ManagedChannel channelAs(String id, boolean adminMark) {
+        var leaf = pki.leaf(SpiffeId.parse(id).toString());
+        X509Svid svid = (adminMark ? leaf.admin() : leaf).issue().svid();
         StaticSvidSource client = new StaticSvidSource(svid, pki.bundle());
         SpiffeId expected = SpiffeId.parse("spiffe://" + DOMAIN + "/meshid/policy-server");
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", context().getBean(GrpcEmbeddedServer.class).getPort())
