@@ -40,9 +40,11 @@ import org.slf4j.LoggerFactory;
  * <p>Every denial is audited, whoever decides it: this interceptor's own, and every call that a
  * later interceptor or the domain closes with {@code PERMISSION_DENIED} or {@code UNAUTHENTICATED}
  * (action {@value #ACTION}, the full method name as target, the refusal as detail). The event
- * is queued with {@link AuditLog#recordSoon} before the call is closed, so a caller that saw the
+ * is queued with {@link AuditLog#recordIfRoom} before the call is closed, so a caller that saw the
  * refusal finds it in the trail; nothing waits for the database, so this is safe on the event loop
- * for calls that run inline.
+ * for calls that run inline. A caller can produce refusals at will, so when the audit queue is
+ * more than half full they are dropped and counted ({@code meshid.audit.dropped}) rather than
+ * crowd out the events of operations that must be audited.
  *
  * <p>Runs right after {@code CallerIdentityInterceptor}. Thread-safe.
  */
@@ -185,7 +187,7 @@ public final class AuthorizationInterceptor implements ServerInterceptor, Ordere
         private void record(Status status) {
             String domain = caller.map(c -> c.trustDomain().name()).orElse(admins.systemTrustDomain().name());
             try {
-                audit.recordSoon(AuditEvent.of(clock.instant(), domain, caller.map(SpiffeId::toString).orElse("anonymous"), ACTION,
+                audit.recordIfRoom(AuditEvent.of(clock.instant(), domain, caller.map(SpiffeId::toString).orElse("anonymous"), ACTION,
                         method, AuditEvent.Outcome.DENIED, status.getCode() + ": " + status.getDescription(), requestId));
             } catch (RuntimeException e) {
                 // The refusal stands; a full or failing audit trail is counted and logged by the trail itself.
