@@ -25,22 +25,30 @@ public final class IdentityConfig {
     private Duration caDeadline = Duration.ofSeconds(5);
     private int attestFailuresPerMinute = 20;
 
-    /** Lifetime of a join token when its creator names none ({@code meshid.identity.join-token-ttl}). */
+    /**
+     * Lifetime of a join token when its creator names none ({@code meshid.identity.join-token-ttl}),
+     * within the contract's bounds for CreateJoinToken's {@code ttl}: 1 min to 24 h.
+     */
     public Duration getJoinTokenTtl() {
         return joinTokenTtl;
     }
 
     public void setJoinTokenTtl(Duration ttl) {
-        this.joinTokenTtl = ConfigChecks.between(PREFIX + ".join-token-ttl", ttl, Duration.ofSeconds(30), Duration.ofDays(7));
+        this.joinTokenTtl = ConfigChecks.between(PREFIX + ".join-token-ttl", ttl, Duration.ofMinutes(1), Duration.ofHours(24));
     }
 
-    /** Default lifetime of a JWT-SVID ({@code meshid.identity.jwt-svid-ttl}). */
+    /**
+     * The {@code jwt_svid_ttl} an entry gets when its creator names none ({@code meshid.identity.jwt-svid-ttl},
+     * 5 min): the default and longest lifetime of the JWT-SVIDs minted for it; within the
+     * contract's bounds for an entry's {@code jwt_svid_ttl}, 1 min to 1 h. Entries keep the value
+     * they were created with.
+     */
     public Duration getJwtSvidTtl() {
         return jwtSvidTtl;
     }
 
     public void setJwtSvidTtl(Duration ttl) {
-        this.jwtSvidTtl = ConfigChecks.between(PREFIX + ".jwt-svid-ttl", ttl, Duration.ofSeconds(30), Duration.ofHours(24));
+        this.jwtSvidTtl = ConfigChecks.between(PREFIX + ".jwt-svid-ttl", ttl, Duration.ofMinutes(1), Duration.ofHours(1));
     }
 
     /** cert-authority's gRPC address, {@code host:port} ({@code meshid.identity.ca-address}). */

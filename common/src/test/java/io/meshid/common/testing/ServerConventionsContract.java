@@ -24,6 +24,8 @@ import io.meshid.common.audit.AuditEvent;
 import io.meshid.common.audit.AuditLog;
 import io.meshid.common.audit.AuditQuery;
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.PropertySource;
+import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.IOException;
 import java.net.URI;
@@ -88,9 +90,65 @@ public abstract class ServerConventionsContract {
         // The contract talks plaintext gRPC; a subclass that tests mutual TLS overrides this in extraProperties().
         properties.put("meshid.tls.mode", "PLAINTEXT");
         properties.putAll(extraProperties());
-        http = ApplicationContext.run(EmbeddedServer.class, properties);
+        http = ApplicationContext.builder().properties(properties).propertySources(notConfiguration()).run(EmbeddedServer.class);
         context = http.getApplicationContext();
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort()).usePlaintext().build();
+    }
+
+    /**
+     * Environment variables with the MESHID_ prefix that are not settings and must not stop
+     * start-up: logback's, and those Kubernetes makes for a Service named meshid-identity.
+     */
+    private static PropertySource notConfiguration() {
+        return PropertySource.of("test-environment", Map.of("MESHID_LOG_FORMAT", "json", "MESHID_IDENTITY_SERVICE_HOST", "10.0.0.7",
+                "MESHID_IDENTITY_SERVICE_PORT_GRPC", "7002", "MESHID_IDENTITY_PORT", "tcp://10.0.0.7:7002",
+                "MESHID_IDENTITY_PORT_7002_TCP_ADDR", "10.0.0.7"), PropertySource.PropertyConvention.ENVIRONMENT_VARIABLE);
+    }
+
+    private ConfigurationException startFailure(Map<String, Object> more, PropertySource... sources) throws IOException {
+        Path dir = Files.createTempDirectory("meshid-unknown-" + applicationName());
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("meshid.data-dir", dir.toString());
+        properties.put("micronaut.server.port", -1);
+        properties.put("grpc.server.port", 0);
+        properties.put("meshid.tls.mode", "PLAINTEXT");
+        properties.putAll(extraProperties());
+        properties.putAll(more);
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> {
+            try (EmbeddedServer s = ApplicationContext.builder().properties(properties).propertySources(sources)
+                    .run(EmbeddedServer.class)) {
+                s.stop();
+            }
+        });
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            if (t instanceof ConfigurationException c) {
+                return c;
+            }
+        }
+        throw new AssertionError("start-up did not fail with a ConfigurationException", thrown);
+    }
+
+    @Test
+    void aMisspeltMeshidKey_stopsStartUp_withOneLineNamingItAndTheClosestKey() throws IOException {
+        ConfigurationException e = startFailure(Map.of("meshid.trust-domian", "prod.example.org"));
+
+        assertThat(e.getMessage()).startsWith("meshid.trust-domian: not a meshid setting (from ")
+                .contains("did you mean meshid.trust-domain?").doesNotContain("\n");
+    }
+
+    @Test
+    void aMisspeltEnvironmentVariable_stopsStartUp_namingIt() throws IOException {
+        ConfigurationException e = startFailure(Map.of(), PropertySource.of("test-environment",
+                Map.of("MESHID_RATE_LIMIT_PER_CALER_PER_SECOND", "5"), PropertySource.PropertyConvention.ENVIRONMENT_VARIABLE));
+
+        assertThat(e.getMessage()).startsWith("MESHID_RATE_LIMIT_PER_CALER_PER_SECOND: not a meshid setting (from test-environment; "
+                + "expected: did you mean MESHID_RATE_LIMIT_PER_CALLER_PER_SECOND?");
+    }
+
+    @Test
+    void anUnknownKeyUnderAKnownPrefix_stopsStartUp() throws IOException {
+        assertThat(startFailure(Map.of("meshid.tls.certificate", "/etc/x.pem")).getMessage())
+                .startsWith("meshid.tls.certificate: not a meshid setting");
     }
 
     @AfterAll

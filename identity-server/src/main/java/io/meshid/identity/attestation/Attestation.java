@@ -9,6 +9,7 @@ import io.meshid.identity.attestation.k8s.KubernetesTokenVerifier;
 import io.meshid.identity.attestation.k8s.KubernetesTokenVerifier.ServiceAccount;
 import io.meshid.identity.registry.RegistrationEntry;
 import io.meshid.identity.registry.Registry;
+import io.meshid.identity.registry.KubernetesSelectors;
 import io.meshid.identity.registry.Selector;
 import io.meshid.identity.svid.SvidIssuer;
 import io.meshid.proto.ca.v1.SignX509SvidResponse;
@@ -22,9 +23,9 @@ import java.util.Optional;
  * Proves what a workload is and has its first X.509-SVID signed. With a join token: the token is
  * consumed (exactly once, even across replicas, and even if a later step fails) and its entry
  * gives the SPIFFE ID. With a Kubernetes service account token: the token is verified against
- * its cluster's JWKS, its namespace and service account become the selectors
- * {@code k8s:ns:<ns>} and {@code k8s:sa:<sa>}, and the entries of the cluster's trust domain that
- * those satisfy are the candidates (none: PERMISSION_DENIED; several: spiffe_id chooses). The
+ * its cluster's JWKS, its cluster, namespace and service account become the facts
+ * {@code k8s:cluster:<name>}, {@code k8s:ns:<ns>} and {@code k8s:sa:<sa>}, and the entries of the
+ * cluster's trust domain with the first two and at most the third are the candidates (none: PERMISSION_DENIED; several: spiffe_id chooses). The
  * CSR's key must be fresh for the SPIFFE ID ({@link SvidIssuer}). Every outcome is audited; no
  * token ever is. Failed attempts are counted per source address ({@link AttestFailures}).
  * Thread-safe.
@@ -95,12 +96,14 @@ public final class Attestation {
         }
         String domain = account.trustDomain().name();
         String subject = "k8s " + account.cluster() + "/" + account.namespace() + "/" + account.name();
-        List<Selector> facts = List.of(new Selector("k8s", "ns:" + account.namespace()), new Selector("k8s", "sa:" + account.name()));
-        List<RegistrationEntry> candidates = registry.entriesMatching(account.trustDomain(), facts, MAX_CANDIDATES);
+        List<Selector> required = List.of(KubernetesSelectors.cluster(account.cluster()), KubernetesSelectors.namespace(account.namespace()));
+        Selector sa = KubernetesSelectors.serviceAccount(account.name());
+        List<Selector> facts = List.of(required.get(0), required.get(1), sa);
+        List<RegistrationEntry> candidates = registry.entriesMatching(account.trustDomain(), required, List.of(sa), MAX_CANDIDATES);
         if (candidates.isEmpty()) {
             record(domain, action, subject, AuditEvent.Outcome.DENIED, "no entry matches " + facts + "; from " + source);
             throw new MeshidException.PermissionDenied("no registration entry of " + domain + " matches " + facts
-                    + " (expected: an entry whose selectors are all among these)");
+                    + " (expected: an entry with this cluster's and namespace's selectors, and at most this service account's)");
         }
         RegistrationEntry entry;
         if (requested.isPresent()) {

@@ -38,7 +38,11 @@ import javax.net.ssl.SSLSocketFactory;
  * Verifies the tokens of one configured external OIDC issuer and turns them into
  * {@link PresentedToken}s: signature with a key of its JWKS (an allowed asymmetric algorithm only,
  * so never {@code none} or HMAC), {@code iss} exactly, {@code aud} containing the configured
- * audience, {@code exp} and {@code nbf} within the clock skew, {@code sub} present. The JWKS comes
+ * audience, {@code exp} and {@code nbf} within the clock skew, {@code sub} present. Its {@code sub}
+ * always becomes {@code spiffe://<trust-domain><spiffe-path-prefix>/<sub>} (a {@code sub} that is
+ * not one path segment, a {@code spiffe://} ID say, is refused), and its {@code act} is dropped:
+ * another issuer's delegation chain is never copied into a token meshid signs, where it would read
+ * as meshid's own. The JWKS comes
  * from nimbus' {@link JWKSourceBuilder}: cached, refreshed in the background ahead of expiry,
  * fetches rate-limited and bounded by timeouts and a size limit, so a request never waits on more
  * than one bounded fetch. Thread-safe.
@@ -129,22 +133,18 @@ final class ExternalIssuer implements AutoCloseable {
         try {
             return new PresentedToken(PresentedToken.Origin.EXTERNAL, config.getIssuer(), trustDomain, subject(field, claims.getSubject()),
                     claims.getAudience(), scopes(claims), claims.getExpirationTime().toInstant(),
-                    claims.getJWTID(), Optional.ofNullable(claims.getJSONObjectClaim("act")),
-                    Optional.ofNullable(claims.getJSONObjectClaim("may_act")));
+                    claims.getJWTID(), Optional.empty(), Optional.ofNullable(claims.getJSONObjectClaim("may_act")));
         } catch (ParseException e) {
             throw OAuthErrors.invalidGrant(field + ": a claim of issuer " + config.getIssuer() + "'s token is malformed (" + e.getMessage() + ")");
         }
     }
 
     private String subject(String field, String sub) {
-        if (config.getSpiffePathPrefix().isEmpty()) {
-            return sub;
-        }
         if (!SUBJECT_SEGMENT.matcher(sub).matches()) {
             throw OAuthErrors.invalidGrant(field + ": sub '" + TokenTypeUri.shorten(sub) + "' cannot become a SPIFFE ID path segment "
                     + "(expected: letters, digits, '.', '_' or '-')");
         }
-        return SpiffeId.of(trustDomain, config.getSpiffePathPrefix().get() + "/" + sub).toString();
+        return SpiffeId.of(trustDomain, config.getSpiffePathPrefix().orElseThrow() + "/" + sub).toString();
     }
 
     private static List<String> scopes(JWTClaimsSet claims) throws ParseException {

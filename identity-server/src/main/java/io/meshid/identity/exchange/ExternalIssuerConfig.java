@@ -116,8 +116,9 @@ public final class ExternalIssuerConfig {
     }
 
     /**
-     * When set, a subject {@code sub} becomes the SPIFFE ID {@code spiffe://<trust-domain><prefix>/<sub>};
-     * when unset, {@code sub} is kept as it is (such subjects get access tokens, not JWT-SVIDs).
+     * Required: a subject {@code sub} becomes the SPIFFE ID {@code spiffe://<trust-domain><prefix>/<sub>},
+     * so an external subject is always under this prefix and can never name a workload, a
+     * {@code spiffe://} ID or a client id of its own choosing. Never {@code /meshid} or under it.
      */
     public Optional<String> getSpiffePathPrefix() {
         return Optional.ofNullable(spiffePathPrefix);
@@ -179,7 +180,7 @@ public final class ExternalIssuerConfig {
         this.clockSkew = ConfigChecks.between(key("clock-skew"), skew, Duration.ZERO, Duration.ofMinutes(5));
     }
 
-    /** Fails start-up unless the required keys are set and exactly one JWKS source is. */
+    /** Fails start-up unless the required keys (spiffe-path-prefix included) are set and exactly one JWKS source is. */
     void check() {
         if (issuer == null) {
             throw new ConfigurationException(key("issuer") + ": missing (expected: the issuer's iss, an https URL)");
@@ -190,6 +191,14 @@ public final class ExternalIssuerConfig {
         if ((jwksUri == null) == (jwksFile == null)) {
             throw new ConfigurationException(key("jwks-uri") + " / " + key("jwks-file")
                     + ": " + (jwksUri == null ? "neither is set" : "both are set") + " (expected: exactly one)");
+        }
+        if (spiffePathPrefix == null) {
+            throw new ConfigurationException(key("spiffe-path-prefix") + ": missing (expected: the SPIFFE ID path its subjects are "
+                    + "mapped under, such as /ext/" + name + ", so that no external sub can become a workload identity)");
+        }
+        if (spiffePathPrefix.equals("/meshid") || spiffePathPrefix.startsWith("/meshid/")) {
+            throw new ConfigurationException(key("spiffe-path-prefix") + ": '" + spiffePathPrefix + "' is meshid's own (expected: a "
+                    + "path outside /meshid, such as /ext/" + name + ")");
         }
     }
 

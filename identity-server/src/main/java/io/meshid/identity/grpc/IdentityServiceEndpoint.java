@@ -82,7 +82,8 @@ final class IdentityServiceEndpoint extends IdentityServiceImplBase {
 
     @Override
     public void validateToken(ValidateTokenRequest request, StreamObserver<ValidateTokenResponse> response) {
-        response.onNext(TokenMessages.validated(tokens.validation().validate(caller(), request.getToken(), request.getAudience())));
+        response.onNext(TokenMessages.validated(tokens.validation().validate(caller(), request.getToken(), request.getAudience(),
+                TokenMessages.expectedTypes(request.getExpectedTypesValueList()))));
         response.onCompleted();
     }
 

@@ -11,15 +11,18 @@ import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.identity.jwt.Jwks;
 import io.meshid.identity.jwt.TokenIssuer.IssuedToken;
 import io.meshid.identity.tokens.TokenCheck;
+import io.meshid.identity.tokens.TokenType;
 import io.meshid.proto.identity.v1.GetJwksResponse;
 import io.meshid.proto.identity.v1.InvalidTokenReason;
 import io.meshid.proto.identity.v1.MintJwtSvidResponse;
 import io.meshid.proto.identity.v1.ValidateTokenResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Mapping between the token rpcs' messages and the domain's values. */
 final class TokenMessages {
@@ -53,11 +56,30 @@ final class TokenMessages {
     static ValidateTokenResponse validated(TokenCheck check) {
         return switch (check) {
             case TokenCheck.Valid v -> ValidateTokenResponse.newBuilder().setValid(true).setSubject(v.token().subject())
+                    .setTokenType(v.token().type() == TokenType.ACCESS_TOKEN ? io.meshid.proto.identity.v1.TokenType.TOKEN_TYPE_ACCESS_TOKEN
+                            : io.meshid.proto.identity.v1.TokenType.TOKEN_TYPE_JWT_SVID)
                     .setClaims(struct(v.token().claims().toJSONObject())).setExpiresAt(timestamp(v.token().expiresAt())).build();
             case TokenCheck.Invalid i -> ValidateTokenResponse.newBuilder().setValid(false)
                     .setReason(InvalidTokenReason.valueOf("INVALID_TOKEN_REASON_" + i.reason().name())).setReasonDetail(i.detail())
                     .build();
         };
+    }
+
+    /** The domain's types for ValidateToken's {@code expected_types}; empty stays empty (the default, JWT-SVID). */
+    static Set<TokenType> expectedTypes(List<Integer> values) {
+        if (values.size() > 8) {
+            throw new MeshidException.InvalidArgument("expected_types: " + values.size() + " values (expected: at most 2)");
+        }
+        Set<TokenType> types = EnumSet.noneOf(TokenType.class);
+        for (int v : values) {
+            types.add(switch (v) {
+                case io.meshid.proto.identity.v1.TokenType.TOKEN_TYPE_JWT_SVID_VALUE -> TokenType.JWT_SVID;
+                case io.meshid.proto.identity.v1.TokenType.TOKEN_TYPE_ACCESS_TOKEN_VALUE -> TokenType.ACCESS_TOKEN;
+                default -> throw new MeshidException.InvalidArgument("expected_types: " + v + " (expected: TOKEN_TYPE_JWT_SVID (1) "
+                        + "or TOKEN_TYPE_ACCESS_TOKEN (2); none for JWT-SVID only)");
+            });
+        }
+        return types;
     }
 
     static GetJwksResponse jwks(Jwks jwks) {

@@ -20,7 +20,9 @@ import java.util.Set;
  * per thread, instead of looking up the provider's implementation and converting the key into
  * the provider's own on every signature as nimbus's {@code ECDSASigner} does. A {@code Signature}
  * returns to its initialised state after each {@code sign()}, so it is reused as it is; one that
- * failed is discarded. The signature format is nimbus's (DER transcoded to the 64-byte JOSE form).
+ * failed is discarded. The signature format is nimbus's (DER transcoded to the 64-byte JOSE form),
+ * with s normalised to the lower half of the curve order ({@link LowS}), the only form
+ * {@link Es256Verifier} accepts.
  * Thread-safe: no {@code Signature} is shared between threads.
  */
 final class Es256Signer implements JWSSigner {
@@ -62,7 +64,7 @@ final class Es256Signer implements JWSSigner {
         byte[] signature;
         try {
             s.update(out, 0, input);
-            signature = ECDSA.transcodeSignatureToConcat(s.sign(), SIGNATURE_BYTES);
+            signature = LowS.normalize(ECDSA.transcodeSignatureToConcat(s.sign(), SIGNATURE_BYTES));
         } catch (GeneralSecurityException | JOSEException | RuntimeException e) {
             signatures.remove();
             throw new IllegalStateException("ES256 signature failed: " + e.getMessage(), e);
@@ -80,7 +82,7 @@ final class Es256Signer implements JWSSigner {
         Signature s = signatures.get();
         try {
             s.update(signingInput);
-            return Base64URL.encode(ECDSA.transcodeSignatureToConcat(s.sign(), SIGNATURE_BYTES));
+            return Base64URL.encode(LowS.normalize(ECDSA.transcodeSignatureToConcat(s.sign(), SIGNATURE_BYTES)));
         } catch (GeneralSecurityException | RuntimeException e) {
             signatures.remove();
             throw new JOSEException("ES256 signature failed: " + e.getMessage(), e);

@@ -13,7 +13,11 @@ import java.security.interfaces.ECPublicKey;
  * thread, instead of looking up the provider and initialising a {@code Signature} on every call
  * as nimbus's {@code ECDSAVerifier} does. Refuses what that verifier refuses: a signature that is
  * not 64 bytes, or whose r or s is zero or not below the curve order (the "psychic signatures"
- * check, nimbus's {@code ECDSA.ensureLegalSignature}). A {@code Signature} returns to its
+ * check, nimbus's {@code ECDSA.ensureLegalSignature}); and, beyond nimbus, a signature whose s is
+ * above half the curve order ("high-S"): for every valid (r, s) the pair (r, n − s) verifies too,
+ * so without this check anyone can turn one token into a second, different string that is just as
+ * valid (a malleable signature). meshid's {@link Es256Signer} writes low-S signatures only
+ * ({@link LowS}). A {@code Signature} returns to its
  * initialised state after each {@code verify()}; one that threw is discarded. Thread-safe: no
  * {@code Signature} is shared between threads.
  */
@@ -46,6 +50,9 @@ public final class Es256Verifier {
         byte[] der;
         try {
             ECDSA.ensureLegalSignature(signature, JWSAlgorithm.ES256);
+            if (!LowS.isLowS(signature)) {
+                return false;
+            }
             der = ECDSA.transcodeSignatureToDER(signature);
         } catch (JOSEException e) {
             return false;

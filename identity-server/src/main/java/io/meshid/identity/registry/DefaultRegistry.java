@@ -39,12 +39,12 @@ final class DefaultRegistry implements Registry {
     static final int MAX_UNUSED_TOKENS = 1_000;
     private static final int MAX_SELECTORS = 16;
     private static final int MAX_DNS_NAMES = 16;
-    private static final Duration MIN_TTL = Duration.ofMinutes(1);
+    static final Duration MIN_TTL = Duration.ofMinutes(1);
     private static final Duration MAX_X509_TTL = Duration.ofHours(24);
-    private static final Duration MAX_JWT_TTL = Duration.ofHours(1);
+    static final Duration MAX_JWT_TTL = Duration.ofHours(1);
     private static final Duration DEFAULT_X509_TTL = Duration.ofHours(1);
-    private static final Duration DEFAULT_JWT_TTL = Duration.ofMinutes(5);
-    private static final Duration MAX_JOIN_TOKEN_TTL = Duration.ofDays(7);
+    /** The contract's bound (CreateJoinTokenRequest.ttl: 1 min to 24 h); meshid.identity.join-token-ttl has the same. */
+    static final Duration MAX_JOIN_TOKEN_TTL = Duration.ofHours(24);
 
     private final RegistryStore store;
     private final Clock clock;
@@ -86,9 +86,10 @@ final class DefaultRegistry implements Registry {
         if (new HashSet<>(p.selectors()).size() != p.selectors().size()) {
             throw new InvalidArgument("selectors: " + p.selectors() + " repeat a selector (expected: each at most once)");
         }
+        KubernetesSelectors.check(p.selectors());
         DnsNames.check(p.dnsNames(), MAX_DNS_NAMES);
         Duration x509 = ttl("x509_svid_ttl", p.x509SvidTtl(), DEFAULT_X509_TTL, MAX_X509_TTL);
-        Duration jwt = ttl("jwt_svid_ttl", p.jwtSvidTtl(), DEFAULT_JWT_TTL, MAX_JWT_TTL);
+        Duration jwt = ttl("jwt_svid_ttl", p.jwtSvidTtl(), config.getJwtSvidTtl(), MAX_JWT_TTL);
         if (!store.trustDomainExists(domain)) {
             throw new MeshidException.NotFound("trust domain " + domain + ": not registered here (expected: create it first)");
         }
@@ -153,17 +154,19 @@ final class DefaultRegistry implements Registry {
     }
 
     @Override
-    public List<RegistrationEntry> entriesMatching(TrustDomain domain, List<Selector> facts, int limit) {
-        List<Selector> sorted = facts.stream().distinct().sorted().toList();
-        if (sorted.isEmpty() || sorted.size() > 4) {
-            throw new IllegalArgumentException("facts: " + sorted.size() + " (expected: 1 to 4 selectors)");
+    public List<RegistrationEntry> entriesMatching(TrustDomain domain, List<Selector> required, List<Selector> optional, int limit) {
+        List<Selector> must = required.stream().distinct().toList();
+        List<Selector> may = optional.stream().distinct().filter(s -> !must.contains(s)).toList();
+        if (must.isEmpty() || must.size() + may.size() > 4) {
+            throw new IllegalArgumentException("facts: " + must.size() + " required, " + may.size()
+                    + " optional (expected: at least one required, 4 in all)");
         }
         List<String> keys = new ArrayList<>();
-        for (int mask = 1; mask < (1 << sorted.size()); mask++) {
-            List<Selector> subset = new ArrayList<>();
-            for (int i = 0; i < sorted.size(); i++) {
+        for (int mask = 0; mask < (1 << may.size()); mask++) {
+            List<Selector> subset = new ArrayList<>(must);
+            for (int i = 0; i < may.size(); i++) {
                 if ((mask & (1 << i)) != 0) {
-                    subset.add(sorted.get(i));
+                    subset.add(may.get(i));
                 }
             }
             keys.add(RegistryStore.selectorKey(subset));

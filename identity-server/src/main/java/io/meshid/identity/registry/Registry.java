@@ -40,11 +40,12 @@ public interface Registry {
     }
 
     /**
-     * The entries of {@code domain} that attestation with {@code facts} satisfies: those with at
-     * least one selector, all of them among {@code facts}. At most {@code limit}, ordered by
-     * SPIFFE ID.
+     * The entries of {@code domain} that attestation with these facts satisfies: those whose
+     * selectors include every one of {@code required} and are otherwise among {@code optional}
+     * (for Kubernetes: cluster and namespace required, service account optional, see
+     * {@link KubernetesSelectors}). At most {@code limit}, ordered by SPIFFE ID.
      */
-    List<RegistrationEntry> entriesMatching(TrustDomain domain, List<Selector> facts, int limit);
+    List<RegistrationEntry> entriesMatching(TrustDomain domain, List<Selector> required, List<Selector> optional, int limit);
 
     /**
      * Registers a new trust domain, durably.

@@ -155,8 +155,8 @@ final class DefaultTokenVerifier implements TokenVerifier {
 
     private static void expectType(TokenType type, JOSEObjectType typ, Expectations expected) throws Failed {
         if (!expected.types().contains(type)) {
-            throw new Failed(Reason.MALFORMED, "typ " + (typ == null ? "(none)" : typ) + ": a " + type + " (expected: "
-                    + expected.types() + ")");
+            throw new Failed(Reason.WRONG_TYPE, "typ " + (typ == null ? "(none)" : typ) + ": a " + type + " (expected: "
+                    + expected.types().stream().map(Enum::name).sorted().collect(Collectors.joining(" or ")) + ")");
         }
     }
 

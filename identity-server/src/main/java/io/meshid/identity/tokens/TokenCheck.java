@@ -35,7 +35,9 @@ public sealed interface TokenCheck {
         /** The token was revoked. */
         REVOKED,
         /** A required claim is missing, or {@code sub} is not a valid SPIFFE ID or client id. */
-        MISSING_CLAIM
+        MISSING_CLAIM,
+        /** A meshid token of a type the relying party did not expect. */
+        WRONG_TYPE
     }
 
     /** Whether the token is valid. */

@@ -7,10 +7,12 @@ import io.meshid.common.server.RequestIds;
 import io.meshid.common.spiffe.SpiffeId;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.Set;
 
 /**
  * Checks a token for a workload (ValidateToken): the token must be of the caller's own trust
- * domain (no federation is configured yet) and contain the audience. Invalid tokens are answered,
+ * domain (no federation is configured yet), of an expected type (a JWT-SVID unless the caller
+ * names others) and contain the audience. Invalid tokens are answered,
  * not thrown, and audited as denials with their reason; valid ones are not audited (they are the
  * hot path, and nothing was decided beyond what the token already said). The audit write never
  * waits (this runs on the event loop): past half a full audit queue, denials are dropped and
@@ -21,6 +23,8 @@ public final class TokenValidation {
 
     /** Largest token accepted, in characters. */
     public static final int MAX_TOKEN = 8 * 1024;
+    /** What is expected when the caller names no type. */
+    public static final Set<TokenType> DEFAULT_TYPES = Set.of(TokenType.JWT_SVID);
     /** Longest audience accepted. */
     public static final int MAX_AUDIENCE = 256;
 
@@ -34,14 +38,18 @@ public final class TokenValidation {
         this.clock = clock;
     }
 
-    /** Checks {@code token} for {@code caller}, which expects {@code audience} in it. */
-    public TokenCheck validate(SpiffeId caller, String token, String audience) {
+    /**
+     * Checks {@code token} for {@code caller}, which expects {@code audience} in it and a token of
+     * one of {@code types} (empty: a JWT-SVID only, so an access token is never taken for one).
+     */
+    public TokenCheck validate(SpiffeId caller, String token, String audience, Set<TokenType> types) {
         checkToken(token);
         if (audience.isEmpty() || audience.length() > MAX_AUDIENCE) {
             throw new MeshidException.InvalidArgument("audience: " + audience.length() + " characters (expected: 1 to "
                     + MAX_AUDIENCE + ")");
         }
-        TokenCheck check = verifier.verify(token, TokenVerifier.Expectations.of(caller.trustDomain(), audience));
+        TokenCheck check = verifier.verify(token, TokenVerifier.Expectations.of(caller.trustDomain(), audience,
+                types.isEmpty() ? DEFAULT_TYPES : types));
         if (check instanceof TokenCheck.Invalid invalid) {
             audit.recordIfRoom(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(),
                     "identity.validate_token", "-", AuditEvent.Outcome.DENIED, invalid.reason() + ": " + invalid.detail(),

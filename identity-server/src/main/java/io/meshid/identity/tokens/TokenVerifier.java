@@ -6,7 +6,7 @@ import java.util.Set;
 /**
  * Verifies meshid-issued JWTs (JWT-SVIDs and access tokens), in this order: JWS compact form and
  * JSON payload; {@code alg} ES256 ({@code none}, HMAC and every other algorithm are refused);
- * {@code typ} one of meshid's; {@code iss} a trust domain the relying party trusts; {@code kid}
+ * {@code typ} one of meshid's and of the expected types; {@code iss} a trust domain the relying party trusts; {@code kid}
  * in that trust domain's JWKS; the signature; {@code sub}, {@code aud}, {@code exp}, {@code jti}
  * present (and for a JWT-SVID, {@code sub} a SPIFFE ID of the issuing trust domain); {@code exp},
  * {@code nbf}, {@code iat} with a 60 s clock skew; the audience; and the revocation list. The first
@@ -52,9 +52,17 @@ public interface TokenVerifier {
             return new Expectations(Set.of(), Set.of(), Set.of(TokenType.values()), false, false);
         }
 
-        /** Any meshid token of {@code domain} for {@code audience}, unexpired and unrevoked. */
-        public static Expectations of(TrustDomain domain, String audience) {
-            return new Expectations(Set.of(domain), Set.of(audience), Set.of(TokenType.values()), true, true);
+        /** A meshid token of one of {@code types}, of {@code domain}, for {@code audience}, unexpired and unrevoked. */
+        public static Expectations of(TrustDomain domain, String audience, Set<TokenType> types) {
+            if (types.isEmpty()) {
+                throw new IllegalArgumentException("types: empty (expected: at least one token type)");
+            }
+            return new Expectations(Set.of(domain), Set.of(audience), types, true, true);
+        }
+
+        /** Any meshid token, of either type, of {@code domain} for {@code audience}, unexpired and unrevoked. */
+        public static Expectations anyType(TrustDomain domain, String audience) {
+            return of(domain, audience, Set.of(TokenType.values()));
         }
     }
 }

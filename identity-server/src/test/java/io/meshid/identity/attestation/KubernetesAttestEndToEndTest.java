@@ -51,6 +51,7 @@ class KubernetesAttestEndToEndTest {
 
     private E2eServers servers;
     private K8sTokens issuer;
+    private K8sTokens dev;
     private RegistryServiceBlockingStub registry;
     private IdentityServiceBlockingStub workload;
 
@@ -58,18 +59,23 @@ class KubernetesAttestEndToEndTest {
     void start() throws Exception {
         Path dir = Files.createTempDirectory("meshid-e2e-k8s");
         issuer = K8sTokens.issuer(dir.resolve("jwks.json"));
+        dev = K8sTokens.issuer(dir.resolve("dev-jwks.json"), "https://dev.k8s.example");
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("meshid.identity.attest-failures-per-minute", 1000);
         p.put("meshid.identity.kubernetes.clusters.prod.issuer", K8sTokens.ISSUER);
         p.put("meshid.identity.kubernetes.clusters.prod.audience", K8sTokens.AUDIENCE);
         p.put("meshid.identity.kubernetes.clusters.prod.jwks-file", issuer.jwksFile().toString());
+        p.put("meshid.identity.kubernetes.clusters.dev.issuer", dev.issuerUrl());
+        p.put("meshid.identity.kubernetes.clusters.dev.audience", K8sTokens.AUDIENCE);
+        p.put("meshid.identity.kubernetes.clusters.dev.jwks-file", dev.jwksFile().toString());
         p.put("test.recording-provisioner", true);
         servers = new E2eServers(dir, p);
         registry = RegistryServiceGrpc.newBlockingStub(servers.asAdmin()).withDeadlineAfter(30, TimeUnit.SECONDS);
         workload = IdentityServiceGrpc.newBlockingStub(servers.anonymous()).withDeadlineAfter(30, TimeUnit.SECONDS);
-        entry("/ns/payments/sa/api", "ns:payments", "sa:api");
-        entry("/ns/shop/sa/web", "ns:shop", "sa:web");
-        entry("/ns/shop/default", "ns:shop");
+        entry("/ns/payments/sa/api", "cluster:prod", "ns:payments", "sa:api");
+        entry("/ns/shop/sa/web", "cluster:prod", "ns:shop", "sa:web");
+        entry("/ns/shop/default", "cluster:prod", "ns:shop");
+        entry("/dev/ns/payments/sa/api", "cluster:dev", "ns:payments", "sa:api");
     }
 
     @AfterAll
@@ -134,7 +140,7 @@ class KubernetesAttestEndToEndTest {
         assertThatThrownBy(() -> workload.attest(attest("prod", issuer.token("billing", "api", now())).build()))
                 .satisfies(e -> {
                     assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED);
-                    assertThat(description(e)).contains("k8s:ns:billing").contains("k8s:sa:api");
+                    assertThat(description(e)).contains("k8s:cluster:prod").contains("k8s:ns:billing").contains("k8s:sa:api");
                 });
     }
 
@@ -181,5 +187,33 @@ class KubernetesAttestEndToEndTest {
                 .containsExactly(AuditEvent.Outcome.SUCCESS);
         assertThatThrownBy(() -> registry.createTrustDomain(CreateTrustDomainRequest.newBuilder().setName("tenant.test").build()))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.ALREADY_EXISTS));
+    }
+
+    @Test
+    void theSameNamespaceAndAccount_inTheDevCluster_getDevsEntry_neverProds() throws Exception {
+        AttestResponse fromDev = workload.attest(attest("dev", dev.token("payments", "api", now())).build());
+
+        assertThat(fromDev.getSvid().getSpiffeId()).isEqualTo("spiffe://e2e.test/dev/ns/payments/sa/api");
+        assertThatThrownBy(() -> workload.attest(attest("dev", dev.token("payments", "api", now()))
+                        .setSpiffeId("spiffe://e2e.test/ns/payments/sa/api").build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+        assertThatThrownBy(() -> workload.attest(attest("dev", dev.token("shop", "web", now())).build()))
+                .as("prod's shop entries are not dev's").satisfies(e -> {
+                    assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED);
+                    assertThat(description(e)).contains("k8s:cluster:dev");
+                });
+        assertThatThrownBy(() -> workload.attest(attest("prod", dev.token("payments", "api", now())).build()))
+                .as("a dev token presented as prod's").satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
+    }
+
+    @Test
+    void entriesThatCouldMatchAcrossClustersOrNamespaces_areRefused() {
+        for (String[] selectors : new String[][] {{"sa:default"}, {"ns:payments", "sa:api"}, {"cluster:prod", "sa:default"},
+                {"cluster:prod"}}) {
+            assertThatThrownBy(() -> entry("/ns/any/sa/default", selectors)).as(String.join(",", selectors)).satisfies(e -> {
+                assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                assertThat(description(e)).contains("expected: exactly one k8s:cluster:<name>");
+            });
+        }
     }
 }

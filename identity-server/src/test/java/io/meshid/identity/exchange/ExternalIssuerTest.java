@@ -78,6 +78,10 @@ class ExternalIssuerTest {
         http.stop(0);
     }
 
+    private ExternalIssuerConfig config() {
+        return config("/ext/corp");
+    }
+
     private ExternalIssuerConfig config(String prefix) {
         ExternalIssuerConfig c = new ExternalIssuerConfig("corp");
         c.setIssuer(ISS);
@@ -112,7 +116,7 @@ class ExternalIssuerTest {
 
     @Test
     void validToken_verifies_withItsClaims_andTheJwksIsFetchedOnce() throws Exception {
-        ExternalIssuer verifier = issuer(config(null));
+        ExternalIssuer verifier = issuer(config());
 
         PresentedToken token = verifier.verify("subject_token", signed(key, claims().claim("may_act", Map.of("sub", "spiffe://ex.test/a")).build()));
         for (int i = 0; i < 20; i++) {
@@ -120,7 +124,7 @@ class ExternalIssuerTest {
         }
 
         assertThat(token.origin()).isEqualTo(PresentedToken.Origin.EXTERNAL);
-        assertThat(token.subject()).isEqualTo("alice");
+        assertThat(token.subject()).isEqualTo("spiffe://ex.test/ext/corp/alice");
         assertThat(token.trustDomain()).isEqualTo(TD);
         assertThat(token.scopes()).containsExactly("orders:read", "orders:write");
         assertThat(token.mayAct()).contains(Map.of("sub", "spiffe://ex.test/a"));
@@ -136,7 +140,7 @@ class ExternalIssuerTest {
 
     @Test
     void expiredToken_isInvalidGrant() throws Exception {
-        ExternalIssuer verifier = issuer(config(null));
+        ExternalIssuer verifier = issuer(config());
         SignedJWT jwt = signed(key, claims().build());
         clock.advance(Duration.ofMinutes(12));
 
@@ -148,7 +152,7 @@ class ExternalIssuerTest {
 
     @Test
     void wrongAudienceOrIssuer_isInvalidGrant() throws Exception {
-        ExternalIssuer verifier = issuer(config(null));
+        ExternalIssuer verifier = issuer(config());
 
         assertThat(refused(verifier, signed(key, claims().audience("someone-else").build())).reason()).contains(OAuthErrors.INVALID_GRANT);
         assertThat(refused(verifier, signed(key, claims().issuer("https://evil.example").build())).reason())
@@ -162,12 +166,12 @@ class ExternalIssuerTest {
         String forged = Base64URL.encode(claims().subject("mallory").build().toString()).toString();
         SignedJWT tampered = SignedJWT.parse(parts[0] + "." + forged + "." + parts[2]);
 
-        assertThat(refused(issuer(config(null)), tampered).reason()).contains(OAuthErrors.INVALID_GRANT);
+        assertThat(refused(issuer(config()), tampered).reason()).contains(OAuthErrors.INVALID_GRANT);
     }
 
     @Test
     void unknownKey_isRefetchedAtMostOnceWithinTheInterval_thenInvalidGrant() throws Exception {
-        ExternalIssuer verifier = issuer(config(null));
+        ExternalIssuer verifier = issuer(config());
         verifier.verify("subject_token", signed(key, claims().build()));
         ECKey stranger = new ECKeyGenerator(Curve.P_256).keyID("k-unknown").generate();
 
@@ -180,7 +184,7 @@ class ExternalIssuerTest {
 
     @Test
     void hmacOrAlgNone_isInvalidGrant() throws Exception {
-        ExternalIssuer verifier = issuer(config(null));
+        ExternalIssuer verifier = issuer(config());
         SignedJWT hmac = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("k1").build(), claims().build());
         hmac.sign(new MACSigner(new byte[32]));
         assertThat(refused(verifier, SignedJWT.parse(hmac.serialize())).reason()).contains(OAuthErrors.INVALID_GRANT);
@@ -195,7 +199,7 @@ class ExternalIssuerTest {
 
     @Test
     void jwksUnreachable_isUnavailable_notAnEndlessWait() throws Exception {
-        ExternalIssuerConfig c = config(null);
+        ExternalIssuerConfig c = config();
         http.stop(0);
         http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         http.start();
@@ -213,8 +217,10 @@ class ExternalIssuerTest {
         c.setIssuer(ISS);
         c.setJwksFile(file.toString());
         c.setAudience("meshid");
+        c.setSpiffePathPrefix("/ext/file-idp");
 
-        assertThat(issuer(c).verify("subject_token", signed(key, claims().build())).subject()).isEqualTo("alice");
+        assertThat(issuer(c).verify("subject_token", signed(key, claims().build())).subject())
+                .isEqualTo("spiffe://ex.test/ext/file-idp/alice");
     }
 
     @TempDir
@@ -231,5 +237,36 @@ class ExternalIssuerTest {
         c.setAudience("meshid");
         assertThatThrownBy(c::check).hasMessageContaining("neither is set");
         assertThatThrownBy(() -> new ExternalIssuerConfig("Bad_Name")).hasMessageContaining("the name");
+    }
+
+    @Test
+    void withoutASpiffePathPrefix_orUnderMeshid_theIssuerIsRefusedAtStartUp() {
+        ExternalIssuerConfig none = config(null);
+        ExternalIssuerConfig ours = config("/meshid/admin");
+
+        assertThatThrownBy(() -> new ExternalIssuer(none, TD, clock, null)).isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith("meshid.identity.external-issuers.corp.spiffe-path-prefix: missing (expected: ");
+        assertThatThrownBy(() -> new ExternalIssuer(ours, TD, clock, null)).isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith("meshid.identity.external-issuers.corp.spiffe-path-prefix: '/meshid/admin' is meshid's own");
+    }
+
+    @Test
+    void aSubjectThatIsASpiffeIdOrAPath_neverBecomesAWorkloadIdentity() throws Exception {
+        ExternalIssuer verifier = issuer(config());
+
+        for (String sub : List.of("spiffe://ex.test/ns/payments/sa/api", "spiffe://ex.test/meshid/admin", "../../ns/payments/sa/api",
+                "ns/payments/sa/api")) {
+            assertThat(refused(verifier, signed(key, claims().subject(sub).build())).getMessage()).as(sub)
+                    .contains("cannot become a SPIFFE ID path segment");
+        }
+    }
+
+    @Test
+    void anExternalAct_isDropped_neverCarriedIntoMeshidsTokens() throws Exception {
+        PresentedToken token = issuer(config()).verify("subject_token", signed(key, claims()
+                .claim("act", Map.of("sub", "spiffe://ex.test/meshid/admin")).build()));
+
+        assertThat(token.act()).isEmpty();
+        assertThat(token.subject()).isEqualTo("spiffe://ex.test/ext/corp/alice");
     }
 }

@@ -110,7 +110,8 @@ class ExchangeOverMutualTlsTest {
         ExchangeTokenResponse exchanged = api.exchangeToken(ExchangeTokenRequest.newBuilder().setSubjectToken(svid)
                 .setSubjectTokenType(JWT).addAudience(DB).build());
 
-        var validated = as(DB).validateToken(ValidateTokenRequest.newBuilder().setToken(exchanged.getAccessToken()).setAudience(DB).build());
+        var validated = as(DB).validateToken(ValidateTokenRequest.newBuilder().setToken(exchanged.getAccessToken()).setAudience(DB)
+                .addExpectedTypes(io.meshid.proto.identity.v1.TokenType.TOKEN_TYPE_ACCESS_TOKEN).build());
         assertThat(validated.getValid()).as(validated.getReasonDetail()).isTrue();
         assertThat(validated.getSubject()).isEqualTo(API);
         assertThat(validated.getClaims().getFieldsOrThrow("client_id").getStringValue()).isEqualTo(API);

@@ -81,6 +81,7 @@ class RegistryServiceEndpointTest {
 
     private static CreateEntryRequest entry(String id) {
         return CreateEntryRequest.newBuilder().setSpiffeId(id)
+                .addSelectors(Selector.newBuilder().setType("k8s").setValue("cluster:prod"))
                 .addSelectors(Selector.newBuilder().setType("k8s").setValue("ns:payments")).build();
     }
 

@@ -44,6 +44,7 @@ import io.meshid.proto.identity.v1.IdentityServiceGrpc.IdentityServiceBlockingSt
 import io.meshid.proto.identity.v1.InvalidTokenReason;
 import io.meshid.proto.identity.v1.MintJwtSvidRequest;
 import io.meshid.proto.identity.v1.RevokeTokenRequest;
+import io.meshid.proto.identity.v1.TokenType;
 import io.meshid.proto.identity.v1.ValidateTokenRequest;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
@@ -233,6 +234,42 @@ class TokensOverMutualTlsTest {
                 .satisfies(e -> assertThat(status(e).getDescription()).startsWith("audience: 0 characters"));
         assertThatThrownBy(() -> orders.validateToken(validate(token, "a".repeat(257))))
                 .satisfies(e -> assertThat(status(e).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    }
+
+    @Test
+    void anAccessToken_whereAJwtSvidIsExpected_isInvalid_andTheReplyNamesTheValidatedType() {
+        String svid = as(API).mintJwtSvid(mint(ORDERS).build()).getToken();
+        String accessToken = server.getApplicationContext().getBean(TokenIssuer.class).issue(new TokenIssuer.TokenParams(
+                TrustDomain.of("wire.test"), io.meshid.identity.tokens.TokenType.AT_JWT, new JWTClaimsSet.Builder().subject(API)
+                .audience(ORDERS).claim("client_id", API).build(), java.time.Duration.ofMinutes(5))).token();
+        IdentityServiceBlockingStub orders = as(ORDERS);
+
+        var byDefault = orders.validateToken(validate(accessToken, ORDERS));
+        var asJwtSvid = orders.validateToken(validate(accessToken, ORDERS).toBuilder().addExpectedTypes(TokenType.TOKEN_TYPE_JWT_SVID)
+                .build());
+        var asAccessToken = orders.validateToken(validate(accessToken, ORDERS).toBuilder()
+                .addExpectedTypes(TokenType.TOKEN_TYPE_ACCESS_TOKEN).build());
+        var svidEither = orders.validateToken(validate(svid, ORDERS).toBuilder().addExpectedTypes(TokenType.TOKEN_TYPE_ACCESS_TOKEN)
+                .addExpectedTypes(TokenType.TOKEN_TYPE_JWT_SVID).build());
+        var svidAsAccessToken = orders.validateToken(validate(svid, ORDERS).toBuilder()
+                .addExpectedTypes(TokenType.TOKEN_TYPE_ACCESS_TOKEN).build());
+
+        assertThat(byDefault.getValid()).isFalse();
+        assertThat(byDefault.getReason()).isEqualTo(InvalidTokenReason.INVALID_TOKEN_REASON_WRONG_TYPE);
+        assertThat(byDefault.getReasonDetail()).isEqualTo("typ at+jwt: a ACCESS_TOKEN (expected: JWT_SVID)");
+        assertThat(byDefault.getSubject()).isEmpty();
+        assertThat(asJwtSvid.getReason()).isEqualTo(InvalidTokenReason.INVALID_TOKEN_REASON_WRONG_TYPE);
+        assertThat(asAccessToken.getValid()).isTrue();
+        assertThat(asAccessToken.getTokenType()).isEqualTo(TokenType.TOKEN_TYPE_ACCESS_TOKEN);
+        assertThat(svidEither.getValid()).isTrue();
+        assertThat(svidEither.getTokenType()).isEqualTo(TokenType.TOKEN_TYPE_JWT_SVID);
+        assertThat(orders.validateToken(validate(svid, ORDERS)).getTokenType()).isEqualTo(TokenType.TOKEN_TYPE_JWT_SVID);
+        assertThat(svidAsAccessToken.getReason()).isEqualTo(InvalidTokenReason.INVALID_TOKEN_REASON_WRONG_TYPE);
+        assertThatThrownBy(() -> orders.validateToken(validate(svid, ORDERS).toBuilder().addExpectedTypes(TokenType.TOKEN_TYPE_UNSPECIFIED)
+                .build())).satisfies(e -> {
+                    assertThat(status(e).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(status(e).getDescription()).startsWith("expected_types: 0 (expected: TOKEN_TYPE_JWT_SVID (1)");
+                });
     }
 
     @Test

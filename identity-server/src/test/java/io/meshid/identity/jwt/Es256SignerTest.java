@@ -67,4 +67,18 @@ class Es256SignerTest {
         assertThatThrownBy(() -> signer.sign(new JWSHeader(JWSAlgorithm.ES384), new byte[] {1}))
                 .isInstanceOf(JOSEException.class).hasMessageContaining("expected: ES256");
     }
+
+    @Test
+    void everySignature_isLowS_onBothSigningPaths() throws Exception {
+        Es256Signer signer = new Es256Signer((ECPrivateKey) p256().getPrivate(), CryptoProvider.get());
+        byte[] header = java.util.Base64.getUrlEncoder().withoutPadding().encode("{\"alg\":\"ES256\"}".getBytes(
+                java.nio.charset.StandardCharsets.US_ASCII));
+
+        for (int i = 0; i < 100; i++) {
+            assertThat(LowS.isLowS(signer.sign(new JWSHeader(JWSAlgorithm.ES256), new byte[] {(byte) i}).decode())).isTrue();
+            String compact = signer.signCompact(header, ("{\"n\":" + i + "}").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(LowS.isLowS(com.nimbusds.jose.util.Base64URL.from(compact.substring(compact.lastIndexOf('.') + 1)).decode()))
+                    .isTrue();
+        }
+    }
 }

@@ -74,7 +74,7 @@ class JwtKeyRotationTest {
                 for (Minted m : minted) {
                     assertThat(m.token().expiresAt()).isBeforeOrEqualTo(m.at().plus(Duration.ofHours(1)));
                     if (!clock.instant().isAfter(m.token().expiresAt())) {
-                        TokenCheck check = verifier.verify(m.token().token(), TokenVerifier.Expectations.of(DOMAIN, "aud"));
+                        TokenCheck check = verifier.verify(m.token().token(), TokenVerifier.Expectations.anyType(DOMAIN, "aud"));
                         assertThat(check.valid()).as("token of %s (kid %s) at %s: %s", m.at(), m.token().keyId(), clock.instant(),
                                 check).isTrue();
                     }

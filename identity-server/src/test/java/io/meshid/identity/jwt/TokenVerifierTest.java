@@ -76,7 +76,7 @@ class TokenVerifierTest {
     }
 
     private TokenCheck check(String token) {
-        return verifier.verify(token, Expectations.of(HOME, "spiffe://ver.test/ns/orders/sa/api"));
+        return verifier.verify(token, Expectations.anyType(HOME, "spiffe://ver.test/ns/orders/sa/api"));
     }
 
     private static TokenCheck.Invalid invalid(TokenCheck check) {
@@ -125,7 +125,7 @@ class TokenVerifierTest {
         assertThat(valid.token().spiffeId()).isEmpty();
         assertThat(valid.token().claims().getStringClaim("scope")).isEqualTo("orders:read");
         assertThat(invalid(verifier.verify(at, new Expectations(Set.of(HOME), Set.of(), Set.of(TokenType.JWT_SVID), true, true)))
-                .reason()).isEqualTo(Reason.MALFORMED);
+                .reason()).isEqualTo(Reason.WRONG_TYPE);
     }
 
     @Test
@@ -278,5 +278,39 @@ class TokenVerifierTest {
 
         assertThat(i.reason()).isEqualTo(Reason.REVOKED);
         assertThat(i.detail()).isEqualTo("jti " + t.jti() + " of ver.test was revoked");
+    }
+
+    @Test
+    void aCritHeaderNamingAnUnknownExtension_isRefused_thoughItsSignatureVerifies() throws Exception {
+        JwtKeyManager.SigningKey key = keys.signingKey(HOME);
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT).keyID(key.kid())
+                .criticalParams(Set.of("exp-binding")).customParam("exp-binding", "must-understand").build(), claims().build());
+        jwt.sign(key.signer());
+
+        var i = invalid(check(jwt.serialize()));
+
+        assertThat(i.reason()).isEqualTo(Reason.BAD_SIGNATURE);
+        assertThat(i.detail()).contains("crit [exp-binding]");
+    }
+
+    @Test
+    void aMalleatedSignature_withHighS_isRefused_thoughPlainEcdsaAcceptsIt() throws Exception {
+        String token = mint(HOME, ME, "spiffe://ver.test/ns/orders/sa/api").token();
+        String[] parts = token.split("\\.");
+        byte[] high = Es256VerifierTest.highS(Base64URL.from(parts[2]).decode());
+        String malleated = parts[0] + "." + parts[1] + "." + Base64URL.encode(high);
+        SignedJWT parsed = SignedJWT.parse(malleated);
+        com.nimbusds.jose.jwk.ECKey published = (com.nimbusds.jose.jwk.ECKey) JWKSet.parse(keys.jwks(HOME).json())
+                .getKeyByKeyId(parsed.getHeader().getKeyID());
+        java.security.Signature jdk = java.security.Signature.getInstance("SHA256withECDSA");
+        jdk.initVerify(published.toECPublicKey());
+        jdk.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+
+        assertThat(jdk.verify(com.nimbusds.jose.crypto.impl.ECDSA.transcodeSignatureToDER(high))).isTrue();
+        assertThat(check(token).valid()).isTrue();
+        var i = invalid(check(malleated));
+
+        assertThat(i.reason()).isEqualTo(Reason.BAD_SIGNATURE);
+        assertThat(i.detail()).startsWith("signature does not verify with kid ");
     }
 }

@@ -38,6 +38,8 @@ abstract class RegistryContract {
     private TestDatabase database;
     private ApplicationContext context;
     private Registry registry;
+    private static final Selector PROD = KubernetesSelectors.cluster("prod");
+    private static final Selector DEV = KubernetesSelectors.cluster("dev");
 
     abstract TestDatabase newDatabase();
 
@@ -46,6 +48,7 @@ abstract class RegistryContract {
         database = newDatabase();
         Map<String, Object> p = new HashMap<>(database.properties("common", "identity-server"));
         p.put("meshid.trust-domain", HOME.name());
+        p.put("meshid.identity.jwt-svid-ttl", "PT7M");
         context = ApplicationContext.builder().properties(p).build();
         context.registerSingleton(Clock.class, clock);
         context.start();
@@ -66,10 +69,10 @@ abstract class RegistryContract {
 
     @Test
     void createEntry_appliesDefaults_andReadsBackInItsTrustDomainOnly() {
-        RegistrationEntry e = create("spiffe://reg.test/ns/a/sa/one", new Selector("k8s", "ns:a"), new Selector("k8s", "sa:one"));
+        RegistrationEntry e = create("spiffe://reg.test/ns/a/sa/one", PROD, new Selector("k8s", "ns:a"), new Selector("k8s", "sa:one"));
 
         assertThat(e.x509SvidTtl()).isEqualTo(Duration.ofHours(1));
-        assertThat(e.jwtSvidTtl()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(e.jwtSvidTtl()).isEqualTo(Duration.ofMinutes(7));
         assertThat(registry.entry(HOME, e.id())).contains(e);
         assertThat(registry.entry(OTHER, e.id())).isEmpty();
         assertThat(registry.deleteEntry(OTHER, e.id())).isFalse();
@@ -78,11 +81,11 @@ abstract class RegistryContract {
 
     @Test
     void createEntry_sameIdAndSelectors_isAlreadyExists_otherSelectorsAreFine() {
-        create("spiffe://reg.test/ns/dup/sa/x", new Selector("k8s", "ns:dup"));
+        create("spiffe://reg.test/ns/dup/sa/x", PROD, new Selector("k8s", "ns:dup"));
 
-        assertThatThrownBy(() -> create("spiffe://reg.test/ns/dup/sa/x", new Selector("k8s", "ns:dup")))
+        assertThatThrownBy(() -> create("spiffe://reg.test/ns/dup/sa/x", PROD, new Selector("k8s", "ns:dup")))
                 .isInstanceOf(MeshidException.AlreadyExists.class);
-        assertThat(create("spiffe://reg.test/ns/dup/sa/x", new Selector("k8s", "ns:dup2")).id()).isNotBlank();
+        assertThat(create("spiffe://reg.test/ns/dup/sa/x", PROD, new Selector("k8s", "ns:dup2")).id()).isNotBlank();
     }
 
     @Test
@@ -107,9 +110,9 @@ abstract class RegistryContract {
     @Test
     void list_filtersBySelectorsPrefixAndPages() {
         for (int i = 0; i < 5; i++) {
-            create("spiffe://reg.test/ns/list/sa/w" + i, new Selector("k8s", "ns:list"), new Selector("k8s", "sa:w" + i));
+            create("spiffe://reg.test/ns/list/sa/w" + i, PROD, new Selector("k8s", "ns:list"), new Selector("k8s", "sa:w" + i));
         }
-        create("spiffe://reg.test/ns/other/sa/w", new Selector("k8s", "ns:other"));
+        create("spiffe://reg.test/ns/other/sa/w", PROD, new Selector("k8s", "ns:other"));
 
         var first = registry.list(query(Optional.of("/ns/list/"), List.of(new Selector("k8s", "ns:list")), 3, Optional.empty()));
         var second = registry.list(query(Optional.of("/ns/list/"), List.of(new Selector("k8s", "ns:list")), 3, first.nextPageToken()));
@@ -162,6 +165,25 @@ abstract class RegistryContract {
     }
 
     @Test
+    void joinTokenTtl_isBoundedAsTheContractSays_oneMinuteTo24Hours() {
+        RegistrationEntry e = create("spiffe://reg.test/ns/join/sa/bounds");
+
+        assertThat(registry.createJoinToken(HOME, e.id(), Optional.of(Duration.ofHours(24))).expiresAt())
+                .isEqualTo(clock.instant().plus(Duration.ofHours(24)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        assertThat(registry.createJoinToken(HOME, e.id(), Optional.of(Duration.ofMinutes(1)))).isNotNull();
+        assertThatThrownBy(() -> registry.createJoinToken(HOME, e.id(), Optional.of(Duration.ofHours(25))))
+                .isInstanceOf(MeshidException.InvalidArgument.class).hasMessage("ttl: PT25H (expected: between PT1M and PT24H, or unset "
+                        + "for PT10M)");
+        assertThatThrownBy(() -> registry.createJoinToken(HOME, e.id(), Optional.of(Duration.ofSeconds(59))))
+                .isInstanceOf(MeshidException.InvalidArgument.class).hasMessageStartingWith("ttl: PT59S");
+    }
+
+    @Test
+    void anEntryWithoutAJwtSvidTtl_getsTheConfiguredOne() {
+        assertThat(create("spiffe://reg.test/ns/ttl/sa/default").jwtSvidTtl()).isEqualTo(Duration.ofMinutes(7));
+    }
+
+    @Test
     void deleteEntry_takesItsUnusedJoinTokensWithIt() {
         RegistrationEntry e = create("spiffe://reg.test/ns/join/sa/gone");
         JoinToken token = registry.createJoinToken(HOME, e.id(), Optional.empty());
@@ -175,20 +197,60 @@ abstract class RegistryContract {
     }
 
     @Test
-    void entriesMatching_areThoseWhoseSelectorsAreAllAmongTheFacts_inThatTrustDomainOnly() {
-        Selector ns = new Selector("k8s", "ns:matching");
-        Selector sa = new Selector("k8s", "sa:api");
-        RegistrationEntry byNamespace = create("spiffe://reg.test/ns/matching/any", ns);
-        RegistrationEntry byBoth = create("spiffe://reg.test/ns/matching/sa/api", ns, sa);
-        create("spiffe://reg.test/ns/matching/sa/other", ns, new Selector("k8s", "sa:other"));
-        create("spiffe://reg.test/ns/matching/extra", ns, sa, new Selector("unix", "uid:0"));
+    void entriesMatching_needEveryRequiredFact_andTheirOtherSelectorsAmongTheOptional_inThatTrustDomainOnly() {
+        Selector ns = KubernetesSelectors.namespace("matching");
+        Selector sa = KubernetesSelectors.serviceAccount("api");
+        RegistrationEntry byNamespace = create("spiffe://reg.test/ns/matching/any", PROD, ns);
+        RegistrationEntry byBoth = create("spiffe://reg.test/ns/matching/sa/api", PROD, ns, sa);
+        create("spiffe://reg.test/ns/matching/sa/other", PROD, ns, KubernetesSelectors.serviceAccount("other"));
+        create("spiffe://reg.test/ns/matching/extra", PROD, ns, sa, new Selector("unix", "uid:0"));
+        create("spiffe://reg.test/ns/matching/dev", DEV, ns, sa);
         create("spiffe://reg.test/ns/matching/token-only");
-        create("spiffe://other.test/ns/matching/sa/api", ns, sa);
+        create("spiffe://other.test/ns/matching/sa/api", PROD, ns, sa);
 
-        assertThat(registry.entriesMatching(HOME, List.of(ns, sa), 10)).containsExactly(byNamespace, byBoth);
-        assertThat(registry.entriesMatching(HOME, List.of(ns, new Selector("k8s", "sa:nobody")), 10)).containsExactly(byNamespace);
-        assertThat(registry.entriesMatching(HOME, List.of(new Selector("k8s", "ns:elsewhere"), sa), 10)).isEmpty();
-        assertThat(registry.entriesMatching(HOME, List.of(ns, sa), 1)).hasSize(1);
+        assertThat(registry.entriesMatching(HOME, List.of(PROD, ns), List.of(sa), 10)).containsExactly(byNamespace, byBoth);
+        assertThat(registry.entriesMatching(HOME, List.of(PROD, ns), List.of(KubernetesSelectors.serviceAccount("nobody")), 10))
+                .containsExactly(byNamespace);
+        assertThat(registry.entriesMatching(HOME, List.of(PROD, KubernetesSelectors.namespace("elsewhere")), List.of(sa), 10)).isEmpty();
+        assertThat(registry.entriesMatching(HOME, List.of(KubernetesSelectors.cluster("staging"), ns), List.of(sa), 10)).isEmpty();
+        assertThat(registry.entriesMatching(HOME, List.of(PROD, ns), List.of(sa), 1)).hasSize(1);
+    }
+
+    @Test
+    void entriesStoredWithoutACluster_orWithAServiceAccountAlone_matchNothing() {
+        Selector ns = KubernetesSelectors.namespace("legacy");
+        Selector sa = KubernetesSelectors.serviceAccount("default");
+        RegistryStore store = context.getBean(RegistryStore.class);
+        for (List<Selector> selectors : List.of(List.of(ns, sa), List.of(sa), List.of(ns))) {
+            store.insert(new RegistrationEntry(java.util.UUID.randomUUID().toString(), SpiffeId.parse("spiffe://reg.test/legacy/"
+                    + selectors.size() + selectors.get(0).value().charAt(0)), selectors, Duration.ofHours(1), Duration.ofMinutes(5),
+                    List.of(), false, clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), "before-clusters"));
+        }
+
+        assertThat(registry.entriesMatching(HOME, List.of(PROD, ns), List.of(sa), 10)).isEmpty();
+    }
+
+    @Test
+    void createEntry_withKubernetesSelectors_mustNameOneClusterAndOneNamespace() {
+        Map<String, List<Selector>> refused = new java.util.LinkedHashMap<>();
+        refused.put("0 Kubernetes clusters", List.of(KubernetesSelectors.namespace("shop"), KubernetesSelectors.serviceAccount("web")));
+        refused.put("0 Kubernetes clusters ", List.of(KubernetesSelectors.serviceAccount("default")));
+        refused.put("2 Kubernetes clusters", List.of(PROD, DEV, KubernetesSelectors.namespace("shop")));
+        refused.put("0 namespaces", List.of(PROD, KubernetesSelectors.serviceAccount("default")));
+        refused.put("0 namespaces ", List.of(PROD));
+        refused.put("2 namespaces", List.of(PROD, KubernetesSelectors.namespace("a"), KubernetesSelectors.namespace("b")));
+        refused.put("2 service accounts", List.of(PROD, KubernetesSelectors.namespace("a"), KubernetesSelectors.serviceAccount("x"),
+                KubernetesSelectors.serviceAccount("y")));
+        refused.put("unknown k8s selector", List.of(PROD, KubernetesSelectors.namespace("a"), new Selector("k8s", "pod:x")));
+        refused.put("not a cluster name", List.of(new Selector("k8s", "cluster:Prod_EU"), KubernetesSelectors.namespace("a")));
+        int before = registry.list(query(Optional.empty(), List.of(), 1000, Optional.empty())).entries().size();
+
+        refused.forEach((why, selectors) -> assertThatThrownBy(() -> create("spiffe://reg.test/ns/k8s/refused",
+                selectors.toArray(Selector[]::new))).as(why).isInstanceOf(MeshidException.InvalidArgument.class)
+                .hasMessageContaining(why.strip()).hasMessageContaining("expected: "));
+
+        assertThat(registry.list(query(Optional.empty(), List.of(), 1000, Optional.empty())).entries()).hasSize(before);
+        assertThat(create("spiffe://reg.test/ns/k8s/ok", DEV, KubernetesSelectors.namespace("a")).selectors()).contains(DEV);
     }
 
     @Test

@@ -70,15 +70,15 @@ class TwoReplicasRevocationTest {
             SpiffeId orders = SpiffeId.parse("spiffe://replicas.test/ns/r/sa/orders");
             var token = a.getBean(JwtSvids.class).mint(new JwtSvids.MintParams(api, List.of(orders.toString()), Optional.empty()));
             TokenValidation second = b.getBean(TokenValidation.class);
-            assertThat(second.validate(orders, token.token(), orders.toString()).valid()).isTrue();
+            assertThat(second.validate(orders, token.token(), orders.toString(), java.util.Set.of()).valid()).isTrue();
 
             a.getBean(TokenRevocation.class).revokeToken(api, token.token(), "test");
 
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            TokenCheck check = second.validate(orders, token.token(), orders.toString());
+            TokenCheck check = second.validate(orders, token.token(), orders.toString(), java.util.Set.of());
             while (check.valid() && System.nanoTime() < deadline) {
                 TimeUnit.MILLISECONDS.sleep(20);
-                check = second.validate(orders, token.token(), orders.toString());
+                check = second.validate(orders, token.token(), orders.toString(), java.util.Set.of());
             }
             assertThat(check).isInstanceOf(TokenCheck.Invalid.class);
             assertThat(((TokenCheck.Invalid) check).reason()).isEqualTo(TokenCheck.Reason.REVOKED);

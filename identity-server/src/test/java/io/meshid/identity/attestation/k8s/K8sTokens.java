@@ -34,17 +34,29 @@ public final class K8sTokens {
 
     private final ECKey key;
     private final Path jwksFile;
+    private final String issuer;
 
-    private K8sTokens(ECKey key, Path jwksFile) {
+    private K8sTokens(ECKey key, Path jwksFile, String issuer) {
         this.key = key;
         this.jwksFile = jwksFile;
+        this.issuer = issuer;
     }
 
-    /** A new issuer whose JWKS is written to {@code jwksFile}. */
+    /** A new issuer of {@link #ISSUER} whose JWKS is written to {@code jwksFile}. */
     public static K8sTokens issuer(Path jwksFile) throws JOSEException, IOException {
+        return issuer(jwksFile, ISSUER);
+    }
+
+    /** A new issuer of another cluster, {@code iss} = {@code issuer}, whose JWKS is written to {@code jwksFile}. */
+    public static K8sTokens issuer(Path jwksFile, String issuer) throws JOSEException, IOException {
         ECKey key = new ECKeyGenerator(Curve.P_256).keyID("sa-key-1").generate();
         Files.writeString(jwksFile, new JWKSet(key.toPublicJWK()).toString());
-        return new K8sTokens(key, jwksFile);
+        return new K8sTokens(key, jwksFile, issuer);
+    }
+
+    /** The {@code iss} of this issuer's tokens. */
+    public String issuerUrl() {
+        return issuer;
     }
 
     public Path jwksFile() {
@@ -63,13 +75,13 @@ public final class K8sTokens {
 
     /** A valid token. */
     public String token(String namespace, String serviceAccount, Instant now) throws JOSEException {
-        return sign(claims(namespace, serviceAccount, now).build());
+        return sign(claims(namespace, serviceAccount, now).issuer(issuer).build());
     }
 
     /** A token with changed claims. */
     public String token(String namespace, String serviceAccount, Instant now, UnaryOperator<JWTClaimsSet.Builder> change)
             throws JOSEException {
-        return sign(change.apply(claims(namespace, serviceAccount, now)).build());
+        return sign(change.apply(claims(namespace, serviceAccount, now).issuer(issuer)).build());
     }
 
     /** Signed with this issuer's key. */
