@@ -44,6 +44,7 @@ final class Workloads implements AutoCloseable {
     static final String DOMAIN = "bench.test";
     static final SpiffeId SERVER = SpiffeId.parse("spiffe://" + DOMAIN + "/meshid/identity-server");
     private static final int TOKENS_PER_ENTRY = 1_000;
+    private int tokenRounds;
 
     private final SvidSource admin;
     private final int port;
@@ -103,15 +104,16 @@ final class Workloads implements AutoCloseable {
 
     /**
      * {@code total} join tokens for attestation, spread over entries of their own
-     * ({@code …/ns/bench/sa/attest-N}, at most 1,000 unused tokens each, the registry's bound), made
+     * ({@code …/ns/bench/sa/attest-<round>-N}, at most 1,000 unused tokens each, the registry's bound), made
      * with up to 32 calls in flight so that a hundred thousand take seconds, not minutes.
      */
     List<String> joinTokens(int total) throws InterruptedException {
         var registry = RegistryServiceGrpc.newBlockingStub(channels.get(0));
         List<String> entries = new ArrayList<>();
+        int round = ++tokenRounds;
         for (int i = 0; i * TOKENS_PER_ENTRY < total; i++) {
             entries.add(registry.withDeadlineAfter(10, TimeUnit.SECONDS).createEntry(CreateEntryRequest.newBuilder()
-                    .setSpiffeId("spiffe://" + DOMAIN + "/ns/bench/sa/attest-" + i).build()).getEntry().getId());
+                    .setSpiffeId("spiffe://" + DOMAIN + "/ns/bench/sa/attest-" + round + "-" + i).build()).getEntry().getId());
         }
         var async = RegistryServiceGrpc.newStub(channels.get(0));
         String[] tokens = new String[total];
