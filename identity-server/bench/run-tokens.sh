@@ -11,7 +11,7 @@
 # Keys (see TokenBenchmark's javadoc): bench.rpcs=mint,exchange,attest,renew bench.concurrency=16,64
 # bench.subjects=1 (subject tokens per workload for ExchangeToken; 3000 defeats the verified-token cache)
 # bench.workloads=8 bench.duration=20 bench.warmup=30 bench.joinTokens=6000 bench.db=postgres|h2
-# bench.redis=true. A quick check that it works: -Dbench.duration=2 -Dbench.warmup=1 -Dbench.concurrency=8
+# bench.redis=true bench.caJvmOptions="-XX:StartFlightRecording=..." (extra JVM options of the CA process). A quick check that it works: -Dbench.duration=2 -Dbench.warmup=1 -Dbench.concurrency=8
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o); JAVA_OPTS adds JVM options.
 set -euo pipefail
 

@@ -12,9 +12,11 @@ import java.util.List;
  * and {@value #SMALL} rows, and a JDBC batch of one-row inserts for the rest. A multi-row insert
  * costs the database far less per row than one execution per row (PostgreSQL plans and runs each
  * execution of a JDBC batch separately). The few fixed sizes keep the statements reusable by the
- * driver's statement cache. Same SQL on H2 and PostgreSQL. Stateless, thread-safe.
+ * driver's statement cache. Same SQL on H2 and PostgreSQL. {@link #insertWithin} lets a domain
+ * write commit together with its audit events (one transaction, so neither exists without the
+ * other). Stateless, thread-safe.
  */
-final class AuditInserts {
+public final class AuditInserts {
 
     static final int LARGE = 128;
     static final int MEDIUM = 32;
@@ -35,36 +37,44 @@ final class AuditInserts {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
-            int i = 0;
-            for (int rows : new int[] {LARGE, MEDIUM, SMALL}) {
-                if (events.size() - i < rows) {
-                    continue;
-                }
-                try (PreparedStatement ps = c.prepareStatement(sqlFor(rows))) {
-                    while (events.size() - i >= rows) {
-                        for (int r = 0; r < rows; r++) {
-                            bind(ps, r * COLUMNS, events.get(i + r));
-                        }
-                        ps.executeUpdate();
-                        i += rows;
-                    }
-                }
-            }
-            if (i < events.size()) {
-                try (PreparedStatement ps = c.prepareStatement(ONE)) {
-                    for (; i < events.size(); i++) {
-                        bind(ps, 0, events.get(i));
-                        ps.addBatch();
-                    }
-                    ps.executeBatch();
-                }
-            }
+            insertWithin(c, events);
             c.commit();
         } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;
         } finally {
             c.setAutoCommit(autoCommit);
+        }
+    }
+
+    /**
+     * Inserts {@code events} in the caller's transaction on {@code c} (autocommit off), without
+     * committing: the caller commits or rolls back.
+     */
+    public static void insertWithin(Connection c, List<AuditEvent> events) throws SQLException {
+        int i = 0;
+        for (int rows : new int[] {LARGE, MEDIUM, SMALL}) {
+            if (events.size() - i < rows) {
+                continue;
+            }
+            try (PreparedStatement ps = c.prepareStatement(sqlFor(rows))) {
+                while (events.size() - i >= rows) {
+                    for (int r = 0; r < rows; r++) {
+                        bind(ps, r * COLUMNS, events.get(i + r));
+                    }
+                    ps.executeUpdate();
+                    i += rows;
+                }
+            }
+        }
+        if (i < events.size()) {
+            try (PreparedStatement ps = c.prepareStatement(ONE)) {
+                for (; i < events.size(); i++) {
+                    bind(ps, 0, events.get(i));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import io.meshid.identity.registry.RegistrationEntry;
 import io.meshid.identity.registry.Registry;
 import io.meshid.identity.registry.KubernetesSelectors;
 import io.meshid.identity.registry.Selector;
+import io.meshid.identity.svid.CheckedCsr;
 import io.meshid.identity.svid.SvidIssuer;
 import io.meshid.proto.ca.v1.SignX509SvidResponse;
 import io.meshid.proto.common.v1.TrustBundle;
@@ -20,12 +21,17 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Proves what a workload is and has its first X.509-SVID signed. With a join token: the token is
- * consumed (exactly once, even across replicas, and even if a later step fails) and its entry
- * gives the SPIFFE ID. With a Kubernetes service account token: the token is verified against
- * its cluster's JWKS, its cluster, namespace and service account become the facts
- * {@code k8s:cluster:<name>}, {@code k8s:ns:<ns>} and {@code k8s:sa:<sa>}, and the entries of the
- * cluster's trust domain with the first two and at most the third are the candidates (none: PERMISSION_DENIED; several: spiffe_id chooses). The
+ * Proves what a workload is and has its first X.509-SVID signed. With a join token: the token's
+ * entry gives the SPIFFE ID; the CSR is checked against it ({@link CheckedCsr}: well-formed, a
+ * key meshid signs, proof of possession, no other names) before anything is consumed, and the
+ * token is consumed in the transaction that records the signed SVID (exactly once, even across
+ * replicas: of two attestations racing with one token, one gets the SVID and the other
+ * {@code UNAUTHENTICATED}); a request refused before that leaves the token usable. With a
+ * Kubernetes service account token: the token is verified against its cluster's JWKS, its
+ * cluster, namespace and service account become the facts {@code k8s:cluster:<name>},
+ * {@code k8s:ns:<ns>} and {@code k8s:sa:<sa>}, and the entries of the cluster's trust domain with
+ * the first two and at most the third are the candidates (none: PERMISSION_DENIED; several:
+ * spiffe_id chooses). The
  * CSR's key must be fresh for the SPIFFE ID ({@link SvidIssuer}). Every outcome is audited; no
  * token ever is. Failed attempts are counted per source address ({@link AttestFailures}).
  * Thread-safe.
@@ -67,19 +73,29 @@ public final class Attestation {
         String action = "attest.join_token";
         checkCsrSize(csr);
         refuseIfBlocked(source, action);
-        Optional<RegistrationEntry> consumed = registry.consumeJoinToken(token);
-        if (consumed.isEmpty()) {
-            throw failed(source, action, "unknown", new MeshidException.Unauthenticated("join token: unknown, expired or already used "
-                    + "(expected: an unused token from RegistryService.CreateJoinToken, within its TTL)"));
+        Optional<RegistrationEntry> bound = registry.unusedJoinToken(token);
+        if (bound.isEmpty()) {
+            throw failed(source, action, "unknown", unknownToken());
         }
-        RegistrationEntry entry = consumed.get();
+        RegistrationEntry entry = bound.get();
         if (requested.isPresent() && !requested.get().equals(entry.spiffeId())) {
             record(entry.spiffeId().trustDomain().name(), action, entry.spiffeId().toString(), AuditEvent.Outcome.DENIED,
                     "asked for " + requested.get() + "; the token is bound to entry " + entry.id());
             throw new MeshidException.PermissionDenied("spiffe_id: " + requested.get() + " is not the SPIFFE ID of the join token's "
                     + "entry (expected: " + entry.spiffeId() + ", or leave it empty)");
         }
-        return issue(action, entry, csr, source);
+        try {
+            return issue(action, entry, csr, Optional.of(Registry.joinTokenDigest(token)), source);
+        } catch (MeshidException.Unauthenticated lostRace) {
+            // Another attestation consumed the token between the read and the record (audited by issue): counts as a failure.
+            failures.failed(source);
+            throw lostRace;
+        }
+    }
+
+    private static MeshidException.Unauthenticated unknownToken() {
+        return new MeshidException.Unauthenticated("join token: unknown, expired or already used "
+                + "(expected: an unused token from RegistryService.CreateJoinToken, within its TTL)");
     }
 
     /** Attests with a Kubernetes projected service account token of {@code cluster}. */
@@ -119,15 +135,19 @@ public final class Attestation {
         } else {
             entry = candidates.get(0);
         }
-        return issue(action, entry, csr, source + ", " + subject);
+        return issue(action, entry, csr, Optional.empty(), source + ", " + subject);
     }
 
-    private Result issue(String action, RegistrationEntry entry, byte[] csr, String from) {
+    /**
+     * Checks the CSR against the entry (nothing is consumed or written for a bad one), has it signed
+     * and records it, with the join token consumed in the same transaction when there is one.
+     */
+    private Result issue(String action, RegistrationEntry entry, byte[] csr, Optional<String> joinToken, String from) {
         String domain = entry.spiffeId().trustDomain().name();
         try {
-            SvidIssuer.Issued issued = issuer.issue(entry, csr);
-            record(domain, action, entry.spiffeId().toString(), AuditEvent.Outcome.SUCCESS,
-                    "entry " + entry.id() + ", serial " + issued.signed().getSvid().getSerialNumber() + ", from " + from);
+            CheckedCsr checked = CheckedCsr.check(csr, entry.spiffeId(), entry.dnsNames());
+            SvidIssuer.Issued issued = issuer.issue(entry, checked, joinToken, serial -> event(domain, action,
+                    entry.spiffeId().toString(), AuditEvent.Outcome.SUCCESS, "entry " + entry.id() + ", serial " + serial + ", from " + from));
             return new Result(entry, issued.signed(), issued.bundle());
         } catch (MeshidException e) {
             record(domain, action, entry.spiffeId().toString(), e instanceof MeshidException.Unavailable ? AuditEvent.Outcome.FAILED
@@ -151,7 +171,7 @@ public final class Attestation {
         return e;
     }
 
-    /** Refuses an empty or oversized CSR before anything is consumed; the CA checks the rest. */
+    /** Refuses an empty or oversized CSR before anything is read; {@link CheckedCsr} checks the rest before anything is consumed. */
     static void checkCsrSize(byte[] csr) {
         if (csr.length == 0 || csr.length > MAX_CSR_BYTES) {
             throw new MeshidException.InvalidArgument("csr: " + csr.length + " bytes (expected: a PKCS#10 request in DER, 1 to "
@@ -160,6 +180,10 @@ public final class Attestation {
     }
 
     private void record(String domain, String action, String target, AuditEvent.Outcome outcome, String detail) {
-        audit.record(AuditEvent.of(clock.instant(), domain, "anonymous", action, target, outcome, detail, RequestIds.current()));
+        audit.record(event(domain, action, target, outcome, detail));
+    }
+
+    private AuditEvent event(String domain, String action, String target, AuditEvent.Outcome outcome, String detail) {
+        return AuditEvent.of(clock.instant(), domain, "anonymous", action, target, outcome, detail, RequestIds.current());
     }
 }

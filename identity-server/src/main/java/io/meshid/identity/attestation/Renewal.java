@@ -7,19 +7,23 @@ import io.meshid.common.server.RequestIds;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.identity.registry.RegistrationEntry;
 import io.meshid.identity.registry.Registry;
+import io.meshid.identity.svid.CheckedCsr;
 import io.meshid.identity.svid.SvidIssuer;
 import io.meshid.identity.svid.SvidRecords;
 import jakarta.inject.Singleton;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * Renews a workload's X.509-SVID over mutual TLS: only for the SPIFFE ID it presents, only while
  * the presented SVID is not revoked (read from the database on every renewal, so a revocation
  * holds on every replica at once), only while a registration entry still holds that ID (whose
  * TTL and DNS names apply), and only for a key never used for an SVID of that ID, so a stolen
- * key cannot be renewed forever. Every outcome is audited. Thread-safe.
+ * key cannot be renewed forever. The CSR is checked here ({@link CheckedCsr}) before the CA is
+ * asked; the new SVID is recorded with its audit event before it is returned
+ * ({@link SvidIssuer}). Every outcome is audited. Thread-safe.
  */
 @Singleton
 public final class Renewal {
@@ -47,19 +51,19 @@ public final class Renewal {
             throw new MeshidException.PermissionDenied("the SVID you present (serial " + serial + ") is revoked (expected: an "
                     + "unrevoked SVID; attest again)");
         }
-        if (SvidIssuer.keySha256(csr).equals(SvidIssuer.keySha256Of(presented))) {
-            record(caller, AuditEvent.Outcome.DENIED, "CSR reuses the key of the presented SVID");
-            throw new MeshidException.InvalidArgument("csr: its key is the key of the SVID you present (expected: a new key "
-                    + "pair for every renewal)");
-        }
         RegistrationEntry entry = registry.entryFor(caller).orElseThrow(() -> {
             record(caller, AuditEvent.Outcome.DENIED, "no registration entry holds this SPIFFE ID");
             return new MeshidException.PermissionDenied("no registration entry holds " + caller
                     + " any more (expected: an entry for it; attest again once one exists)");
         });
         try {
-            SvidIssuer.Issued issued = issuer.issue(entry, csr);
-            record(caller, AuditEvent.Outcome.SUCCESS, "serial " + issued.signed().getSvid().getSerialNumber() + " replaces " + serial);
+            CheckedCsr checked = CheckedCsr.check(csr, caller, entry.dnsNames());
+            if (checked.keySha256().equals(SvidIssuer.keySha256Of(presented))) {
+                throw new MeshidException.InvalidArgument("csr: its key is the key of the SVID you present (expected: a new key "
+                        + "pair for every renewal)");
+            }
+            SvidIssuer.Issued issued = issuer.issue(entry, checked, Optional.empty(), renewed -> event(caller,
+                    AuditEvent.Outcome.SUCCESS, "serial " + renewed + " replaces " + serial));
             return new Attestation.Result(entry, issued.signed(), issued.bundle());
         } catch (MeshidException e) {
             record(caller, e instanceof MeshidException.Unavailable ? AuditEvent.Outcome.FAILED : AuditEvent.Outcome.DENIED, e.getMessage());
@@ -73,7 +77,11 @@ public final class Renewal {
     }
 
     private void record(SpiffeId caller, AuditEvent.Outcome outcome, String detail) {
-        audit.record(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(), "identity.renew_x509_svid",
-                caller.toString(), outcome, detail, RequestIds.current()));
+        audit.record(event(caller, outcome, detail));
+    }
+
+    private AuditEvent event(SpiffeId caller, AuditEvent.Outcome outcome, String detail) {
+        return AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(), "identity.renew_x509_svid",
+                caller.toString(), outcome, detail, RequestIds.current());
     }
 }

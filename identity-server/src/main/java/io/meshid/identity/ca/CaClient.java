@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * identity-server's own SVID, that accepts only the CA's SPIFFE ID
  * ({@code spiffe://<trust-domain>/meshid/cert-authority}). Every call has a deadline. The CA's
  * {@code INVALID_ARGUMENT} and {@code NOT_FOUND} reach the caller as they are (it names what was wrong with the CSR); other
- * failures become {@code UNAVAILABLE}. Thread-safe.
+ * failures become {@code UNAVAILABLE}. Keeps the newest trust bundle fetched per trust domain
+ * ({@link #bundle(SpiffeId, long)}). Thread-safe.
  */
 @Singleton
 public final class CaClient {
@@ -41,6 +42,7 @@ public final class CaClient {
     private final BeanProvider<SvidSource> identity;
     private final IdentityConfig config;
     private final Duration deadline;
+    private final java.util.concurrent.ConcurrentMap<TrustDomain, TrustBundle> bundles = new java.util.concurrent.ConcurrentHashMap<>();
     private ManagedChannel channel;
     private CertificateAuthorityBlockingStub stub;
 
@@ -82,6 +84,24 @@ public final class CaClient {
         } catch (StatusRuntimeException e) {
             throw translate(e);
         }
+    }
+
+    /**
+     * The trust bundle of {@code id}'s trust domain with a sequence number of at least
+     * {@code atLeast} (as {@code SignX509SvidResponse.bundle_sequence_number} names it): from memory
+     * when the last bundle fetched is that new, else fetched from the CA. The CA raises the
+     * sequence number with every change of the bundle (authorities, CRLs), so a signed SVID never
+     * goes out with a bundle older than the one that verifies it, and an attestation or renewal
+     * costs one call to the CA, not two.
+     */
+    public TrustBundle bundle(SpiffeId id, long atLeast) {
+        TrustBundle known = bundles.get(id.trustDomain());
+        if (known != null && known.getSequenceNumber() >= atLeast) {
+            return known;
+        }
+        TrustBundle fetched = bundle(id);
+        bundles.merge(id.trustDomain(), fetched, (a, b) -> a.getSequenceNumber() >= b.getSequenceNumber() ? a : b);
+        return fetched;
     }
 
     /** The current trust bundle of {@code id}'s trust domain. */

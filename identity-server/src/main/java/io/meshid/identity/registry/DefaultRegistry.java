@@ -210,6 +210,14 @@ final class DefaultRegistry implements Registry {
         return store.consumeToken(sha256(secret), clock.instant()).flatMap(id -> store.domainOfEntry(id).flatMap(d -> store.entry(d, id)));
     }
 
+    @Override
+    public Optional<RegistrationEntry> unusedJoinToken(String secret) {
+        if (secret == null || secret.isEmpty() || secret.length() > 256) {
+            return Optional.empty();
+        }
+        return store.unusedTokenEntry(sha256(secret), clock.instant());
+    }
+
     private static Duration ttl(String field, Optional<Duration> asked, Duration fallback, Duration max) {
         Duration ttl = asked.orElse(fallback);
         if (ttl.compareTo(MIN_TTL) < 0 || ttl.compareTo(max) > 0) {

@@ -70,6 +70,19 @@ public interface Registry {
      */
     Optional<RegistrationEntry> consumeJoinToken(String secret);
 
+    /**
+     * The entry of a join token that is unused and unexpired now, without consuming it (one read):
+     * attestation checks the rest of the request first and consumes the token only when the
+     * SVID is recorded ({@code IssuanceLedger}), so that a bad request never burns it. An unknown,
+     * expired or used token gives empty.
+     */
+    Optional<RegistrationEntry> unusedJoinToken(String secret);
+
+    /** The stored form of a join token: the lowercase hex SHA-256 of its secret. */
+    static String joinTokenDigest(String secret) {
+        return DefaultRegistry.sha256(secret);
+    }
+
     /** A page of entries. */
     record Page(List<RegistrationEntry> entries, Optional<String> nextPageToken) {
     }

@@ -146,6 +146,12 @@ final class RegistryStore {
                 sha256, entryId, Timestamp.from(expiresAt), Timestamp.from(now));
     }
 
+    /** The entry of a token that is unused and unexpired at {@code now}, in one read; the token stays unused. */
+    Optional<RegistrationEntry> unusedTokenEntry(String sha256, Instant now) {
+        return query("SELECT e.* FROM id_join_token t JOIN id_entry e ON e.id = t.entry_id WHERE t.token_sha256 = ? "
+                + "AND t.consumed_at IS NULL AND t.expires_at > ?", RegistryStore::read, sha256, Timestamp.from(now)).stream().findFirst();
+    }
+
     /** Marks the token used if it is unused and unexpired; the entry id when this call won. */
     Optional<String> consumeToken(String sha256, Instant now) {
         int won = update("UPDATE id_join_token SET consumed_at = ? WHERE token_sha256 = ? AND consumed_at IS NULL AND expires_at > ?",

@@ -1,35 +1,38 @@
 package io.meshid.identity.svid;
 
+import io.meshid.common.audit.AuditEvent;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.identity.ca.CaClient;
 import io.meshid.identity.registry.RegistrationEntry;
 import io.meshid.proto.ca.v1.SignX509SvidResponse;
 import io.meshid.proto.common.v1.TrustBundle;
 import jakarta.inject.Singleton;
-import java.io.IOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HexFormat;
-import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
- * Has cert-authority sign an entry's X.509-SVID, for attestation and renewal alike, with a fresh
- * key only: the CSR's public key is reserved for that SPIFFE ID in {@link SvidRecords} before the
- * CA is called, so a key that already served an SVID of the SPIFFE ID is refused with
- * {@code INVALID_ARGUMENT}. A failed signing gives the reservation back. Thread-safe.
+ * Has cert-authority sign an entry's X.509-SVID, for attestation and renewal alike, and makes it
+ * deliverable: a key already used for an SVID of that SPIFFE ID is refused before the CA is
+ * called ({@code INVALID_ARGUMENT}); once signed, the SVID is recorded with its audit event (and
+ * the join token consumed, for an attestation) in one transaction, group-committed with the
+ * other calls' ({@link IssuanceLedger}), before it is returned. A signing that fails changes
+ * nothing here. The bundle comes from memory unless the CA says a newer one exists. Thread-safe.
  */
 @Singleton
 public final class SvidIssuer {
 
     private final CaClient ca;
     private final SvidRecords records;
+    private final IssuanceLedger ledger;
     private final Clock clock;
 
-    SvidIssuer(CaClient ca, SvidRecords records, Clock clock) {
+    SvidIssuer(CaClient ca, SvidRecords records, IssuanceLedger ledger, Clock clock) {
         this.ca = ca;
         this.records = records;
+        this.ledger = ledger;
         this.clock = clock;
     }
 
@@ -37,43 +40,29 @@ public final class SvidIssuer {
     public record Issued(SignX509SvidResponse signed, TrustBundle bundle) {
     }
 
-    /** Signs an SVID of {@code entry} for the CSR's key; an admin entry's SVID carries the admin mark. */
-    public Issued issue(RegistrationEntry entry, byte[] csr) {
-        String key = keySha256(csr);
-        if (!records.reserveKey(entry.spiffeId(), key, clock.instant())) {
-            throw new MeshidException.InvalidArgument("csr: its public key (SHA-256 " + key + ") was already used for an SVID of "
-                    + entry.spiffeId() + " (expected: a new key pair for every SVID)");
+    /**
+     * Signs an SVID of {@code entry} for the checked CSR's key and records it; an admin entry's SVID
+     * carries the admin mark.
+     *
+     * @param joinToken the SHA-256 of the join token to consume in the same transaction, if any
+     * @param audit the success event for the signed serial, committed with the record
+     * @throws MeshidException.Unauthenticated if the join token was used meanwhile (nothing is handed out)
+     */
+    public Issued issue(RegistrationEntry entry, CheckedCsr csr, Optional<String> joinToken, Function<String, AuditEvent> audit) {
+        if (records.keyUsed(entry.spiffeId(), csr.keySha256())) {
+            throw new MeshidException.InvalidArgument("csr: its public key (SHA-256 " + csr.keySha256() + ") was already used for an "
+                    + "SVID of " + entry.spiffeId() + " (expected: a new key pair for every SVID)");
         }
-        SignX509SvidResponse signed;
-        try {
-            signed = ca.sign(csr, entry.spiffeId(), entry.x509SvidTtl(), entry.dnsNames(), entry.id(), entry.admin());
-        } catch (RuntimeException e) {
-            records.releaseKey(entry.spiffeId(), key);
-            throw e;
-        }
-        records.issued(entry.spiffeId(), key, signed.getSvid().getSerialNumber(),
-                Instant.ofEpochSecond(signed.getSvid().getNotAfter().getSeconds()));
-        return new Issued(signed, ca.bundle(entry.spiffeId()));
+        SignX509SvidResponse signed = ca.sign(csr.der(), entry.spiffeId(), entry.x509SvidTtl(), entry.dnsNames(), entry.id(),
+                entry.admin());
+        String serial = signed.getSvid().getSerialNumber();
+        ledger.commit(new IssuanceLedger.Issuance(joinToken, entry.spiffeId(), csr.keySha256(), serial,
+                Instant.ofEpochSecond(signed.getSvid().getNotAfter().getSeconds()), clock.instant(), audit.apply(serial)));
+        return new Issued(signed, ca.bundle(entry.spiffeId(), signed.getBundleSequenceNumber()));
     }
 
     /** Lowercase hex SHA-256 of a certificate's SubjectPublicKeyInfo. */
-    public static String keySha256Of(java.security.cert.X509Certificate certificate) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getPublicKey().getEncoded()));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Lowercase hex SHA-256 of the CSR's SubjectPublicKeyInfo, as the CA journals it. */
-    public static String keySha256(byte[] csr) {
-        try {
-            byte[] spki = new PKCS10CertificationRequest(csr).getSubjectPublicKeyInfo().getEncoded();
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(spki));
-        } catch (IOException | RuntimeException e) {
-            throw new MeshidException.InvalidArgument("csr: not a PKCS#10 certificate request (expected: DER)");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    public static String keySha256Of(X509Certificate certificate) {
+        return CheckedCsr.sha256Hex(certificate.getPublicKey().getEncoded());
     }
 }

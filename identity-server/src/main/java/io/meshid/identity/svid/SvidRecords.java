@@ -16,9 +16,10 @@ import javax.sql.DataSource;
 
 /**
  * identity-server's own record of the SVIDs it had signed ({@code id_svid}): one row per SPIFFE ID
- * and public key (its SPKI SHA-256), reserved before signing, so that a key serves at most one
- * SVID of a SPIFFE ID even when two replicas race; the serial once signed; the revocation once
- * revoked. Every read goes to the database, so every replica sees a revocation at once.
+ * and public key (its SPKI SHA-256), written with the serial by {@link IssuanceLedger} before the
+ * SVID is handed out, so that a key serves at most one SVID of a SPIFFE ID even when two replicas
+ * race; the revocation once revoked. Every read goes to the database, so every replica sees a
+ * revocation at once.
  * Thread-safe.
  */
 @Singleton
@@ -31,32 +32,23 @@ public final class SvidRecords {
     }
 
     /**
-     * Reserves {@code keySha256} for an SVID of {@code id}.
-     *
-     * @return false when the key was already used (or reserved) for that SPIFFE ID
+     * Whether {@code keySha256} served (or serves) an SVID of {@code id}: read before the CA is
+     * asked to sign, so a reused key costs no signature. {@link IssuanceLedger} enforces the rule
+     * when the SVID is recorded (the primary key), also when two replicas race.
      */
-    public boolean reserveKey(SpiffeId id, String keySha256, Instant now) {
-        try {
-            return update("INSERT INTO id_svid (trust_domain, spiffe_id, public_key_sha256, created_at) VALUES (?, ?, ?, ?)",
-                    id.trustDomain().name(), id.toString(), keySha256, Timestamp.from(now)) == 1;
-        } catch (MeshidException.Unavailable e) {
-            if (e.getCause() instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")) {
-                return false;
+    public boolean keyUsed(SpiffeId id, String keySha256) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT 1 FROM id_svid WHERE trust_domain = ? AND spiffe_id = ? "
+                        + "AND public_key_sha256 = ?")) {
+            ps.setString(1, id.trustDomain().name());
+            ps.setString(2, id.toString());
+            ps.setString(3, keySha256);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
             }
-            throw e;
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("SVID records: " + e.getMessage(), e);
         }
-    }
-
-    /** Gives back a reservation whose signing failed, so that the workload may retry with the same CSR. */
-    public void releaseKey(SpiffeId id, String keySha256) {
-        update("DELETE FROM id_svid WHERE trust_domain = ? AND spiffe_id = ? AND public_key_sha256 = ? AND serial IS NULL",
-                id.trustDomain().name(), id.toString(), keySha256);
-    }
-
-    /** Records the serial signed for a reserved key. */
-    public void issued(SpiffeId id, String keySha256, String serial, Instant notAfter) {
-        update("UPDATE id_svid SET serial = ?, not_after = ? WHERE trust_domain = ? AND spiffe_id = ? AND public_key_sha256 = ?",
-                serial, Timestamp.from(notAfter), id.trustDomain().name(), id.toString(), keySha256);
     }
 
     /**

@@ -239,6 +239,47 @@ class AttestEndToEndTest {
         assertThat(issuedFor(entry.getSpiffeId())).isZero();
     }
 
+    /**
+     * The attack of issue 11, point 13: before, the token was consumed first, so any bad CSR burnt
+     * it (an attacker who sees a token in flight, or a buggy sidecar, wastes it). Every bad CSR
+     * must be refused with INVALID_ARGUMENT before the token is touched, and the token must then
+     * still attest once with a good CSR.
+     */
+    @Test
+    void malformedCsrs_areRefusedBeforeTheJoinTokenIsConsumed_andTheTokenStillAttests() throws Exception {
+        var entry = entry("/ns/payments/sa/careful");
+        String token = token(entry);
+        byte[] good = csrFor(newKey()).toByteArray();
+        byte[] badSignature = good.clone();
+        badSignature[badSignature.length - 3] ^= 0x01;
+        java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        KeyPair weak = rsa.generateKeyPair();
+        ByteString rsa2048 = ByteString.copyFrom(new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                new org.bouncycastle.asn1.x500.X500Name("CN=workload"), weak.getPublic())
+                .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withRSA").build(weak.getPrivate())).getEncoded());
+        Map<String, ByteString> bad = new java.util.LinkedHashMap<>();
+        bad.put("not DER", ByteString.copyFromUtf8("-----BEGIN CERTIFICATE REQUEST-----"));
+        bad.put("truncated", ByteString.copyFrom(good, 0, good.length / 2));
+        bad.put("signature does not verify", ByteString.copyFrom(badSignature));
+        bad.put("RSA 2048", rsa2048);
+        bad.put("another SPIFFE ID", csrAskingFor(newKey(), "spiffe://e2e.test/ns/payments/sa/other"));
+        Instant before = servers.clock.instant();
+
+        bad.forEach((what, csr) -> assertThatThrownBy(() -> workload.attest(attest(token, csr))).as(what).satisfies(e -> {
+            assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(description(e)).startsWith("csr:").contains("expected:");
+        }));
+
+        assertThat(issuedFor(entry.getSpiffeId())).as("nothing signed").isZero();
+        assertThat(servers.audit("e2e.test", "attest.join_token", before)).filteredOn(a -> a.target().equals(entry.getSpiffeId()))
+                .extracting(AuditEvent::outcome).hasSize(bad.size()).containsOnly(AuditEvent.Outcome.DENIED);
+        AttestResponse reply = workload.attest(attest(token, ByteString.copyFrom(good)));
+        assertThat(reply.getSvid().getSpiffeId()).isEqualTo(entry.getSpiffeId());
+        assertThatThrownBy(() -> workload.attest(attest(token, csrFor(newKey())))).as("and then it is used")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
+    }
+
     @Test
     void aReusedCsrKey_isInvalidArgument_audited_andIssuesNothing() throws Exception {
         var entry = entry("/ns/payments/sa/reuse");

@@ -49,8 +49,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (2,000,000), {@code bench.subjects} (JWT-SVIDs per workload that ExchangeToken exchanges in turn, 1),
  * {@code bench.joinTokens} (made before the Attest load, 6000), {@code bench.renewCsrs} (fresh
  * keys made before the RenewX509Svid load, 8000), {@code bench.db}
- * ({@code postgres} or {@code h2}), {@code bench.redis} ({@code true}: revocations and rate limits
- * in the local Redis), {@code bench.out}.
+ * ({@code postgres}: identity-server and the CA each in their own schema of the local PostgreSQL;
+ * or {@code h2}), {@code bench.redis} ({@code true}: revocations and rate limits in the local
+ * Redis), {@code bench.caJvmOptions} (extra JVM options of the CA process, space-separated),
+ * {@code bench.out}.
  */
 public final class TokenBenchmark {
 
@@ -73,10 +75,13 @@ public final class TokenBenchmark {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path dir = Files.createTempDirectory(out, "run-");
 
-        log("starting cert-authority (own process)");
-        try (CaProcess ca = CaProcess.start(dir, Workloads.DOMAIN, List.of("-Xms512m", "-Xmx512m"));
+        log("starting cert-authority (own process, journal in " + (postgres ? "PostgreSQL" : "H2") + ")");
+        try (TestDatabase caDb = postgres ? TestDatabase.postgres() : null;
+                CaProcess ca = CaProcess.start(dir, Workloads.DOMAIN, caJvmOptions(caDb));
                 TestDatabase db = postgres ? TestDatabase.postgres() : TestDatabase.h2()) {
             Map<String, Object> p = new HashMap<>(db.properties("common", "identity-server"));
+            // The pool the server ships with (meshid-defaults.yml), not the tests' small one.
+            p.remove("datasources.default.maximum-pool-size");
             p.putAll(ca.identityServerProperties(Workloads.DOMAIN));
             p.put("meshid.identity.attest-failures-per-minute", 100_000);
             // The per-method abuse limits (10 renewals a minute per caller, 100 attestations a second
@@ -129,6 +134,27 @@ public final class TokenBenchmark {
             }
         }
         System.exit(0);
+    }
+
+    /**
+     * The CA's JVM options: its heap, its journal in its own PostgreSQL schema (as deployed; with
+     * {@code bench.db=h2} its embedded H2 file) and {@code bench.caJvmOptions} (space-separated,
+     * e.g. a JFR recording).
+     */
+    private static List<String> caJvmOptions(TestDatabase caDb) {
+        List<String> options = new ArrayList<>(List.of("-Xms512m", "-Xmx512m"));
+        if (caDb != null) {
+            caDb.properties("common", "cert-authority").forEach((k, v) -> {
+                if (!k.equals("datasources.default.maximum-pool-size")) {
+                    options.add("-D" + k + "=" + v);
+                }
+            });
+        }
+        String extra = System.getProperty("bench.caJvmOptions", "").strip();
+        if (!extra.isEmpty()) {
+            options.addAll(Arrays.asList(extra.split("\\s+")));
+        }
+        return options;
     }
 
     private static IdentityServiceStub stub(List<ManagedChannel> channels, int caller) {

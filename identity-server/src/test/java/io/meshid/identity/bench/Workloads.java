@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.meshid.common.bench.ClientTransport;
+import io.meshid.common.keys.CryptoProvider;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.tls.SpiffeTrustManager;
@@ -42,6 +43,8 @@ final class Workloads implements AutoCloseable {
 
     static final String DOMAIN = "bench.test";
     static final SpiffeId SERVER = SpiffeId.parse("spiffe://" + DOMAIN + "/meshid/identity-server");
+    private static final int TOKENS_PER_ENTRY = 1_000;
+    private int tokenRounds;
 
     private final SvidSource admin;
     private final int port;
@@ -99,14 +102,52 @@ final class Workloads implements AutoCloseable {
         }
     }
 
-    /** {@code total} join tokens spread over the workloads' entries. */
-    List<String> joinTokens(int total) {
+    /**
+     * {@code total} join tokens for attestation, spread over entries of their own
+     * ({@code …/ns/bench/sa/attest-<round>-N}, at most 1,000 unused tokens each, the registry's bound), made
+     * with up to 32 calls in flight so that a hundred thousand take seconds, not minutes.
+     */
+    List<String> joinTokens(int total) throws InterruptedException {
         var registry = RegistryServiceGrpc.newBlockingStub(channels.get(0));
-        List<String> tokens = new ArrayList<>();
-        for (int i = 0; i < total; i++) {
-            tokens.addAll(joinTokens(registry, entryIds.get(i % entryIds.size()), 1));
+        List<String> entries = new ArrayList<>();
+        int round = ++tokenRounds;
+        for (int i = 0; i * TOKENS_PER_ENTRY < total; i++) {
+            entries.add(registry.withDeadlineAfter(10, TimeUnit.SECONDS).createEntry(CreateEntryRequest.newBuilder()
+                    .setSpiffeId("spiffe://" + DOMAIN + "/ns/bench/sa/attest-" + round + "-" + i).build()).getEntry().getId());
         }
-        return tokens;
+        var async = RegistryServiceGrpc.newStub(channels.get(0));
+        String[] tokens = new String[total];
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(32);
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(total);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int i = 0; i < total && failure.get() == null; i++) {
+            int n = i;
+            inFlight.acquire();
+            async.withDeadlineAfter(30, TimeUnit.SECONDS).createJoinToken(CreateJoinTokenRequest.newBuilder()
+                    .setEntryId(entries.get(n / TOKENS_PER_ENTRY)).build(), new io.grpc.stub.StreamObserver<>() {
+                        @Override
+                        public void onNext(io.meshid.proto.identity.v1.CreateJoinTokenResponse reply) {
+                            tokens[n] = reply.getToken();
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            failure.compareAndSet(null, t);
+                            inFlight.release();
+                            done.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            inFlight.release();
+                            done.countDown();
+                        }
+                    });
+        }
+        if (failure.get() != null || !done.await(10, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("making join tokens failed", failure.get());
+        }
+        return List.of(tokens);
     }
 
     private static List<String> joinTokens(RegistryServiceGrpc.RegistryServiceBlockingStub registry, String entryId, int n) {
@@ -119,23 +160,25 @@ final class Workloads implements AutoCloseable {
     }
 
     static KeyPair key() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC", CryptoProvider.get());
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         return generator.generateKeyPair();
     }
 
     static byte[] csr(KeyPair key) throws Exception {
         return new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=workload"), key.getPublic())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())).getEncoded();
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").setProvider(CryptoProvider.get()).build(key.getPrivate())).getEncoded();
     }
 
-    /** {@code n} CSRs for fresh P-256 keys. */
-    static List<ByteString> csrs(int n) throws Exception {
-        List<ByteString> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(ByteString.copyFrom(csr(key())));
-        }
-        return out;
+    /** {@code n} CSRs for fresh P-256 keys (made on every core, with Conscrypt). */
+    static List<ByteString> csrs(int n) {
+        return java.util.stream.IntStream.range(0, n).parallel().mapToObj(i -> {
+            try {
+                return ByteString.copyFrom(csr(key()));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
     }
 
     private static X509Certificate parse(ByteString der) throws Exception {
