@@ -1,6 +1,8 @@
 package io.meshid.identity.svid;
 
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.server.MeshidConfig;
+import io.meshid.common.spiffe.ReservedIdentities;
 import io.meshid.identity.ca.CaClient;
 import io.meshid.identity.registry.RegistrationEntry;
 import io.meshid.proto.ca.v1.SignX509SvidResponse;
@@ -12,12 +14,13 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
 /**
  * Has cert-authority sign an entry's X.509-SVID, for attestation and renewal alike, with a fresh
  * key only: the CSR's public key is reserved for that SPIFFE ID in {@link SvidRecords} before the
- * CA is called, so a key that already served an SVID of the SPIFFE ID is refused with
+ * CA is called (a reserved identity, {@code /meshid/*}, never gets that far), so a key that already served an SVID of the SPIFFE ID is refused with
  * {@code INVALID_ARGUMENT}. A failed signing gives the reservation back. Thread-safe.
  */
 @Singleton
@@ -27,7 +30,10 @@ public final class SvidIssuer {
     private final SvidRecords records;
     private final Clock clock;
 
-    SvidIssuer(CaClient ca, SvidRecords records, Clock clock) {
+    private final ReservedIdentities reserved;
+
+    SvidIssuer(CaClient ca, SvidRecords records, Clock clock, MeshidConfig meshid) {
+        this.reserved = meshid.reservedIdentities(List.of());
         this.ca = ca;
         this.records = records;
         this.clock = clock;
@@ -39,6 +45,8 @@ public final class SvidIssuer {
 
     /** Signs an SVID of {@code entry} for the CSR's key. */
     public Issued issue(RegistrationEntry entry, byte[] csr) {
+        // An entry stored before reserved identities were refused must not open a door either.
+        reserved.refuse("entry " + entry.id() + ": spiffe_id", entry.spiffeId());
         String key = keySha256(csr);
         if (!records.reserveKey(entry.spiffeId(), key, clock.instant())) {
             throw new MeshidException.InvalidArgument("csr: its public key (SHA-256 " + key + ") was already used for an SVID of "
