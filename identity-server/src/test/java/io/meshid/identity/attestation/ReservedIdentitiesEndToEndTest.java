@@ -65,10 +65,14 @@ class ReservedIdentitiesEndToEndTest {
                 .listIssued(ListIssuedRequest.newBuilder().setSpiffeId(spiffeId).build()).getCertificatesCount();
     }
 
+    private DataSource database() {
+        return io.micronaut.data.connection.jdbc.advice.DelegatingDataSource.unwrapDataSource(servers.context().getBean(DataSource.class));
+    }
+
     /** An entry as a release without the rule could have stored it: created for a workload, then renamed in the database. */
     private String storedEntryFor(String spiffeId, String placeholder) throws Exception {
         String id = registry.createEntry(CreateEntryRequest.newBuilder().setSpiffeId(placeholder).build()).getEntry().getId();
-        try (Connection c = servers.context().getBean(DataSource.class).getConnection();
+        try (Connection c = database().getConnection();
                 PreparedStatement ps = c.prepareStatement("UPDATE id_entry SET spiffe_id = ? WHERE id = ?")) {
             ps.setString(1, spiffeId);
             ps.setString(2, id);
@@ -79,7 +83,7 @@ class ReservedIdentitiesEndToEndTest {
 
     @Test
     void createEntry_forAReservedIdentity_isDenied_andStoresNothing() {
-        int before = registry.listEntries(ListEntriesRequest.newBuilder().build()).getEntriesCount();
+        int before = registry.listEntries(ListEntriesRequest.newBuilder().setTrustDomain(E2eServers.DOMAIN).build()).getEntriesCount();
         for (String id : List.of("spiffe://e2e.test/meshid/identity-server", "spiffe://e2e.test/meshid/cert-authority",
                 "spiffe://e2e.test/MESHID/cert-authority", "spiffe://e2e.test/meshid/admin")) {
             assertThatThrownBy(() -> registry.createEntry(CreateEntryRequest.newBuilder().setSpiffeId(id).build()))
@@ -88,7 +92,7 @@ class ReservedIdentitiesEndToEndTest {
                         assertThat(description(e)).contains(id + " is reserved for meshid itself");
                     });
         }
-        assertThat(registry.listEntries(ListEntriesRequest.newBuilder().build()).getEntriesCount()).isEqualTo(before);
+        assertThat(registry.listEntries(ListEntriesRequest.newBuilder().setTrustDomain(E2eServers.DOMAIN).build()).getEntriesCount()).isEqualTo(before);
     }
 
     @Test
@@ -112,6 +116,18 @@ class ReservedIdentitiesEndToEndTest {
         String reserved = "spiffe://e2e.test/meshid/policy-server";
         storedEntryFor(reserved, "spiffe://e2e.test/ns/legacy/sa/policy");
         Path creds = servers.dir.resolve("credentials").resolve("policy-server");
+        // As if an earlier release had issued it here: renewal then gets as far as issuing.
+        java.security.cert.X509Certificate held0 = io.meshid.common.tls.Pem.readCertificates(creds.resolve("cert.pem")).get(0);
+        try (Connection c = database().getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO id_svid (trust_domain, spiffe_id, public_key_sha256, serial, not_after, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, "e2e.test");
+            ps.setString(2, reserved);
+            ps.setString(3, io.meshid.identity.svid.SvidIssuer.keySha256Of(held0));
+            ps.setString(4, java.util.HexFormat.of().formatHex(held0.getSerialNumber().toByteArray()).replaceFirst("^(00)+(?=.)", ""));
+            ps.setTimestamp(5, new java.sql.Timestamp(held0.getNotAfter().getTime()));
+            ps.setTimestamp(6, new java.sql.Timestamp(System.currentTimeMillis()));
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
         int before = issuedFor(reserved);
         try (PemFileSvidSource held = new PemFileSvidSource(creds.resolve("cert.pem"), creds.resolve("key.pem"),
                 creds.resolve("bundle.pem"), Duration.ofSeconds(5))) {
