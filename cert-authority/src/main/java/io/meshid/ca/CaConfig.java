@@ -2,6 +2,8 @@ package io.meshid.ca;
 
 import io.meshid.ca.keys.KeyAlgorithm;
 import io.meshid.common.server.ConfigChecks;
+import io.meshid.common.spiffe.DnsNames;
+import io.meshid.common.spiffe.TrustDomain;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.exceptions.ConfigurationException;
@@ -11,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.Set;
 
@@ -44,6 +48,7 @@ public final class CaConfig {
     private Path upstreamBundleFile;
     private int maxCsrBytes = 8 * 1024;
     private int maxDnsNames = 16;
+    private Map<TrustDomain, List<String>> dnsNameSuffixes = Map.of();
 
     /** TTL of an X.509-SVID when the caller asks for none ({@code meshid.ca.default-svid-ttl}). */
     public Duration getDefaultSvidTtl() {
@@ -207,6 +212,36 @@ public final class CaConfig {
 
     public void setMaxDnsNames(int count) {
         this.maxDnsNames = ConfigChecks.between(PREFIX + ".max-dns-names", count, 0, 1000);
+    }
+
+    /**
+     * The DNS name suffixes each trust domain may have in its SVIDs ({@code meshid.ca.dns-name-suffixes}:
+     * a list of {@code <trust-domain>=<suffix>}, one pair per suffix). A name is allowed when it is
+     * a suffix or ends with {@code .<suffix>}; a trust domain without a pair gets no DNS names at all.
+     * The same suffixes go into each new intermediate as permitted DNS name constraints.
+     */
+    public List<String> allowedDnsSuffixes(TrustDomain domain) {
+        return dnsNameSuffixes.getOrDefault(domain, List.of());
+    }
+
+    /** Sets {@code meshid.ca.dns-name-suffixes}; fails start-up on a pair that does not parse. */
+    public void setDnsNameSuffixes(List<String> pairs) {
+        Map<TrustDomain, List<String>> out = new TreeMap<>();
+        for (String pair : pairs) {
+            int eq = pair.indexOf('=');
+            String suffix = eq < 0 ? "" : pair.substring(eq + 1).strip();
+            TrustDomain domain;
+            try {
+                domain = TrustDomain.of(eq < 0 ? "" : pair.substring(0, eq).strip());
+                DnsNames.check(List.of(suffix), 1);
+            } catch (RuntimeException e) {
+                throw new ConfigurationException(PREFIX + ".dns-name-suffixes: '" + pair + "' (expected: <trust-domain>=<dns-suffix>,"
+                        + " such as prod.example.org=svc.cluster.local; " + e.getMessage() + ")");
+            }
+            out.computeIfAbsent(domain, d -> new ArrayList<>()).add(suffix);
+        }
+        out.replaceAll((d, list) -> List.copyOf(list));
+        this.dnsNameSuffixes = Map.copyOf(out);
     }
 
     @PostConstruct

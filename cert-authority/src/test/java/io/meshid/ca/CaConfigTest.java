@@ -62,6 +62,27 @@ class CaConfigTest {
                 .hasMessageStartingWith("meshid.trust-domain (env MESHID_TRUST_DOMAIN): trust domain: 'Not A Domain'");
     }
 
+    @Test
+    void dnsNameSuffixes_bindPerTrustDomain_fromACommaSeparatedValue() {
+        try (ApplicationContext context = ApplicationContext.run(properties(Map.of("meshid.ca.dns-name-suffixes",
+                "a.test=svc.cluster.local,a.test=api.example.com,b.test=b.example.org")))) {
+            CaConfig config = context.getBean(CaConfig.class);
+
+            assertThat(config.allowedDnsSuffixes(io.meshid.common.spiffe.TrustDomain.of("a.test")))
+                    .containsExactly("svc.cluster.local", "api.example.com");
+            assertThat(config.allowedDnsSuffixes(io.meshid.common.spiffe.TrustDomain.of("c.test"))).isEmpty();
+        }
+    }
+
+    @Test
+    void badDnsNameSuffix_failsStartUpNamingTheKeyAndThePair() {
+        for (String bad : java.util.List.of("a.test", "a.test=*.example.com", "Not A Domain=x.org", "a.test=")) {
+            assertThatThrownBy(() -> ApplicationContext.run(properties(Map.of("meshid.ca.dns-name-suffixes", java.util.List.of(bad)))))
+                    .as(bad).rootCause()
+                    .hasMessageStartingWith("meshid.ca.dns-name-suffixes: '" + bad + "' (expected: <trust-domain>=<dns-suffix>");
+        }
+    }
+
     private static Map<String, Object> properties(Map<String, Object> overrides) {
         Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common", "cert-authority"));
         p.put("meshid.ca.key-encryption-key", "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=");

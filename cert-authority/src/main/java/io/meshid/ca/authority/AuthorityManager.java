@@ -2,6 +2,7 @@ package io.meshid.ca.authority;
 
 import io.meshid.ca.authority.Authority.Level;
 import io.meshid.ca.authority.Authority.State;
+import io.meshid.ca.CaConfig;
 import io.meshid.ca.bundle.BundleHub;
 import io.meshid.ca.bundle.TrustBundle;
 import io.meshid.ca.keys.SoftwareSigner;
@@ -68,8 +69,11 @@ public final class AuthorityManager {
         }
     }
 
+    private final CaConfig config;
+
     AuthorityManager(AuthorityStore store, BundleHub hub, AuditLog audit, Clock clock, RotationPolicy policy,
-            UpstreamFiles upstream, MeshidConfig meshid, IssuanceJournal journal) {
+            UpstreamFiles upstream, MeshidConfig meshid, IssuanceJournal journal, CaConfig config) {
+        this.config = config;
         this.crls = new CrlBuilder(journal);
         this.upstream = upstream;
         this.home = meshid.getTrustDomain();
@@ -176,7 +180,7 @@ public final class AuthorityManager {
     public synchronized void tick(TrustDomain domain) {
         Instant now = clock.instant();
         Optional<UpstreamAuthority> up = domain.equals(home) ? upstream.current(now) : Optional.empty();
-        Snapshot after = store.inTransaction(domain, now, tx -> {
+        Snapshot after = store.inTransaction(domain, now, up, tx -> {
             List<Authority> before = tx.load();
             List<Authority> next = before.isEmpty() ? bootstrap(domain, now, up)
                     : schedule.advance(adopt(before, up, now), now, minter(domain, now), up.isEmpty());
@@ -231,7 +235,7 @@ public final class AuthorityManager {
         Instant now = clock.instant();
         List<Authority> activated = new ArrayList<>();
         List<Authority> stopped = new ArrayList<>();
-        Snapshot after = store.inTransaction(domain, now, tx -> {
+        Snapshot after = store.inTransaction(domain, now, up, tx -> {
             List<Authority> before = tx.load();
             List<Authority> next = new ArrayList<>();
             for (Authority a : before) {
@@ -261,11 +265,67 @@ public final class AuthorityManager {
         install(domain, after);
         LOG.warn("forced rotation of the {} of {} ({}): {} now signing, {} stopped signing", level, domain, reason,
                 activated.stream().map(Authority::id).toList(), stopped.stream().map(Authority::id).toList());
-        return new Rotation(List.copyOf(activated), List.copyOf(stopped), bundle(domain));
+        return new Rotation(List.copyOf(activated), List.copyOf(stopped), bundle(domain), Optional.empty());
     }
 
-    /** What a forced rotation did. */
-    public record Rotation(List<Authority> activated, List<Authority> stopped, TrustBundle bundle) {
+    /**
+     * Responds to a key compromise: a new root and a new intermediate sign from now on (both in
+     * the bundle at once), and every older authority of {@code domain} stops signing and leaves
+     * the bundle at {@code now + cutoff} (at once for zero), so that every leaf they signed is
+     * refused from then on by every holder of the bundle. The window lets live SVIDs renew from
+     * the new authorities first. The deadline is stored with each old authority, so the scheduled
+     * check (on any replica, after a restart too) removes them on time.
+     *
+     * @throws MeshidException.FailedPrecondition under an upstream CA, whose roots meshid cannot
+     *     take out of the bundle
+     */
+    public synchronized Rotation rotateCompromised(TrustDomain domain, String reason, String actor, Duration cutoff) {
+        ensure(domain);
+        Optional<UpstreamAuthority> up = domain.equals(home) ? upstream.current(clock.instant()) : Optional.empty();
+        if (up.isPresent()) {
+            throw new MeshidException.FailedPrecondition("the root of " + domain + " is the upstream CA "
+                    + up.get().certificate().getSubjectX500Principal() + ": its roots stay in the bundle, so meshid cannot cut "
+                    + "off a compromised intermediate (expected: revoke it in the upstream PKI, or have it issue a new CA "
+                    + "certificate under new roots and replace the meshid.ca.upstream-* files)");
+        }
+        rotationActor.set(actor + " (compromise: " + reason + ")");
+        try {
+            Instant now = clock.instant();
+            Instant cutoffAt = now.plus(cutoff);
+            List<Authority> activated = new ArrayList<>();
+            List<Authority> stopped = new ArrayList<>();
+            Snapshot after = store.inTransaction(domain, now, up, tx -> {
+                List<Authority> before = tx.load();
+                List<Authority> next = new ArrayList<>();
+                for (Authority a : before) {
+                    Instant retire = a.retireAfter().filter(t -> t.isBefore(cutoffAt)).orElse(cutoffAt);
+                    Authority cut = a.state() == State.PREPARED || cutoff.isZero()
+                            ? a.withState(State.RETIRED, a.activatedAt(), Optional.of(now))
+                            : a.withState(State.PUBLISHED, a.activatedAt(), Optional.of(retire));
+                    if (a.state() == State.ACTIVE) {
+                        stopped.add(cut);
+                    }
+                    next.add(cut);
+                }
+                Authority root = active(mint(domain, Level.ROOT, Optional.empty(), now), now);
+                Authority intermediate = active(mint(domain, Level.INTERMEDIATE, Optional.of(root), now), now);
+                next.add(root);
+                next.add(intermediate);
+                activated.add(root);
+                activated.add(intermediate);
+                return persist(tx, before, next, now, up);
+            });
+            install(domain, after);
+            LOG.warn("compromise response for {} ({}): {} now signing; {} leave the bundle at {}", domain, reason,
+                    activated.stream().map(Authority::id).toList(), stopped.stream().map(Authority::id).toList(), cutoffAt);
+            return new Rotation(List.copyOf(activated), List.copyOf(stopped), bundle(domain), Optional.of(cutoffAt));
+        } finally {
+            rotationActor.remove();
+        }
+    }
+
+    /** What a forced rotation did; {@code cutoffAt} is when the old authorities leave the bundle after a compromise. */
+    public record Rotation(List<Authority> activated, List<Authority> stopped, TrustBundle bundle, Optional<Instant> cutoffAt) {
     }
 
     /**
@@ -276,7 +336,7 @@ public final class AuthorityManager {
     public synchronized TrustBundle revocationsChanged(TrustDomain domain) {
         Instant now = clock.instant();
         Optional<UpstreamAuthority> up = domain.equals(home) ? upstream.current(now) : Optional.empty();
-        Snapshot after = store.inTransaction(domain, now, tx -> {
+        Snapshot after = store.inTransaction(domain, now, up, tx -> {
             List<Authority> live = tx.load().stream().filter(a -> a.state() != State.RETIRED).toList();
             return new Snapshot(live, tx.bumpSequence(now), now, List.of(), up, List.of());
         });
@@ -325,7 +385,7 @@ public final class AuthorityManager {
         }
         var certificate = level == Level.ROOT
                 ? minter.root(domain, key, notBefore, notAfter)
-                : minter.intermediate(domain, key, parent.orElseThrow(), notBefore, notAfter);
+                : minter.intermediate(domain, key, parent.orElseThrow(), notBefore, notAfter, config.allowedDnsSuffixes(domain));
         return new Authority(minter.idOf(key.publicKey()), domain, level, parent.map(Authority::id), State.PREPARED,
                 certificate, key, Optional.empty(), Optional.empty());
     }

@@ -1,7 +1,12 @@
 package io.meshid.ca.authority;
 
 import io.meshid.common.keys.KeySealer;
+import io.meshid.ca.keys.AbsentKeySigner;
+import io.meshid.ca.keys.KeyAlgorithm;
+import io.meshid.ca.keys.Signer;
 import io.meshid.ca.keys.SoftwareSigner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.spiffe.TrustDomain;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
@@ -25,13 +30,16 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * Authorities in the database ({@code ca_authority}, {@code ca_trust_domain}), private keys
- * sealed by {@link KeySealer}. Every change runs in a transaction that first locks the trust
+ * Authorities in the database ({@code ca_authority}, {@code ca_trust_domain}), the private keys
+ * meshid made sealed by {@link KeySealer}; an upstream CA's key is never stored (its row has no
+ * key and takes the signer read from the operator's file). Every change runs in a transaction that first locks the trust
  * domain's row, so that two CA replicas never rotate the same trust domain at once; each reads
  * the other's changes from here. Thread-safe.
  */
 @Singleton
 final class AuthorityStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AuthorityStore.class);
 
     /** One locked transaction over one trust domain. */
     interface Tx {
@@ -60,6 +68,14 @@ final class AuthorityStore {
     }
 
     <T> T inTransaction(TrustDomain domain, Instant now, Work<T> work) {
+        return inTransaction(domain, now, Optional.empty(), work);
+    }
+
+    /**
+     * The same, for the trust domain whose root is {@code upstream}: its authority row holds no key,
+     * and takes the upstream's signer (read from its file) when loaded.
+     */
+    <T> T inTransaction(TrustDomain domain, Instant now, Optional<UpstreamAuthority> upstream, Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -78,7 +94,7 @@ final class AuthorityStore {
                         sequence = rs.getLong(1);
                     }
                 }
-                T result = work.run(new JdbcTx(c, domain, sequence));
+                T result = work.run(new JdbcTx(c, domain, sequence, upstream));
                 c.commit();
                 return result;
             } catch (SQLException | RuntimeException e) {
@@ -122,8 +138,10 @@ final class AuthorityStore {
         private final Connection c;
         private final TrustDomain domain;
         private long sequence;
+        private final Optional<UpstreamAuthority> upstream;
 
-        JdbcTx(Connection c, TrustDomain domain, long sequence) {
+        JdbcTx(Connection c, TrustDomain domain, long sequence, Optional<UpstreamAuthority> upstream) {
+            this.upstream = upstream;
             this.c = c;
             this.domain = domain;
             this.sequence = sequence;
@@ -147,18 +165,31 @@ final class AuthorityStore {
         private Authority read(ResultSet rs) throws SQLException {
             String id = rs.getString("id");
             X509Certificate certificate = certificate(rs.getBytes("certificate"));
-            byte[] pkcs8 = sealer.unseal(rs.getBytes("sealed_key"), id);
+            byte[] sealed = rs.getBytes("sealed_key");
+            Optional<UpstreamAuthority> up = upstream.filter(u -> u.certificate().equals(certificate));
+            if (up.isPresent() && sealed != null) {
+                // Releases before this one sealed the upstream key in here: remove it.
+                try (PreparedStatement ps = c.prepareStatement("UPDATE ca_authority SET sealed_key = NULL WHERE id = ?")) {
+                    ps.setString(1, id);
+                    ps.executeUpdate();
+                }
+                LOG.warn("removed the upstream CA key that an earlier release had stored in the database (authority {})", id);
+            }
+            Signer signer = up.map(UpstreamAuthority::signer)
+                    .or(() -> Optional.ofNullable(sealed).map(s -> SoftwareSigner.of(
+                            new KeyPair(certificate.getPublicKey(), privateKey(certificate, sealer.unseal(s, id))))))
+                    .orElseGet(() -> new AbsentKeySigner(certificate.getPublicKey(),
+                            KeyAlgorithm.of(certificate.getPublicKey()).orElse(KeyAlgorithm.EC_P256),
+                            "an upstream CA key whose file no longer holds it"));
             return new Authority(id, domain, Authority.Level.valueOf(rs.getString("level")),
                     Optional.ofNullable(rs.getString("parent_id")), Authority.State.valueOf(rs.getString("state")),
-                    certificate, SoftwareSigner.of(new KeyPair(certificate.getPublicKey(), privateKey(certificate, pkcs8))),
-                    instant(rs.getTimestamp("activated_at")), instant(rs.getTimestamp("retire_after")));
+                    certificate, signer, instant(rs.getTimestamp("activated_at")), instant(rs.getTimestamp("retire_after")));
         }
 
         @Override
         public void insert(Authority a) throws SQLException {
-            if (!(a.signer() instanceof SoftwareSigner software)) {
-                throw new IllegalStateException("only software keys are stored in the database");
-            }
+            // Only keys meshid made are sealed in here; an upstream (or KMS) key stays behind its signer.
+            byte[] sealed = a.signer() instanceof SoftwareSigner software ? sealer.seal(software.pkcs8(), a.id()) : null;
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO ca_authority (id, trust_domain, level, parent_id, state, "
                     + "certificate, sealed_key, created_at, activated_at, retire_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, a.id());
@@ -167,7 +198,7 @@ final class AuthorityStore {
                 ps.setString(4, a.parentId().orElse(null));
                 ps.setString(5, a.state().name());
                 ps.setBytes(6, encoded(a.certificate()));
-                ps.setBytes(7, sealer.seal(software.pkcs8(), a.id()));
+                ps.setBytes(7, sealed);
                 ps.setTimestamp(8, Timestamp.from(a.notBefore()));
                 ps.setTimestamp(9, a.activatedAt().map(Timestamp::from).orElse(null));
                 ps.setTimestamp(10, a.retireAfter().map(Timestamp::from).orElse(null));

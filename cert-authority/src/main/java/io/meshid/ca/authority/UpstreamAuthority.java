@@ -1,7 +1,7 @@
 package io.meshid.ca.authority;
 
 import io.meshid.ca.keys.Signer;
-import io.meshid.ca.keys.SoftwareSigner;
+import io.meshid.ca.keys.FileKeySigner;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.tls.Pem;
 import java.io.IOException;
@@ -29,7 +29,7 @@ import java.util.Set;
  *
  * @param certificate the CA certificate issued to meshid
  * @param chainAbove  the certificates between it and the upstream root (may be empty)
- * @param signer      its key
+ * @param signer      its key, read from its file and held in memory only: never stored in meshid's database
  * @param roots       the upstream roots, published in the bundle
  */
 public record UpstreamAuthority(X509Certificate certificate, List<X509Certificate> chainAbove, Signer signer,
@@ -61,9 +61,9 @@ public record UpstreamAuthority(X509Certificate certificate, List<X509Certificat
             throw new IllegalArgumentException("meshid.ca.upstream-cert-file: " + ca.getSubjectX500Principal()
                     + " lacks keyCertSign (expected: a signing CA certificate)");
         }
-        SoftwareSigner signer;
+        Signer signer;
         try {
-            signer = SoftwareSigner.of(new KeyPair(ca.getPublicKey(), key));
+            signer = FileKeySigner.of(new KeyPair(ca.getPublicKey(), key), keyFile);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("meshid.ca.upstream-key-file: " + e.getMessage());
         }

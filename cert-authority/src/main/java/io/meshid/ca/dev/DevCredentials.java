@@ -1,5 +1,6 @@
 package io.meshid.ca.dev;
 
+import io.meshid.ca.authority.AuthorityManager;
 import io.meshid.ca.bundle.BundleHub;
 import io.meshid.ca.bundle.TrustBundle;
 import io.meshid.ca.self.LocalSvidIssuer;
@@ -48,10 +49,13 @@ final class DevCredentials {
     private final LocalSvidIssuer issuer;
     private final Clock clock;
     private final Map<String, X509Svid> issued = new ConcurrentHashMap<>();
+    private final AuthorityManager authorities;
 
     DevCredentials(@io.micronaut.context.annotation.Value("${meshid.ca.dev.credentials-dir}") Path dir,
             @io.micronaut.context.annotation.Value("${meshid.ca.dev.identities:admin,identity-server,policy-server}") List<String> identities,
-            MeshidConfig meshid, LocalSvidIssuer issuer, BundleHub hub, Clock clock, SvidSource ownIdentity) {
+            MeshidConfig meshid, LocalSvidIssuer issuer, BundleHub hub, Clock clock, SvidSource ownIdentity,
+            AuthorityManager authorities) {
+        this.authorities = authorities;
         this.dir = dir;
         this.domain = meshid.getTrustDomain();
         this.identities = List.copyOf(identities);
@@ -62,12 +66,13 @@ final class DevCredentials {
         LOG.warn("dev mode: wrote SVIDs for {} under {} (never use this outside ./meshid dev)", this.identities, dir);
     }
 
-    /** Renews every SVID past half life, or whose issuer has stopped signing (its bundle changed). */
+    /** Renews every SVID past half life, or whose issuer has stopped signing (a rotation, or a compromise response). */
     @Scheduled(fixedDelay = "${meshid.ca.rotation-check-interval:10s}")
     void renew() {
         for (String name : identities) {
             X509Svid current = issued.get(name);
-            if (current == null || !clock.instant().isBefore(current.renewAt())) {
+            if (current == null || !clock.instant().isBefore(current.renewAt())
+                    || !authorities.signer(domain).certificate().equals(current.chain().get(1))) {
                 X509Svid svid = issuer.issue(SpiffeId.of(domain, "/meshid/" + name), TTL);
                 issued.put(name, svid);
                 write(dir.resolve(name).resolve("key.pem"), Pem.writePrivateKey(svid.privateKey()), true);

@@ -56,6 +56,9 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
     private static final int MAX_REASON = 512;
     /** Open WatchTrustBundle streams one caller may hold. */
     static final int MAX_WATCHES = 8;
+    /** How long the old authorities stay in the bundle after a compromise, unless the request says. */
+    static final Duration DEFAULT_CUTOFF = Duration.ofMinutes(5);
+    static final Duration MAX_CUTOFF = Duration.ofHours(1);
 
     private final Map<SpiffeId, AtomicInteger> watches = new ConcurrentHashMap<>();
 
@@ -176,16 +179,38 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
             throw new MeshidException.InvalidArgument("reason: " + reason.length() + " characters (expected: 1 to " + MAX_REASON
                     + ", for the audit trail)");
         }
+        Duration cutoff = compromiseCutoff(request);
         SpiffeId admin = Grant.current().requireMemberOf(domain, "rotate authorities");
         if (!authorities.trustDomains().contains(domain)) {
             throw new MeshidException.NotFound("trust domain " + domain + ": not served by this CA");
         }
-        AuthorityManager.Rotation rotation = authorities.rotateNow(domain, level, reason, admin.toString());
+        AuthorityManager.Rotation rotation = request.getCompromised()
+                ? authorities.rotateCompromised(domain, reason, admin.toString(), cutoff)
+                : authorities.rotateNow(domain, level, reason, admin.toString());
         RotateAuthorityResponse.Builder reply = RotateAuthorityResponse.newBuilder().setBundle(CaMessages.bundle(rotation.bundle()));
+        rotation.cutoffAt().ifPresent(t -> reply.setCutoffAt(com.google.protobuf.Timestamp.newBuilder()
+                .setSeconds(t.getEpochSecond()).setNanos(t.getNano())));
         rotation.activated().forEach(a -> reply.addActivated(CaMessages.authority(a)));
         rotation.stopped().forEach(a -> reply.addRetired(CaMessages.authority(a)));
         response.onNext(reply.build());
         response.onCompleted();
+    }
+
+    /** The compromise window: unset is {@link #DEFAULT_CUTOFF}; only with compromised; 0 to {@link #MAX_CUTOFF}. */
+    private static Duration compromiseCutoff(RotateAuthorityRequest request) {
+        if (!request.hasCutoffAfter()) {
+            return DEFAULT_CUTOFF;
+        }
+        Duration cutoff = Duration.ofSeconds(request.getCutoffAfter().getSeconds(), request.getCutoffAfter().getNanos());
+        if (!request.getCompromised()) {
+            throw new MeshidException.InvalidArgument("cutoff_after: " + cutoff + " without compromised (expected: unset, or "
+                    + "compromised = true)");
+        }
+        if (cutoff.isNegative() || cutoff.compareTo(MAX_CUTOFF) > 0) {
+            throw new MeshidException.InvalidArgument("cutoff_after: " + cutoff + " (expected: between PT0S and " + MAX_CUTOFF
+                    + ", or unset for " + DEFAULT_CUTOFF + ")");
+        }
+        return cutoff;
     }
 
     @Override

@@ -7,7 +7,10 @@ import io.meshid.ca.journal.IssuanceJournal;
 import io.meshid.ca.journal.IssuedCertificate;
 import io.meshid.ca.keys.Serials;
 import io.meshid.common.errors.MeshidException.InvalidArgument;
+import io.meshid.common.errors.MeshidException.PermissionDenied;
+import io.meshid.common.server.MeshidConfig;
 import io.meshid.common.spiffe.DnsNames;
+import io.meshid.common.spiffe.ReservedIdentities;
 import io.meshid.common.spiffe.SpiffeId;
 import jakarta.inject.Singleton;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
@@ -28,10 +31,12 @@ import java.util.concurrent.CompletableFuture;
  * Signs X.509-SVIDs: checks the request and the CSR, picks the active intermediate of the SPIFFE
  * ID's trust domain, bounds the lifetime (never past the intermediate), builds and signs the
  * leaf, and journals it before handing it back (or, asynchronously, completes once it is
- * journaled). Thread-safe.
+ * journaled). Reserved identities ({@link ReservedIdentities}: {@code /meshid/*}, the signer and
+ * admin paths) are refused on {@link WorkloadCa}, the contract every adapter uses; only
+ * {@link InternalIssuance} signs them. Thread-safe.
  */
 @Singleton
-final class DefaultWorkloadCa implements WorkloadCa {
+final class DefaultWorkloadCa implements WorkloadCa, InternalIssuance {
 
     private static final Duration BACKDATE = Duration.ofSeconds(30);
     private static final Duration MIN_TTL = Duration.ofMinutes(1);
@@ -42,8 +47,10 @@ final class DefaultWorkloadCa implements WorkloadCa {
     private final CaConfig config;
     private final CsrPolicy csrPolicy;
     private final LeafBuilder leaves = new LeafBuilder();
+    private final ReservedIdentities reserved;
 
-    DefaultWorkloadCa(AuthorityManager authorities, IssuanceJournal journal, Clock clock, CaConfig config) {
+    DefaultWorkloadCa(AuthorityManager authorities, IssuanceJournal journal, Clock clock, CaConfig config, MeshidConfig meshid) {
+        this.reserved = meshid.reservedIdentities(config.getSigners());
         this.authorities = authorities;
         this.journal = journal;
         this.clock = clock;
@@ -53,6 +60,12 @@ final class DefaultWorkloadCa implements WorkloadCa {
 
     @Override
     public IssuedX509Svid signX509Svid(X509SvidParams params) {
+        reserved.refuse("spiffe_id", params.spiffeId());
+        return signInternal(params);
+    }
+
+    @Override
+    public IssuedX509Svid signInternal(X509SvidParams params) {
         Signed signed = sign(params);
         journal.record(signed.line());
         return signed.svid();
@@ -60,6 +73,7 @@ final class DefaultWorkloadCa implements WorkloadCa {
 
     @Override
     public CompletableFuture<IssuedX509Svid> signX509SvidAsync(X509SvidParams params) {
+        reserved.refuse("spiffe_id", params.spiffeId());
         Signed signed = sign(params);
         return journal.append(signed.line()).thenApply(done -> signed.svid());
     }
@@ -79,6 +93,7 @@ final class DefaultWorkloadCa implements WorkloadCa {
                     + id.trustDomain() + "/ns/<namespace>/sa/<service-account>)");
         }
         List<String> dnsNames = DnsNames.check(params.dnsNames(), config.getMaxDnsNames());
+        checkDnsSuffixes(id, dnsNames);
         Duration ttl = checkTtl(params);
         CsrPolicy.Accepted csr = csrPolicy.check(params.csrDer(), id, dnsNames);
 
@@ -93,6 +108,18 @@ final class DefaultWorkloadCa implements WorkloadCa {
         IssuedCertificate line = new IssuedCertificate(serialHex, id.trustDomain().name(), id.toString(), notBefore, notAfter,
                 params.caller(), sha256(csr.keyInfo()), dnsNames, params.entryId(), issuer.id(), now);
         return new Signed(new IssuedX509Svid(id, leaf, issuer.chainAfterLeaf(), serialHex, notBefore, notAfter), line);
+    }
+
+    /** Every DNS name is a suffix allowed for the trust domain or below one (the intermediate's name constraints say the same). */
+    private void checkDnsSuffixes(SpiffeId id, List<String> dnsNames) {
+        List<String> allowed = config.allowedDnsSuffixes(id.trustDomain());
+        for (String name : dnsNames) {
+            if (allowed.stream().noneMatch(suffix -> name.equals(suffix) || name.endsWith("." + suffix))) {
+                throw new PermissionDenied("dns_names: '" + name + "' is not allowed in trust domain " + id.trustDomain()
+                        + " (expected: a name under one of the suffixes " + allowed + ", from " + CaConfig.PREFIX
+                        + ".dns-name-suffixes)");
+            }
+        }
     }
 
     private Duration checkTtl(X509SvidParams params) {

@@ -1,8 +1,8 @@
 package io.meshid.ca.self;
 
 import io.meshid.ca.bundle.TrustBundle;
+import io.meshid.ca.issuance.InternalIssuance;
 import io.meshid.ca.issuance.IssuedX509Svid;
-import io.meshid.ca.issuance.WorkloadCa;
 import io.meshid.ca.issuance.X509SvidParams;
 import io.meshid.ca.keys.KeyAlgorithm;
 import io.meshid.common.spiffe.SpiffeId;
@@ -23,8 +23,9 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 /**
  * Issues SVIDs that the CA process itself holds or hands out at start-up (its own server SVID,
  * and in dev mode those of the other servers and the admin): a fresh key pair in memory, a CSR,
- * and the same {@link WorkloadCa} path as any caller, so these issuances are checked and
- * journaled like every other. Thread-safe.
+ * and the CA's {@link InternalIssuance} door, which checks and journals them like every other
+ * issuance but, unlike the public rpcs, may sign reserved identities ({@code /meshid/*}).
+ * Thread-safe.
  */
 @Singleton
 public final class LocalSvidIssuer {
@@ -32,16 +33,16 @@ public final class LocalSvidIssuer {
     /** How the CA appears in the journal as the caller of its own issuances. */
     static final String SELF = "cert-authority (local)";
 
-    private final WorkloadCa ca;
+    private final InternalIssuance ca;
 
-    LocalSvidIssuer(WorkloadCa ca) {
+    LocalSvidIssuer(InternalIssuance ca) {
         this.ca = ca;
     }
 
     /** A new SVID for {@code id} with a new P-256 key. */
     public X509Svid issue(SpiffeId id, Duration ttl) {
         KeyPair pair = KeyAlgorithm.EC_P256.generate();
-        IssuedX509Svid issued = ca.signX509Svid(new X509SvidParams(csr(pair), id, Optional.of(ttl), List.of(), "", SELF));
+        IssuedX509Svid issued = ca.signInternal(new X509SvidParams(csr(pair), id, Optional.of(ttl), List.of(), "", SELF));
         return X509Svid.of(issued.chain(), pair.getPrivate());
     }
 

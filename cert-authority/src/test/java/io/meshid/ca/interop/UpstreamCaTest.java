@@ -123,6 +123,51 @@ class UpstreamCaTest {
     }
 
     @Test
+    void upstreamKey_isNeverStoredInTheDatabase_andOneAnEarlierReleaseStoredIsRemoved() throws Exception {
+        Pki pki = pki();
+        try (CaServer server = new CaServer(TestDatabase.h2(), files(pki, pki.caKey()))) {
+            javax.sql.DataSource db = io.micronaut.data.connection.jdbc.advice.DelegatingDataSource.unwrapDataSource(
+                    server.context().getBean(javax.sql.DataSource.class));
+            io.meshid.common.keys.KeySealer sealer = server.context().getBean(io.meshid.common.keys.KeySealer.class);
+            byte[] upstreamKey = pki.caKey().getPrivate().getEncoded();
+            String upstreamId = null;
+            try (var c = db.getConnection(); var rs = c.createStatement().executeQuery(
+                    "SELECT id, certificate, sealed_key FROM ca_authority")) {
+                while (rs.next()) {
+                    byte[] sealed = rs.getBytes("sealed_key");
+                    if (java.util.Arrays.equals(rs.getBytes("certificate"), pki.ca().getEncoded())) {
+                        upstreamId = rs.getString("id");
+                        assertThat(sealed).as("the upstream CA's row holds no key").isNull();
+                    } else {
+                        assertThat(sealed).as("meshid's own keys are sealed").isNotNull();
+                        assertThat(sealer.unseal(sealed, rs.getString("id"))).isNotEqualTo(upstreamKey);
+                    }
+                }
+            }
+            assertThat(upstreamId).as("the upstream CA is an authority row").isNotNull();
+
+            try (var c = db.getConnection(); var ps = c.prepareStatement("UPDATE ca_authority SET sealed_key = ? WHERE id = ?")) {
+                ps.setBytes(1, sealer.seal(upstreamKey, upstreamId));
+                ps.setString(2, upstreamId);
+                assertThat(ps.executeUpdate()).isEqualTo(1);
+            }
+            server.context().getBean(io.meshid.ca.authority.AuthorityManager.class).tickAll();
+            try (var c = db.getConnection(); var ps = c.prepareStatement("SELECT sealed_key FROM ca_authority WHERE id = ?")) {
+                ps.setString(1, upstreamId);
+                try (var rs = ps.executeQuery()) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getBytes(1)).as("an upstream key an earlier release stored is removed").isNull();
+                }
+            }
+            assertThat(CertificateAuthorityGrpc.newBlockingStub(server.channelAs("spiffe://ca.test/meshid/admin"))
+                    .withDeadlineAfter(10, TimeUnit.SECONDS).rotateAuthority(RotateAuthorityRequest.newBuilder()
+                            .setLevel(AuthorityLevel.AUTHORITY_LEVEL_INTERMEDIATE).setReason("signed with the key from its file")
+                            .build()).getActivated(0).getCertificate().size()).isPositive();
+            assertThat(server.svid("spiffe://ca.test/ns/payments/sa/api").chain().get(2)).isEqualTo(pki.ca());
+        }
+    }
+
+    @Test
     void upstreamKeyThatDoesNotMatch_failsStartUpNamingTheKey() throws Exception {
         Pki pki = pki();
         Map<String, Object> files = files(pki, Csrs.ec("secp256r1"));

@@ -14,6 +14,7 @@ import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +31,11 @@ public final class CaServer implements AutoCloseable {
     private final EmbeddedServer http;
 
     public CaServer(TestDatabase database, Map<String, Object> overrides) {
+        this(database, overrides, null);
+    }
+
+    /** The same, with {@code clock} as the CA's clock when not null (a test moves it instead of sleeping). */
+    public CaServer(TestDatabase database, Map<String, Object> overrides, java.time.Clock clock) {
         this.database = database;
         Map<String, Object> p = new HashMap<>(database.properties("common", "cert-authority"));
         p.put("meshid.trust-domain", DOMAIN);
@@ -38,8 +44,15 @@ public final class CaServer implements AutoCloseable {
         p.put("meshid.ca.bundle-endpoint.port", 0);
         p.put("micronaut.server.port", -1);
         p.put("grpc.server.port", 0);
+        p.put("meshid.ca.dns-name-suffixes", List.of(DOMAIN + "=svc"));
         p.putAll(overrides);
-        this.http = ApplicationContext.run(EmbeddedServer.class, p);
+        if (clock == null) {
+            this.http = ApplicationContext.run(EmbeddedServer.class, p);
+        } else {
+            ApplicationContext context = ApplicationContext.builder().properties(p).build();
+            context.registerSingleton(java.time.Clock.class, clock);
+            this.http = context.start().getBean(EmbeddedServer.class).start();
+        }
     }
 
     public ApplicationContext context() {

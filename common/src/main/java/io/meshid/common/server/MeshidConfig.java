@@ -23,6 +23,7 @@ public final class MeshidConfig {
     private TrustDomain trustDomain = TrustDomain.of("meshid.local");
     private Path dataDir = Path.of("meshid-data");
     private List<String> adminPaths = List.of("/meshid/admin");
+    private List<String> reservedPaths = List.of();
 
     /** The trust domain a server serves when a request names none ({@code meshid.trust-domain}). */
     public TrustDomain getTrustDomain() {
@@ -55,6 +56,28 @@ public final class MeshidConfig {
     /** Sets {@code meshid.admin-paths}. */
     public void setAdminPaths(List<String> adminPaths) {
         this.adminPaths = List.copyOf(adminPaths);
+    }
+
+    /**
+     * SPIFFE ID paths reserved in every trust domain besides {@code /meshid/*} and the admin paths
+     * ({@code meshid.reserved-paths}; empty by default): set it to {@code meshid.ca.signers} on
+     * identity-server when those lie outside {@code /meshid/}.
+     */
+    public List<String> getReservedPaths() {
+        return reservedPaths;
+    }
+
+    /** Sets {@code meshid.reserved-paths}. */
+    public void setReservedPaths(List<String> reservedPaths) {
+        this.reservedPaths = List.copyOf(reservedPaths);
+    }
+
+    /** The identities no public rpc may register or have signed: {@code /meshid/*}, admin and reserved paths, and {@code more}. */
+    public io.meshid.common.spiffe.ReservedIdentities reservedIdentities(java.util.Collection<String> more) {
+        List<String> all = new java.util.ArrayList<>(adminPaths);
+        all.addAll(reservedPaths);
+        all.addAll(more);
+        return new io.meshid.common.spiffe.ReservedIdentities(all);
     }
 
     /** Sets {@code meshid.data-dir}. */

@@ -26,7 +26,8 @@ import java.util.Objects;
  * ID, not a CA, {@code digitalSignature}, neither {@code keyCertSign} nor {@code cRLSign}) and for
  * the intermediates (CA, {@code keyCertSign}); the leaf's trust domain equal to the bundle's; every
  * certificate valid at the given instant; and PKIX path validation
- * ({@link CertPathValidator}, revocation checking off) with every bundle authority as a trust anchor.
+ * ({@link CertPathValidator}, revocation checking off) with every bundle authority as a trust anchor,
+ * whose own name constraints also apply to the certificates below it.
  *
  * <p>The peer chain is the leaf first, then intermediates; it may also carry the authority it ends
  * at, which is then dropped, as is anything after the first certificate that is itself in the bundle.
@@ -67,6 +68,9 @@ public final class SvidVerifier {
         }
         PKIXCertPathValidatorResult result = validate(path, bundle, id, at);
         X509Certificate anchor = result.getTrustAnchor().getTrustedCert();
+        if (anchor != null) {
+            AnchorNameConstraints.check(anchor, path, id);
+        }
         if (anchor != null && anchor.getNotAfter().before(at)) {
             throw new SvidVerificationException("peer " + id + " chains to a bundle authority that expired at "
                     + anchor.getNotAfter().toInstant() + " (expected: valid at " + now + ")");

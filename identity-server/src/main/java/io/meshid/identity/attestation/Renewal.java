@@ -21,9 +21,10 @@ import java.util.Optional;
  * the presented SVID is not revoked (read from the database on every renewal, so a revocation
  * holds on every replica at once), only while a registration entry still holds that ID (whose
  * TTL and DNS names apply), and only for a key never used for an SVID of that ID, so a stolen
- * key cannot be renewed forever. The CSR is checked here ({@link CheckedCsr}) before the CA is
- * asked; the new SVID is recorded with its audit event before it is returned
- * ({@link SvidIssuer}). Every outcome is audited. Thread-safe.
+ * key cannot be renewed forever; and only an SVID identity-server itself had signed for that ID
+ * and key (so a leaf forged with a stolen CA key never renews into a new chain). The CSR is
+ * checked here ({@link CheckedCsr}) before the CA is asked; the new SVID is recorded with its
+ * audit event before it is returned ({@link SvidIssuer}). Every outcome is audited. Thread-safe.
  */
 @Singleton
 public final class Renewal {
@@ -46,7 +47,16 @@ public final class Renewal {
     public Attestation.Result renew(SpiffeId caller, X509Certificate presented, byte[] csr) {
         Attestation.checkCsrSize(csr);
         String serial = serialHex(presented);
-        if (records.revokedAt(caller.trustDomain(), serial).isPresent()) {
+        // Only an SVID identity-server signed, for this ID and this key, renews: a leaf forged with a
+        // stolen CA key (say in the window of a compromise response) cannot renew into the new chain.
+        var recorded = records.recorded(caller.trustDomain(), serial);
+        if (recorded.isEmpty() || !recorded.get().spiffeId().equals(caller.toString())
+                || !recorded.get().keySha256().equals(SvidIssuer.keySha256Of(presented))) {
+            record(caller, AuditEvent.Outcome.DENIED, "presented SVID " + serial + " was not issued here to this ID and key");
+            throw new MeshidException.PermissionDenied("the SVID you present (serial " + serial + ") is not one identity-server "
+                    + "issued to " + caller + " for this key (expected: an SVID from Attest or RenewX509Svid; attest again)");
+        }
+        if (recorded.get().revokedAt().isPresent()) {
             record(caller, AuditEvent.Outcome.DENIED, "presented SVID " + serial + " is revoked");
             throw new MeshidException.PermissionDenied("the SVID you present (serial " + serial + ") is revoked (expected: an "
                     + "unrevoked SVID; attest again)");

@@ -4,6 +4,7 @@ import io.meshid.common.errors.MeshidException;
 import io.meshid.common.errors.MeshidException.InvalidArgument;
 import io.meshid.common.server.MeshidConfig;
 import io.meshid.common.spiffe.DnsNames;
+import io.meshid.common.spiffe.ReservedIdentities;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.identity.IdentityConfig;
@@ -28,7 +29,8 @@ import java.util.UUID;
  * The registry's rules over its store: bounds on every field (messages name the field, the
  * value and what was expected), one entry per SPIFFE ID and selector set, at most
  * {@value #MAX_ENTRIES} entries per trust domain and {@value #MAX_UNUSED_TOKENS} unused join
- * tokens per entry, join tokens of 256 random bits of which only the SHA-256 is stored.
+ * tokens per entry, no entry for a reserved identity ({@link ReservedIdentities}: {@code /meshid/*},
+ * admin and reserved paths), join tokens of 256 random bits of which only the SHA-256 is stored.
  * {@link #entryFor} answers from an {@link EntryCache} (5 s, cleared by this replica's writes).
  * Thread-safe.
  */
@@ -52,8 +54,10 @@ final class DefaultRegistry implements Registry {
     private final IdentityConfig config;
     private final SecureRandom random = new SecureRandom();
     private final EntryCache entries;
+    private final ReservedIdentities reserved;
 
     DefaultRegistry(RegistryStore store, Clock clock, MeshidConfig meshid, IdentityConfig config) {
+        this.reserved = meshid.reservedIdentities(List.of());
         this.store = store;
         this.clock = clock;
         this.meshid = meshid;
@@ -80,6 +84,7 @@ final class DefaultRegistry implements Registry {
             throw new InvalidArgument("spiffe_id: " + p.spiffeId() + " has no path (expected: a workload ID such as "
                     + domain.idString() + "/ns/<namespace>/sa/<service-account>)");
         }
+        reserved.refuse("spiffe_id", p.spiffeId());
         if (p.selectors().size() > MAX_SELECTORS) {
             throw new InvalidArgument("selectors: " + p.selectors().size() + " (expected: at most " + MAX_SELECTORS + ")");
         }

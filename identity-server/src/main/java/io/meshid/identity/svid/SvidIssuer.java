@@ -2,6 +2,8 @@ package io.meshid.identity.svid;
 
 import io.meshid.common.audit.AuditEvent;
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.server.MeshidConfig;
+import io.meshid.common.spiffe.ReservedIdentities;
 import io.meshid.identity.ca.CaClient;
 import io.meshid.identity.registry.RegistrationEntry;
 import io.meshid.proto.ca.v1.SignX509SvidResponse;
@@ -10,16 +12,19 @@ import jakarta.inject.Singleton;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * Has cert-authority sign an entry's X.509-SVID, for attestation and renewal alike, and makes it
- * deliverable: a key already used for an SVID of that SPIFFE ID is refused before the CA is
- * called ({@code INVALID_ARGUMENT}); once signed, the SVID is recorded with its audit event (and
- * the join token consumed, for an attestation) in one transaction, group-committed with the
- * other calls' ({@link IssuanceLedger}), before it is returned. A signing that fails changes
- * nothing here. The bundle comes from memory unless the CA says a newer one exists. Thread-safe.
+ * deliverable: a reserved identity ({@code /meshid/*}, admin and reserved paths) is never signed,
+ * even for an entry stored before they were refused ({@code PERMISSION_DENIED}); a key already
+ * used for an SVID of that SPIFFE ID is refused before the CA is called ({@code INVALID_ARGUMENT});
+ * once signed, the SVID is recorded with its audit event (and the join token consumed, for an
+ * attestation) in one transaction, group-committed with the other calls' ({@link IssuanceLedger}),
+ * before it is returned. A signing that fails changes nothing here. The bundle comes from memory
+ * unless the CA says a newer one exists. Thread-safe.
  */
 @Singleton
 public final class SvidIssuer {
@@ -29,7 +34,10 @@ public final class SvidIssuer {
     private final IssuanceLedger ledger;
     private final Clock clock;
 
-    SvidIssuer(CaClient ca, SvidRecords records, IssuanceLedger ledger, Clock clock) {
+    private final ReservedIdentities reserved;
+
+    SvidIssuer(CaClient ca, SvidRecords records, IssuanceLedger ledger, Clock clock, MeshidConfig meshid) {
+        this.reserved = meshid.reservedIdentities(List.of());
         this.ca = ca;
         this.records = records;
         this.ledger = ledger;
@@ -49,6 +57,8 @@ public final class SvidIssuer {
      * @throws MeshidException.Unauthenticated if the join token was used meanwhile (nothing is handed out)
      */
     public Issued issue(RegistrationEntry entry, CheckedCsr csr, Optional<String> joinToken, Function<String, AuditEvent> audit) {
+        // An entry stored before reserved identities were refused must not open a door either.
+        reserved.refuse("entry " + entry.id() + ": spiffe_id", entry.spiffeId());
         if (records.keyUsed(entry.spiffeId(), csr.keySha256())) {
             throw new MeshidException.InvalidArgument("csr: its public key (SHA-256 " + csr.keySha256() + ") was already used for an "
                     + "SVID of " + entry.spiffeId() + " (expected: a new key pair for every SVID)");

@@ -72,6 +72,25 @@ public final class SvidRecords {
         }
     }
 
+    /** What identity-server recorded of a serial it had signed: for whom, for which key, and its revocation. */
+    public record Recorded(String spiffeId, String keySha256, Optional<Instant> revokedAt) {
+    }
+
+    /** The record of {@code serial} in {@code domain}; empty when identity-server did not sign it. One indexed read. */
+    public Optional<Recorded> recorded(TrustDomain domain, String serial) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT spiffe_id, public_key_sha256, revoked_at FROM id_svid WHERE trust_domain = ? AND serial = ?")) {
+            ps.setString(1, domain.name());
+            ps.setString(2, serial);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Recorded(rs.getString(1), rs.getString(2),
+                        Optional.ofNullable(rs.getTimestamp(3)).map(Timestamp::toInstant))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("SVID records: " + e.getMessage(), e);
+        }
+    }
+
     /** When {@code serial} of {@code domain} was revoked; empty while it is not (or is unknown here). */
     public Optional<Instant> revokedAt(TrustDomain domain, String serial) {
         try (Connection c = dataSource.getConnection();

@@ -89,6 +89,18 @@ abstract class RegistryContract {
     }
 
     @Test
+    void createEntry_forAReservedIdentity_isPermissionDenied_andStoresNothing() {
+        int before = registry.list(query(Optional.empty(), List.of(), 1000, Optional.empty())).entries().size();
+
+        for (String id : List.of("spiffe://reg.test/meshid/identity-server", "spiffe://reg.test/meshid/cert-authority",
+                "spiffe://reg.test/MeshID/admin", "spiffe://reg.test/meshid", "spiffe://other.test/meshid/identity-server")) {
+            assertThatThrownBy(() -> create(id, new Selector("k8s", "ns:a")))
+                    .as(id).isInstanceOf(MeshidException.PermissionDenied.class).hasMessageContaining(id + " is reserved");
+        }
+        assertThat(registry.list(query(Optional.empty(), List.of(), 1000, Optional.empty())).entries()).hasSize(before);
+    }
+
+    @Test
     void createEntry_badInput_isInvalidArgument_andStoresNothing() {
         int before = registry.list(query(Optional.empty(), List.of(), 1000, Optional.empty())).entries().size();
 

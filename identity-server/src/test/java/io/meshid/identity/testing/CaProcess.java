@@ -40,7 +40,8 @@ public final class CaProcess implements AutoCloseable {
                 "-Dmeshid.data-dir=" + dir, "-Dmeshid.trust-domain=" + trustDomain,
                 "-Dmeshid.server.ready-file=" + ready, "-Dmicronaut.server.port=-1", "-Dgrpc.server.port=0",
                 "-Dmeshid.ca.key-encryption-key-file=" + dir.resolve("kek"), "-Dmeshid.ca.dev.credentials-dir=" + creds,
-                "-Dmeshid.ca.bundle-endpoint.port=0", "-jar", jar().toString()));
+                "-Dmeshid.ca.bundle-endpoint.port=0",
+                "-Dmeshid.ca.dns-name-suffixes=" + trustDomain + "=svc", "-jar", jar().toString()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("ca.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!(Files.exists(ready) && Files.exists(creds.resolve("identity-server/bundle.pem")))) {
