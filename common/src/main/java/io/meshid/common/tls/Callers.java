@@ -1,11 +1,8 @@
 package io.meshid.common.tls;
 
-import io.grpc.Grpc;
-import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.meshid.common.spiffe.SpiffeId;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -28,16 +25,6 @@ public final class Callers {
         return CallerIdentity.current().orElseThrow(() -> Status.UNAUTHENTICATED
                 .withDescription("no caller identity (expected: a client X.509-SVID over mutual TLS)")
                 .asRuntimeException());
-    }
-
-    /**
-     * The SPIFFE ID of the client X.509-SVID that {@code call}'s TLS session verified, if any, read
-     * as {@link CallerIdentityInterceptor} reads it (once per session). For code that runs before
-     * the interceptors, such as {@code io.meshid.common.server.InlineCalls}; handlers use {@link #require()}.
-     */
-    public static Optional<SpiffeId> ofTransport(ServerCall<?, ?> call) {
-        return CallerIdentityInterceptor.peerOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))
-                .map(CallerIdentityInterceptor.PeerIdentity::spiffeId);
     }
 
     /**
