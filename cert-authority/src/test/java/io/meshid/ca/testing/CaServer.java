@@ -12,6 +12,7 @@ import io.meshid.common.tls.X509Svid;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -30,6 +31,11 @@ public final class CaServer implements AutoCloseable {
     private final EmbeddedServer http;
 
     public CaServer(TestDatabase database, Map<String, Object> overrides) {
+        this(database, overrides, null);
+    }
+
+    /** As {@link #CaServer(TestDatabase, Map)}, with {@code clock} (when not null) as the CA's clock. */
+    public CaServer(TestDatabase database, Map<String, Object> overrides, Clock clock) {
         this.database = database;
         Map<String, Object> p = new HashMap<>(database.properties("common", "cert-authority"));
         p.put("meshid.trust-domain", DOMAIN);
@@ -39,7 +45,8 @@ public final class CaServer implements AutoCloseable {
         p.put("micronaut.server.port", -1);
         p.put("grpc.server.port", 0);
         p.putAll(overrides);
-        this.http = ApplicationContext.run(EmbeddedServer.class, p);
+        this.http = clock == null ? ApplicationContext.run(EmbeddedServer.class, p)
+                : ApplicationContext.builder().properties(p).singletons(clock).start().getBean(EmbeddedServer.class).start();
     }
 
     public ApplicationContext context() {
@@ -57,8 +64,13 @@ public final class CaServer implements AutoCloseable {
 
     /** A channel to this CA's gRPC port that authenticates as {@code id}. */
     public ManagedChannel channelAs(String id) {
+        return channelWith(svid(id));
+    }
+
+    /** A channel to this CA's gRPC port that authenticates with {@code svid}. */
+    public ManagedChannel channelWith(X509Svid svid) {
         SvidSource own = context().getBean(SvidSource.class);
-        StaticSvidSource client = new StaticSvidSource(svid(id), own.bundle());
+        StaticSvidSource client = new StaticSvidSource(svid, own.bundle());
         SpiffeId expected = SpiffeId.parse("spiffe://" + DOMAIN + "/meshid/cert-authority");
         return NettyChannelBuilder.forAddress("127.0.0.1", grpcPort())
                 .sslContext(TlsContexts.grpcClient(client, expected::equals))
