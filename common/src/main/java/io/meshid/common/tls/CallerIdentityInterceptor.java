@@ -175,8 +175,16 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
             return NO_CERTIFICATE;
         }
         X509Bundle bundle = source.get().bundle();
-        if (session.getValue(SESSION_KEY) instanceof Verdict known && known.leaf() == chain[0] && known.bundle() == bundle) {
-            return known;
+        if (session.getValue(SESSION_KEY) instanceof Verdict known && known.leaf() == chain[0]) {
+            if (known.bundle() == bundle) {
+                return known;
+            }
+            if (known.bundle().equals(bundle)) {
+                // The same bundle re-read (the SVID files changed, not the authorities): no new verification.
+                Verdict same = new Verdict(known.leaf(), bundle, known.peer(), known.refusal());
+                session.putValue(SESSION_KEY, same);
+                return same;
+            }
         }
         Verdict fresh = verify(chain, bundle);
         session.putValue(SESSION_KEY, fresh);
@@ -228,9 +236,9 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
 
     /**
      * The verdict on one TLS session's peer chain under one bundle: the verified peer, or why it
-     * was refused. {@code leaf} and {@code bundle} are compared by identity.
+     * was refused. {@code leaf} is compared by identity, {@code bundle} by identity, then equality.
      */
-    private record Verdict(Certificate leaf, X509Bundle bundle, VerifiedPeer peer, String refusal) {
+    record Verdict(Certificate leaf, X509Bundle bundle, VerifiedPeer peer, String refusal) {
     }
 
     /**

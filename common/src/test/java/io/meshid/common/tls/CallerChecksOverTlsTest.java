@@ -190,6 +190,30 @@ class CallerChecksOverTlsTest {
                 });
     }
 
+    @ParameterizedTest
+    @MethodSource("io.meshid.common.tls.GrpcMutualTlsTest#providers")
+    void verdict_isVerifiedOncePerSessionAndBundle_notOnEveryCall(SslProvider provider) throws Exception {
+        Server server = start(provider);
+        ManagedChannel channel = loopback.connect(server, TlsContexts.grpcClient(clientSource, id -> true, provider));
+        assertThat(Loopback.check(channel)).isEqualTo(ServingStatus.SERVING);
+        Object first = seen.session.get().getValue(CallerIdentityInterceptor.class.getName());
+
+        assertThat(Loopback.check(channel)).isEqualTo(ServingStatus.SERVING);
+        assertThat(seen.session.get().getValue(CallerIdentityInterceptor.class.getName()))
+                .as("the second call reuses the first call's verdict").isNotNull().isSameAs(first);
+
+        serverSource.update(X509Bundle.of(both.trustDomain(), both.authorities(), both.sequenceNumber()));
+        assertThat(Loopback.check(channel)).isEqualTo(ServingStatus.SERVING);
+        Object reread = seen.session.get().getValue(CallerIdentityInterceptor.class.getName());
+        assertThat(((CallerIdentityInterceptor.Verdict) reread).peer()).as("an equal bundle re-read keeps the verified peer")
+                .isSameAs(((CallerIdentityInterceptor.Verdict) first).peer());
+
+        serverSource.update(X509Bundle.of(both.trustDomain(), both.authorities(), both.sequenceNumber() + 1));
+        assertThat(Loopback.check(channel)).isEqualTo(ServingStatus.SERVING);
+        assertThat(((CallerIdentityInterceptor.Verdict) seen.session.get().getValue(CallerIdentityInterceptor.class.getName()))
+                .peer()).as("a new bundle is a new verification").isNotSameAs(((CallerIdentityInterceptor.Verdict) reread).peer());
+    }
+
     @Test
     void callerOf_appliesTheSameChecks_forCodeThatRunsBeforeTheInterceptors() {
         CallerIdentityInterceptor interceptor = CallerIdentityInterceptor.requiringSvid(Set.of(), serverSource, clock, List.of());
