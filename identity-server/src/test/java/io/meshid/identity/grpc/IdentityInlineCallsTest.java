@@ -50,4 +50,16 @@ class IdentityInlineCallsTest {
         IdentityInlineCalls calls = new IdentityInlineCalls(call -> java.util.Optional.empty(), id -> true, td -> true, true, true);
         assertThat(inline(calls, IdentityServiceGrpc.getMintJwtSvidMethod())).isFalse();
     }
+
+    @Test
+    void aMintRunsInlineOnlyForACallerThatPassesTheCallerChecks() {
+        io.meshid.common.spiffe.SpiffeId caller = io.meshid.common.spiffe.SpiffeId.parse("spiffe://example.org/ns/a/sa/b");
+        IdentityInlineCalls verified = new IdentityInlineCalls(call -> java.util.Optional.of(caller), id -> true, td -> true,
+                true, true);
+        IdentityInlineCalls refused = new IdentityInlineCalls(call -> java.util.Optional.empty(), id -> true, td -> true,
+                true, true);
+
+        assertThat(inline(verified, IdentityServiceGrpc.getMintJwtSvidMethod())).isTrue();
+        assertThat(inline(refused, IdentityServiceGrpc.getMintJwtSvidMethod())).isFalse();
+    }
 }
