@@ -12,6 +12,7 @@ import io.meshid.common.tls.X509Svid;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -34,8 +35,8 @@ public final class CaServer implements AutoCloseable {
         this(database, overrides, null);
     }
 
-    /** The same, with {@code clock} as the CA's clock when not null (a test moves it instead of sleeping). */
-    public CaServer(TestDatabase database, Map<String, Object> overrides, java.time.Clock clock) {
+    /** As {@link #CaServer(TestDatabase, Map)}, with {@code clock} (when not null) as the CA's clock. */
+    public CaServer(TestDatabase database, Map<String, Object> overrides, Clock clock) {
         this.database = database;
         Map<String, Object> p = new HashMap<>(database.properties("common", "cert-authority"));
         p.put("meshid.trust-domain", DOMAIN);
@@ -46,13 +47,8 @@ public final class CaServer implements AutoCloseable {
         p.put("grpc.server.port", 0);
         p.put("meshid.ca.dns-name-suffixes", List.of(DOMAIN + "=svc"));
         p.putAll(overrides);
-        if (clock == null) {
-            this.http = ApplicationContext.run(EmbeddedServer.class, p);
-        } else {
-            ApplicationContext context = ApplicationContext.builder().properties(p).build();
-            context.registerSingleton(java.time.Clock.class, clock);
-            this.http = context.start().getBean(EmbeddedServer.class).start();
-        }
+        this.http = clock == null ? ApplicationContext.run(EmbeddedServer.class, p)
+                : ApplicationContext.builder().properties(p).singletons(clock).start().getBean(EmbeddedServer.class).start();
     }
 
     public ApplicationContext context() {
@@ -70,8 +66,13 @@ public final class CaServer implements AutoCloseable {
 
     /** A channel to this CA's gRPC port that authenticates as {@code id}. */
     public ManagedChannel channelAs(String id) {
+        return channelWith(svid(id));
+    }
+
+    /** A channel to this CA's gRPC port that authenticates with {@code svid}. */
+    public ManagedChannel channelWith(X509Svid svid) {
         SvidSource own = context().getBean(SvidSource.class);
-        StaticSvidSource client = new StaticSvidSource(svid(id), own.bundle());
+        StaticSvidSource client = new StaticSvidSource(svid, own.bundle());
         SpiffeId expected = SpiffeId.parse("spiffe://" + DOMAIN + "/meshid/cert-authority");
         return NettyChannelBuilder.forAddress("127.0.0.1", grpcPort())
                 .sslContext(TlsContexts.grpcClient(client, expected::equals))

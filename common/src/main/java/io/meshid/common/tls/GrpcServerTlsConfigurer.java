@@ -8,6 +8,7 @@ import io.micronaut.context.event.BeanCreatedEventListener;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.netty.handler.ssl.ClientAuth;
 import jakarta.inject.Singleton;
+import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Puts mutual TLS on the Micronaut gRPC server as it is built: in {@code svid} mode, the
  * {@link SvidSource} bean's SVID and bundle ({@link TlsContexts#grpcServer}); client certificates
  * are required, or optional when some methods are anonymous (those calls are then sorted out by
- * {@link CallerIdentityInterceptor}). Without an {@link SvidSource} bean, start-up fails naming the
+ * {@link CallerIdentityInterceptor}); no TLS session is ever resumed, and client certificates are
+ * judged by the server's {@link Clock}. Without an {@link SvidSource} bean, start-up fails naming the
  * settings. In {@code plaintext} mode it leaves the port plaintext and logs a warning.
  */
 @Singleton
@@ -29,10 +31,12 @@ final class GrpcServerTlsConfigurer implements BeanCreatedEventListener<ServerBu
 
     private final TlsConfig config;
     private final BeanProvider<SvidSource> sources;
+    private final Clock clock;
 
-    GrpcServerTlsConfigurer(TlsConfig config, BeanProvider<SvidSource> sources) {
+    GrpcServerTlsConfigurer(TlsConfig config, BeanProvider<SvidSource> sources, Clock clock) {
         this.config = config;
         this.sources = sources;
+        this.clock = clock;
     }
 
     @Override
@@ -52,7 +56,7 @@ final class GrpcServerTlsConfigurer implements BeanCreatedEventListener<ServerBu
         }
         SvidSource source = sources.get();
         ClientAuth clientAuth = config.getAnonymousMethods().isEmpty() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL;
-        netty.sslContext(TlsContexts.grpcServer(source, clientAuth));
+        netty.sslContext(TlsContexts.grpcServer(source, clientAuth, clock));
         LOG.info("gRPC server: mutual TLS as {} (client certificates {}, TLS by {})", source.svid().spiffeId(),
                 clientAuth == ClientAuth.REQUIRE ? "required" : "optional for " + config.getAnonymousMethods(),
                 TlsContexts.provider());

@@ -9,6 +9,8 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
@@ -21,7 +23,12 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * SPIFFE authenticates the SPIFFE ID (as go-spiffe's tlsconfig does). The accepted-issuers list is
  * empty on purpose: it would be fixed when a TLS context is built and go stale after a rotation,
  * and SPIFFE peers present their SVID without choosing by issuer. Rejections carry the
- * {@link SvidVerificationException} message. Thread-safe.
+ * {@link SvidVerificationException} message.
+ *
+ * <p>On a server (when it verifies a client) it invalidates the handshake's session, so that the
+ * JDK's TLS neither caches it nor issues a session ticket for it: no client can resume it and skip
+ * this verification on a later connection (BoringSSL contexts are kept from resuming by
+ * {@link NoResumptionSslContext}). Thread-safe.
  */
 public final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
@@ -75,6 +82,9 @@ public final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        if (socket instanceof SSLSocket tls) {
+            invalidate(tls.getHandshakeSession());
+        }
         verifyPeer(chain);
     }
 
@@ -85,7 +95,16 @@ public final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        if (engine != null) {
+            invalidate(engine.getHandshakeSession());
+        }
         verifyPeer(chain);
+    }
+
+    private static void invalidate(SSLSession session) {
+        if (session != null) {
+            session.invalidate();
+        }
     }
 
     @Override

@@ -47,6 +47,20 @@ public final class SvidVerifier {
      * @throws SvidVerificationException naming what was wrong and what was expected; safe to return to the peer
      */
     public SpiffeId verify(List<X509Certificate> peerChain, X509Bundle bundle, Instant now) {
+        return check(peerChain, bundle, now).spiffeId();
+    }
+
+    /** A verified peer chain: the peer's SPIFFE ID and when the first certificate of its path (anchor included) expires. */
+    public record Verified(SpiffeId spiffeId, Instant notAfter) {
+    }
+
+    /**
+     * As {@link #verify}, also returning when the chain stops being valid: the earliest
+     * {@code notAfter} of the leaf, the intermediates and the bundle authority it chains to.
+     *
+     * @throws SvidVerificationException naming what was wrong and what was expected; safe to return to the peer
+     */
+    public Verified check(List<X509Certificate> peerChain, X509Bundle bundle, Instant now) {
         Objects.requireNonNull(bundle, "bundle");
         Objects.requireNonNull(now, "now");
         if (peerChain == null || peerChain.isEmpty()) {
@@ -75,7 +89,13 @@ public final class SvidVerifier {
             throw new SvidVerificationException("peer " + id + " chains to a bundle authority that expired at "
                     + anchor.getNotAfter().toInstant() + " (expected: valid at " + now + ")");
         }
-        return id;
+        Date notAfter = anchor != null ? anchor.getNotAfter() : path.get(0).getNotAfter();
+        for (X509Certificate cert : path) {
+            if (cert.getNotAfter().before(notAfter)) {
+                notAfter = cert.getNotAfter();
+            }
+        }
+        return new Verified(id, notAfter.toInstant());
     }
 
     /** The chain up to (not including) the first certificate that is a bundle authority. */

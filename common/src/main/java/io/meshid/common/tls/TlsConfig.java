@@ -19,6 +19,12 @@ import java.util.List;
  *       (the CA) leaves them unset and defines an {@link SvidSource} bean itself.
  *   <li>{@code anonymous-methods}: full gRPC method names callable without a client certificate
  *       (such as {@code meshid.identity.v1.IdentityService/Attest}); empty by default.
+ *   <li>{@code max-connection-age} (default 30 s, at most 30 s: half the shortest X.509-SVID TTL
+ *       the CA issues, one minute), {@code max-connection-age-grace} (default 30 s) and
+ *       {@code max-connection-idle} (default 5 min): how long a client connection to the gRPC port
+ *       may live, how long its calls then get to finish, and how long it may sit without a call.
+ *       Callers are checked on every call as well ({@link CallerIdentityInterceptor}); these bound
+ *       what a connection carries over from its handshake.
  * </ul>
  *
  * <p>Bound once at start-up; not thread-safe to change afterwards.
@@ -39,6 +45,8 @@ public final class TlsConfig {
 
     private static final Duration MIN_POLL = Duration.ofMillis(100);
     private static final Duration MAX_POLL = Duration.ofHours(1);
+    /** Half the shortest X.509-SVID TTL the CA issues (one minute). */
+    static final Duration MAX_CONNECTION_AGE = Duration.ofSeconds(30);
 
     private Mode mode = Mode.SVID;
     private Path certFile;
@@ -46,6 +54,9 @@ public final class TlsConfig {
     private Path bundleFile;
     private Duration pollInterval = Duration.ofSeconds(5);
     private List<String> anonymousMethods = List.of();
+    private Duration maxConnectionAge = MAX_CONNECTION_AGE;
+    private Duration maxConnectionAgeGrace = Duration.ofSeconds(30);
+    private Duration maxConnectionIdle = Duration.ofMinutes(5);
 
     /** {@code meshid.tls.mode}. */
     public Mode getMode() {
@@ -108,5 +119,38 @@ public final class TlsConfig {
     /** Sets {@code meshid.tls.anonymous-methods}. */
     public void setAnonymousMethods(@Nullable List<String> anonymousMethods) {
         this.anonymousMethods = anonymousMethods == null ? List.of() : List.copyOf(anonymousMethods);
+    }
+
+    /** {@code meshid.tls.max-connection-age}: after how long a connection is asked to close (GOAWAY). */
+    public Duration getMaxConnectionAge() {
+        return maxConnectionAge;
+    }
+
+    /** Sets {@code meshid.tls.max-connection-age}; fails start-up outside 1 s to 30 s. */
+    public void setMaxConnectionAge(Duration maxConnectionAge) {
+        this.maxConnectionAge = ConfigChecks.between(PREFIX + ".max-connection-age", maxConnectionAge, Duration.ofSeconds(1),
+                MAX_CONNECTION_AGE);
+    }
+
+    /** {@code meshid.tls.max-connection-age-grace}: how long the calls of an aged connection get to finish. */
+    public Duration getMaxConnectionAgeGrace() {
+        return maxConnectionAgeGrace;
+    }
+
+    /** Sets {@code meshid.tls.max-connection-age-grace}; fails start-up outside 1 s to 5 min. */
+    public void setMaxConnectionAgeGrace(Duration maxConnectionAgeGrace) {
+        this.maxConnectionAgeGrace = ConfigChecks.between(PREFIX + ".max-connection-age-grace", maxConnectionAgeGrace,
+                Duration.ofSeconds(1), Duration.ofMinutes(5));
+    }
+
+    /** {@code meshid.tls.max-connection-idle}: after how long without a call a connection is closed. */
+    public Duration getMaxConnectionIdle() {
+        return maxConnectionIdle;
+    }
+
+    /** Sets {@code meshid.tls.max-connection-idle}; fails start-up outside 1 s to 1 h. */
+    public void setMaxConnectionIdle(Duration maxConnectionIdle) {
+        this.maxConnectionIdle = ConfigChecks.between(PREFIX + ".max-connection-idle", maxConnectionIdle, Duration.ofSeconds(1),
+                Duration.ofHours(1));
     }
 }

@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.Objects;
 import java.util.function.Predicate;
 import javax.net.ssl.KeyManager;
@@ -22,6 +23,10 @@ import javax.net.ssl.TrustManager;
  * and clients. All present the source's current SVID ({@link SvidKeyManager}), verify peers against
  * its current bundle ({@link SpiffeTrustManager}, no host name check), and speak TLS 1.3 and 1.2
  * only. A context is built once and follows the source's rotations by itself.
+ *
+ * <p>Server contexts never resume a TLS session ({@link NoResumptionSslContext}, and the JDK's
+ * through {@link SpiffeTrustManager}): every connection verifies its client's chain against the
+ * bundle of the moment, never against the one of an earlier handshake.
  *
  * <p>Netty contexts use BoringSSL (netty-tcnative) when it loads and supports ALPN, the JDK's TLS
  * otherwise. Build failures are {@link IllegalStateException}s. Stateless and thread-safe.
@@ -39,7 +44,12 @@ public final class TlsContexts {
      * (a client that does present one must still present a valid one).
      */
     public static SslContext grpcServer(SvidSource source, ClientAuth clientAuth) {
-        return grpcServer(source, clientAuth, provider());
+        return grpcServer(source, clientAuth, provider(), Clock.systemUTC());
+    }
+
+    /** As {@link #grpcServer(SvidSource, ClientAuth)}, judging client certificates' validity by {@code clock}. */
+    public static SslContext grpcServer(SvidSource source, ClientAuth clientAuth, Clock clock) {
+        return grpcServer(source, clientAuth, provider(), clock);
     }
 
     /** A gRPC client context that accepts only a server whose SPIFFE ID {@code serverAuthorizer} accepts. */
@@ -73,11 +83,15 @@ public final class TlsContexts {
     }
 
     static SslContext grpcServer(SvidSource source, ClientAuth clientAuth, SslProvider provider) {
+        return grpcServer(source, clientAuth, provider, Clock.systemUTC());
+    }
+
+    static SslContext grpcServer(SvidSource source, ClientAuth clientAuth, SslProvider provider, Clock clock) {
         Objects.requireNonNull(clientAuth, "clientAuth");
         SslContextBuilder builder = SslContextBuilder.forServer(new SvidKeyManager(source))
-                .trustManager(new SpiffeTrustManager(source, id -> true))
+                .trustManager(new SpiffeTrustManager(source, id -> true, clock))
                 .clientAuth(clientAuth);
-        return build(GrpcSslContexts.configure(builder, provider).protocols(PROTOCOLS), "gRPC server");
+        return new NoResumptionSslContext(build(GrpcSslContexts.configure(builder, provider).protocols(PROTOCOLS), "gRPC server"));
     }
 
     static SslContext grpcClient(SvidSource source, Predicate<SpiffeId> serverAuthorizer, SslProvider provider) {

@@ -34,7 +34,7 @@ class GrpcMutualTlsTest {
     private final TestPki pki = TestPki.create("example.org");
     private final StaticSvidSource serverSource = new StaticSvidSource(pki.svid(SERVER_PATH), pki.bundle());
     private final StaticSvidSource clientSource = new StaticSvidSource(pki.svid(CLIENT_PATH), pki.bundle());
-    private final Loopback loopback = new Loopback();
+    private final Loopback loopback = new Loopback(serverSource);
     private final Loopback.Seen seen = new Loopback.Seen();
 
     @AfterEach
@@ -130,6 +130,32 @@ class GrpcMutualTlsTest {
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         assertThat(seen.caller.get()).isNull();
+    }
+
+    /** Client certificates that are present but invalid: one from an unrelated CA, one expired. */
+    static Stream<org.junit.jupiter.params.provider.Arguments> invalidClientCertificates() {
+        return providers().flatMap(provider -> Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(provider, "from another CA"),
+                org.junit.jupiter.params.provider.Arguments.of(provider, "expired")));
+    }
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("invalidClientCertificates")
+    void optionalClientAuth_clientWithAnInvalidCertificate_failsTheHandshake_insteadOfRunningAnonymously(SslProvider provider,
+            String what) {
+        X509Svid invalid = what.equals("expired") ? pki.leaf("spiffe://example.org" + CLIENT_PATH).expired().issue().svid()
+                : TestPki.create("example.org").svid(CLIENT_PATH);
+        StaticSvidSource server = new StaticSvidSource(serverSource.svid(), pki.bundle());
+        Server listening = loopback.start(TlsContexts.grpcServer(server, ClientAuth.OPTIONAL, provider), seen,
+                Set.of("grpc.health.v1.Health/Check"));
+        ManagedChannel channel = loopback.connect(listening,
+                TlsContexts.grpcClient(new StaticSvidSource(invalid, pki.bundle()), id -> true, provider));
+
+        assertThatThrownBy(() -> Loopback.check(channel))
+                .as("a client certificate %s on an anonymous method", what)
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThat(seen.caller.get()).as("the call never ran, not even anonymously").isNull();
     }
 
     @ParameterizedTest

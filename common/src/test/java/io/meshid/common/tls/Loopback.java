@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -39,10 +40,27 @@ import javax.net.ssl.SSLSession;
 
 /**
  * Real gRPC servers and clients over loopback TLS for tests: a server with the standard health
- * service behind {@link CallerIdentityInterceptor}, recording what the last call saw. Closes
+ * service behind {@link CallerIdentityInterceptor} (checking callers against the server's source,
+ * by the given clock, through the given peer checks), recording what the last call saw. Closes
  * everything it made.
  */
 final class Loopback implements AutoCloseable {
+
+    private final SvidSource serverSource;
+    private final Clock clock;
+    private final List<PeerCheck> checks;
+    /** The health service of the last server started: set a status to push a message on Watch streams. */
+    final HealthStatusManager health = new HealthStatusManager();
+
+    Loopback(SvidSource serverSource) {
+        this(serverSource, Clock.systemUTC(), List.of());
+    }
+
+    Loopback(SvidSource serverSource, Clock clock, List<PeerCheck> checks) {
+        this.serverSource = serverSource;
+        this.clock = clock;
+        this.checks = checks;
+    }
 
     /** What the server saw of the last call: the caller identity and the TLS session. */
     static final class Seen implements ServerInterceptor {
@@ -88,12 +106,21 @@ final class Loopback implements AutoCloseable {
 
     /** Starts a health server with {@code ssl}; anonymous methods as given. */
     Server start(SslContext ssl, Seen seen, Set<String> anonymousMethods) {
-        HealthStatusManager health = new HealthStatusManager();
+        return start(ssl, seen, anonymousMethods, new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                return next.startCall(call, headers);
+            }
+        });
+    }
+
+    /** As {@link #start(SslContext, Seen, Set)}, with {@code outermost} running before the caller's checks. */
+    Server start(SslContext ssl, Seen seen, Set<String> anonymousMethods, ServerInterceptor outermost) {
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .sslContext(ssl)
                 .directExecutor()
                 .addService(ServerInterceptors.intercept(health.getHealthService(), seen,
-                        CallerIdentityInterceptor.requiringSvid(anonymousMethods)))
+                        CallerIdentityInterceptor.requiringSvid(anonymousMethods, serverSource, clock, checks), outermost))
                 .build();
         try {
             server.start();

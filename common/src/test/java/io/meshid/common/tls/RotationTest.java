@@ -18,7 +18,7 @@ class RotationTest {
     private final TestPki pki = TestPki.create("example.org");
     private final StaticSvidSource serverSource = new StaticSvidSource(pki.svid("/ns/meshid/sa/server"), pki.bundle());
     private final StaticSvidSource clientSource = new StaticSvidSource(pki.svid("/ns/payments/sa/api"), pki.bundle());
-    private final Loopback loopback = new Loopback();
+    private final Loopback loopback = new Loopback(serverSource);
     private final Loopback.Seen seen = new Loopback.Seen();
 
     @AfterEach

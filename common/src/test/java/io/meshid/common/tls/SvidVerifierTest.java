@@ -21,6 +21,18 @@ class SvidVerifierTest {
     private final Instant now = Instant.now();
 
     @Test
+    void check_reportsWhenTheChainStopsBeingValid_theEarliestNotAfterOfThePath() {
+        Instant leafEnd = now.plus(Duration.ofMinutes(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        TestPki.Issued leaf = pki.leaf(ID).validity(now.minus(Duration.ofMinutes(1)), leafEnd).issue();
+
+        SvidVerifier.Verified verified = verifier.check(leaf.chain(), pki.bundle(), now);
+
+        assertThat(verified.spiffeId()).isEqualTo(SpiffeId.parse(ID));
+        assertThat(verified.notAfter()).isEqualTo(leafEnd)
+                .isBefore(pki.intermediate().getNotAfter().toInstant()).isBefore(pki.root().getNotAfter().toInstant());
+    }
+
+    @Test
     void verify_validChain_returnsTheSpiffeId() {
         List<X509Certificate> chain = pki.leaf(ID).issue().chain();
 

@@ -156,6 +156,47 @@ class TlsWiringTest {
                 .hasMessage("meshid.tls.poll-interval: PT0S (expected: between PT0.1S and PT1H)");
     }
 
+    @Test
+    void connections_areClosedAfterMaxConnectionAge_andTheClientReconnectsWithAFullHandshake() throws Exception {
+        writeFiles();
+        context = ApplicationContext.run(properties(fileProperties(Map.of("meshid.tls.max-connection-age", "PT1S",
+                "meshid.tls.max-connection-age-grace", "PT1S"))));
+        int port = startGrpc();
+        StaticSvidSource client = new StaticSvidSource(pki.svid("/ns/payments/sa/api"), pki.bundle());
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", port)
+                .sslContext(TlsContexts.grpcClient(client, context.getBean(SvidSource.class).svid().spiffeId()::equals)).build();
+        Loopback.ClientSeen first = new Loopback.ClientSeen();
+        assertThat(Loopback.check(channel, first)).isEqualTo(ServingStatus.SERVING);
+
+        // The server sends GOAWAY after about a second; the channel then opens a new connection.
+        Loopback.ClientSeen later = new Loopback.ClientSeen();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        do {
+            Thread.sleep(200);
+            assertThat(Loopback.check(channel, later)).isEqualTo(ServingStatus.SERVING);
+        } while (later.session.get() == first.session.get() && System.nanoTime() < deadline);
+
+        assertThat(later.session.get()).as("the TLS session of a new connection").isNotSameAs(first.session.get());
+    }
+
+    @Test
+    void config_connectionLimitsDefault_toHalfTheShortestSvidTtl() {
+        context = ApplicationContext.run(properties(Map.of()));
+        TlsConfig config = context.getBean(TlsConfig.class);
+
+        assertThat(config.getMaxConnectionAge()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.getMaxConnectionAgeGrace()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.getMaxConnectionIdle()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void maxConnectionAge_longerThanHalfTheShortestSvidTtl_failsStartUpNamingTheKey() {
+        assertThatThrownBy(() -> ApplicationContext.run(properties(Map.of("meshid.tls.max-connection-age", "PT1M")))
+                        .getBean(TlsConfig.class))
+                .rootCause()
+                .hasMessage("meshid.tls.max-connection-age: PT1M (expected: between PT1S and PT30S)");
+    }
+
     private int startGrpc() {
         GrpcEmbeddedServer grpc = context.getBean(GrpcEmbeddedServer.class);
         grpc.start();

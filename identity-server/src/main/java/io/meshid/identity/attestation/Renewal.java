@@ -13,12 +13,14 @@ import io.meshid.identity.svid.SvidRecords;
 import jakarta.inject.Singleton;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
 
 /**
  * Renews a workload's X.509-SVID over mutual TLS: only for the SPIFFE ID it presents, only while
- * the presented SVID is not revoked (read from the database on every renewal, so a revocation
+ * the presented SVID has not expired (by the injected clock; an expired SVID must attest again,
+ * whatever the TLS layer let through), only while it is not revoked (read from the database on every renewal, so a revocation
  * holds on every replica at once), only while a registration entry still holds that ID (whose
  * TTL and DNS names apply), and only for a key never used for an SVID of that ID, so a stolen
  * key cannot be renewed forever; and only an SVID identity-server itself had signed for that ID
@@ -47,6 +49,12 @@ public final class Renewal {
     public Attestation.Result renew(SpiffeId caller, X509Certificate presented, byte[] csr) {
         Attestation.checkCsrSize(csr);
         String serial = serialHex(presented);
+        Instant now = clock.instant();
+        if (now.isAfter(presented.getNotAfter().toInstant())) {
+            record(caller, AuditEvent.Outcome.DENIED, "presented SVID " + serial + " expired");
+            throw new MeshidException.Unauthenticated("the SVID you present (serial " + serial + ") expired at "
+                    + presented.getNotAfter().toInstant() + " (expected: an unexpired SVID at " + now + "; attest again)");
+        }
         // Only an SVID identity-server signed, for this ID and this key, renews: a leaf forged with a
         // stolen CA key (say in the window of a compromise response) cannot renew into the new chain.
         var recorded = records.recorded(caller.trustDomain(), serial);

@@ -7,7 +7,7 @@ import io.meshid.common.server.InlineCalls;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.store.SharedStore;
-import io.meshid.common.tls.Callers;
+import io.meshid.common.tls.CallerIdentityInterceptor;
 import io.meshid.identity.exchange.ExternalIssuerConfig;
 import io.meshid.identity.jwt.JwtKeyManager;
 import io.meshid.identity.registry.Registry;
@@ -16,6 +16,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -35,21 +36,23 @@ final class IdentityInlineCalls implements InlineCalls {
     private static final String EXCHANGE = IdentityServiceGrpc.getExchangeTokenMethod().getFullMethodName();
     private static final String VALIDATE = IdentityServiceGrpc.getValidateTokenMethod().getFullMethodName();
 
+    private final Function<ServerCall<?, ?>, Optional<SpiffeId>> callers;
     private final Predicate<SpiffeId> entryInMemory;
     private final Predicate<TrustDomain> keyInMemory;
     private final boolean localLimits;
     private final boolean localTokenChecks;
 
     @Inject
-    IdentityInlineCalls(Registry registry, JwtKeyManager keys, SharedStore store, RateLimitConfig limits,
-            List<ExternalIssuerConfig> externalIssuers) {
-        this(registry::entryInMemory, keys::signingKeyInMemory,
+    IdentityInlineCalls(CallerIdentityInterceptor callers, Registry registry, JwtKeyManager keys, SharedStore store,
+            RateLimitConfig limits, List<ExternalIssuerConfig> externalIssuers) {
+        this(callers::callerOf, registry::entryInMemory, keys::signingKeyInMemory,
                 !limits.isEnabled() || !limits.isShared() || "in-process".equals(store.kind()),
                 "in-process".equals(store.kind()) && externalIssuers.isEmpty());
     }
 
-    IdentityInlineCalls(Predicate<SpiffeId> entryInMemory, Predicate<TrustDomain> keyInMemory, boolean localLimits,
-            boolean localTokenChecks) {
+    IdentityInlineCalls(Function<ServerCall<?, ?>, Optional<SpiffeId>> callers, Predicate<SpiffeId> entryInMemory,
+            Predicate<TrustDomain> keyInMemory, boolean localLimits, boolean localTokenChecks) {
+        this.callers = callers;
         this.entryInMemory = entryInMemory;
         this.keyInMemory = keyInMemory;
         this.localLimits = localLimits;
@@ -63,7 +66,8 @@ final class IdentityInlineCalls implements InlineCalls {
         }
         String method = call.getMethodDescriptor().getFullMethodName();
         if (method.equals(MINT)) {
-            Optional<SpiffeId> caller = Callers.ofTransport(call);
+            // The caller as the interceptors will check it (valid now, under the current bundle).
+            Optional<SpiffeId> caller = callers.apply(call);
             return caller.isPresent() && entryInMemory.test(caller.get()) && keyInMemory.test(caller.get().trustDomain());
         }
         return localTokenChecks && (method.equals(EXCHANGE) || method.equals(VALIDATE));

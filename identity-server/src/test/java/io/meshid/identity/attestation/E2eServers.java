@@ -67,8 +67,10 @@ final class E2eServers implements AutoCloseable {
     /** Starts both servers; {@code identityProperties} add to or override identity-server's settings. */
     E2eServers(Path dir, Map<String, Object> identityProperties) throws Exception {
         this.dir = dir;
-        this.clock = MutableClock.at(Instant.now());
         ca = CaProcess.start(dir, DOMAIN, List.of("-XX:TieredStopAtLevel=1"));
+        // Set once the CA has issued the servers' and the admin's SVIDs: identity-server judges
+        // client certificates by this clock, so it must not stand before their notBefore.
+        this.clock = MutableClock.at(Instant.now());
         Path creds = ca.credentials();
         Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common", "identity-server"));
         p.putAll(ca.identityServerProperties(DOMAIN));

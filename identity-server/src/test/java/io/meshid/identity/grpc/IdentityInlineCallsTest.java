@@ -18,25 +18,25 @@ class IdentityInlineCallsTest {
 
     @Test
     void tokenChecksRunInlineOnlyWithInProcessRevocationsAndNoExternalIssuer() {
-        IdentityInlineCalls local = new IdentityInlineCalls(id -> true, td -> true, true, true);
+        IdentityInlineCalls local = new IdentityInlineCalls(call -> java.util.Optional.empty(), id -> true, td -> true, true, true);
         assertThat(inline(local, IdentityServiceGrpc.getExchangeTokenMethod())).isTrue();
         assertThat(inline(local, IdentityServiceGrpc.getValidateTokenMethod())).isTrue();
 
-        IdentityInlineCalls remote = new IdentityInlineCalls(id -> true, td -> true, true, false);
+        IdentityInlineCalls remote = new IdentityInlineCalls(call -> java.util.Optional.empty(), id -> true, td -> true, true, false);
         assertThat(inline(remote, IdentityServiceGrpc.getExchangeTokenMethod())).isFalse();
         assertThat(inline(remote, IdentityServiceGrpc.getValidateTokenMethod())).isFalse();
     }
 
     @Test
     void nothingRunsInlineWhenRateLimitsCountInRedis() {
-        IdentityInlineCalls calls = new IdentityInlineCalls(id -> true, td -> true, false, true);
+        IdentityInlineCalls calls = new IdentityInlineCalls(call -> java.util.Optional.empty(), id -> true, td -> true, false, true);
         assertThat(inline(calls, IdentityServiceGrpc.getExchangeTokenMethod())).isFalse();
         assertThat(inline(calls, IdentityServiceGrpc.getMintJwtSvidMethod())).isFalse();
     }
 
     @Test
     void callsThatReachTheDatabaseOrTheCaNeverRunInline() {
-        IdentityInlineCalls calls = new IdentityInlineCalls(id -> true, td -> true, true, true);
+        IdentityInlineCalls calls = new IdentityInlineCalls(call -> java.util.Optional.empty(), id -> true, td -> true, true, true);
         assertThat(inline(calls, IdentityServiceGrpc.getAttestMethod())).isFalse();
         assertThat(inline(calls, IdentityServiceGrpc.getRenewX509SvidMethod())).isFalse();
         assertThat(inline(calls, IdentityServiceGrpc.getRevokeTokenMethod())).isFalse();
@@ -47,7 +47,19 @@ class IdentityInlineCallsTest {
     void aMintWithoutAVerifiedClientCertificateIsNotInline() {
         // No TLS session: the caller is unknown here, so the registry could not be asked; the
         // offloaded call is then refused by the interceptors as before.
-        IdentityInlineCalls calls = new IdentityInlineCalls(id -> true, td -> true, true, true);
+        IdentityInlineCalls calls = new IdentityInlineCalls(call -> java.util.Optional.empty(), id -> true, td -> true, true, true);
         assertThat(inline(calls, IdentityServiceGrpc.getMintJwtSvidMethod())).isFalse();
+    }
+
+    @Test
+    void aMintRunsInlineOnlyForACallerThatPassesTheCallerChecks() {
+        io.meshid.common.spiffe.SpiffeId caller = io.meshid.common.spiffe.SpiffeId.parse("spiffe://example.org/ns/a/sa/b");
+        IdentityInlineCalls verified = new IdentityInlineCalls(call -> java.util.Optional.of(caller), id -> true, td -> true,
+                true, true);
+        IdentityInlineCalls refused = new IdentityInlineCalls(call -> java.util.Optional.empty(), id -> true, td -> true,
+                true, true);
+
+        assertThat(inline(verified, IdentityServiceGrpc.getMintJwtSvidMethod())).isTrue();
+        assertThat(inline(refused, IdentityServiceGrpc.getMintJwtSvidMethod())).isFalse();
     }
 }

@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +41,11 @@ public final class PolicyServer implements AutoCloseable {
     private final List<ManagedChannel> channels = new ArrayList<>();
 
     public PolicyServer(Map<String, Object> overrides) {
+        this(overrides, null);
+    }
+
+    /** As {@link #PolicyServer(Map)}, with {@code clock} (when not null) as the server's clock. */
+    public PolicyServer(Map<String, Object> overrides, Clock clock) {
         try {
             dir = Files.createTempDirectory("policy-server");
             X509Svid svid = pki.leaf("spiffe://" + DOMAIN + "/meshid/policy-server").issue().svid();
@@ -58,7 +65,8 @@ public final class PolicyServer implements AutoCloseable {
         p.put("micronaut.server.port", -1);
         p.put("grpc.server.port", 0);
         p.putAll(overrides);
-        server = ApplicationContext.run(EmbeddedServer.class, p);
+        server = clock == null ? ApplicationContext.run(EmbeddedServer.class, p)
+                : ApplicationContext.builder().properties(p).singletons(clock).start().getBean(EmbeddedServer.class).start();
     }
 
     public ApplicationContext context() {
@@ -76,7 +84,15 @@ public final class PolicyServer implements AutoCloseable {
      */
     public ManagedChannel channelAs(String id, boolean adminMark) {
         var leaf = pki.leaf(SpiffeId.parse(id).toString());
-        X509Svid svid = (adminMark ? leaf.admin() : leaf).issue().svid();
+        return channelWith((adminMark ? leaf.admin() : leaf).issue().svid());
+    }
+
+    /** A channel that authenticates as {@code id} with an SVID valid from {@code notBefore} to {@code notAfter}. */
+    public ManagedChannel channelAs(String id, Instant notBefore, Instant notAfter) {
+        return channelWith(pki.leaf(SpiffeId.parse(id).toString()).validity(notBefore, notAfter).issue().svid());
+    }
+
+    private ManagedChannel channelWith(X509Svid svid) {
         StaticSvidSource client = new StaticSvidSource(svid, pki.bundle());
         SpiffeId expected = SpiffeId.parse("spiffe://" + DOMAIN + "/meshid/policy-server");
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", context().getBean(GrpcEmbeddedServer.class).getPort())
