@@ -147,13 +147,9 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
                     + "; one per process is enough)");
         }
         ServerCallStreamObserver<WatchTrustBundleResponse> stream = (ServerCallStreamObserver<WatchTrustBundleResponse>) response;
-        AutoCloseable subscription = bundles.subscribe(domain, bundle -> {
-            synchronized (stream) {
-                if (!stream.isCancelled()) {
-                    stream.onNext(WatchTrustBundleResponse.newBuilder().setBundle(CaMessages.bundle(bundle)).build());
-                }
-            }
-        });
+        LatestBundleSender<WatchTrustBundleResponse> sender = new LatestBundleSender<>(stream);
+        AutoCloseable subscription = bundles.subscribe(domain,
+                bundle -> sender.accept(WatchTrustBundleResponse.newBuilder().setBundle(CaMessages.bundle(bundle)).build()));
         java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
         Runnable release = () -> {
             if (released.compareAndSet(false, true)) {

@@ -80,6 +80,7 @@ class CompromiseResponseTest {
             ManagedChannel admin = server.channelAs("spiffe://ca.test/meshid/admin");
             ManagedChannel watcherChannel = server.channelAs("spiffe://ca.test/ns/mesh/sa/sidecar");
             LinkedBlockingQueue<TrustBundle> watched = new LinkedBlockingQueue<>();
+            LinkedBlockingQueue<Throwable> ended = new LinkedBlockingQueue<>();
             Context.CancellableContext watch = Context.current().withCancellation();
             try {
                 watch.run(() -> CertificateAuthorityGrpc.newStub(watcherChannel).watchTrustBundle(
@@ -91,6 +92,7 @@ class CompromiseResponseTest {
 
                             @Override
                             public void onError(Throwable t) {
+                                ended.add(t);
                             }
 
                             @Override
@@ -128,7 +130,13 @@ class CompromiseResponseTest {
                 clock.advance(Duration.ofSeconds(301));
                 authorities.tickAll();
 
-                TrustBundle after = next(watched, b -> b.getSequenceNumber() > window.getSequenceNumber());
+                // The watcher's own SVID is under the old chain: its stream is cut off rather than fed the
+                // bundle that no longer trusts it; with its renewed SVID it watches again.
+                assertThat(ended.poll(10, TimeUnit.SECONDS)).isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+                X509Bundle clientTrust = X509Bundle.of(DOMAIN, windowAuthorities, window.getSequenceNumber());
+                TrustBundle after = firstBundleAs(server, X509Svid.of(renewed, renewedKey.getPrivate()), clientTrust);
+                assertThat(after.getSequenceNumber()).isGreaterThan(window.getSequenceNumber());
                 List<X509Certificate> afterAuthorities = parse(after.getX509AuthoritiesList());
                 assertThat(afterAuthorities).as("no old authority is left").doesNotContainAnyElementsOf(oldAuthorities)
                         .contains(parse(reply.getActivated(0).getCertificate()));
@@ -138,7 +146,6 @@ class CompromiseResponseTest {
                 assertThat(authorities.bundle(DOMAIN).authorities()).doesNotContainAnyElementsOf(oldAuthorities);
 
                 // The CA's own mTLS port refuses the old leaf; the renewed one still gets in.
-                X509Bundle clientTrust = X509Bundle.of(DOMAIN, windowAuthorities, window.getSequenceNumber());
                 assertThatThrownBy(() -> callAs(server, X509Svid.of(live, liveKey.getPrivate()), clientTrust))
                         .isInstanceOfSatisfying(StatusRuntimeException.class,
                                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
@@ -160,11 +167,6 @@ class CompromiseResponseTest {
                 List<X509Certificate> old = parse(stub.getTrustBundle(GetTrustBundleRequest.getDefaultInstance()).getBundle()
                         .getX509AuthoritiesList());
 
-                RotateAuthorityResponse reply = stub.rotateAuthority(RotateAuthorityRequest.newBuilder()
-                        .setLevel(AuthorityLevel.AUTHORITY_LEVEL_ROOT).setReason("root key leaked").setCompromised(true)
-                        .setCutoffAfter(com.google.protobuf.Duration.getDefaultInstance()).build());
-
-                assertThat(parse(reply.getBundle().getX509AuthoritiesList())).doesNotContainAnyElementsOf(old).hasSize(2);
                 for (var bad : List.of(
                         RotateAuthorityRequest.newBuilder().setCompromised(true)
                                 .setCutoffAfter(com.google.protobuf.Duration.newBuilder().setSeconds(3601)),
@@ -178,6 +180,16 @@ class CompromiseResponseTest {
                                 assertThat(e.getStatus().getDescription()).startsWith("cutoff_after: ");
                             });
                 }
+
+                RotateAuthorityResponse reply = stub.rotateAuthority(RotateAuthorityRequest.newBuilder()
+                        .setLevel(AuthorityLevel.AUTHORITY_LEVEL_ROOT).setReason("root key leaked").setCompromised(true)
+                        .setCutoffAfter(com.google.protobuf.Duration.getDefaultInstance()).build());
+
+                assertThat(parse(reply.getBundle().getX509AuthoritiesList())).doesNotContainAnyElementsOf(old).hasSize(2);
+                // The admin's SVID was under the old chain: cut off at once, on its open connection too.
+                assertThatThrownBy(() -> stub.getTrustBundle(GetTrustBundleRequest.getDefaultInstance()))
+                        .isInstanceOfSatisfying(StatusRuntimeException.class,
+                                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
             } finally {
                 admin.shutdownNow();
             }
@@ -203,6 +215,17 @@ class CompromiseResponseTest {
     private static void verify(List<X509Certificate> chain, TrustBundle bundle) throws Exception {
         new SvidVerifier().verify(chain, X509Bundle.of(DOMAIN, parse(bundle.getX509AuthoritiesList()), bundle.getSequenceNumber()),
                 Instant.now());
+    }
+
+    private static TrustBundle firstBundleAs(CaServer server, X509Svid svid, X509Bundle trust) {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort())
+                .sslContext(TlsContexts.grpcClient(new StaticSvidSource(svid, trust), id -> true)).build();
+        try {
+            return CertificateAuthorityGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .watchTrustBundle(WatchTrustBundleRequest.getDefaultInstance()).next().getBundle();
+        } finally {
+            channel.shutdownNow();
+        }
     }
 
     private static void callAs(CaServer server, X509Svid svid, X509Bundle trust) {

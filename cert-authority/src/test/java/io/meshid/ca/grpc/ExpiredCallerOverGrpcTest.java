@@ -1,5 +1,10 @@
 package io.meshid.ca.grpc;
 
+import io.meshid.common.audit.AuditEvent;
+import io.meshid.common.audit.AuditLog;
+import io.meshid.common.audit.AuditQuery;
+import io.meshid.common.authz.AuthorizationInterceptor;
+import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -64,6 +69,7 @@ class ExpiredCallerOverGrpcTest {
 
     @Test
     void adminRpc_onAConnectionHeldOpenPastTheAdminsExpiry_isUnauthenticated() {
+        Instant before = clock.instant().minusSeconds(1);
         X509Svid svid = oneMinute(ADMIN);
         ManagedChannel admin = channel(svid);
         assertThat(stub(admin).listIssued(ListIssuedRequest.getDefaultInstance())).isNotNull();
@@ -74,6 +80,13 @@ class ExpiredCallerOverGrpcTest {
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
                     assertThat(e.getStatus().getDescription()).contains("expired at " + svid.leaf().getNotAfter().toInstant());
+                });
+        assertThat(server.context().getBean(AuditLog.class).find(new AuditQuery(CaServer.DOMAIN, before,
+                Optional.of(AuthorizationInterceptor.ACTION), 100))).anySatisfy(e -> {
+                    assertThat(e.actor()).isEqualTo(ADMIN);
+                    assertThat(e.target()).isEqualTo("meshid.ca.v1.CertificateAuthority/ListIssued");
+                    assertThat(e.outcome()).isEqualTo(AuditEvent.Outcome.DENIED);
+                    assertThat(e.detail()).startsWith("UNAUTHENTICATED: ").contains("expired at");
                 });
     }
 

@@ -76,21 +76,24 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
     private final Supplier<SvidSource> source;
     private final Clock clock;
     private final List<PeerCheck> checks;
+    private final List<CallRefusalListener> listeners;
     private final SvidVerifier verifier = new SvidVerifier();
 
     @Inject
-    CallerIdentityInterceptor(TlsConfig config, BeanProvider<SvidSource> sources, Clock clock, List<PeerCheck> checks) {
+    CallerIdentityInterceptor(TlsConfig config, BeanProvider<SvidSource> sources, Clock clock, List<PeerCheck> checks,
+            List<CallRefusalListener> listeners) {
         this(config.getMode() == TlsConfig.Mode.PLAINTEXT, Set.copyOf(config.getAnonymousMethods()),
-                SupplierUtil.memoized(sources::get), clock, checks);
+                SupplierUtil.memoized(sources::get), clock, checks, listeners);
     }
 
     private CallerIdentityInterceptor(boolean plaintext, Set<String> anonymousMethods, Supplier<SvidSource> source, Clock clock,
-            List<PeerCheck> checks) {
+            List<PeerCheck> checks, List<CallRefusalListener> listeners) {
         this.plaintext = plaintext;
         this.anonymousMethods = anonymousMethods;
         this.source = source;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.checks = List.copyOf(checks);
+        this.listeners = List.copyOf(listeners);
     }
 
     /**
@@ -101,7 +104,7 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
     public static CallerIdentityInterceptor requiringSvid(Set<String> anonymousMethods, SvidSource source, Clock clock,
             List<PeerCheck> checks) {
         Objects.requireNonNull(source, "source");
-        return new CallerIdentityInterceptor(false, Set.copyOf(anonymousMethods), () -> source, clock, checks);
+        return new CallerIdentityInterceptor(false, Set.copyOf(anonymousMethods), () -> source, clock, checks, List.of());
     }
 
     /** Just after meshid's request-id interceptor, which runs first. */
@@ -122,11 +125,11 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
             if (anonymousMethods.contains(method)) {
                 return next.startCall(call, headers);
             }
-            return refuse(call, "a client X.509-SVID is required for " + method);
+            return refuse(call, Optional.empty(), "a client X.509-SVID is required for " + method);
         }
         String refusal = refusal(verdict);
         if (refusal != null) {
-            return refuse(call, refusal);
+            return refuse(call, claimed(verdict), refusal);
         }
         VerifiedPeer peer = verdict.peer();
         Context context = Context.current().withValue(CallerIdentity.KEY, peer.spiffeId())
@@ -228,7 +231,25 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
         return null;
     }
 
-    private static <Q> ServerCall.Listener<Q> refuse(ServerCall<Q, ?> call, String reason) {
+    /** The SPIFFE ID a refused chain's leaf names, for the audit trail: not verified, never trusted. */
+    private static Optional<SpiffeId> claimed(Verdict verdict) {
+        if (verdict.peer() != null) {
+            return Optional.of(verdict.peer().spiffeId());
+        }
+        if (verdict.leaf() instanceof X509Certificate leaf) {
+            try {
+                return Optional.of(SvidRules.spiffeIdOf(leaf));
+            } catch (SvidVerificationException e) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    private <Q> ServerCall.Listener<Q> refuse(ServerCall<Q, ?> call, Optional<SpiffeId> claimed, String reason) {
+        for (CallRefusalListener listener : listeners) {
+            listener.refused(call.getMethodDescriptor().getFullMethodName(), claimed, reason);
+        }
         call.close(Status.UNAUTHENTICATED.withDescription(reason), new Metadata());
         return new ServerCall.Listener<>() {
         };

@@ -161,7 +161,7 @@ class ExchangeOverMutualTlsTest {
         ExchangeTokenResponse delegated = db.exchangeToken(ExchangeTokenRequest.newBuilder().setSubjectToken(forDb)
                 .setSubjectTokenType(JWT).addAudience(CART).build());
         var validated = as(CART).validateToken(ValidateTokenRequest.newBuilder().setToken(delegated.getAccessToken())
-                .setAudience(CART).build());
+                .setAudience(CART).addExpectedTypes(io.meshid.proto.identity.v1.TokenType.TOKEN_TYPE_ACCESS_TOKEN).build());
         assertThat(validated.getValid()).as(validated.getReasonDetail()).isTrue();
         assertThat(validated.getSubject()).isEqualTo(API);
         assertThat(validated.getClaims().getFieldsOrThrow("act").getStructValue().getFieldsOrThrow("sub").getStringValue())

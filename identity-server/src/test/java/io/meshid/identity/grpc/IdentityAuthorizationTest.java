@@ -117,6 +117,7 @@ class IdentityAuthorizationTest {
         RegistryServiceBlockingStub marked = as(pki.leaf("spiffe://authz.test/team/platform").admin().issue().svid());
 
         var entry = marked.createEntry(CreateEntryRequest.newBuilder().setSpiffeId("spiffe://authz.test/ns/pay/sa/api")
+                .addSelectors(Selector.newBuilder().setType("k8s").setValue("cluster:prod"))
                 .addSelectors(Selector.newBuilder().setType("k8s").setValue("ns:pay")).build()).getEntry();
         var token = marked.createJoinToken(CreateJoinTokenRequest.newBuilder().setEntryId(entry.getId()).build());
         marked.deleteEntry(DeleteEntryRequest.newBuilder().setId(entry.getId()).build());
