@@ -8,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.meshid.common.revocation.RevokedSerials;
 import io.meshid.common.spiffe.SpiffeId;
 import io.micronaut.core.order.Ordered;
 import jakarta.inject.Inject;
@@ -30,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * ({@code meshid.tls.mode=plaintext}) every call runs with no identity, and whatever needs one is
  * denied by the code that asks.
  *
+ * <p>A caller whose chain holds a revoked serial ({@link RevokedSerials}) is refused with
+ * {@code UNAUTHENTICATED} on every call, also on a connection opened before the revocation; while
+ * the revoked serials were never read from their durable source, authenticated calls are
+ * {@code UNAVAILABLE} ({@link RevocationCheck}).
+ *
  * <p>Runs right after {@code RequestIdServerInterceptor}, so refusals carry a request id. Thread-safe.
  */
 @Singleton
@@ -40,20 +46,28 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
 
     private final boolean plaintext;
     private final Set<String> anonymousMethods;
+    /** Revoked serials refused on every call ({@link RevocationCheck}); null on servers built by hand without it. */
+    private final RevokedSerials revoked;
 
     @Inject
-    CallerIdentityInterceptor(TlsConfig config) {
-        this(config.getMode() == TlsConfig.Mode.PLAINTEXT, Set.copyOf(config.getAnonymousMethods()));
+    CallerIdentityInterceptor(TlsConfig config, RevokedSerials revoked) {
+        this(config.getMode() == TlsConfig.Mode.PLAINTEXT, Set.copyOf(config.getAnonymousMethods()), revoked);
     }
 
-    private CallerIdentityInterceptor(boolean plaintext, Set<String> anonymousMethods) {
+    private CallerIdentityInterceptor(boolean plaintext, Set<String> anonymousMethods, RevokedSerials revoked) {
         this.plaintext = plaintext;
         this.anonymousMethods = anonymousMethods;
+        this.revoked = revoked;
     }
 
     /** For servers built by hand: requires a client SVID on every method but {@code anonymousMethods}. */
     public static CallerIdentityInterceptor requiringSvid(Set<String> anonymousMethods) {
-        return new CallerIdentityInterceptor(false, Set.copyOf(anonymousMethods));
+        return new CallerIdentityInterceptor(false, Set.copyOf(anonymousMethods), null);
+    }
+
+    /** As {@link #requiringSvid(Set)}, and refuses every call whose caller's chain holds a serial of {@code revoked}. */
+    public static CallerIdentityInterceptor requiringSvid(Set<String> anonymousMethods, RevokedSerials revoked) {
+        return new CallerIdentityInterceptor(false, Set.copyOf(anonymousMethods), revoked);
     }
 
     /** Just after meshid's request-id interceptor, which runs first. */
@@ -68,9 +82,16 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
             return next.startCall(call, headers);
         }
         String method = call.getMethodDescriptor().getFullMethodName();
-        Optional<PeerIdentity> peer = peerOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+        Optional<PeerIdentity> peer = peerOf(session);
         Optional<SpiffeId> caller = peer.map(PeerIdentity::spiffeId);
         if (caller.isPresent()) {
+            Optional<Status> refusal = RevocationCheck.refusal(revoked, caller.get(), session);
+            if (refusal.isPresent()) {
+                call.close(refusal.get(), new Metadata());
+                return new ServerCall.Listener<>() {
+                };
+            }
             Context context = Context.current().withValue(CallerIdentity.KEY, caller.get())
                     .withValue(CallerIdentity.CERTIFICATE_KEY, peer.get().leaf());
             return Contexts.interceptCall(context, call, headers, next);

@@ -5,13 +5,18 @@ import io.meshid.common.audit.AuditLog;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.server.RequestIds;
 import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.proto.common.v1.RevocationReason;
 import io.meshid.identity.registry.RegistrationEntry;
+import io.meshid.identity.IdentityConfig;
 import io.meshid.identity.registry.Registry;
+import io.meshid.identity.revocation.SvidRevocation;
 import io.meshid.identity.svid.SvidIssuer;
 import io.meshid.identity.svid.SvidRecords;
 import jakarta.inject.Singleton;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 
 /**
@@ -19,7 +24,12 @@ import java.util.HexFormat;
  * the presented SVID is not revoked (read from the database on every renewal, so a revocation
  * holds on every replica at once), only while a registration entry still holds that ID (whose
  * TTL and DNS names apply), and only for a key never used for an SVID of that ID, so a stolen
- * key cannot be renewed forever. Every outcome is audited. Thread-safe.
+ * key cannot be renewed forever. An SVID is renewed once: the claim is atomic in the database, so
+ * of two replicas renewing the same serial one wins; one retry (a new key, as always) is accepted
+ * until {@code meshid.identity.renewal-grace} after the first renewal, for a reply that was lost.
+ * The new SVID records the serial it renews, so revoking a serial revokes its descendants
+ * ({@link SvidRevocation}); an SVID issued while its parent was being revoked is revoked at once.
+ * Every outcome is audited. Thread-safe.
  */
 @Singleton
 public final class Renewal {
@@ -29,9 +39,14 @@ public final class Renewal {
     private final SvidRecords records;
     private final AuditLog audit;
     private final Clock clock;
+    private final SvidRevocation revocation;
+    private final Duration grace;
 
-    Renewal(Registry registry, SvidIssuer issuer, SvidRecords records, AuditLog audit, Clock clock) {
+    Renewal(Registry registry, SvidIssuer issuer, SvidRecords records, AuditLog audit, Clock clock, SvidRevocation revocation,
+            IdentityConfig config) {
         this.registry = registry;
+        this.revocation = revocation;
+        this.grace = config.getRenewalGrace();
         this.issuer = issuer;
         this.records = records;
         this.audit = audit;
@@ -57,14 +72,33 @@ public final class Renewal {
             return new MeshidException.PermissionDenied("no registration entry holds " + caller
                     + " any more (expected: an entry for it; attest again once one exists)");
         });
+        Instant now = clock.instant();
+        SvidRecords.Claim claim = records.claimRenewal(caller, SvidIssuer.keySha256Of(presented), serial,
+                presented.getNotAfter().toInstant(), now, grace);
+        if (claim == SvidRecords.Claim.REFUSED) {
+            record(caller, AuditEvent.Outcome.DENIED, "presented SVID " + serial + " was already renewed");
+            throw new MeshidException.PermissionDenied("the SVID you present (serial " + serial + ") was already renewed (expected: "
+                    + "renew with the newest SVID; an SVID renews once, with one retry within " + grace + ")");
+        }
+        SvidIssuer.Issued issued;
         try {
-            SvidIssuer.Issued issued = issuer.issue(entry, csr);
-            record(caller, AuditEvent.Outcome.SUCCESS, "serial " + issued.signed().getSvid().getSerialNumber() + " replaces " + serial);
-            return new Attestation.Result(entry, issued.signed(), issued.bundle());
+            issued = issuer.issue(entry, csr, serial);
         } catch (MeshidException e) {
+            records.releaseRenewal(caller.trustDomain(), serial);
             record(caller, e instanceof MeshidException.Unavailable ? AuditEvent.Outcome.FAILED : AuditEvent.Outcome.DENIED, e.getMessage());
             throw e;
         }
+        String child = issued.signed().getSvid().getSerialNumber();
+        if (records.revokedAt(caller.trustDomain(), serial).isPresent()) {
+            // The parent was revoked while this renewal signed: its walk may have missed the child.
+            revocation.revokeLiveDescendants(caller.trustDomain(), serial, RevocationReason.REVOCATION_REASON_SUPERSEDED, caller);
+            record(caller, AuditEvent.Outcome.DENIED, "presented SVID " + serial + " was revoked during renewal; " + child + " revoked");
+            throw new MeshidException.PermissionDenied("the SVID you present (serial " + serial + ") is revoked (expected: an "
+                    + "unrevoked SVID; attest again)");
+        }
+        record(caller, AuditEvent.Outcome.SUCCESS, "serial " + child + " replaces " + serial
+                + (claim == SvidRecords.Claim.RETRY ? " (retry within the renewal grace)" : ""));
+        return new Attestation.Result(entry, issued.signed(), issued.bundle());
     }
 
     /** The serial in the CA's form: lowercase hex of its two's-complement bytes, leading zero bytes dropped. */

@@ -39,6 +39,11 @@ public final class SvidIssuer {
 
     /** Signs an SVID of {@code entry} for the CSR's key. */
     public Issued issue(RegistrationEntry entry, byte[] csr) {
+        return issue(entry, csr, null);
+    }
+
+    /** Signs an SVID of {@code entry} for the CSR's key that renews {@code parentSerial} (null: none), recording that lineage. */
+    public Issued issue(RegistrationEntry entry, byte[] csr, String parentSerial) {
         String key = keySha256(csr);
         if (!records.reserveKey(entry.spiffeId(), key, clock.instant())) {
             throw new MeshidException.InvalidArgument("csr: its public key (SHA-256 " + key + ") was already used for an SVID of "
@@ -52,7 +57,7 @@ public final class SvidIssuer {
             throw e;
         }
         records.issued(entry.spiffeId(), key, signed.getSvid().getSerialNumber(),
-                Instant.ofEpochSecond(signed.getSvid().getNotAfter().getSeconds()));
+                Instant.ofEpochSecond(signed.getSvid().getNotAfter().getSeconds()), parentSerial);
         return new Issued(signed, ca.bundle(entry.spiffeId()));
     }
 
