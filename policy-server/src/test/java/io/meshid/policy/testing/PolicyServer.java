@@ -67,7 +67,16 @@ public final class PolicyServer implements AutoCloseable {
 
     /** A channel to the gRPC port that authenticates as {@code id} (a full SPIFFE ID of {@value #DOMAIN}). */
     public ManagedChannel channelAs(String id) {
-        X509Svid svid = pki.leaf(SpiffeId.parse(id).toString()).issue().svid();
+        return channelWith(pki.leaf(SpiffeId.parse(id).toString()).issue().svid());
+    }
+
+    /** The PKI of {@value #DOMAIN} that signed the server's SVID and signs callers'. */
+    public TestPki pki() {
+        return pki;
+    }
+
+    /** A channel to the gRPC port that authenticates with {@code svid}. */
+    public ManagedChannel channelWith(X509Svid svid) {
         StaticSvidSource client = new StaticSvidSource(svid, pki.bundle());
         SpiffeId expected = SpiffeId.parse("spiffe://" + DOMAIN + "/meshid/policy-server");
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", context().getBean(GrpcEmbeddedServer.class).getPort())
