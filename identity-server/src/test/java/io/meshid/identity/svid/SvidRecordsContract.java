@@ -72,4 +72,40 @@ abstract class SvidRecordsContract {
         assertThat(records.revokedAt(TrustDomain.of("other.test"), "82bb")).isEmpty();
         assertThat(records.reserveKey(WEB, "cc".repeat(32), T0)).as("the revoked SVID's key is used").isFalse();
     }
+
+    @Test
+    void anSvid_isClaimedForRenewalOnce_plusOneRetryWithinTheGrace_andRecordsItsChildren() {
+        TrustDomain domain = TrustDomain.of("svid.test");
+        java.time.Duration grace = java.time.Duration.ofSeconds(30);
+        records.reserveKey(API, "d1".repeat(32), T0);
+        records.issued(API, "d1".repeat(32), "91d1", T0.plusSeconds(3600));
+
+        assertThat(records.claimRenewal(API, "d1".repeat(32), "91d1", T0.plusSeconds(3600), T0, grace)).isEqualTo(SvidRecords.Claim.FIRST);
+        records.releaseRenewal(domain, "91d1");
+        assertThat(records.claimRenewal(API, "d1".repeat(32), "91d1", T0.plusSeconds(3600), T0.plusSeconds(100), grace))
+                .as("given back after a failed signing").isEqualTo(SvidRecords.Claim.FIRST);
+        assertThat(records.claimRenewal(API, "d1".repeat(32), "91d1", T0.plusSeconds(3600), T0.plusSeconds(130), grace))
+                .isEqualTo(SvidRecords.Claim.RETRY);
+        assertThat(records.claimRenewal(API, "d1".repeat(32), "91d1", T0.plusSeconds(3600), T0.plusSeconds(131), grace))
+                .isEqualTo(SvidRecords.Claim.REFUSED);
+
+        records.reserveKey(API, "d2".repeat(32), T0);
+        records.issued(API, "d2".repeat(32), "92d2", T0.plusSeconds(3600));
+        records.claimRenewal(API, "d2".repeat(32), "92d2", T0.plusSeconds(3600), T0, grace);
+        assertThat(records.claimRenewal(API, "d2".repeat(32), "92d2", T0.plusSeconds(3600), T0.plusSeconds(31), grace))
+                .as("past the grace").isEqualTo(SvidRecords.Claim.REFUSED);
+
+        records.reserveKey(API, "d3".repeat(32), T0);
+        records.issued(API, "d3".repeat(32), "93d3", T0.plusSeconds(3600), "91d1");
+        records.reserveKey(API, "d4".repeat(32), T0);
+        records.issued(API, "d4".repeat(32), "94d4", T0.plusSeconds(3600), "91d1");
+        records.revoked(API, "d4".repeat(32), "94d4", T0.plusSeconds(3600), T0.plusSeconds(5), "KEY_COMPROMISE");
+        assertThat(records.liveChildren(domain, "91d1", T0)).extracting(SvidRecords.Child::serial).containsExactly("93d3");
+        assertThat(records.liveChildren(domain, "91d1", T0.plusSeconds(3601))).as("expired").isEmpty();
+
+        assertThat(records.claimRenewal(WEB, "d5".repeat(32), "95d5", T0.plusSeconds(3600), T0, grace))
+                .as("an SVID signed at the CA directly gets its row, claimed").isEqualTo(SvidRecords.Claim.FIRST);
+        records.revoked(WEB, "d6".repeat(32), "96d6", T0.plusSeconds(3600), T0, "KEY_COMPROMISE");
+        assertThat(records.claimRenewal(WEB, "d6".repeat(32), "96d6", T0.plusSeconds(3600), T0, grace)).isEqualTo(SvidRecords.Claim.REFUSED);
+    }
 }
