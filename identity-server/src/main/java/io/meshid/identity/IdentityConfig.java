@@ -24,6 +24,7 @@ public final class IdentityConfig {
     private String caAddress = "127.0.0.1:7001";
     private Duration caDeadline = Duration.ofSeconds(5);
     private int attestFailuresPerMinute = 20;
+    private Duration renewalGrace = Duration.ofSeconds(30);
 
     /**
      * Lifetime of a join token when its creator names none ({@code meshid.identity.join-token-ttl}),
@@ -75,6 +76,18 @@ public final class IdentityConfig {
 
     public void setAttestFailuresPerMinute(int limit) {
         this.attestFailuresPerMinute = ConfigChecks.between(PREFIX + ".attest-failures-per-minute", limit, 1, 100_000);
+    }
+
+    /**
+     * How long after an SVID's first renewal one more renewal of it is accepted, for a workload
+     * whose reply was lost ({@code meshid.identity.renewal-grace}, default 30 s, at most 5 min).
+     */
+    public Duration getRenewalGrace() {
+        return renewalGrace;
+    }
+
+    public void setRenewalGrace(Duration grace) {
+        this.renewalGrace = ConfigChecks.between(PREFIX + ".renewal-grace", grace, Duration.ZERO, Duration.ofMinutes(5));
     }
 
     /** Deadline of each call to cert-authority ({@code meshid.identity.ca-deadline}). */

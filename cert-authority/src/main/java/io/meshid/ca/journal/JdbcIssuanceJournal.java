@@ -216,14 +216,33 @@ final class JdbcIssuanceJournal implements IssuanceJournal {
 
     @Override
     public Optional<IssuedCertificate> revoke(String trustDomain, String serial, String reason, Instant at) {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("UPDATE ca_issued SET revoked_at = ?, revocation_reason = ? "
-                        + "WHERE trust_domain = ? AND serial = ? AND revoked_at IS NULL")) {
-            ps.setTimestamp(1, Timestamp.from(at));
-            ps.setString(2, reason);
-            ps.setString(3, trustDomain);
-            ps.setString(4, serial);
-            ps.executeUpdate();
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE ca_issued SET revoked_at = ?, revocation_reason = ? "
+                        + "WHERE trust_domain = ? AND serial = ? AND revoked_at IS NULL");
+                    PreparedStatement revoked = c.prepareStatement("INSERT INTO ca_revoked (serial, trust_domain, not_after, "
+                        + "revoked_at) SELECT i.serial, i.trust_domain, i.not_after, i.revoked_at FROM ca_issued i WHERE "
+                        + "i.trust_domain = ? AND i.serial = ? AND i.revoked_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                        + "ca_revoked r WHERE r.serial = i.serial)")) {
+                ps.setTimestamp(1, Timestamp.from(at));
+                ps.setString(2, reason);
+                ps.setString(3, trustDomain);
+                ps.setString(4, serial);
+                ps.executeUpdate();
+                // Also on a repeated revocation, so that a retry completes one whose commit was lost.
+                revoked.setString(1, trustDomain);
+                revoked.setString(2, serial);
+                revoked.executeUpdate();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) {
+                    throw e;
+                }
+                // A concurrent revocation of the same serial wrote both rows first.
+            } finally {
+                c.setAutoCommit(true);
+            }
         } catch (SQLException e) {
             throw new MeshidException.Unavailable("issuance journal: " + e.getMessage(), e);
         }

@@ -6,6 +6,8 @@ import io.meshid.ca.journal.IssuedCertificate;
 import io.meshid.common.audit.AuditEvent;
 import io.meshid.common.audit.AuditLog;
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.revocation.RevocationFeed;
+import io.meshid.common.revocation.RevokedSerial;
 import io.meshid.common.server.RequestIds;
 import io.meshid.common.spiffe.TrustDomain;
 import jakarta.inject.Singleton;
@@ -16,7 +18,9 @@ import java.time.Clock;
  * revocation stands) and writes an audit event. The trust domain must be one this CA serves and
  * the serial one it issued there; anything else is {@code NOT_FOUND}, the same for a foreign
  * serial as for a missing one. A new revocation then publishes a new bundle whose CRLs list it
- * ({@link AuthorityManager#revocationsChanged}). Thread-safe.
+ * ({@link AuthorityManager#revocationsChanged}), and the serial is refused on every call to this
+ * CA at once and announced on the shared store's revocation channel ({@link RevocationFeed}).
+ * Thread-safe.
  */
 @Singleton
 public final class Revocations {
@@ -27,10 +31,12 @@ public final class Revocations {
     private final AuthorityManager authorities;
     private final AuditLog audit;
     private final Clock clock;
+    private final RevocationFeed feed;
 
-    Revocations(IssuanceJournal journal, AuthorityManager authorities, AuditLog audit, Clock clock) {
+    Revocations(IssuanceJournal journal, AuthorityManager authorities, AuditLog audit, Clock clock, RevocationFeed feed) {
         this.journal = journal;
         this.authorities = authorities;
+        this.feed = feed;
         this.audit = audit;
         this.clock = clock;
     }
@@ -65,6 +71,8 @@ public final class Revocations {
         audit.record(AuditEvent.of(clock.instant(), domain.name(), actor, "ca.certificate.revoke", serial, AuditEvent.Outcome.SUCCESS,
                 line.spiffeId() + ", reason " + line.revocationReason().orElse(reason) + ", revoked at " + line.revokedAt().orElseThrow()
                         + (comment.isEmpty() ? "" : ": " + comment), RequestIds.current()));
+        // Durable now: refused on this replica's next call, announced to every process sharing the store.
+        feed.announce(RevokedSerial.ofHex(domain, serial, line.notAfter()));
         boolean now = line.revokedAt().orElseThrow().equals(at);
         long sequence = now ? authorities.revocationsChanged(domain).sequence() : authorities.bundle(domain).sequence();
         return new Revoked(line, sequence);

@@ -146,7 +146,7 @@ public final class Attestation {
         String domain = entry.spiffeId().trustDomain().name();
         try {
             CheckedCsr checked = CheckedCsr.check(csr, entry.spiffeId(), entry.dnsNames());
-            SvidIssuer.Issued issued = issuer.issue(entry, checked, joinToken, serial -> event(domain, action,
+            SvidIssuer.Issued issued = issuer.issue(entry, checked, joinToken, Optional.empty(), serial -> event(domain, action,
                     entry.spiffeId().toString(), AuditEvent.Outcome.SUCCESS, "entry " + entry.id() + ", serial " + serial + ", from " + from));
             return new Result(entry, issued.signed(), issued.bundle());
         } catch (MeshidException e) {

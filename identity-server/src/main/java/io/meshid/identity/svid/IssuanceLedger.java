@@ -52,21 +52,29 @@ public final class IssuanceLedger {
     private static final String CONSUME_TOKEN = "UPDATE id_join_token SET consumed_at = ? WHERE token_sha256 = ? "
             + "AND consumed_at IS NULL AND expires_at > ?";
     private static final String INSERT_SVID = "INSERT INTO id_svid (trust_domain, spiffe_id, public_key_sha256, serial, not_after, "
-            + "created_at) VALUES (?, ?, ?, ?, ?, ?)";
+            + "created_at, parent_serial) VALUES (?, ?, ?, ?, ?, ?, ?)";
 
     /**
      * One signed SVID to record.
      *
-     * @param joinToken the SHA-256 of the join token to consume with it (attestation), or empty (renewal)
-     * @param audit its audit event, committed with it
+     * @param joinToken    the SHA-256 of the join token to consume with it (attestation), or empty (renewal)
+     * @param parentSerial the serial it renews (its lineage, for revoking descendants), or empty (attestation)
+     * @param audit        its audit event, committed with it
      */
     public record Issuance(Optional<String> joinToken, SpiffeId spiffeId, String keySha256, String serial,
-            java.time.Instant notAfter, java.time.Instant at, AuditEvent audit) {
+            Optional<String> parentSerial, java.time.Instant notAfter, java.time.Instant at, AuditEvent audit) {
 
         public Issuance {
             Objects.requireNonNull(joinToken, "joinToken");
             Objects.requireNonNull(spiffeId, "spiffeId");
+            Objects.requireNonNull(parentSerial, "parentSerial");
             Objects.requireNonNull(audit, "audit");
+        }
+
+        /** An issuance that renews nothing. */
+        public Issuance(Optional<String> joinToken, SpiffeId spiffeId, String keySha256, String serial, java.time.Instant notAfter,
+                java.time.Instant at, AuditEvent audit) {
+            this(joinToken, spiffeId, keySha256, serial, Optional.empty(), notAfter, at, audit);
         }
     }
 
@@ -160,6 +168,7 @@ public final class IssuanceLedger {
                             ps.setString(4, i.serial());
                             ps.setTimestamp(5, Timestamp.from(i.notAfter()));
                             ps.setTimestamp(6, Timestamp.from(i.at()));
+                            ps.setString(7, i.parentSerial().orElse(null));
                             ps.addBatch();
                         }
                         ps.executeBatch();

@@ -52,11 +52,13 @@ public final class SvidIssuer {
      * Signs an SVID of {@code entry} for the checked CSR's key and records it; an admin entry's SVID
      * carries the admin mark.
      *
-     * @param joinToken the SHA-256 of the join token to consume in the same transaction, if any
-     * @param audit the success event for the signed serial, committed with the record
+     * @param joinToken    the SHA-256 of the join token to consume in the same transaction, if any
+     * @param parentSerial the serial this SVID renews, recorded as its lineage, if any
+     * @param audit        the success event for the signed serial, committed with the record
      * @throws MeshidException.Unauthenticated if the join token was used meanwhile (nothing is handed out)
      */
-    public Issued issue(RegistrationEntry entry, CheckedCsr csr, Optional<String> joinToken, Function<String, AuditEvent> audit) {
+    public Issued issue(RegistrationEntry entry, CheckedCsr csr, Optional<String> joinToken, Optional<String> parentSerial,
+            Function<String, AuditEvent> audit) {
         // An entry stored before reserved identities were refused must not open a door either.
         reserved.refuse("entry " + entry.id() + ": spiffe_id", entry.spiffeId());
         if (records.keyUsed(entry.spiffeId(), csr.keySha256())) {
@@ -66,7 +68,7 @@ public final class SvidIssuer {
         SignX509SvidResponse signed = ca.sign(csr.der(), entry.spiffeId(), entry.x509SvidTtl(), entry.dnsNames(), entry.id(),
                 entry.admin());
         String serial = signed.getSvid().getSerialNumber();
-        ledger.commit(new IssuanceLedger.Issuance(joinToken, entry.spiffeId(), csr.keySha256(), serial,
+        ledger.commit(new IssuanceLedger.Issuance(joinToken, entry.spiffeId(), csr.keySha256(), serial, parentSerial,
                 Instant.ofEpochSecond(signed.getSvid().getNotAfter().getSeconds()), clock.instant(), audit.apply(serial)));
         return new Issued(signed, ca.bundle(entry.spiffeId(), signed.getBundleSequenceNumber()));
     }

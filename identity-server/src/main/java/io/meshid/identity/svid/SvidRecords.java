@@ -18,8 +18,9 @@ import javax.sql.DataSource;
  * identity-server's own record of the SVIDs it had signed ({@code id_svid}): one row per SPIFFE ID
  * and public key (its SPKI SHA-256), written with the serial by {@link IssuanceLedger} before the
  * SVID is handed out, so that a key serves at most one SVID of a SPIFFE ID even when two replicas
- * race; the revocation once revoked. Every read goes to the database, so every replica sees a
- * revocation at once.
+ * race; the revocation once revoked; the lineage of renewals (the parent serial, how often an SVID
+ * was renewed). Every read goes to the database, so every replica sees a revocation and a renewal
+ * claim at once.
  * Thread-safe.
  */
 @Singleton
@@ -43,6 +44,90 @@ public final class SvidRecords {
             ps.setString(1, id.trustDomain().name());
             ps.setString(2, id.toString());
             ps.setString(3, keySha256);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("SVID records: " + e.getMessage(), e);
+        }
+    }
+
+    /** What {@link #claimRenewal} decided. */
+    public enum Claim {
+        /** The SVID's first renewal. */
+        FIRST,
+        /** Its one retry, within the grace period after the first renewal (a reply that was lost). */
+        RETRY,
+        /** Renewed already (twice, or once longer ago than the grace period), or revoked. */
+        REFUSED
+    }
+
+    /**
+     * Claims the renewal of {@code serial}, atomically across replicas: an SVID is renewed once, plus
+     * one retry until {@code grace} after that first renewal. An SVID identity-server has no row for
+     * (the CA signed it directly) gets one, claimed.
+     */
+    public Claim claimRenewal(SpiffeId id, String keySha256, String serial, Instant notAfter, Instant now, java.time.Duration grace) {
+        String domain = id.trustDomain().name();
+        if (update("UPDATE id_svid SET renewals = 1, first_renewed_at = ? WHERE trust_domain = ? AND serial = ? AND renewals = 0 "
+                + "AND revoked_at IS NULL", Timestamp.from(now), domain, serial) == 1) {
+            return Claim.FIRST;
+        }
+        if (update("UPDATE id_svid SET renewals = 2 WHERE trust_domain = ? AND serial = ? AND renewals = 1 AND revoked_at IS NULL "
+                + "AND first_renewed_at >= ?", domain, serial, Timestamp.from(now.minus(grace))) == 1) {
+            return Claim.RETRY;
+        }
+        if (revokedAt(id.trustDomain(), serial).isPresent() || exists(domain, serial)) {
+            return Claim.REFUSED;
+        }
+        try {
+            return update("INSERT INTO id_svid (trust_domain, spiffe_id, public_key_sha256, serial, not_after, created_at, renewals, "
+                    + "first_renewed_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)", domain, id.toString(), keySha256, serial,
+                    Timestamp.from(notAfter), Timestamp.from(now), Timestamp.from(now)) == 1 ? Claim.FIRST : Claim.REFUSED;
+        } catch (MeshidException.Unavailable e) {
+            if (e.getCause() instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")) {
+                return Claim.REFUSED;
+            }
+            throw e;
+        }
+    }
+
+    /** Gives back a renewal claim whose signing failed, so that the workload may try again. */
+    public void releaseRenewal(TrustDomain domain, String serial) {
+        update("UPDATE id_svid SET renewals = renewals - 1, first_renewed_at = CASE WHEN renewals = 1 THEN NULL "
+                + "ELSE first_renewed_at END WHERE trust_domain = ? AND serial = ? AND renewals > 0", domain.name(), serial);
+    }
+
+    /** An SVID that renewed another, as {@link #liveChildren} lists it. */
+    public record Child(SpiffeId spiffeId, String keySha256, String serial, Instant notAfter) {
+    }
+
+    /** The unrevoked, unexpired SVIDs that renewed {@code parentSerial}. */
+    public java.util.List<Child> liveChildren(TrustDomain domain, String parentSerial, Instant now) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT spiffe_id, public_key_sha256, serial, not_after FROM id_svid WHERE "
+                        + "trust_domain = ? AND parent_serial = ? AND serial IS NOT NULL AND revoked_at IS NULL AND not_after > ?")) {
+            ps.setString(1, domain.name());
+            ps.setString(2, parentSerial);
+            ps.setTimestamp(3, Timestamp.from(now));
+            java.util.List<Child> children = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    children.add(new Child(SpiffeId.parse(rs.getString(1)), rs.getString(2), rs.getString(3),
+                            rs.getTimestamp(4).toInstant()));
+                }
+            }
+            return children;
+        } catch (SQLException e) {
+            throw new MeshidException.Unavailable("SVID records: " + e.getMessage(), e);
+        }
+    }
+
+    private boolean exists(String domain, String serial) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT 1 FROM id_svid WHERE trust_domain = ? AND serial = ?")) {
+            ps.setString(1, domain);
+            ps.setString(2, serial);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }

@@ -97,17 +97,27 @@ class AttestEndToEndTest {
 
     /** The workload's mTLS stub once it holds {@code reply}'s SVID for {@code key}. */
     private IdentityServiceBlockingStub holding(AttestResponse reply, KeyPair key) throws Exception {
+        return holding(reply.getSvid(), reply.getTrustBundle(), key);
+    }
+
+    /** The workload's mTLS stub once it holds {@code svid} for {@code key}. */
+    private IdentityServiceBlockingStub holding(io.meshid.proto.common.v1.X509Svid svid, io.meshid.proto.common.v1.TrustBundle bundle,
+            KeyPair key) throws Exception {
+        ManagedChannel mtls = servers.as(held(svid, bundle, key));
+        return IdentityServiceGrpc.newBlockingStub(mtls).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    static StaticSvidSource held(io.meshid.proto.common.v1.X509Svid svid, io.meshid.proto.common.v1.TrustBundle bundle, KeyPair key)
+            throws Exception {
         List<X509Certificate> chain = new ArrayList<>();
-        for (ByteString der : reply.getSvid().getCertChainList()) {
+        for (ByteString der : svid.getCertChainList()) {
             chain.add(parse(der));
         }
         List<X509Certificate> anchors = new ArrayList<>();
-        for (ByteString der : reply.getTrustBundle().getX509AuthoritiesList()) {
+        for (ByteString der : bundle.getX509AuthoritiesList()) {
             anchors.add(parse(der));
         }
-        StaticSvidSource held = new StaticSvidSource(X509Svid.of(chain, key.getPrivate()), X509Bundle.of(TrustDomain.of("e2e.test"), anchors, 1));
-        ManagedChannel mtls = servers.as(held);
-        return IdentityServiceGrpc.newBlockingStub(mtls).withDeadlineAfter(30, TimeUnit.SECONDS);
+        return new StaticSvidSource(X509Svid.of(chain, key.getPrivate()), X509Bundle.of(TrustDomain.of("e2e.test"), anchors, 1));
     }
 
     /** The SVID of {@code reply} for {@code key}, as a source for channels. */
@@ -317,8 +327,8 @@ class AttestEndToEndTest {
         assertThat(revoked.getNotAfter()).isEqualTo(reply.getSvid().getNotAfter());
         assertThat(again.getRevokedAt()).isEqualTo(revoked.getRevokedAt());
         assertThatThrownBy(() -> renewing.renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(csrFor(newKey())).build()))
-                .satisfies(e -> {
-                    assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED);
+                .as("a revoked SVID is refused on every call, renewal included").satisfies(e -> {
+                    assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED);
                     assertThat(description(e)).contains("is revoked");
                 });
         assertThat(servers.audit("e2e.test", "identity.revoke_x509_svid", before)).extracting(AuditEvent::outcome)
@@ -334,12 +344,16 @@ class AttestEndToEndTest {
     void renewingMoreThanTenTimesAMinute_isResourceExhausted_withARetryHint() throws Exception {
         var entry = entry("/ns/payments/sa/eager");
         KeyPair key = newKey();
-        var renewing = holding(workload.attest(attest(token(entry), csrFor(key))), key);
+        AttestResponse attested = workload.attest(attest(token(entry), csrFor(key)));
+        var renewing = holding(attested, key);
         StatusRuntimeException e = null;
         int allowed = 0;
         while (e == null && allowed <= 20) {
             try {
-                renewing.renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(csrFor(newKey())).build());
+                // Each time with the SVID the last renewal gave: an SVID renews once.
+                KeyPair next = newKey();
+                var renewed = renewing.renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(csrFor(next)).build());
+                renewing = holding(renewed.getSvid(), renewed.getTrustBundle(), next);
                 allowed++;
             } catch (StatusRuntimeException refused) {
                 e = refused;

@@ -125,6 +125,16 @@ final class E2eServers implements AutoCloseable {
         return c;
     }
 
+    /** The CA's gRPC {@code host:port}. */
+    String caAddress() {
+        return ca.grpcAddress();
+    }
+
+    /** Closes {@code channel} with the servers. */
+    void track(ManagedChannel channel) {
+        channels.add(channel);
+    }
+
     /** A workload with no SVID yet: TLS that checks the server against the bundle, no client certificate. */
     ManagedChannel anonymous() throws Exception {
         ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", identityPort())

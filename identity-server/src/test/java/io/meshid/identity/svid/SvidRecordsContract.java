@@ -66,7 +66,11 @@ abstract class SvidRecordsContract {
     }
 
     private IssuanceLedger.Issuance issuance(Optional<String> token, SpiffeId id, String key, String serial) {
-        return new IssuanceLedger.Issuance(token, id, key, serial, T0.plusSeconds(3600), T0,
+        return issuance(token, id, key, serial, Optional.empty());
+    }
+
+    private IssuanceLedger.Issuance issuance(Optional<String> token, SpiffeId id, String key, String serial, Optional<String> parent) {
+        return new IssuanceLedger.Issuance(token, id, key, serial, parent, T0.plusSeconds(3600), T0,
                 AuditEvent.of(T0, "svid.test", "anonymous", "attest.join_token", id.toString(), AuditEvent.Outcome.SUCCESS,
                         "serial " + serial, "req-" + serial));
     }
@@ -161,5 +165,37 @@ abstract class SvidRecordsContract {
         assertThat(records.revokedAt(TrustDomain.of("svid.test"), "83cc")).contains(T0.plusSeconds(30));
         assertThat(records.revokedAt(TrustDomain.of("other.test"), "82bb")).isEmpty();
         assertThat(records.keyUsed(WEB, "cc".repeat(32))).as("the revoked SVID's key is used").isTrue();
+    }
+
+    @Test
+    void anSvid_isClaimedForRenewalOnce_plusOneRetryWithinTheGrace_andRecordsItsChildren() {
+        TrustDomain domain = TrustDomain.of("svid.test");
+        java.time.Duration grace = java.time.Duration.ofSeconds(30);
+        ledger.commit(issuance(Optional.empty(), API, "d1".repeat(32), "91d1"));
+
+        assertThat(records.claimRenewal(API, "d1".repeat(32), "91d1", T0.plusSeconds(3600), T0, grace)).isEqualTo(SvidRecords.Claim.FIRST);
+        records.releaseRenewal(domain, "91d1");
+        assertThat(records.claimRenewal(API, "d1".repeat(32), "91d1", T0.plusSeconds(3600), T0.plusSeconds(100), grace))
+                .as("given back after a failed signing").isEqualTo(SvidRecords.Claim.FIRST);
+        assertThat(records.claimRenewal(API, "d1".repeat(32), "91d1", T0.plusSeconds(3600), T0.plusSeconds(130), grace))
+                .isEqualTo(SvidRecords.Claim.RETRY);
+        assertThat(records.claimRenewal(API, "d1".repeat(32), "91d1", T0.plusSeconds(3600), T0.plusSeconds(131), grace))
+                .isEqualTo(SvidRecords.Claim.REFUSED);
+
+        ledger.commit(issuance(Optional.empty(), API, "d2".repeat(32), "92d2"));
+        records.claimRenewal(API, "d2".repeat(32), "92d2", T0.plusSeconds(3600), T0, grace);
+        assertThat(records.claimRenewal(API, "d2".repeat(32), "92d2", T0.plusSeconds(3600), T0.plusSeconds(31), grace))
+                .as("past the grace").isEqualTo(SvidRecords.Claim.REFUSED);
+
+        ledger.commit(issuance(Optional.empty(), API, "d3".repeat(32), "93d3", Optional.of("91d1")));
+        ledger.commit(issuance(Optional.empty(), API, "d4".repeat(32), "94d4", Optional.of("91d1")));
+        records.revoked(API, "d4".repeat(32), "94d4", T0.plusSeconds(3600), T0.plusSeconds(5), "KEY_COMPROMISE");
+        assertThat(records.liveChildren(domain, "91d1", T0)).extracting(SvidRecords.Child::serial).containsExactly("93d3");
+        assertThat(records.liveChildren(domain, "91d1", T0.plusSeconds(3601))).as("expired").isEmpty();
+
+        assertThat(records.claimRenewal(WEB, "d5".repeat(32), "95d5", T0.plusSeconds(3600), T0, grace))
+                .as("an SVID signed at the CA directly gets its row, claimed").isEqualTo(SvidRecords.Claim.FIRST);
+        records.revoked(WEB, "d6".repeat(32), "96d6", T0.plusSeconds(3600), T0, "KEY_COMPROMISE");
+        assertThat(records.claimRenewal(WEB, "d6".repeat(32), "96d6", T0.plusSeconds(3600), T0, grace)).isEqualTo(SvidRecords.Claim.REFUSED);
     }
 }

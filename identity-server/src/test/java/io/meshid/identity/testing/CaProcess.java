@@ -79,6 +79,7 @@ public final class CaProcess implements AutoCloseable {
         Path creds = credentials();
         p.put("meshid.trust-domain", trustDomain);
         p.put("meshid.identity.ca-address", grpcAddress);
+        p.put("meshid.revocation.ca-address", grpcAddress);
         p.put("meshid.tls.mode", "SVID");
         p.put("meshid.tls.cert-file", creds.resolve("identity-server/cert.pem").toString());
         p.put("meshid.tls.key-file", creds.resolve("identity-server/key.pem").toString());

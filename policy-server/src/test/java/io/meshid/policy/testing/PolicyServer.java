@@ -92,7 +92,13 @@ public final class PolicyServer implements AutoCloseable {
         return channelWith(pki.leaf(SpiffeId.parse(id).toString()).validity(notBefore, notAfter).issue().svid());
     }
 
-    private ManagedChannel channelWith(X509Svid svid) {
+    /** The PKI of {@value #DOMAIN} that signed the server's SVID and signs callers'. */
+    public TestPki pki() {
+        return pki;
+    }
+
+    /** A channel to the gRPC port that authenticates with {@code svid}. */
+    public ManagedChannel channelWith(X509Svid svid) {
         StaticSvidSource client = new StaticSvidSource(svid, pki.bundle());
         SpiffeId expected = SpiffeId.parse("spiffe://" + DOMAIN + "/meshid/policy-server");
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", context().getBean(GrpcEmbeddedServer.class).getPort())
