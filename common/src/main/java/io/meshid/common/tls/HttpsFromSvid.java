@@ -4,6 +4,8 @@ import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.env.Environment;
 import io.micronaut.context.env.PropertySource;
+import io.micronaut.core.annotation.Order;
+import io.micronaut.core.order.Ordered;
 import jakarta.annotation.PostConstruct;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * thread-safe, and need not be: it runs once, during start-up.
  */
 @Context
+// First of the eager beans: another one (a data source, say) may create the HTTP server's SSL
+// configuration before this has set it.
+@Order(Ordered.HIGHEST_PRECEDENCE)
 @Requires(property = HttpsFromSvid.PROPERTY, value = "true")
 @Requires(beans = SvidSource.class)
 final class HttpsFromSvid {
