@@ -199,22 +199,47 @@ public final class TokenBenchmark {
         };
     }
 
-    /** Every renewal and attestation needs a key never used before (the fresh-key rule), so CSRs are made ahead, one per call. */
+    /**
+     * A fleet renewing: every renewal presents a different SVID, attested beforehand, over a
+     * connection made with it (an SVID renews once, and a sidecar renews with its newest one), with
+     * a key never used before (the fresh-key rule). Attestations and CSRs are made ahead, not timed.
+     */
     private static ClosedLoop.Result renew(ClosedLoop loop, Workloads w, int level, Duration warmup, Duration duration, long maxCalls) throws Exception {
         int count = Integer.getInteger("bench.renewCsrs", 8000);
-        log("making " + count + " CSRs of fresh keys (not timed)");
+        log("attesting " + count + " SVIDs to renew once each, and making as many CSRs of fresh keys (not timed)");
+        List<io.meshid.common.tls.StaticSvidSource> fleet = w.attested(count);
         List<ByteString> csrs = Workloads.csrs(count);
         AtomicInteger next = new AtomicInteger();
         ClosedLoop.Call call = (caller, seq, done) -> {
             int i = next.getAndIncrement();
             if (i >= csrs.size()) {
-                done.failed("fresh CSRs used up");
+                done.failed("fresh SVIDs used up");
                 return;
             }
-            stub(w.mtls, caller).renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(csrs.get(i)).build(),
-                    observer(done, r -> r.getSvid().getCertChainCount() >= 2));
+            ManagedChannel channel = w.channelWith(fleet.get(i));
+            StreamObserver<io.meshid.proto.identity.v1.RenewX509SvidResponse> reply = observer(done, r -> r.getSvid().getCertChainCount() >= 2);
+            IdentityServiceGrpc.newStub(channel).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                    .renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(csrs.get(i)).build(), new StreamObserver<>() {
+                        @Override
+                        public void onNext(io.meshid.proto.identity.v1.RenewX509SvidResponse value) {
+                            reply.onNext(value);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            channel.shutdown();
+                            reply.onError(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            channel.shutdown();
+                            reply.onCompleted();
+                        }
+                    });
         };
-        return loop.run("RenewX509Svid", level, call, warmup, duration, maxCalls, () -> next.get() >= csrs.size() - level);
+        return loop.run("RenewX509Svid (fleet, each SVID once)", level, call, warmup, duration, maxCalls,
+                () -> next.get() >= csrs.size() - level);
     }
 
     private static ClosedLoop.Result attest(ClosedLoop loop, Workloads w, int level, Duration warmup, Duration duration, long maxCalls) throws Exception {

@@ -103,6 +103,68 @@ final class Workloads implements AutoCloseable {
     }
 
     /**
+     * {@code n} freshly attested SVIDs, each with its key and the bundle that came with it, for a
+     * fleet that renews: every one may renew once (renewal lineage), over a connection made with it
+     * ({@link #channelWith}). Made with 32 attestations in flight; not timed.
+     */
+    List<StaticSvidSource> attested(int n) throws Exception {
+        List<String> tokens = joinTokens(n);
+        StaticSvidSource[] out = new StaticSvidSource[n];
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(32);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        var stub = IdentityServiceGrpc.newStub(anonymous.get(0));
+        for (int i = 0; i < n && failure.get() == null; i++) {
+            int k = i;
+            KeyPair key = key();
+            inFlight.acquire();
+            stub.withDeadlineAfter(30, TimeUnit.SECONDS).attest(AttestRequest.newBuilder().setJoinToken(tokens.get(k))
+                    .setCsr(ByteString.copyFrom(csr(key))).build(), new io.grpc.stub.StreamObserver<AttestResponse>() {
+                        @Override
+                        public void onNext(AttestResponse reply) {
+                            try {
+                                out[k] = held(reply, key);
+                            } catch (Exception e) {
+                                failure.compareAndSet(null, e);
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            failure.compareAndSet(null, t);
+                            inFlight.release();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            inFlight.release();
+                        }
+                    });
+        }
+        inFlight.acquire(32);
+        if (failure.get() != null) {
+            throw new IllegalStateException("attesting the fleet to renew failed: " + failure.get(), failure.get());
+        }
+        return List.of(out);
+    }
+
+    /** A channel that authenticates with {@code held}; the caller shuts it down. */
+    ManagedChannel channelWith(StaticSvidSource held) {
+        return builder().sslContext(TlsContexts.grpcClient(held, SERVER::equals)).build();
+    }
+
+    private static StaticSvidSource held(AttestResponse reply, KeyPair key) throws Exception {
+        List<X509Certificate> chain = new ArrayList<>();
+        for (ByteString der : reply.getSvid().getCertChainList()) {
+            chain.add(parse(der));
+        }
+        List<X509Certificate> anchors = new ArrayList<>();
+        for (ByteString der : reply.getTrustBundle().getX509AuthoritiesList()) {
+            anchors.add(parse(der));
+        }
+        return new StaticSvidSource(X509Svid.of(chain, key.getPrivate()), X509Bundle.of(TrustDomain.of(DOMAIN), anchors, 1));
+    }
+
+    /**
      * {@code total} join tokens for attestation, spread over entries of their own
      * ({@code …/ns/bench/sa/attest-<round>-N}, at most 1,000 unused tokens each, the registry's bound), made
      * with up to 32 calls in flight so that a hundred thousand take seconds, not minutes.
