@@ -42,6 +42,8 @@ import org.junit.jupiter.api.Test;
 @RequiresPostgres
 class RevokedCallerTest {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RevokedCallerTest.class);
+
     private static final SpiffeId CA = SpiffeId.parse("spiffe://ca.test/meshid/cert-authority");
     private static final GetTrustBundleRequest BUNDLE = GetTrustBundleRequest.newBuilder().setTrustDomain("ca.test").build();
 
@@ -81,7 +83,7 @@ class RevokedCallerTest {
             }
             assertThat(refused).isNotNull();
             assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
-            System.out.println("revocation on one CA replica refused by the other (database poll) after "
+            LOG.info("revocation on one CA replica refused by the other (database poll) after "
                     + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
 
             try (CaServer later = new CaServer(database.keepOnClose(), Map.of())) {

@@ -55,6 +55,8 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RevocationEndToEndTest {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RevocationEndToEndTest.class);
+
     private static final SpiffeId CA = SpiffeId.parse("spiffe://e2e.test/meshid/cert-authority");
 
     private E2eServers servers;
@@ -178,7 +180,7 @@ class RevocationEndToEndTest {
         assertThat(refusal.error().getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
         assertThat(refusal.error().getStatus().getDescription()).contains("is revoked");
         // Not a timing assertion: the propagation bound is measured and written in docs/operations.md.
-        System.out.println("revocation at the CA refused by identity-server after " + refusal.after().toMillis() + " ms");
+        LOG.info("revocation at the CA refused by identity-server after " + refusal.after().toMillis() + " ms");
     }
 
     @Test

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 @RequiresRedis
 class RedisRevokedCallerTest {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisRevokedCallerTest.class);
+
     private static final String ADMIN = "spiffe://" + PolicyServer.DOMAIN + "/meshid/admin";
     private static final ListPolicyVersionsRequest LIST = ListPolicyVersionsRequest.newBuilder().setTrustDomain(PolicyServer.DOMAIN).build();
 
@@ -54,7 +56,7 @@ class RedisRevokedCallerTest {
 
             assertThat(refused).isNotNull();
             assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
-            System.out.println("revocation through Redis refused by the other replica after "
+            LOG.info("revocation through Redis refused by the other replica after "
                     + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
         }
     }
