@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 /**
  * A failure that the domain code reports to a caller. Each subtype stands for one transport-neutral
  * {@link Kind}; the domain never names a gRPC status. Each door maps the kind in one place:
- * {@link ErrorMappingInterceptor} to a gRPC status with the message as its description, the REST
+ * {@code ErrorMappingInterceptor} (meshid-common-server) to a gRPC status with the message as its description, the REST
  * bridge to an OAuth error. So the message must be safe to show the caller: it names what was
  * wrong and what was expected, never a secret.
  *

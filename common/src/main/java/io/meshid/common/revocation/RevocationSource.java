@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * A durable place a server reads the revoked X.509 certificates from: cert-authority's own
  * revocation table, or cert-authority's trust bundle (its CRLs) for the other servers.
- * {@link RevocationFeed} asks every source at start-up and every
+ * {@code RevocationFeed} (meshid-common-server) asks every source at start-up and every
  * {@code meshid.revocation.reload-interval}. Implementations are thread-safe.
  */
 public interface RevocationSource {

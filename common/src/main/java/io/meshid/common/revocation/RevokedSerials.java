@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * This process's view of the revoked X.509 certificates: a set in memory, so that checking every
  * call costs one hash lookup per certificate of the caller's chain (nothing at all while the set
- * is empty). {@link RevocationFeed} keeps it current: from the shared store's revocation channel
+ * is empty). {@code RevocationFeed} (meshid-common-server) keeps it current: from the shared store's revocation channel
  * (every replica, at once), from this server's durable {@link RevocationSource}s at start-up and
  * every {@code meshid.revocation.reload-interval}. Revocations are only ever added; an entry is
  * dropped once its certificate has expired ({@link #prune}).

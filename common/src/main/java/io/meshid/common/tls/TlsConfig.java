@@ -1,7 +1,7 @@
 package io.meshid.common.tls;
 
-import io.meshid.common.server.ConfigChecks;
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.core.annotation.Nullable;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,7 +108,7 @@ public final class TlsConfig {
 
     /** Sets {@code meshid.tls.poll-interval}; fails start-up outside 100 ms to 1 h. */
     public void setPollInterval(Duration pollInterval) {
-        this.pollInterval = ConfigChecks.between(PREFIX + ".poll-interval", pollInterval, MIN_POLL, MAX_POLL);
+        this.pollInterval = between(PREFIX + ".poll-interval", pollInterval, MIN_POLL, MAX_POLL);
     }
 
     /** {@code meshid.tls.anonymous-methods}: full method names that need no client certificate. */
@@ -128,7 +128,7 @@ public final class TlsConfig {
 
     /** Sets {@code meshid.tls.max-connection-age}; fails start-up outside 1 s to 30 s. */
     public void setMaxConnectionAge(Duration maxConnectionAge) {
-        this.maxConnectionAge = ConfigChecks.between(PREFIX + ".max-connection-age", maxConnectionAge, Duration.ofSeconds(1),
+        this.maxConnectionAge = between(PREFIX + ".max-connection-age", maxConnectionAge, Duration.ofSeconds(1),
                 MAX_CONNECTION_AGE);
     }
 
@@ -139,7 +139,7 @@ public final class TlsConfig {
 
     /** Sets {@code meshid.tls.max-connection-age-grace}; fails start-up outside 1 s to 5 min. */
     public void setMaxConnectionAgeGrace(Duration maxConnectionAgeGrace) {
-        this.maxConnectionAgeGrace = ConfigChecks.between(PREFIX + ".max-connection-age-grace", maxConnectionAgeGrace,
+        this.maxConnectionAgeGrace = between(PREFIX + ".max-connection-age-grace", maxConnectionAgeGrace,
                 Duration.ofSeconds(1), Duration.ofMinutes(5));
     }
 
@@ -150,7 +150,18 @@ public final class TlsConfig {
 
     /** Sets {@code meshid.tls.max-connection-idle}; fails start-up outside 1 s to 1 h. */
     public void setMaxConnectionIdle(Duration maxConnectionIdle) {
-        this.maxConnectionIdle = ConfigChecks.between(PREFIX + ".max-connection-idle", maxConnectionIdle, Duration.ofSeconds(1),
+        this.maxConnectionIdle = between(PREFIX + ".max-connection-idle", maxConnectionIdle, Duration.ofSeconds(1),
                 Duration.ofHours(1));
+    }
+
+    /**
+     * Fails start-up unless {@code min <= value <= max}, with the key, the value and what was expected.
+     * (common-server's {@code ConfigChecks} does the same for servers; common cannot depend on it.)
+     */
+    private static Duration between(String key, Duration value, Duration min, Duration max) {
+        if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new ConfigurationException(key + ": " + value + " (expected: between " + min + " and " + max + ")");
+        }
+        return value;
     }
 }

@@ -137,6 +137,11 @@ public final class TestPki {
         private Instant notAfter = Instant.now().plus(Duration.ofHours(1));
         private boolean isCa;
         private boolean signingUsages;
+        /**
+         * {@code AdminMark.OID}, spelled out because AdminMark lives in meshid-common-server, which this
+         * test jar cannot depend on; AdminMarkTest checks that a leaf built with {@link #admin()} is marked.
+         */
+        private static final String ADMIN_MARK_OID = "2.25.130023229084329466321328608709582032569";
         private boolean admin;
 
         private LeafBuilder(String uri) {
@@ -180,7 +185,7 @@ public final class TestPki {
             return this;
         }
 
-        /** Carries the admin mark ({@link io.meshid.common.authz.AdminMark}), as the CA sets it for an admin entry. */
+        /** Carries the admin mark ({@code io.meshid.common.authz.AdminMark}), as the CA sets it for an admin entry. */
         public LeafBuilder admin() {
             admin = true;
             return this;
@@ -206,7 +211,8 @@ public final class TestPki {
                 builder.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(key.getPublic()));
                 builder.addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(intermediate));
                 if (admin) {
-                    builder.addExtension(Extension.certificatePolicies, false, io.meshid.common.authz.AdminMark.policies());
+                    builder.addExtension(Extension.certificatePolicies, false, new org.bouncycastle.asn1.x509.CertificatePolicies(
+                            new org.bouncycastle.asn1.x509.PolicyInformation(new org.bouncycastle.asn1.ASN1ObjectIdentifier(ADMIN_MARK_OID))));
                 }
             } catch (Exception e) {
                 throw new IllegalStateException(e);
