@@ -147,12 +147,12 @@ class DevLauncherTest {
     void portInUse_refusesInOneLineNamingThePort_andStartsNothing() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
-            // The base whose identity-server gRPC port (base + 2) is the taken one.
-            Run run = runDev("--port-base", Integer.toString(port - 2));
+            // The base whose first port checked, cert-authority's gRPC (base + 1), is the taken one.
+            Run run = runDev("--port-base", Integer.toString(port - 1));
 
             assertThat(run.exit()).isEqualTo(1);
             assertThat(run.stderr().lines()).singleElement().asString()
-                    .startsWith("meshid: dev: port " + port + " (identity-server gRPC) is in use on 127.0.0.1");
+                    .startsWith("meshid: dev: port " + port + " (cert-authority gRPC) is in use on 127.0.0.1");
         }
         assertThat(serverPids()).isEmpty();
         assertThat(dataDir.resolve("dev.lock")).as("the lock is released").doesNotExist();
