@@ -5,7 +5,8 @@ import io.meshid.ca.authority.Authority.State;
 import io.meshid.ca.CaConfig;
 import io.meshid.ca.bundle.BundleHub;
 import io.meshid.ca.bundle.TrustBundle;
-import io.meshid.ca.keys.SoftwareSigner;
+import io.meshid.ca.keys.AuthorityKeys;
+import io.meshid.ca.keys.Signer;
 import io.meshid.common.audit.AuditEvent;
 import io.meshid.common.audit.AuditLog;
 import io.meshid.common.errors.MeshidException;
@@ -70,10 +71,12 @@ public final class AuthorityManager {
     }
 
     private final CaConfig config;
+    private final AuthorityKeys keys;
 
-    AuthorityManager(AuthorityStore store, BundleHub hub, AuditLog audit, Clock clock, RotationPolicy policy,
-            UpstreamFiles upstream, MeshidConfig meshid, IssuanceJournal journal, CaConfig config) {
+    AuthorityManager(AuthorityStore store, AuthorityKeys keys, BundleHub hub, AuditLog audit, Clock clock,
+            RotationPolicy policy, UpstreamFiles upstream, MeshidConfig meshid, IssuanceJournal journal, CaConfig config) {
         this.config = config;
+        this.keys = keys;
         this.crls = new CrlBuilder(journal);
         this.upstream = upstream;
         this.home = meshid.getTrustDomain();
@@ -377,7 +380,7 @@ public final class AuthorityManager {
     }
 
     private Authority mint(TrustDomain domain, Level level, Optional<Authority> parent, Instant now) {
-        SoftwareSigner key = SoftwareSigner.generate(policy.keyAlgorithm());
+        Signer key = keys.generate(policy.keyAlgorithm());
         Instant notBefore = now.minus(BACKDATE);
         Instant notAfter = now.plus(policy.ttl(level));
         if (parent.isPresent() && parent.get().notAfter().isBefore(notAfter)) {

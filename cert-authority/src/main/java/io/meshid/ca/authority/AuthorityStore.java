@@ -1,10 +1,9 @@
 package io.meshid.ca.authority;
 
-import io.meshid.common.keys.KeySealer;
 import io.meshid.ca.keys.AbsentKeySigner;
+import io.meshid.ca.keys.AuthorityKeys;
 import io.meshid.ca.keys.KeyAlgorithm;
 import io.meshid.ca.keys.Signer;
-import io.meshid.ca.keys.SoftwareSigner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.meshid.common.errors.MeshidException;
@@ -13,11 +12,8 @@ import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import jakarta.inject.Singleton;
 import java.io.ByteArrayInputStream;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyPair;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,8 +26,9 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * Authorities in the database ({@code ca_authority}, {@code ca_trust_domain}), the private keys
- * meshid made sealed by {@link KeySealer}; an upstream CA's key is never stored (its row has no
+ * Authorities in the database ({@code ca_authority}, {@code ca_trust_domain}), with what
+ * {@link AuthorityKeys} keeps for the keys meshid made (sealed keys by default, a key reference
+ * for a KMS); an upstream CA's key is never stored (its row has no
  * key and takes the signer read from the operator's file). Every change runs in a transaction that first locks the trust
  * domain's row, so that two CA replicas never rotate the same trust domain at once; each reads
  * the other's changes from here. Thread-safe.
@@ -60,11 +57,11 @@ final class AuthorityStore {
     }
 
     private final DataSource dataSource;
-    private final KeySealer sealer;
+    private final AuthorityKeys keys;
 
-    AuthorityStore(DataSource dataSource, KeySealer sealer) {
+    AuthorityStore(DataSource dataSource, AuthorityKeys keys) {
         this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
-        this.sealer = sealer;
+        this.keys = keys;
     }
 
     <T> T inTransaction(TrustDomain domain, Instant now, Work<T> work) {
@@ -176,8 +173,7 @@ final class AuthorityStore {
                 LOG.warn("removed the upstream CA key that an earlier release had stored in the database (authority {})", id);
             }
             Signer signer = up.map(UpstreamAuthority::signer)
-                    .or(() -> Optional.ofNullable(sealed).map(s -> SoftwareSigner.of(
-                            new KeyPair(certificate.getPublicKey(), privateKey(certificate, sealer.unseal(s, id))))))
+                    .or(() -> Optional.ofNullable(sealed).map(s -> keys.load(s, certificate.getPublicKey(), id)))
                     .orElseGet(() -> new AbsentKeySigner(certificate.getPublicKey(),
                             KeyAlgorithm.of(certificate.getPublicKey()).orElse(KeyAlgorithm.EC_P256),
                             "an upstream CA key whose file no longer holds it"));
@@ -189,7 +185,7 @@ final class AuthorityStore {
         @Override
         public void insert(Authority a) throws SQLException {
             // Only keys meshid made are sealed in here; an upstream (or KMS) key stays behind its signer.
-            byte[] sealed = a.signer() instanceof SoftwareSigner software ? sealer.seal(software.pkcs8(), a.id()) : null;
+            byte[] sealed = keys.stored(a.signer(), a.id()).orElse(null);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO ca_authority (id, trust_domain, level, parent_id, state, "
                     + "certificate, sealed_key, created_at, activated_at, retire_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, a.id());
@@ -252,14 +248,6 @@ final class AuthorityStore {
             return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("a stored authority certificate does not parse", e);
-        }
-    }
-
-    private static java.security.PrivateKey privateKey(X509Certificate certificate, byte[] pkcs8) {
-        try {
-            return KeyFactory.getInstance(certificate.getPublicKey().getAlgorithm()).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("a stored authority key does not parse", e);
         }
     }
 }
