@@ -14,14 +14,13 @@ final class SecurityHeadersFilter {
 
     @ResponseFilter
     void headers(MutableHttpResponse<?> response) {
-        var h = response.getHeaders();
-        h.set("X-Content-Type-Options", "nosniff");
-        h.set("X-Frame-Options", "DENY");
-        h.set("Referrer-Policy", "no-referrer");
-        h.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-        h.set("Strict-Transport-Security", "max-age=31536000");
-        if (!h.contains("Cache-Control")) {
-            h.set("Cache-Control", "no-store");
+        response.header("X-Content-Type-Options", "nosniff");
+        response.header("X-Frame-Options", "DENY");
+        response.header("Referrer-Policy", "no-referrer");
+        response.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+        response.header("Strict-Transport-Security", "max-age=31536000");
+        if (!response.getHeaders().contains("Cache-Control")) {
+            response.header("Cache-Control", "no-store");
         }
     }
 }
