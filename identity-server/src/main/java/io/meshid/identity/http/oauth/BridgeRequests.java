@@ -98,7 +98,8 @@ final class BridgeRequests {
 
     private Set<String> audiences(HttpRequest<?> request) {
         String base = baseUrl(request);
-        return Set.of(issuer(), base, base + "/oauth2/token");
+        // A set, not Set.of: the issuer is often the base URL itself (meshid.identity.jwt.issuer).
+        return new java.util.HashSet<>(java.util.List.of(issuer(), base, base + "/oauth2/token"));
     }
 
     private static String source(HttpRequest<?> request) {
