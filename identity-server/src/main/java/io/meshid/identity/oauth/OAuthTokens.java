@@ -60,6 +60,19 @@ public final class OAuthTokens {
 
     /** Issues what the grant asks for, or throws {@link OAuthError} / the domain's failure. */
     public TokenReply token(AuthenticatedClient who, TokenRequest r) {
+        try {
+            return grant(who, r);
+        } catch (OAuthError e) {
+            // Token exchange audits its own refusals; these are the bridge's (grant type, scope, target).
+            OAuthClient client = who.client();
+            audit.recordIfRoom(AuditEvent.of(clock.instant(), client.trustDomain().name(), client.principal().toString(), ISSUE,
+                    client.clientId(), AuditEvent.Outcome.DENIED, r.grantType().uri() + " refused (" + e.code() + "): " + e.getMessage(),
+                    RequestIds.current()));
+            throw e;
+        }
+    }
+
+    private TokenReply grant(AuthenticatedClient who, TokenRequest r) {
         OAuthClient client = who.client();
         if (!client.grantTypes().contains(r.grantType())) {
             throw OAuthError.unauthorizedClient("grant_type: " + r.grantType().uri() + " is not allowed for client " + client.clientId()

@@ -79,6 +79,11 @@ class OAuthBridgeTest {
         bridge.close();
     }
 
+    private List<io.meshid.common.audit.AuditEvent> audit(String action) {
+        return bridge.context().getBean(io.meshid.common.audit.AuditLog.class).find(new io.meshid.common.audit.AuditQuery(
+                BridgeServer.DOMAIN, Instant.EPOCH, Optional.of(action), 1000));
+    }
+
     private static List<String> strings(Object list) {
         return ((List<?>) list).stream().map(String::valueOf).toList();
     }
@@ -173,6 +178,9 @@ class OAuthBridgeTest {
         assertThat(basicWrong.headers().firstValue("WWW-Authenticate").orElse("")).startsWith("Basic");
         assertOAuthError(bridge.post(http, "/oauth2/token", form("grant_type", "client_credentials", "client_id", "poster",
                 "client_secret", post), "Authorization", basic("ci", secret)), 400, "invalid_request");
+        List<io.meshid.common.audit.AuditEvent> failures = audit("identity.oauth.client_auth");
+        assertThat(failures).anyMatch(e -> e.target().equals("poster") && e.outcome() == io.meshid.common.audit.AuditEvent.Outcome.DENIED);
+        assertThat(failures).allSatisfy(e -> assertThat(e.toString()).doesNotContain(post).doesNotContain(secret));
     }
 
     @Test
@@ -326,6 +334,8 @@ class OAuthBridgeTest {
         assertOAuthError(get, 405, "invalid_request");
         assertThat(get.headers().firstValue("Allow")).contains("POST");
         assertOAuthError(ciToken("scope", "admin"), 400, "invalid_scope");
+        assertThat(audit("identity.oauth.token")).anyMatch(e -> e.outcome() == io.meshid.common.audit.AuditEvent.Outcome.DENIED
+                && e.detail().contains("invalid_scope"));
         assertOAuthError(ciToken("audience", "https://not-registered.example"), 400, "invalid_target");
         assertOAuthError(bridge.post(http, "/oauth2/token", form("grant_type", "password"), "Authorization", basic("ci", secret)),
                 400, "unsupported_grant_type");
