@@ -50,11 +50,14 @@ final class DevCredentials {
     private final Clock clock;
     private final Map<String, X509Svid> issued = new ConcurrentHashMap<>();
     private final AuthorityManager authorities;
+    /** The hosts the servers serve, in their SVIDs ({@code meshid.tls.server-names}); not in the admin's. */
+    private final List<String> serverNames;
 
     DevCredentials(@io.micronaut.context.annotation.Value("${meshid.ca.dev.credentials-dir}") Path dir,
             @io.micronaut.context.annotation.Value("${meshid.ca.dev.identities:admin,identity-server,policy-server}") List<String> identities,
             MeshidConfig meshid, LocalSvidIssuer issuer, BundleHub hub, Clock clock, SvidSource ownIdentity,
-            AuthorityManager authorities) {
+            AuthorityManager authorities, io.meshid.common.tls.TlsConfig tls) {
+        this.serverNames = tls.getServerNames();
         this.authorities = authorities;
         this.dir = dir;
         this.domain = meshid.getTrustDomain();
@@ -73,7 +76,8 @@ final class DevCredentials {
             X509Svid current = issued.get(name);
             if (current == null || !clock.instant().isBefore(current.renewAt())
                     || !authorities.signer(domain).certificate().equals(current.chain().get(1))) {
-                X509Svid svid = issuer.issue(SpiffeId.of(domain, "/meshid/" + name), TTL);
+                X509Svid svid = issuer.issue(SpiffeId.of(domain, "/meshid/" + name), TTL,
+                        "admin".equals(name) ? List.of() : serverNames);
                 issued.put(name, svid);
                 write(dir.resolve(name).resolve("key.pem"), Pem.writePrivateKey(svid.privateKey()), true);
                 write(dir.resolve(name).resolve("cert.pem"), Pem.writeCertificates(svid.chain()), false);

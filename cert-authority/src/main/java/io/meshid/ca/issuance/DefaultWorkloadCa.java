@@ -103,7 +103,8 @@ final class DefaultWorkloadCa implements WorkloadCa, InternalIssuance {
         BigInteger serial = Serials.next();
         Instant notBefore = now.minus(BACKDATE).truncatedTo(ChronoUnit.SECONDS);
         notAfter = notAfter.truncatedTo(ChronoUnit.SECONDS);
-        byte[] leaf = leaves.build(issuer, id, dnsNames, csr.keyInfo(), serial, notBefore, notAfter, params.admin());
+        byte[] leaf = leaves.build(issuer, id, dnsNames, csr.keyInfo(), serial, notBefore, notAfter, params.admin(),
+                io.meshid.common.tls.ServerNames.ipAddresses(params.ipAddresses()));
         String serialHex = Serials.hex(serial);
         IssuedCertificate line = new IssuedCertificate(serialHex, id.trustDomain().name(), id.toString(), notBefore, notAfter,
                 params.caller(), sha256(csr.keyInfo()), dnsNames, params.entryId(), issuer.id(), now);

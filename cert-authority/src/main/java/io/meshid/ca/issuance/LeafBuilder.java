@@ -36,12 +36,12 @@ final class LeafBuilder {
     /** The signed leaf in DER. */
     byte[] build(SigningAuthority issuer, SpiffeId id, List<String> dnsNames, SubjectPublicKeyInfo key, BigInteger serial,
             Instant notBefore, Instant notAfter) {
-        return build(issuer, id, dnsNames, key, serial, notBefore, notAfter, false);
+        return build(issuer, id, dnsNames, key, serial, notBefore, notAfter, false, List.of());
     }
 
     /** The signed leaf in DER; with {@code admin}, it carries the {@link AdminMark}. */
     byte[] build(SigningAuthority issuer, SpiffeId id, List<String> dnsNames, SubjectPublicKeyInfo key, BigInteger serial,
-            Instant notBefore, Instant notAfter, boolean admin) {
+            Instant notBefore, Instant notAfter, boolean admin, List<String> ipAddresses) {
         try {
             X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
                     .addRDN(BCStyle.O, "meshid")
@@ -60,6 +60,7 @@ final class LeafBuilder {
             List<GeneralName> names = new ArrayList<>();
             names.add(new GeneralName(GeneralName.uniformResourceIdentifier, id.toString()));
             dnsNames.forEach(dns -> names.add(new GeneralName(GeneralName.dNSName, dns)));
+            ipAddresses.forEach(ip -> names.add(new GeneralName(GeneralName.iPAddress, ip)));
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
             if (admin) {
                 builder.addExtension(Extension.certificatePolicies, false, AdminMark.policies());

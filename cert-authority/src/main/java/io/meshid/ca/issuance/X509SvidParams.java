@@ -17,9 +17,17 @@ import java.util.Optional;
  * @param caller   the caller's SPIFFE ID, for the journal
  * @param admin    whether the leaf carries the {@link io.meshid.common.authz.AdminMark} (an admin
  *                 entry's SVID; the adapter lets only a signer ask for it)
+ * @param ipAddresses IP literals to add as IP SANs: only the CA's own door for server SVIDs
+ *                 ({@link InternalIssuance}, from {@code meshid.tls.server-names}) sets them
  */
 public record X509SvidParams(byte[] csrDer, SpiffeId spiffeId, Optional<Duration> ttl, List<String> dnsNames,
-        String entryId, String caller, boolean admin) {
+        String entryId, String caller, boolean admin, List<String> ipAddresses) {
+
+    /** Without IP addresses. */
+    public X509SvidParams(byte[] csrDer, SpiffeId spiffeId, Optional<Duration> ttl, List<String> dnsNames, String entryId,
+            String caller, boolean admin) {
+        this(csrDer, spiffeId, ttl, dnsNames, entryId, caller, admin, List.of());
+    }
 
     /** A workload (not admin) SVID. */
     public X509SvidParams(byte[] csrDer, SpiffeId spiffeId, Optional<Duration> ttl, List<String> dnsNames, String entryId,
@@ -30,6 +38,7 @@ public record X509SvidParams(byte[] csrDer, SpiffeId spiffeId, Optional<Duration
     /** Copies the lists. */
     public X509SvidParams {
         dnsNames = List.copyOf(dnsNames);
+        ipAddresses = List.copyOf(ipAddresses);
         entryId = entryId == null ? "" : entryId;
     }
 }

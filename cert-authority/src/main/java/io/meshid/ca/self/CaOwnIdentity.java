@@ -33,13 +33,13 @@ final class CaOwnIdentity {
     @Singleton
     @Bean(typed = {SvidSource.class, StaticSvidSource.class})
     StaticSvidSource caSvidSource(AuthorityManager authorities, LocalSvidIssuer issuer, BundleHub hub, MeshidConfig meshid,
-            CaConfig config) {
+            CaConfig config, io.meshid.common.tls.TlsConfig tls) {
         List<TrustDomain> domains = new ArrayList<>();
         domains.add(meshid.getTrustDomain());
         config.getTrustDomains().stream().map(TrustDomain::of).filter(d -> !domains.contains(d)).forEach(domains::add);
         domains.forEach(authorities::ensure);
         TrustDomain home = meshid.getTrustDomain();
-        StaticSvidSource source = new StaticSvidSource(issuer.issue(SpiffeId.of(home, PATH), config.getDefaultSvidTtl()),
+        StaticSvidSource source = new StaticSvidSource(issuer.issue(SpiffeId.of(home, PATH), config.getDefaultSvidTtl(), tls.getServerNames()),
                 LocalSvidIssuer.toX509Bundle(authorities.bundle(home)));
         hub.subscribe(home, bundle -> source.update(LocalSvidIssuer.toX509Bundle(bundle)));
         LOG.info("serving trust domains {} as {}", domains, source.svid().spiffeId());

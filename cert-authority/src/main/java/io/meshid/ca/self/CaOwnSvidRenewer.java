@@ -6,6 +6,7 @@ import io.meshid.common.tls.StaticSvidSource;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +24,11 @@ final class CaOwnSvidRenewer {
     private final StaticSvidSource source;
     private final Clock clock;
     private final CaConfig config;
+    private final List<String> serverNames;
 
-    CaOwnSvidRenewer(AuthorityManager authorities, LocalSvidIssuer issuer, StaticSvidSource source, Clock clock, CaConfig config) {
+    CaOwnSvidRenewer(AuthorityManager authorities, LocalSvidIssuer issuer, StaticSvidSource source, Clock clock, CaConfig config,
+            io.meshid.common.tls.TlsConfig tls) {
+        this.serverNames = tls.getServerNames();
         this.authorities = authorities;
         this.issuer = issuer;
         this.source = source;
@@ -39,7 +43,7 @@ final class CaOwnSvidRenewer {
         boolean issuerGone = !authorities.signer(current.spiffeId().trustDomain()).certificate()
                 .equals(current.chain().get(1));
         if (issuerGone || !clock.instant().isBefore(current.renewAt())) {
-            source.update(issuer.issue(current.spiffeId(), config.getDefaultSvidTtl()));
+            source.update(issuer.issue(current.spiffeId(), config.getDefaultSvidTtl(), serverNames));
             LOG.info("renewed the CA's own SVID ({})", issuerGone ? "new intermediate" : "half life");
         }
     }

@@ -41,8 +41,19 @@ public final class LocalSvidIssuer {
 
     /** A new SVID for {@code id} with a new P-256 key. */
     public X509Svid issue(SpiffeId id, Duration ttl) {
+        return issue(id, ttl, List.of());
+    }
+
+    /**
+     * A new server SVID for {@code id} with a new P-256 key that also names the hosts it serves
+     * ({@code meshid.tls.server-names}: IP literals as IP SANs, other names as DNS SANs, which
+     * must lie under the trust domain's {@code meshid.ca.dns-name-suffixes}).
+     */
+    public X509Svid issue(SpiffeId id, Duration ttl, List<String> serverNames) {
         KeyPair pair = KeyAlgorithm.EC_P256.generate();
-        IssuedX509Svid issued = ca.signInternal(new X509SvidParams(csr(pair), id, Optional.of(ttl), List.of(), "", SELF));
+        IssuedX509Svid issued = ca.signInternal(new X509SvidParams(csr(pair), id, Optional.of(ttl),
+                io.meshid.common.tls.ServerNames.dnsNames(serverNames), "", SELF, false,
+                serverNames.stream().filter(io.meshid.common.tls.ServerNames::isIpLiteral).toList()));
         return X509Svid.of(issued.chain(), pair.getPrivate());
     }
 

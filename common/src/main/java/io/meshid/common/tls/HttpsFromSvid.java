@@ -50,6 +50,9 @@ final class HttpsFromSvid {
         ssl.put(SSL + ".key-name", SvidCertificateProvider.NAME);
         ssl.put(SSL + ".trust-name", SvidCertificateProvider.NAME);
         ssl.put(SSL + ".key.password", SvidCertificateProvider.KEY_PASSWORD);
+        // A client certificate is asked for, never required: OAuth clients of the bridge may use
+        // tls_client_auth (RFC 8705); one that is sent must chain to the trust bundle.
+        ssl.put(SSL + ".client-authentication", "want");
         ssl.put(SSL + ".port", environment.getProperty("micronaut.server.port", Integer.class).orElse(8443));
         environment.addPropertySource(PropertySource.of("meshid-https-from-svid", ssl, Integer.MAX_VALUE));
     }

@@ -54,6 +54,7 @@ public final class TlsConfig {
     private Path bundleFile;
     private Duration pollInterval = Duration.ofSeconds(5);
     private List<String> anonymousMethods = List.of();
+    private List<String> serverNames = List.of();
     private Duration maxConnectionAge = MAX_CONNECTION_AGE;
     private Duration maxConnectionAgeGrace = Duration.ofSeconds(30);
     private Duration maxConnectionIdle = Duration.ofMinutes(5);
@@ -114,6 +115,21 @@ public final class TlsConfig {
     /** {@code meshid.tls.anonymous-methods}: full method names that need no client certificate. */
     public List<String> getAnonymousMethods() {
         return anonymousMethods;
+    }
+
+    /** Sets {@code meshid.tls.server-names}; fails start-up on a value that is neither an IP literal nor a DNS name. */
+    public void setServerNames(@Nullable List<String> serverNames) {
+        this.serverNames = ServerNames.check(PREFIX + ".server-names", serverNames == null ? List.of() : serverNames);
+    }
+
+    /**
+     * {@code meshid.tls.server-names}: the host names and IP addresses the servers are reached at,
+     * put into the server SVIDs the CA issues to itself and, in dev, to the other servers (IP
+     * literals as IP SANs, other names as DNS SANs), so that HTTPS clients verify the host with
+     * the trust bundle alone. Empty by default; {@code ./meshid dev} sets {@code localhost,127.0.0.1}.
+     */
+    public List<String> getServerNames() {
+        return serverNames;
     }
 
     /** Sets {@code meshid.tls.anonymous-methods}. */

@@ -133,6 +133,7 @@ public final class TestPki {
     public final class LeafBuilder {
 
         private final List<String> uris = new ArrayList<>();
+        private final List<GeneralName> hosts = new ArrayList<>();
         private Instant notBefore = Instant.now().minus(Duration.ofMinutes(5));
         private Instant notAfter = Instant.now().plus(Duration.ofHours(1));
         private boolean isCa;
@@ -151,6 +152,14 @@ public final class TestPki {
         /** Adds a second (third, ...) URI SAN. */
         public LeafBuilder alsoUri(String uri) {
             uris.add(uri);
+            return this;
+        }
+
+        /** DNS names and IP literals (as a server SVID names the hosts it serves). */
+        public LeafBuilder hosts(String... names) {
+            for (String n : names) {
+                hosts.add(new GeneralName(n.matches("[0-9.]+") || n.contains(":") ? GeneralName.iPAddress : GeneralName.dNSName, n));
+            }
             return this;
         }
 
@@ -203,9 +212,9 @@ public final class TestPki {
                 builder.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
                 builder.addExtension(Extension.extendedKeyUsage, false,
                         new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-                if (!uris.isEmpty()) {
-                    GeneralName[] names = uris.stream()
-                            .map(u -> new GeneralName(GeneralName.uniformResourceIdentifier, u)).toArray(GeneralName[]::new);
+                if (!uris.isEmpty() || !hosts.isEmpty()) {
+                    GeneralName[] names = java.util.stream.Stream.concat(uris.stream()
+                            .map(u -> new GeneralName(GeneralName.uniformResourceIdentifier, u)), hosts.stream()).toArray(GeneralName[]::new);
                     builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
                 }
                 builder.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(key.getPublic()));

@@ -2,6 +2,7 @@ package io.meshid.identity.exchange;
 
 import io.meshid.common.spiffe.SpiffeId;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An ExchangeToken request as it came over the wire, from an authenticated caller: the gRPC
@@ -9,9 +10,21 @@ import java.util.List;
  * {@code toString} never shows the tokens. Immutable.
  */
 public record ExchangeInput(SpiffeId caller, String subjectToken, String subjectTokenType, String actorToken, String actorTokenType,
-        List<String> audiences, List<String> resources, List<String> scopes, String requestedTokenType) {
+        List<String> audiences, List<String> resources, List<String> scopes, String requestedTokenType, Optional<String> clientId,
+        Optional<String> x5tS256) {
 
-    /** Copies the lists. */
+    /** From the gRPC door: the caller's SPIFFE ID is the {@code client_id}; nothing is bound. */
+    public ExchangeInput(SpiffeId caller, String subjectToken, String subjectTokenType, String actorToken, String actorTokenType,
+            List<String> audiences, List<String> resources, List<String> scopes, String requestedTokenType) {
+        this(caller, subjectToken, subjectTokenType, actorToken, actorTokenType, audiences, resources, scopes, requestedTokenType,
+                Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * Copies the lists. {@code clientId}: the OAuth {@code client_id} of a bridge client (else the
+     * caller's SPIFFE ID); {@code x5tS256}: the certificate thumbprint an access token is bound to
+     * (RFC 8705), when the client authenticated with mutual TLS.
+     */
     public ExchangeInput {
         audiences = List.copyOf(audiences);
         resources = List.copyOf(resources);

@@ -80,7 +80,7 @@ public final class TokenExchange {
             Instant now = clock.instant();
             ExchangePlan plan = rules.decide(request, subject, actor, now);
             trail.audience = plan.audience();
-            Result result = issue(plan, now);
+            Result result = issue(plan, now, in);
             trail.impersonation = plan.kind() == ExchangePlan.Kind.IMPERSONATION;
             trail.record(AuditEvent.Outcome.SUCCESS, "issued " + plan.type().uri() + " jti " + result.jti() + " until "
                     + result.expiresAt() + ", scope " + result.scopes() + "; " + plan.grantedBy());
@@ -92,13 +92,14 @@ public final class TokenExchange {
         }
     }
 
-    private Result issue(ExchangePlan plan, Instant now) {
+    private Result issue(ExchangePlan plan, Instant now, ExchangeInput in) {
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(plan.subject()).audience(plan.audience());
         plan.act().ifPresent(act -> claims.claim("act", act));
         JOSEObjectType typ = JOSEObjectType.JWT;
         if (plan.type() == TokenTypeUri.ACCESS_TOKEN) {
             typ = TokenType.AT_JWT;
-            claims.claim("client_id", plan.clientId());
+            claims.claim("client_id", in.clientId().orElse(plan.clientId()));
+            in.x5tS256().ifPresent(t -> claims.claim("cnf", java.util.Map.of("x5t#S256", t)));
             if (!plan.scopes().isEmpty()) {
                 claims.claim("scope", String.join(" ", plan.scopes()));
             }

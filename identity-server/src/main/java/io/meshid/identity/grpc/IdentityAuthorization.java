@@ -40,6 +40,9 @@ final class IdentityAuthorization {
                 .allow(RegistryServiceGrpc.getCreateOAuthClientMethod(), ADMIN)
                 .allow(RegistryServiceGrpc.getListOAuthClientsMethod(), ADMIN)
                 .allow(RegistryServiceGrpc.getDeleteOAuthClientMethod(), ADMIN)
+                .allow(RegistryServiceGrpc.getGetOAuthClientMethod(), ADMIN)
+                .allow(RegistryServiceGrpc.getUpdateOAuthClientMethod(), ADMIN)
+                .allow(RegistryServiceGrpc.getRotateOAuthClientSecretMethod(), ADMIN)
                 .allow(RegistryServiceGrpc.getRevokeX509SvidMethod(), ADMIN)
                 .standardServices()
                 .build();

@@ -83,7 +83,7 @@ final class IdentityServiceEndpoint extends IdentityServiceImplBase {
     @Override
     public void validateToken(ValidateTokenRequest request, StreamObserver<ValidateTokenResponse> response) {
         response.onNext(TokenMessages.validated(tokens.validation().validate(caller(), request.getToken(), request.getAudience(),
-                TokenMessages.expectedTypes(request.getExpectedTypesValueList()))));
+                TokenMessages.expectedTypes(request.getExpectedTypesValueList()), request.getPresenterCertificate().toByteArray())));
         response.onCompleted();
     }
 

@@ -10,6 +10,20 @@ import io.meshid.identity.registry.EntryQuery;
 import io.meshid.identity.registry.JoinToken;
 import io.meshid.identity.registry.Registry;
 import io.meshid.identity.registry.RegistryChanges;
+import io.meshid.identity.oauth.OAuthClients;
+import io.meshid.proto.identity.v1.CreateOAuthClientRequest;
+import io.meshid.proto.identity.v1.CreateOAuthClientResponse;
+import io.meshid.proto.identity.v1.ListOAuthClientsRequest;
+import io.meshid.proto.identity.v1.ListOAuthClientsResponse;
+import io.meshid.proto.identity.v1.GetOAuthClientRequest;
+import io.meshid.proto.identity.v1.GetOAuthClientResponse;
+import io.meshid.proto.identity.v1.UpdateOAuthClientRequest;
+import io.meshid.proto.identity.v1.UpdateOAuthClientResponse;
+import io.meshid.proto.identity.v1.RotateOAuthClientSecretRequest;
+import io.meshid.proto.identity.v1.RotateOAuthClientSecretResponse;
+import io.meshid.proto.identity.v1.DeleteOAuthClientRequest;
+import io.meshid.proto.identity.v1.DeleteOAuthClientResponse;
+import io.meshid.proto.identity.v1.OAuthClientAuthMethod;
 import io.meshid.identity.revocation.SvidRevocation;
 import io.meshid.identity.trustdomain.TrustDomains;
 import io.meshid.proto.identity.v1.CreateTrustDomainRequest;
@@ -45,8 +59,11 @@ final class RegistryServiceEndpoint extends RegistryServiceImplBase {
     private final RegistryChanges changes;
     private final TrustDomains trustDomains;
     private final SvidRevocation revocation;
+    private final OAuthClients clients;
 
-    RegistryServiceEndpoint(Registry registry, RegistryChanges changes, TrustDomains trustDomains, SvidRevocation revocation) {
+    RegistryServiceEndpoint(Registry registry, RegistryChanges changes, TrustDomains trustDomains, SvidRevocation revocation,
+            OAuthClients clients) {
+        this.clients = clients;
         this.registry = registry;
         this.changes = changes;
         this.trustDomains = trustDomains;
@@ -143,6 +160,78 @@ final class RegistryServiceEndpoint extends RegistryServiceImplBase {
                 RegistryMessages.duration(request.hasTtl(), request.getTtl()), admin);
         response.onNext(CreateJoinTokenResponse.newBuilder().setToken(token.secret()).setEntryId(token.entryId())
                 .setExpiresAt(RegistryMessages.timestamp(token.expiresAt())).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void createOAuthClient(CreateOAuthClientRequest request, StreamObserver<CreateOAuthClientResponse> response) {
+        TrustDomain domain = RegistryMessages.trustDomain(request.getTrustDomain());
+        SpiffeId admin = Grant.current().requireMemberOf(domain, "create OAuth clients");
+        var created = clients.create(OAuthClientMessages.params(domain, request.getClientId(), request.getAuthMethod(),
+                request.getGrantTypesList(), request.getScopesList(), request.getAudiencesList(), request.getJwksJson(),
+                request.getTlsClientAuthSpiffeId(), RegistryMessages.duration(request.hasAccessTokenTtl(), request.getAccessTokenTtl())),
+                admin);
+        var reply = CreateOAuthClientResponse.newBuilder().setClient(OAuthClientMessages.client(created.client()));
+        created.secret().ifPresent(reply::setClientSecret);
+        response.onNext(reply.build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void listOAuthClients(ListOAuthClientsRequest request, StreamObserver<ListOAuthClientsResponse> response) {
+        TrustDomain domain = RegistryMessages.trustDomain(request.getTrustDomain());
+        Grant.current().requireMemberOf(domain, "list OAuth clients");
+        var page = clients.list(domain, request.getPageSize(), Optional.of(request.getPageToken()).filter(t -> !t.isEmpty()));
+        var reply = ListOAuthClientsResponse.newBuilder();
+        page.clients().forEach(c -> reply.addClients(OAuthClientMessages.client(c)));
+        page.nextPageToken().ifPresent(reply::setNextPageToken);
+        response.onNext(reply.build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void getOAuthClient(GetOAuthClientRequest request, StreamObserver<GetOAuthClientResponse> response) {
+        TrustDomain domain = RegistryMessages.trustDomain(request.getTrustDomain());
+        Grant.current().requireMemberOf(domain, "read OAuth clients");
+        response.onNext(GetOAuthClientResponse.newBuilder()
+                .setClient(OAuthClientMessages.client(clients.get(domain, request.getClientId()))).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void updateOAuthClient(UpdateOAuthClientRequest request, StreamObserver<UpdateOAuthClientResponse> response) {
+        TrustDomain domain = RegistryMessages.trustDomain(request.getTrustDomain());
+        SpiffeId admin = Grant.current().requireMemberOf(domain, "update OAuth clients");
+        var method = request.getAuthMethod() == OAuthClientAuthMethod.OAUTH_CLIENT_AUTH_METHOD_UNSPECIFIED
+                ? OAuthClientMessages.method(clients.get(domain, request.getClientId()).authMethod()) : request.getAuthMethod();
+        var updated = clients.update(OAuthClientMessages.params(domain, request.getClientId(), method, request.getGrantTypesList(),
+                request.getScopesList(), request.getAudiencesList(), request.getJwksJson(), request.getTlsClientAuthSpiffeId(),
+                RegistryMessages.duration(request.hasAccessTokenTtl(), request.getAccessTokenTtl())), admin);
+        response.onNext(UpdateOAuthClientResponse.newBuilder().setClient(OAuthClientMessages.client(updated)).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void rotateOAuthClientSecret(RotateOAuthClientSecretRequest request,
+            StreamObserver<RotateOAuthClientSecretResponse> response) {
+        TrustDomain domain = RegistryMessages.trustDomain(request.getTrustDomain());
+        SpiffeId admin = Grant.current().requireMemberOf(domain, "rotate OAuth client secrets");
+        var rotated = clients.rotateSecret(domain, request.getClientId(),
+                RegistryMessages.duration(request.hasOverlap(), request.getOverlap()), admin);
+        response.onNext(RotateOAuthClientSecretResponse.newBuilder().setClient(OAuthClientMessages.client(rotated.client()))
+                .setClientSecret(rotated.secret().orElseThrow()).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void deleteOAuthClient(DeleteOAuthClientRequest request, StreamObserver<DeleteOAuthClientResponse> response) {
+        TrustDomain domain = RegistryMessages.trustDomain(request.getTrustDomain());
+        SpiffeId admin = Grant.current().requireMemberOf(domain, "delete OAuth clients");
+        if (!clients.delete(domain, request.getClientId(), admin)) {
+            throw new MeshidException.NotFound("client " + (request.getClientId().length() > 40
+                    ? request.getClientId().substring(0, 40) + "…" : request.getClientId()) + ": not found in " + domain);
+        }
+        response.onNext(DeleteOAuthClientResponse.getDefaultInstance());
         response.onCompleted();
     }
 

@@ -37,7 +37,9 @@ public sealed interface TokenCheck {
         /** A required claim is missing, or {@code sub} is not a valid SPIFFE ID or client id. */
         MISSING_CLAIM,
         /** A meshid token of a type the relying party did not expect. */
-        WRONG_TYPE
+        WRONG_TYPE,
+        /** The token is bound to a certificate ({@code cnf.x5t#S256}) and was presented without it or with another. */
+        CERTIFICATE_MISMATCH
     }
 
     /** Whether the token is valid. */

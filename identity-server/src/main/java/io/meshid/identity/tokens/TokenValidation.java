@@ -43,6 +43,46 @@ public final class TokenValidation {
      * one of {@code types} (empty: a JWT-SVID only, so an access token is never taken for one).
      */
     public TokenCheck validate(SpiffeId caller, String token, String audience, Set<TokenType> types) {
+        return validate(caller, token, audience, types, new byte[0]);
+    }
+
+    /**
+     * As {@link #validate(SpiffeId, String, String, Set)}, for a token presented on a mutual TLS
+     * connection with {@code presenterDer} (empty: none): a certificate-bound token
+     * ({@code cnf.x5t#S256}, RFC 8705) is valid only with the certificate it names.
+     */
+    public TokenCheck validate(SpiffeId caller, String token, String audience, Set<TokenType> types, byte[] presenterDer) {
+        if (presenterDer.length > 16 * 1024) {
+            throw new MeshidException.InvalidArgument("presenter_certificate: " + presenterDer.length + " bytes (expected: at most 16 KiB)");
+        }
+        TokenCheck check = check(caller, token, audience, types);
+        if (check instanceof TokenCheck.Valid valid && valid.token().claims().getClaim("cnf") instanceof java.util.Map<?, ?> cnf
+                && cnf.get("x5t#S256") instanceof String bound) {
+            String presented = presenterDer.length == 0 ? null : java.util.Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(sha256(presenterDer));
+            if (presented == null || !java.security.MessageDigest.isEqual(bound.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                    presented.getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+                TokenCheck.Invalid invalid = new TokenCheck.Invalid(TokenCheck.Reason.CERTIFICATE_MISMATCH, presented == null
+                        ? "bound to certificate x5t#S256 " + bound + ", presented without a certificate (expected: the token's own "
+                        + "mutual TLS certificate as proof)" : "bound to certificate x5t#S256 " + bound + ", presented with " + presented);
+                audit.recordIfRoom(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(),
+                        "identity.validate_token", "-", AuditEvent.Outcome.DENIED, invalid.reason() + ": " + invalid.detail(),
+                        RequestIds.current()));
+                return invalid;
+            }
+        }
+        return check;
+    }
+
+    private static byte[] sha256(byte[] der) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(der);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private TokenCheck check(SpiffeId caller, String token, String audience, Set<TokenType> types) {
         checkToken(token);
         if (audience.isEmpty() || audience.length() > MAX_AUDIENCE) {
             throw new MeshidException.InvalidArgument("audience: " + audience.length() + " characters (expected: 1 to "

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The OAuth bridge against Keycloak, same machine, same run (docs/benchmarks.md, "OAuth bridge"):
+# wrk (Debian's, keep-alive, HTTPS) POSTs client_credentials with Basic to /oauth2/token and
+# introspections of one token, first to meshid's bridge (identity-server, H2, in-process store,
+# HTTPS with its SVID), then to Keycloak's server distribution (production mode, HTTPS with a
+# self-signed P-256 certificate, local caches, H2 dev-file database) on loopback. Reports
+# requests/s, p50, p99, CPU seconds per 1,000 requests and the server's RSS for both.
+# Keycloak is fetched here with Maven on demand (never by the test suite) and unpacked under
+# identity-server/target/bench; it needs a JDK 21+ (the JDK 25 found by ./meshid java works).
+#
+#   identity-server/bench/run-oauth-vs-keycloak.sh            # ~4 minutes
+#
+# Settings (environment): KEYCLOAK_VERSION=26.5.6 CONNECTIONS=16 THREADS=2 DURATION=20s WARMUP=10s
+# MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o). Needs: wrk, curl, openssl (apt-get install wrk).
+set -euo pipefail
+command -v wrk >/dev/null || { echo "run-oauth-vs-keycloak: wrk is missing (apt-get install wrk)" >&2; exit 2; }
+BENCH_MODULE=identity-server
+# shellcheck source=../../common/bench/classpath.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../common/bench/classpath.sh"
+
+KEYCLOAK_VERSION=${KEYCLOAK_VERSION:-26.5.6}
+CONNECTIONS=${CONNECTIONS:-16}
+THREADS=${THREADS:-2}
+DURATION=${DURATION:-20s}
+WARMUP=${WARMUP:-10s}
+WORK="$OUT/oauth"
+mkdir -p "$WORK"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$SNAPSHOT"; }
+trap cleanup EXIT
+
+# wrk's Lua: one POST, form body and Basic header from the environment.
+cat > "$WORK/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = os.getenv("BODY")
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Authorization"] = os.getenv("AUTH")
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %.1f %.2f %.2f %d %d\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect
+    + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.requests))
+end
+LUA
+
+cpu_seconds() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
+rss_mib() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$1/status"; }
+
+# run NAME PID URL BODY AUTH: warm-up, then the measured run; prints one table row.
+run() {
+  local name=$1 pid=$2 url=$3 body=$4 auth=$5 before after line
+  BODY=$body AUTH=$auth wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$WORK/post.lua" "$url" >/dev/null
+  before=$(cpu_seconds "$pid")
+  line=$(BODY=$body AUTH=$auth wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$WORK/post.lua" "$url" | grep '^RESULT')
+  after=$(cpu_seconds "$pid")
+  read -r _ rps p50 p99 errors total <<<"$line"
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" \
+    "$(awk -v a="$after" -v b="$before" -v n="$total" 'BEGIN {printf "%.3f", (a - b) * 1000 / n}')" "$(rss_mib "$pid")" "$errors"
+}
+
+echo "| server / request | requests/s | p50 ms | p99 ms | CPU s per 1,000 | RSS MiB | errors |"
+echo "|---|---|---|---|---|---|---|"
+
+# --- meshid ---
+export MESHID_LOG_FORMAT=text MESHID_LOG_LEVEL=WARN
+java -Xms512m -Xmx512m --enable-native-access=ALL-UNNAMED ${JAVA_OPTS:-} -cp "$CP" \
+  io.meshid.identity.http.oauth.OAuthBenchServer "$WORK/meshid.env" >"$WORK/meshid.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do [ -s "$WORK/meshid.env" ] && break; sleep 1; done
+# shellcheck disable=SC1091
+source "$WORK/meshid.env"
+auth="Basic $(printf '%s' "bench:$MESHID_SECRET" | base64 -w0)"
+token=$(curl -sf --cacert "$MESHID_BUNDLE" -H "Authorization: $auth" -d grant_type=client_credentials "$MESHID_URL/oauth2/token" \
+  | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+run "meshid token" "$MESHID_PID" "$MESHID_URL/oauth2/token" "grant_type=client_credentials" "$auth"
+run "meshid introspect" "$MESHID_PID" "$MESHID_URL/oauth2/introspect" "token=$token" "$auth"
+kill "$MESHID_PID"
+
+# --- Keycloak ---
+KC="$WORK/keycloak-$KEYCLOAK_VERSION"
+if [ ! -x "$KC/bin/kc.sh" ]; then
+  # shellcheck disable=SC2086
+  ./mvnw -B -q ${MVN_ARGS:-} dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" \
+    -DoutputDirectory="$WORK" >&2
+  (cd "$WORK" && unzip -q -o "keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip")
+fi
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost -keyout "$WORK/kc-key.pem" -out "$WORK/kc-cert.pem" 2>/dev/null
+port=$((20000 + RANDOM % 20000))
+KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=bench-admin "$KC/bin/kc.sh" start --optimized=false \
+  --hostname=localhost --https-port="$port" --http-enabled=false --https-certificate-file="$WORK/kc-cert.pem" \
+  --https-certificate-key-file="$WORK/kc-key.pem" --cache=local --db=dev-file --http-management-port=$((port + 1)) \
+  >"$WORK/keycloak.log" 2>&1 &
+pids+=($!)
+kc="https://localhost:$port"
+for _ in $(seq 1 180); do curl -sf --cacert "$WORK/kc-cert.pem" "$kc/realms/master" >/dev/null && break; sleep 1; done
+kcpid=$(pgrep -f "keycloak.*$port" | head -n 1)
+rm -f "$WORK/kc-trust.p12"
+keytool -importcert -noprompt -alias kc -file "$WORK/kc-cert.pem" -keystore "$WORK/kc-trust.p12" -storepass bench-trust >/dev/null
+"$KC/bin/kcadm.sh" config truststore --trustpass bench-trust "$WORK/kc-trust.p12" >/dev/null
+"$KC/bin/kcadm.sh" config credentials --server "$kc" --realm master --user admin --password bench-admin >/dev/null
+"$KC/bin/kcadm.sh" create clients -r master -s clientId=bench -s secret=bench-secret -s serviceAccountsEnabled=true \
+  -s publicClient=false -s standardFlowEnabled=false >/dev/null
+kauth="Basic $(printf '%s' "bench:bench-secret" | base64 -w0)"
+ktoken=$(curl -sf --cacert "$WORK/kc-cert.pem" -H "Authorization: $kauth" -d grant_type=client_credentials \
+  "$kc/realms/master/protocol/openid-connect/token" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+run "Keycloak $KEYCLOAK_VERSION token" "$kcpid" "$kc/realms/master/protocol/openid-connect/token" "grant_type=client_credentials" "$kauth"
+run "Keycloak $KEYCLOAK_VERSION introspect" "$kcpid" "$kc/realms/master/protocol/openid-connect/token/introspect" "token=$ktoken" "$kauth"

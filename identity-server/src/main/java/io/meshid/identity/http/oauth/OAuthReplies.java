@@ -1,0 +1,92 @@
+package io.meshid.identity.http.oauth;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import io.meshid.common.errors.MeshidException;
+import io.meshid.identity.exchange.OAuthErrors;
+import io.meshid.identity.oauth.OAuthError;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpResponse;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bridge's one error mapping (RFC 6749 section 5.2): {@link OAuthError}s as they are; the
+ * domain's {@link MeshidException}s by their OAuth reason (token exchange names one) or kind;
+ * anything else as a 500 that says only the request id. Every reply is JSON with
+ * {@code Cache-Control: no-store} and {@code Pragma: no-cache}; {@code invalid_client} is 401 with
+ * {@code WWW-Authenticate: Basic} when the client tried Basic. Stateless and thread-safe.
+ */
+final class OAuthReplies {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OAuthReplies.class);
+
+    private OAuthReplies() {
+    }
+
+    static MutableHttpResponse<String> json(HttpStatus status, Map<String, ?> body) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = (Map<String, Object>) body;
+        return HttpResponse.<String>status(status).body(JSONObjectUtils.toJSONString(map)).contentType(MediaType.APPLICATION_JSON_TYPE)
+                .header("Cache-Control", "no-store").header("Pragma", "no-cache");
+    }
+
+    static MutableHttpResponse<String> error(Throwable failure, boolean triedBasic) {
+        OAuthError e = map(failure);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", e.code());
+        if (e.getMessage() != null) {
+            body.put("error_description", printable(e.getMessage()));
+        }
+        MutableHttpResponse<String> reply = json(HttpStatus.valueOf(e.status()), body);
+        if (e.status() == 401) {
+            reply.header("WWW-Authenticate", triedBasic ? "Basic realm=\"meshid\", error=\"invalid_client\"" : "Basic realm=\"meshid\"");
+        }
+        if (e.retryAfterSeconds() > 0) {
+            reply.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+        }
+        return reply;
+    }
+
+    private static OAuthError map(Throwable failure) {
+        if (failure instanceof OAuthError e) {
+            return e;
+        }
+        if (failure instanceof MeshidException e) {
+            String message = e.getMessage();
+            if (e.reason().isPresent()) {
+                String reason = e.reason().get();
+                if (reason.equals(OAuthErrors.INVALID_REQUEST) || reason.equals(OAuthErrors.INVALID_GRANT)
+                        || reason.equals(OAuthErrors.INVALID_TARGET) || reason.equals(OAuthErrors.INVALID_SCOPE)
+                        || reason.equals(OAuthErrors.UNAUTHORIZED_CLIENT) || reason.equals(OAuthErrors.UNSUPPORTED_TOKEN_TYPE)) {
+                    return new OAuthError(reason.toLowerCase(Locale.ROOT), 400, message);
+                }
+            }
+            return switch (e.kind()) {
+                case INVALID_ARGUMENT -> OAuthError.invalidRequest(message);
+                case PERMISSION_DENIED -> OAuthError.unauthorizedClient(message);
+                case UNAUTHENTICATED -> OAuthError.invalidClient(message);
+                case NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS, CONFLICT -> OAuthError.invalidRequest(message);
+                case RESOURCE_EXHAUSTED -> new OAuthError("invalid_request", 429, message, 1);
+                case UNAVAILABLE -> new OAuthError("temporarily_unavailable", 503, "a store this server needs cannot answer; retry "
+                        + "shortly (request id " + io.meshid.common.server.RequestIds.current() + ")", 1);
+            };
+        }
+        String id = io.meshid.common.server.RequestIds.current();
+        LOG.error("OAuth bridge: unexpected failure (request id {})", id, failure);
+        return new OAuthError("server_error", 500, "internal error (request id " + id + "); see the server log");
+    }
+
+    private static String printable(String s) {
+        // RFC 6749 section 5.2: error_description is %x20-21 / %x23-5B / %x5D-7E.
+        StringBuilder out = new StringBuilder(s.length());
+        for (char ch : s.toCharArray()) {
+            out.append(ch >= 0x20 && ch <= 0x7e && ch != '"' && ch != '\\' ? ch : '\'');
+        }
+        return out.length() > 1000 ? out.substring(0, 1000) : out.toString();
+    }
+}
