@@ -66,6 +66,10 @@ public record PolicyConfig(String host, int port, SpiffeId serverId, Duration ch
         return new PolicyConfig(host, port, serverId, checkTimeout, cacheSize, grace, contextHeaders);
     }
 
+    public PolicyConfig withCheckTimeout(Duration timeout) {
+        return new PolicyConfig(host, port, serverId, timeout, cacheSize, staleIfError, contextHeaders);
+    }
+
     public PolicyConfig withContextHeaders(List<String> headers) {
         return new PolicyConfig(host, port, serverId, checkTimeout, cacheSize, staleIfError, headers);
     }

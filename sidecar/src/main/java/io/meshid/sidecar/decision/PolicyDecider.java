@@ -176,6 +176,11 @@ public final class PolicyDecider implements Decider {
                 .build();
     }
 
+    /** Whether the policy-version watch is connected (cached decisions are trusted only then). */
+    public boolean watching() {
+        return watch.isCurrent();
+    }
+
     /** Cached decisions right now (for tests and metrics). */
     public long cachedDecisions() {
         cache.cleanUp();

@@ -38,7 +38,9 @@ public final class Mesh implements AutoCloseable {
         workloadB = new TestWorkload();
         workloadA = new TestWorkload();
         InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        PolicyConfig policyConfig = PolicyConfig.of("127.0.0.1", policy.port()).withContextHeaders(List.of("x-tenant"));
+        PolicyConfig policyConfig = PolicyConfig.of("127.0.0.1", policy.port()).withContextHeaders(List.of("x-tenant"))
+                // generous: a cold JVM on a shared machine; a late answer is a deny, which would fail unrelated tests
+                .withCheckTimeout(java.time.Duration.ofSeconds(10));
         sidecarB = Sidecar.start(new SidecarConfig(any, workloadB.address(), any, RouteTable.of(List.of()),
                 policyConfig, limits, 2), sourceB);
         InetSocketAddress bIn = sidecarB.inboundAddress();
