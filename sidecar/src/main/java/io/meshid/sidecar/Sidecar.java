@@ -36,6 +36,7 @@ public final class Sidecar implements AutoCloseable {
     private final Decider decider;
     private final Listener inbound;
     private final Listener outbound;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Sidecar(SidecarConfig config, EventLoopGroup group, Decider decider, Listener inbound, Listener outbound) {
         this.config = config;
@@ -95,6 +96,9 @@ public final class Sidecar implements AutoCloseable {
     /** Drains both listeners, then stops the decider and the event loops. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             outbound.drain(config.limits().drainTimeout());
             inbound.drain(config.limits().drainTimeout());

@@ -296,8 +296,8 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         connect(admission.upstream()).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 releasePending();
-                String why = f.cause() instanceof javax.net.ssl.SSLException || f.cause() != null
-                        && f.cause().getCause() instanceof javax.net.ssl.SSLException
+                String why = f.cause() instanceof javax.net.ssl.SSLException || (f.cause() != null
+                        && f.cause().getCause() instanceof javax.net.ssl.SSLException)
                         ? "the target did not complete mutual TLS with the expected identity"
                         : "the upstream is unavailable";
                 LOG.info("request {}: {} ({})", requestId, why, String.valueOf(f.cause()));
@@ -436,9 +436,10 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
 
     private void throttleUpstream() {
         if (!ctx.channel().isWritable()) {
+            // Flush first: draining may make the channel writable again (and fire its event) right here.
             ctx.flush();
             if (upstream != null) {
-                upstream.config().setAutoRead(false);
+                upstream.config().setAutoRead(ctx.channel().isWritable());
             }
         }
     }

@@ -101,7 +101,7 @@ public final class FakePolicyServer implements AutoCloseable {
             try {
                 send(w, "");
             } catch (RuntimeException e) {
-                watchers.remove(w);
+                // a cancelled watcher; its cancel handler removes it
             }
         }
     }

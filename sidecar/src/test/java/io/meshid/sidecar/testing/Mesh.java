@@ -33,6 +33,11 @@ public final class Mesh implements AutoCloseable {
     public final Sidecar sidecarA;
 
     public Mesh(Limits limits) throws IOException, InterruptedException {
+        this(limits, null);
+    }
+
+    /** As {@link #Mesh(Limits)}, with b's sidecar forwarding to {@code workloadOverride} instead of {@link #workloadB}. */
+    public Mesh(Limits limits, InetSocketAddress workloadOverride) throws IOException, InterruptedException {
         StaticSvidSource policySource = new StaticSvidSource(pki.svid("/meshid/policy-server"), pki.bundle());
         policy = new FakePolicyServer(policySource);
         workloadB = new TestWorkload();
@@ -41,7 +46,7 @@ public final class Mesh implements AutoCloseable {
         PolicyConfig policyConfig = PolicyConfig.of("127.0.0.1", policy.port()).withContextHeaders(List.of("x-tenant"))
                 // generous: a cold JVM on a shared machine; a late answer is a deny, which would fail unrelated tests
                 .withCheckTimeout(java.time.Duration.ofSeconds(10));
-        sidecarB = Sidecar.start(new SidecarConfig(any, workloadB.address(), any, RouteTable.of(List.of()),
+        sidecarB = Sidecar.start(new SidecarConfig(any, workloadOverride != null ? workloadOverride : workloadB.address(), any, RouteTable.of(List.of()),
                 policyConfig, limits, 2), sourceB);
         InetSocketAddress bIn = sidecarB.inboundAddress();
         sidecarA = Sidecar.start(new SidecarConfig(any, workloadA.address(), any, RouteTable.of(List.of(

@@ -44,6 +44,13 @@ public final class TestWorkload implements AutoCloseable {
         try (InputStream in = exchange.getRequestBody()) {
             body = in.readAllBytes();
         }
+        if (path.equals("/slow")) {
+            try {
+                Thread.sleep(Long.parseLong(exchange.getRequestURI().getQuery().substring(3)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (path.equals("/big")) {
             int mb = Integer.parseInt(exchange.getRequestURI().getQuery().substring(3));
             exchange.sendResponseHeaders(200, (long) mb * 1024 * 1024);
