@@ -1,0 +1,624 @@
+package io.meshid.sidecar.proxy;
+
+import io.meshid.sidecar.config.Limits;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP/1.1 proxy of one downstream connection, shared by the inbound and the outbound
+ * listener: reads one request head, checks its framing and size, strips identity headers, asks the
+ * listener's {@link Gate}, and then streams the request to one upstream connection and the response
+ * back, one exchange at a time (keep-alive on both sides; a pipelined request is refused by closing
+ * the connection after the current response, which RFC 9112 §9.3.2 lets a client retry).
+ *
+ * <p>Back-pressure: while the peer's channel is not writable, the other side stops reading, so the
+ * sidecar holds at most one read's worth of bytes per direction whatever the speed of either side.
+ * A {@code 101 Switching Protocols} answer to an upgrade request (WebSocket) turns the connection
+ * into a byte tunnel with the same back-pressure.
+ *
+ * <p>Bounds: head size and request-line length (431, 414), body size (413 when declared, connection
+ * closed when a chunked body grows past it), the time to send a head (408), idle time, the time the
+ * upstream takes to answer (504). Lives on one event loop; not thread-safe.
+ */
+final class HttpProxyHandler extends ChannelDuplexHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpProxyHandler.class);
+
+    private enum State { IDLE, ADMITTING, STREAMING, AWAITING, TUNNEL, CLOSED }
+
+    private final Gate gate;
+    private final Limits limits;
+    private final Transport transport;
+
+    private ChannelHandlerContext ctx;
+    private State state = State.IDLE;
+    private Channel upstream;
+    private String upstreamKey;
+    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    private long bodyBytes;
+    private boolean requestComplete;
+    private boolean keepAlive;
+    private boolean closeAfterResponse;
+    private boolean discarding;
+    private boolean upgrade;
+    private boolean interim;
+    private boolean switching;
+    private boolean responseStarted;
+    private boolean upstreamNeedsFlush;
+    private String requestId;
+    private Future<?> headerTimer;
+    private Future<?> responseTimer;
+
+    HttpProxyHandler(Gate gate, Limits limits, Transport transport) {
+        this.gate = gate;
+        this.limits = limits;
+        this.transport = transport;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext context) {
+        this.ctx = context;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext context) throws Exception {
+        armHeaderTimer();
+        super.channelActive(context);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext context, Object msg) {
+        if (state == State.TUNNEL) {
+            if (upstream != null && msg instanceof ByteBuf) {
+                upstream.write(msg);
+                upstreamNeedsFlush = true;
+                if (!upstream.isWritable()) {
+                    ctx.channel().config().setAutoRead(false);
+                }
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+            return;
+        }
+        if (msg instanceof HttpRequest request) {
+            onRequest(request);
+        }
+        if (msg instanceof HttpContent content) {
+            onContent(content);
+        } else if (!(msg instanceof HttpRequest)) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext context) {
+        if (upstreamNeedsFlush && upstream != null) {
+            upstreamNeedsFlush = false;
+            upstream.flush();
+        }
+        context.fireChannelReadComplete();
+    }
+
+    private void onRequest(HttpRequest request) {
+        if (state != State.IDLE) {
+            // Pipelined: answer the current request, then close; the rest of the input is dropped.
+            closeAfterResponse = true;
+            discarding = true;
+            return;
+        }
+        cancel(headerTimer);
+        if (request.decoderResult().isFailure()) {
+            Throwable cause = request.decoderResult().cause();
+            HttpResponseStatus status = cause instanceof TooLongHttpHeaderException
+                    ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : HttpResponseStatus.BAD_REQUEST;
+            refuseAndClose(status, "malformed request: " + (cause instanceof TooLongFrameException
+                    ? "the request head is larger than allowed (expected: at most " + limits.maxHeaderBytes()
+                            + " bytes of headers and " + limits.maxInitialLineBytes() + " bytes of request line)"
+                    : String.valueOf(cause.getMessage())), null);
+            return;
+        }
+        HttpHeaders headers = request.headers();
+        String framing = framingProblem(headers);
+        if (framing != null) {
+            refuseAndClose(HttpResponseStatus.BAD_REQUEST, framing, null);
+            return;
+        }
+        if (HttpUtil.getContentLength(request, 0L) > limits.maxBodyBytes()) {
+            refuseAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body of "
+                    + HttpUtil.getContentLength(request, 0L) + " bytes (expected: at most " + limits.maxBodyBytes() + ")", null);
+            return;
+        }
+        keepAlive = HttpUtil.isKeepAlive(request) && !closeAfterResponse;
+        upgrade = headers.contains(HttpHeaderNames.UPGRADE)
+                && headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+        removeHopByHop(headers, upgrade);
+        if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        }
+        IdentityHeaders.strip(headers);
+        requestId = RequestIds.ensure(headers);
+        TraceContext.continueOrStart(headers);
+        state = State.ADMITTING;
+        bodyBytes = 0;
+        requestComplete = false;
+        responseStarted = false;
+        interim = false;
+        switching = false;
+        ctx.channel().config().setAutoRead(false);
+        gate.admit(ctx.channel(), request, requestId).whenComplete((admission, error) ->
+                ctx.executor().execute(() -> onAdmission(request, admission, error)));
+    }
+
+    private static String framingProblem(HttpHeaders headers) {
+        boolean hasLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+        boolean hasEncoding = headers.contains(HttpHeaderNames.TRANSFER_ENCODING);
+        if (hasLength && hasEncoding) {
+            return "both Content-Length and Transfer-Encoding (expected: exactly one way to frame the body)";
+        }
+        if (hasEncoding) {
+            var values = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+            if (values.size() != 1 || !HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(values.get(0).trim())) {
+                return "Transfer-Encoding " + values + " (expected: exactly \"chunked\")";
+            }
+        }
+        if (headers.getAll(HttpHeaderNames.CONTENT_LENGTH).size() > 1) {
+            return "more than one Content-Length (expected: one)";
+        }
+        if (headers.getAll(HttpHeaderNames.HOST).size() > 1) {
+            return "more than one Host (expected: one)";
+        }
+        return null;
+    }
+
+    private static void removeHopByHop(HttpHeaders headers, boolean upgrade) {
+        for (String token : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String name : token.split(",")) {
+                String n = name.trim().toLowerCase(Locale.ROOT);
+                if (!n.isEmpty() && !(upgrade && n.equals("upgrade")) && !n.equals("close") && !n.equals("keep-alive")
+                        && !IdentityHeaders.STRIPPED.contains(n) && !n.equals("host")) {
+                    headers.remove(n);
+                }
+            }
+        }
+        headers.remove(HttpHeaderNames.CONNECTION);
+        headers.remove(HttpHeaderNames.KEEP_ALIVE);
+        headers.remove("proxy-connection");
+        headers.remove(HttpHeaderNames.TE);
+        if (upgrade) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        } else {
+            headers.remove(HttpHeaderNames.UPGRADE);
+        }
+    }
+
+    private void onContent(HttpContent content) {
+        if (discarding || state == State.IDLE || state == State.AWAITING || state == State.CLOSED) {
+            content.release();
+            return;
+        }
+        bodyBytes += content.content().readableBytes();
+        boolean last = content instanceof LastHttpContent;
+        if (bodyBytes > limits.maxBodyBytes()) {
+            content.release();
+            if (state == State.ADMITTING) {
+                refuseAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body larger than "
+                        + limits.maxBodyBytes() + " bytes", requestId);
+            } else {
+                LOG.info("request {}: body grew past {} bytes; connection closed", requestId, limits.maxBodyBytes());
+                closeBoth();
+            }
+            return;
+        }
+        if (state == State.ADMITTING) {
+            pending.add(content);
+            requestComplete |= last;
+            return;
+        }
+        upstream.write(content);
+        upstreamNeedsFlush = true;
+        if (last) {
+            requestSent();
+        } else if (!upstream.isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    private void requestSent() {
+        requestComplete = true;
+        upstreamNeedsFlush = false;
+        upstream.flush();
+        if (!responseStarted) {
+            state = State.AWAITING;
+            ctx.channel().config().setAutoRead(false);
+            responseTimer = ctx.executor().schedule(this::responseTimedOut, limits.responseTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
+        } else {
+            state = State.AWAITING;
+        }
+    }
+
+    private void onAdmission(HttpRequest request, Admission admission, Throwable error) {
+        if (!ctx.channel().isActive() || state != State.ADMITTING) {
+            releasePending();
+            return;
+        }
+        if (error != null || admission == null) {
+            LOG.warn("request {}: the gate failed", requestId, error);
+            refuseAndClose(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error", requestId);
+            return;
+        }
+        if (!admission.admitted()) {
+            releasePending();
+            boolean close = !requestComplete || !keepAlive || closeAfterResponse;
+            ctx.writeAndFlush(Refusals.of(ctx.alloc(), admission.refusal(), admission.message(), requestId, close))
+                    .addListener(close ? ChannelFutureListener.CLOSE : ChannelFutureListener.CLOSE_ON_FAILURE);
+            if (close) {
+                state = State.CLOSED;
+            } else {
+                becomeIdle();
+            }
+            return;
+        }
+        connect(admission.upstream()).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                releasePending();
+                String why = f.cause() instanceof javax.net.ssl.SSLException || (f.cause() != null
+                        && f.cause().getCause() instanceof javax.net.ssl.SSLException)
+                        ? "the target did not complete mutual TLS with the expected identity"
+                        : "the upstream is unavailable";
+                LOG.info("request {}: {} ({})", requestId, why, String.valueOf(f.cause()));
+                refuseAndClose(HttpResponseStatus.BAD_GATEWAY, why, requestId);
+                return;
+            }
+            if (!ctx.channel().isActive()) {
+                releasePending();
+                return;
+            }
+            upstream.write(request);
+            HttpContent content;
+            while ((content = pending.poll()) != null) {
+                upstream.write(content);
+            }
+            state = State.STREAMING;
+            if (requestComplete) {
+                requestSent();
+            } else {
+                upstream.flush();
+                ctx.channel().config().setAutoRead(upstream.isWritable());
+            }
+        });
+    }
+
+    private ChannelFuture connect(Upstream target) {
+        if (upstream != null && upstream.isActive() && target.key().equals(upstreamKey)) {
+            return upstream.newSucceededFuture();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+        upstreamKey = target.key();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(ctx.channel().eventLoop())
+                .channel(transport.socketChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(10_000, limits.responseTimeout().toMillis()))
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (target.ssl() != null) {
+                            SslHandler ssl = target.ssl().newHandler(ch.alloc(), target.sniHost(), target.address().getPort());
+                            ssl.setHandshakeTimeoutMillis(limits.headerReadTimeout().toMillis());
+                            p.addLast("tls", ssl);
+                        }
+                        p.addLast("http", new HttpClientCodec(limits.maxInitialLineBytes(), limits.maxHeaderBytes(), 16 * 1024));
+                        p.addLast("proxy", new UpstreamHandler(HttpProxyHandler.this));
+                    }
+                });
+        ChannelFuture connecting = bootstrap.connect(target.address());
+        Channel ch = connecting.channel();
+        upstream = ch;
+        ch.closeFuture().addListener(f -> ctx.executor().execute(() -> upstreamClosed(ch)));
+        if (target.ssl() == null) {
+            return connecting;
+        }
+        var promise = ch.newPromise();
+        connecting.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+                return;
+            }
+            ch.pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
+                if (h.isSuccess()) {
+                    promise.trySuccess();
+                } else {
+                    promise.tryFailure(h.cause());
+                    ch.close();
+                }
+            });
+        });
+        return promise;
+    }
+
+    // ---- upstream side, called by UpstreamHandler on this event loop
+
+    void onUpstreamRead(Channel from, Object msg) {
+        if (from != upstream || state == State.CLOSED) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (state == State.TUNNEL) {
+            ctx.write(msg);
+            throttleUpstream();
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            cancel(responseTimer);
+            if (response.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                LOG.info("request {}: malformed upstream response ({})", requestId, response.decoderResult().cause().toString());
+                if (!responseStarted) {
+                    refuseAndClose(HttpResponseStatus.BAD_GATEWAY, "malformed response from the upstream", requestId);
+                } else {
+                    closeBoth();
+                }
+                return;
+            }
+            int code = response.status().code();
+            interim = code >= 100 && code < 200 && code != 101;
+            switching = code == 101 && upgrade;
+            if (!interim && !switching) {
+                responseStarted = true;
+                boolean upstreamCloses = !HttpUtil.isKeepAlive(response);
+                if (upstreamCloses) {
+                    upstreamKey = null;
+                }
+                removeHopByHop(response.headers(), false);
+                if (!keepAlive || closeAfterResponse) {
+                    response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                }
+            }
+        }
+        if (!(msg instanceof HttpObject)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        boolean last = msg instanceof LastHttpContent;
+        ctx.write(msg);
+        if (last) {
+            if (interim) {
+                interim = false;
+                ctx.flush();
+            } else if (switching) {
+                ctx.flush();
+                becomeTunnel();
+            } else {
+                responseComplete();
+            }
+            return;
+        }
+        throttleUpstream();
+    }
+
+    private void throttleUpstream() {
+        if (!ctx.channel().isWritable()) {
+            // Flush first: draining may make the channel writable again (and fire its event) right here.
+            ctx.flush();
+            if (upstream != null) {
+                upstream.config().setAutoRead(ctx.channel().isWritable());
+            }
+        }
+    }
+
+    void onUpstreamReadComplete(Channel from) {
+        if (from == upstream) {
+            ctx.flush();
+        }
+    }
+
+    void onUpstreamWritabilityChanged(Channel from) {
+        if (from == upstream && (state == State.STREAMING || state == State.TUNNEL)) {
+            ctx.channel().config().setAutoRead(from.isWritable());
+        }
+    }
+
+    private void responseComplete() {
+        if (state == State.STREAMING) {
+            // The upstream answered before the whole body was sent: the rest can no longer be framed.
+            closeAfterResponse = true;
+        }
+        if (!keepAlive || closeAfterResponse) {
+            state = State.CLOSED;
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            if (upstream != null) {
+                upstream.close();
+            }
+            return;
+        }
+        ctx.flush();
+        if (upstreamKey == null && upstream != null) {
+            upstream.close();
+            upstream = null;
+        }
+        becomeIdle();
+    }
+
+    private void becomeIdle() {
+        state = State.IDLE;
+        requestId = null;
+        ctx.channel().config().setAutoRead(true);
+        armHeaderTimer();
+    }
+
+    private void becomeTunnel() {
+        state = State.TUNNEL;
+        LOG.debug("request {}: protocol switched, tunnelling", requestId);
+        ChannelPipeline down = ctx.pipeline();
+        for (String name : new String[] {"http-decoder", "http-encoder", "idle"}) {
+            if (down.get(name) != null) {
+                down.remove(name);
+            }
+        }
+        if (upstream.pipeline().get("http") != null) {
+            upstream.pipeline().remove("http");
+        }
+        ctx.channel().config().setAutoRead(upstream.isWritable());
+        upstream.config().setAutoRead(ctx.channel().isWritable());
+    }
+
+    private void upstreamClosed(Channel ch) {
+        if (ch != upstream) {
+            return;
+        }
+        upstream = null;
+        upstreamKey = null;
+        switch (state) {
+            case ADMITTING, IDLE, CLOSED -> {
+            }
+            case AWAITING, STREAMING -> {
+                if (responseStarted) {
+                    closeDownstream();
+                } else {
+                    refuseAndClose(HttpResponseStatus.BAD_GATEWAY, "the upstream closed the connection", requestId);
+                }
+            }
+            case TUNNEL -> closeDownstream();
+        }
+    }
+
+    private void responseTimedOut() {
+        if (state == State.AWAITING && !responseStarted) {
+            LOG.info("request {}: no response within {}", requestId, limits.responseTimeout());
+            refuseAndClose(HttpResponseStatus.GATEWAY_TIMEOUT, "the upstream did not answer in time", requestId);
+        }
+    }
+
+    // ---- downstream events
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext context) throws Exception {
+        if (upstream != null && (state == State.AWAITING || state == State.STREAMING || state == State.TUNNEL)) {
+            upstream.config().setAutoRead(context.channel().isWritable());
+        }
+        super.channelWritabilityChanged(context);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent && state != State.AWAITING) {
+            LOG.debug("connection idle for {}: closed", limits.idleTimeout());
+            closeBoth();
+            return;
+        }
+        super.userEventTriggered(context, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) throws Exception {
+        state = State.CLOSED;
+        cancel(headerTimer);
+        cancel(responseTimer);
+        releasePending();
+        if (upstream != null) {
+            upstream.close();
+        }
+        super.channelInactive(context);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        LOG.debug("downstream connection failed: {}", cause.toString());
+        closeBoth();
+    }
+
+    /** Shutdown: close now if idle, else after the current response. */
+    void drain(Channel channel) {
+        if (state == State.IDLE) {
+            channel.close();
+        } else {
+            closeAfterResponse = true;
+        }
+    }
+
+    private void armHeaderTimer() {
+        cancel(headerTimer);
+        headerTimer = ctx.executor().schedule(() -> {
+            if (state == State.IDLE && ctx.channel().isActive()) {
+                LOG.debug("no complete request head within {}: closed", limits.headerReadTimeout());
+                refuseAndClose(HttpResponseStatus.REQUEST_TIMEOUT, "no complete request head within "
+                        + limits.headerReadTimeout(), null);
+            }
+        }, limits.headerReadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void refuseAndClose(HttpResponseStatus status, String message, String id) {
+        state = State.CLOSED;
+        releasePending();
+        ctx.channel().config().setAutoRead(false);
+        ctx.writeAndFlush(Refusals.of(ctx.alloc(), status, message, id, true)).addListener(ChannelFutureListener.CLOSE);
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    private void closeDownstream() {
+        state = State.CLOSED;
+        ctx.flush();
+        ctx.close();
+    }
+
+    private void closeBoth() {
+        state = State.CLOSED;
+        ctx.close();
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    private void releasePending() {
+        HttpContent c;
+        while ((c = pending.poll()) != null) {
+            c.release();
+        }
+    }
+
+    private static void cancel(Future<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.meshid.sidecar.proxy;
+
+import io.meshid.common.spiffe.SpiffeId;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.List;
+
+/**
+ * The identity headers of the data path. Whatever arrives from outside under these names is
+ * removed before a request goes anywhere, on both listeners: only the sidecar says who called. The
+ * inbound listener then adds {@code x-forwarded-client-cert} in Envoy's form,
+ * {@code By=<this workload's SPIFFE ID>;URI=<the verified peer's SPIFFE ID>}. Stateless.
+ */
+public final class IdentityHeaders {
+
+    /** The header that carries the verified peer identity to the workload. */
+    public static final String XFCC = "x-forwarded-client-cert";
+
+    /** Removed from every request that enters the sidecar. */
+    public static final List<String> STRIPPED = List.of(XFCC, "x-meshid-peer-id", "x-meshid-peer-spiffe-id",
+            "x-spiffe-id", "x-client-cert", "x-ssl-client-cert", "x-ssl-client-dn", "x-ssl-client-verify",
+            "ssl-client-cert", "x-forwarded-client-cert-chain");
+
+    private IdentityHeaders() {
+    }
+
+    /** Removes every identity header. */
+    public static void strip(HttpHeaders headers) {
+        for (String name : STRIPPED) {
+            headers.remove(name);
+        }
+    }
+
+    /** {@code By=<own>;URI=<peer>}, quoting nothing because SPIFFE IDs hold no {@code ,;="}. */
+    public static String xfcc(SpiffeId own, SpiffeId peer) {
+        return "By=" + own + ";URI=" + peer;
+    }
+}

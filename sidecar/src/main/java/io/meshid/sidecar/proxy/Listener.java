@@ -1,0 +1,114 @@
+package io.meshid.sidecar.proxy;
+
+import io.meshid.sidecar.config.Limits;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP listener of the sidecar (inbound or outbound): binds, bounds connections, and builds
+ * each connection's pipeline, {@code [first handlers (TLS, peer identity)], idle, http-decoder,
+ * http-encoder, proxy}. Pooled buffers, 32/64 KiB write-buffer water marks (past the high mark a
+ * channel is not writable, and the other side of the proxy stops reading). Thread-safe.
+ */
+public final class Listener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Listener.class);
+
+    private final String name;
+    private final ConnectionTracker tracker;
+    private final Channel serverChannel;
+
+    private Listener(String name, ConnectionTracker tracker, Channel serverChannel) {
+        this.name = name;
+        this.tracker = tracker;
+        this.serverChannel = serverChannel;
+    }
+
+    /**
+     * Binds {@code address} and serves it.
+     *
+     * @param first handlers that go before HTTP on every connection (TLS, peer identity), made per connection
+     */
+    public static Listener bind(String name, InetSocketAddress address, EventLoopGroup group, Transport transport,
+            Limits limits, Supplier<List<ChannelHandler>> first, Gate gate) throws InterruptedException {
+        ConnectionTracker tracker = new ConnectionTracker(limits.maxConnections());
+        HttpDecoderConfig decoding = new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxInitialLineBytes())
+                .setMaxHeaderSize(limits.maxHeaderBytes())
+                .setMaxChunkSize(16 * 1024);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (!tracker.admit(ch)) {
+                            LOG.warn("{}: connection from {} refused ({} open, limit {}{})", name, ch.remoteAddress(),
+                                    tracker.size(), limits.maxConnections(), tracker.draining() ? ", draining" : "");
+                            ch.close();
+                            return;
+                        }
+                        ChannelPipeline p = ch.pipeline();
+                        for (ChannelHandler h : first.get()) {
+                            p.addLast(h);
+                        }
+                        p.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+                        p.addLast("http-decoder", new StrictRequestDecoder(decoding.clone()));
+                        p.addLast("http-encoder", new HttpResponseEncoder());
+                        p.addLast("proxy", new HttpProxyHandler(gate, limits, transport));
+                    }
+                });
+        Channel channel = bootstrap.bind(address).sync().channel();
+        LOG.info("{} listener on {} ({})", name, channel.localAddress(), transport.name());
+        return new Listener(name, tracker, channel);
+    }
+
+    /** The bound address (the real port when 0 was asked for). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Open downstream connections. */
+    public int openConnections() {
+        return tracker.size();
+    }
+
+    /**
+     * Stops accepting, lets requests in flight finish (idle connections close at once, busy ones
+     * after their response), and after {@code timeout} closes what is left.
+     */
+    public void drain(Duration timeout) throws InterruptedException {
+        serverChannel.close().sync();
+        tracker.drain();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (tracker.size() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        if (tracker.size() > 0) {
+            LOG.warn("{}: {} connections still busy after {}; closing them", name, tracker.size(), timeout);
+            tracker.closeAll();
+        }
+    }
+}

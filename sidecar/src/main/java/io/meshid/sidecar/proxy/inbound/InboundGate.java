@@ -1,0 +1,88 @@
+package io.meshid.sidecar.proxy.inbound;
+
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.tls.SvidSource;
+import io.meshid.sidecar.decision.CheckInput;
+import io.meshid.sidecar.decision.Decider;
+import io.meshid.sidecar.proxy.Admission;
+import io.meshid.sidecar.proxy.Gate;
+import io.meshid.sidecar.proxy.IdentityHeaders;
+import io.meshid.sidecar.proxy.Upstream;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inbound listener's gate: asks the {@link Decider} about the verified peer, the method (or
+ * gRPC full method), the path, this workload as the resource, the configured context headers and
+ * the source address; forwards an allowed request to the workload with
+ * {@code x-forwarded-client-cert: By=<own>;URI=<peer>}; answers 403 with the request id otherwise.
+ * Thread-safe.
+ */
+final class InboundGate implements Gate {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InboundGate.class);
+
+    private final SvidSource source;
+    private final Decider decider;
+    private final Upstream workload;
+    private final List<String> contextHeaders;
+
+    InboundGate(SvidSource source, Decider decider, InetSocketAddress workload, List<String> contextHeaders) {
+        this.source = source;
+        this.decider = decider;
+        this.workload = new Upstream("workload", workload, null, null);
+        this.contextHeaders = List.copyOf(contextHeaders);
+    }
+
+    @Override
+    public CompletionStage<Admission> admit(Channel downstream, HttpRequest request, String requestId) {
+        SpiffeId peer = downstream.attr(PeerIdentity.PEER).get();
+        if (peer == null) {
+            return CompletableFuture.completedFuture(Admission.refuse(HttpResponseStatus.FORBIDDEN,
+                    "no verified peer identity"));
+        }
+        SpiffeId own = source.svid().spiffeId();
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        String path = q < 0 ? uri : uri.substring(0, q);
+        if (path.length() > 4096) {
+            return CompletableFuture.completedFuture(Admission.refuse(HttpResponseStatus.REQUEST_URI_TOO_LONG,
+                    "path longer than 4096 bytes"));
+        }
+        String action = isGrpc(request) ? path : request.method().name();
+        Map<String, String> headers = new HashMap<>();
+        for (String name : contextHeaders) {
+            List<String> values = request.headers().getAll(name);
+            if (!values.isEmpty()) {
+                String joined = String.join(",", values);
+                headers.put(name, joined.length() > 4096 ? joined.substring(0, 4096) : joined);
+            }
+        }
+        String sourceAddress = downstream.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : "";
+        CheckInput input = new CheckInput(peer, action.length() > 256 ? action.substring(0, 256) : action, own, path,
+                headers, sourceAddress);
+        request.headers().set(IdentityHeaders.XFCC, IdentityHeaders.xfcc(own, peer));
+        return decider.decide(input, requestId).thenApply(verdict -> {
+            if (verdict.allowed()) {
+                return Admission.forward(workload);
+            }
+            LOG.info("request {} from {}: {} {} denied ({})", requestId, peer, request.method(), path, verdict.reason());
+            return Admission.refuse(HttpResponseStatus.FORBIDDEN, "denied: " + peer + " may not " + action + " " + path);
+        });
+    }
+
+    private static boolean isGrpc(HttpRequest request) {
+        String type = request.headers().get("content-type");
+        return type != null && type.startsWith("application/grpc");
+    }
+}
