@@ -54,7 +54,9 @@ final class DevMesh implements AutoCloseable {
         Files.writeString(dir.resolve("ca-kek"), "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=");
         Files.writeString(dir.resolve("id-kek"), "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=");
         start("cert-authority", List.of("-Dmeshid.ca.key-encryption-key-file=" + dir.resolve("ca-kek"),
-                "-Dmeshid.ca.dev.credentials-dir=" + creds, "-Dmeshid.ca.bundle-endpoint.port=0"));
+                "-Dmeshid.ca.dev.credentials-dir=" + creds, "-Dmeshid.ca.bundle-endpoint.port=0",
+                // As identity-server's CaProcess: DNS SANs under .svc may be issued (./meshid dev allows none).
+                "-Dmeshid.ca.dns-name-suffixes=" + DOMAIN + "=svc"));
         Map<String, String> ca = waitReady("cert-authority");
         for (String server : List.of("identity-server", "policy-server")) {
             List<String> extra = new ArrayList<>(List.of("-Dmeshid.tls.cert-file=" + creds.resolve(server + "/cert.pem"),
@@ -144,6 +146,11 @@ final class DevMesh implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 p.destroyForcibly();
             }
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            // a temporary directory left behind is not worth failing a test run for
         }
     }
 

@@ -74,14 +74,29 @@ class MeshctlEndToEndTest {
         assertThat(spiffe.getAsJsonArray("keys").get(0).getAsJsonObject().get("use").getAsString()).isEqualTo("x509-svid");
     }
 
+    /** A workload's SVID in {@code dir}, fetched with a join token for a new entry. */
+    private Map<String, String> workload(Path dir, String spiffeId) {
+        String id = json(ok("entry", "create", "--spiffe-id", spiffeId, "--json")).getAsJsonObject("entry").get("id").getAsString();
+        String token = json(ok("join-token", "create", "--entry-id", id, "--json")).get("token").getAsString();
+        ok("svid", "fetch", "--join-token", token, "--out", dir.toString());
+        return Map.of("MESHID_DEV_DIR", mesh.dir.toString(), "MESHID_CERT", dir.resolve("cert.pem").toString(),
+                "MESHID_KEY", dir.resolve("key.pem").toString(), "MESHID_BUNDLE", dir.resolve("bundle.pem").toString());
+    }
+
     @Test
-    void tokenMint_thenValidate() {
-        String token = ok("token", "mint", "--audience", "payments").out().strip();
+    void tokenMint_thenValidate_asAWorkload(@TempDir Path tmp) {
+        Map<String, String> env = workload(tmp.resolve("w"), "spiffe://meshid.local/ns/shop/sa/tokens");
+        DevMesh.Run minted = DevMesh.meshctl(tmp, env, "token", "mint", "--audience", "payments");
+        assertThat(minted.code()).as(minted.err()).isZero();
+        String token = minted.out().strip();
         assertThat(ok("token", "validate", token, "--audience", "payments").out()).contains("valid:", "true",
-                "spiffe://meshid.local/");
+                "spiffe://meshid.local/ns/shop/sa/tokens");
         DevMesh.Run wrongAudience = mesh.meshctl("token", "validate", token, "--audience", "ledger");
         assertThat(wrongAudience.code()).isEqualTo(1);
         assertThat(wrongAudience.err()).contains("token not valid: INVALID_TOKEN_REASON_AUDIENCE_MISMATCH");
+        DevMesh.Run revoked = DevMesh.meshctl(tmp, env, "token", "revoke", token);
+        assertThat(revoked.code()).as(revoked.err()).isZero();
+        assertThat(mesh.meshctl("token", "validate", token, "--audience", "payments").err()).contains("REVOKED");
     }
 
     @Test
@@ -127,7 +142,7 @@ class MeshctlEndToEndTest {
             }
             previous = at;
         }
-        assertThat(servers).contains("cert-authority", "policy-server");
+        assertThat(servers).contains("cert-authority");
         assertThat(ok("audit", "--kind", "policy.put", "--on", "policy").out()).doesNotContain("ca.");
     }
 }

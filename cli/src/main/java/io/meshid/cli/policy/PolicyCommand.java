@@ -296,7 +296,8 @@ public final class PolicyCommand {
                 try {
                     JsonFormat.parser().merge(context, attributes);
                 } catch (InvalidProtocolBufferException e) {
-                    throw CliException.usage("--context: " + e.getMessage() + " (expected: a JSON object, such as {\"tier\": \"gold\"})");
+                    throw CliException.usage("--context: '" + context + "' is not a JSON object of attributes (expected: such as "
+                            + "{\"tenant\": \"acme\"})", e);
                 }
                 ctx.setAttributes(attributes);
             }
