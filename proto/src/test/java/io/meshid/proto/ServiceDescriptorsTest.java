@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 class ServiceDescriptorsTest {
 
     private static final Map<String, Supplier<ServiceDescriptor>> SERVICES = Map.of(
+            "meshid.common.v1.AuditService", io.meshid.proto.common.v1.AuditServiceGrpc::getServiceDescriptor,
             "meshid.ca.v1.CertificateAuthority", CertificateAuthorityGrpc::getServiceDescriptor,
             "meshid.identity.v1.IdentityService", IdentityServiceGrpc::getServiceDescriptor,
             "meshid.identity.v1.RegistryService", RegistryServiceGrpc::getServiceDescriptor,

@@ -8,6 +8,7 @@ import static io.meshid.common.authz.CallerClass.SYSTEM_ADMIN;
 import io.meshid.ca.CaConfig;
 import io.meshid.common.authz.AuthorizationTable;
 import io.meshid.common.authz.SignerIdentities;
+import io.meshid.proto.common.v1.AuditServiceGrpc;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
@@ -33,6 +34,8 @@ final class CaAuthorization {
                 .allow(CertificateAuthorityGrpc.getRevokeCertificateMethod(), SIGNER, ADMIN)
                 .allow(CertificateAuthorityGrpc.getEnsureTrustDomainMethod(), SIGNER, SYSTEM_ADMIN)
                 .allow(CertificateAuthorityGrpc.getListIssuedMethod(), ADMIN)
+                // Its own trust domain's audit events, scoped by the endpoint (common's AuditServiceEndpoint).
+                .allow(AuditServiceGrpc.getListAuditEventsMethod(), ADMIN)
                 .standardServices()
                 .build();
     }

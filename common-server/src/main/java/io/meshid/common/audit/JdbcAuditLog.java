@@ -180,7 +180,7 @@ final class JdbcAuditLog implements AuditLog {
     }
 
     /** Waits (bounded) until everything queued so far was written or given up. */
-    private void awaitQueued() {
+    void awaitQueued() {
         if (Thread.currentThread() == writer || !running) {
             return;
         }

@@ -151,4 +151,54 @@ abstract class AuditLogContract {
         assertThatThrownBy(() -> new AuditQuery("a", T0, Optional.empty(), 1001)).hasMessageContaining("between 1 and 1000");
         assertThatThrownBy(() -> new AuditQuery(" ", T0, Optional.empty(), 1)).hasMessageContaining("trust_domain");
     }
+
+    @Test
+    void reader_pagesNewestFirstByKeyset_andShowsOnlyTheTrustDomainAsked() {
+        AuditReader reader = context.getBean(AuditReader.class);
+        for (int i = 0; i < 7; i++) {
+            audit.record(AuditEvent.of(T0.plusSeconds(i), "pages.example", "spiffe://pages.example/a", "x.page", "t" + i,
+                    AuditEvent.Outcome.SUCCESS, "", "r" + i));
+        }
+        // Two events at the same instant: the id breaks the tie, and paging still sees each once.
+        audit.record(AuditEvent.of(T0.plusSeconds(3), "pages.example", "spiffe://pages.example/b", "x.page", "tie",
+                AuditEvent.Outcome.DENIED, "", "r"));
+        audit.record(AuditEvent.of(T0.plusSeconds(5), "other-pages.example", "spiffe://other-pages.example/a", "x.page", "theirs",
+                AuditEvent.Outcome.SUCCESS, "", "r"));
+
+        List<String> seen = new java.util.ArrayList<>();
+        Optional<AuditPageQuery.Position> after = Optional.empty();
+        int pages = 0;
+        do {
+            AuditPage page = reader.page(new AuditPageQuery("pages.example", Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), Optional.empty(), 3, after));
+            page.events().forEach(e -> seen.add(e.target()));
+            after = page.next();
+            pages++;
+        } while (after.isPresent() && pages < 10);
+
+        assertThat(seen).hasSize(8).doesNotHaveDuplicates().doesNotContain("theirs");
+        assertThat(seen.get(0)).isEqualTo("t6");
+        assertThat(seen.get(7)).isEqualTo("t0");
+        assertThat(pages).isEqualTo(3);
+    }
+
+    @Test
+    void reader_filtersByTimeRangeKindActorAndOutcome() {
+        AuditReader reader = context.getBean(AuditReader.class);
+        String d = "filters.example";
+        audit.record(AuditEvent.of(T0, d, "alice", "x.create", "1", AuditEvent.Outcome.SUCCESS, "", "r"));
+        audit.record(AuditEvent.of(T0.plusSeconds(10), d, "bob", "x.create", "2", AuditEvent.Outcome.DENIED, "", "r"));
+        audit.record(AuditEvent.of(T0.plusSeconds(20), d, "alice", "x.delete", "3", AuditEvent.Outcome.FAILED, "", "r"));
+
+        assertThat(targets(reader, new AuditPageQuery(d, Optional.of(T0.plusSeconds(5)), Optional.of(T0.plusSeconds(20)),
+                Optional.empty(), Optional.empty(), Optional.empty(), 10, Optional.empty()))).containsExactly("2");
+        assertThat(targets(reader, new AuditPageQuery(d, Optional.empty(), Optional.empty(), Optional.of("x.create"),
+                Optional.of("alice"), Optional.empty(), 10, Optional.empty()))).containsExactly("1");
+        assertThat(targets(reader, new AuditPageQuery(d, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.of(AuditEvent.Outcome.FAILED), 10, Optional.empty()))).containsExactly("3");
+    }
+
+    private static List<String> targets(AuditReader reader, AuditPageQuery query) {
+        return reader.page(query).events().stream().map(AuditEvent::target).toList();
+    }
 }

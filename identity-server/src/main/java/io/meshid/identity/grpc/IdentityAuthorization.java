@@ -6,6 +6,7 @@ import static io.meshid.common.authz.CallerClass.AUTHENTICATED;
 import static io.meshid.common.authz.CallerClass.SYSTEM_ADMIN;
 
 import io.meshid.common.authz.AuthorizationTable;
+import io.meshid.proto.common.v1.AuditServiceGrpc;
 import io.meshid.proto.identity.v1.IdentityServiceGrpc;
 import io.meshid.proto.identity.v1.RegistryServiceGrpc;
 import io.micronaut.context.annotation.Factory;
@@ -44,6 +45,8 @@ final class IdentityAuthorization {
                 .allow(RegistryServiceGrpc.getUpdateOAuthClientMethod(), ADMIN)
                 .allow(RegistryServiceGrpc.getRotateOAuthClientSecretMethod(), ADMIN)
                 .allow(RegistryServiceGrpc.getRevokeX509SvidMethod(), ADMIN)
+                // Its own trust domain's audit events, scoped by the endpoint (common's AuditServiceEndpoint).
+                .allow(AuditServiceGrpc.getListAuditEventsMethod(), ADMIN)
                 .standardServices()
                 .build();
     }

@@ -5,6 +5,7 @@ import static io.meshid.common.authz.CallerClass.AUTHENTICATED;
 
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.meshid.common.authz.AuthorizationTable;
+import io.meshid.proto.common.v1.AuditServiceGrpc;
 import io.meshid.proto.policy.v1.PolicyAdminServiceGrpc;
 import io.meshid.proto.policy.v1.PolicyServiceGrpc;
 import io.micronaut.context.annotation.Factory;
@@ -32,6 +33,8 @@ final class PolicyAuthorization {
                 .allow(PolicyAdminServiceGrpc.getGetPolicySetMethod(), ADMIN)
                 .allow(PolicyAdminServiceGrpc.getListPolicyVersionsMethod(), ADMIN)
                 .allow(PolicyAdminServiceGrpc.getRollbackMethod(), ADMIN)
+                // Its own trust domain's audit events, scoped by the endpoint (common's AuditServiceEndpoint).
+                .allow(AuditServiceGrpc.getListAuditEventsMethod(), ADMIN)
                 .standardServices()
                 .build();
     }

@@ -1,0 +1,150 @@
+package io.meshid.cli;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.spiffe.TrustDomain;
+import io.meshid.common.tls.SpiffeTrustManager;
+import io.meshid.common.tls.SvidSource;
+import io.meshid.common.tls.TlsContexts;
+import io.netty.handler.ssl.SslContext;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
+
+/**
+ * One command's connections: mutual TLS with the caller's SVID (or, before it has one, TLS that
+ * authenticates the server only), always checking that the server presents
+ * {@code spiffe://<trust domain>/meshid/<server>} chaining to the bundle; there is no insecure
+ * mode. Every call carries a fresh {@code x-request-id}, reported with any failure, and the
+ * {@code --timeout} deadline. Not thread-safe; close it to close the channels.
+ */
+public final class Session implements AutoCloseable {
+
+    private static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final GlobalOptions options;
+    private final Settings settings;
+    private final Map<ServerKind, ManagedChannel> channels = new EnumMap<>(ServerKind.class);
+    private final Map<ServerKind, ManagedChannel> anonymous = new EnumMap<>(ServerKind.class);
+    private SvidSource svid;
+    private String lastRequestId;
+
+    Session(GlobalOptions options, Cli cli) {
+        this.options = options;
+        this.settings = new Settings(options, cli);
+    }
+
+    /** Where the settings come from. */
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Whether the caller asked for JSON. */
+    public boolean json() {
+        return options.json;
+    }
+
+    /** The caller's SVID and bundle, read once. */
+    public SvidSource svid() {
+        if (svid == null) {
+            svid = Credentials.svid(settings.cert(), settings.key(), settings.bundle(), settings.trustDomain().orElse(null));
+        }
+        return svid;
+    }
+
+    /** The trust domain the servers run in and the command acts in: configured, else the caller's SVID's. */
+    public TrustDomain trustDomain() {
+        return settings.trustDomain().orElseGet(() -> svid().svid().spiffeId().trustDomain());
+    }
+
+    /** A stub of {@code kind}'s server over mutual TLS with the caller's SVID. */
+    public <S extends io.grpc.stub.AbstractStub<S>> S stub(ServerKind kind, Function<Channel, S> factory) {
+        ManagedChannel channel = channels.computeIfAbsent(kind, k -> open(k, TlsContexts.grpcClient(svid(), expected(k)::equals)));
+        return factory.apply(ClientInterceptors.intercept(channel, new RequestIdInterceptor()))
+                .withDeadlineAfter(options.timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A stub of {@code kind}'s server over TLS that authenticates the server only, against {@code bundle}. */
+    public <S extends io.grpc.stub.AbstractStub<S>> S anonymousStub(ServerKind kind, SvidSource bundle,
+            Function<Channel, S> factory) {
+        ManagedChannel channel = anonymous.computeIfAbsent(kind, k -> {
+            try {
+                SslContext context = GrpcSslContexts.forClient()
+                        .trustManager(new SpiffeTrustManager(bundle, expected(k)::equals))
+                        .endpointIdentificationAlgorithm(null).protocols("TLSv1.3", "TLSv1.2").build();
+                return open(k, context);
+            } catch (SSLException e) {
+                throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
+            }
+        });
+        return factory.apply(ClientInterceptors.intercept(channel, new RequestIdInterceptor()))
+                .withDeadlineAfter(options.timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Runs one call to {@code kind}'s server; a refusal or failure becomes a {@link CliException}
+     * (exit code 1) with the server's message, the status and the request id.
+     */
+    public <R> R call(ServerKind kind, Supplier<R> call) {
+        try {
+            return call.get();
+        } catch (StatusRuntimeException e) {
+            throw CliException.failed(Failures.describe(e, kind.serverName(), settings.findServer(kind).orElse(null), lastRequestId));
+        }
+    }
+
+    /** The SPIFFE ID {@code kind}'s server must present. */
+    public SpiffeId expected(ServerKind kind) {
+        return kind.spiffeId(trustDomain());
+    }
+
+    private ManagedChannel open(ServerKind kind, SslContext context) {
+        String address = settings.server(kind);
+        int colon = address.lastIndexOf(':');
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return NettyChannelBuilder.forAddress(host, Integer.parseInt(address.substring(colon + 1)))
+                .sslContext(context)
+                .maxInboundMessageSize(16 * 1024 * 1024)
+                .build();
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        anonymous.values().forEach(ManagedChannel::shutdownNow);
+    }
+
+    /** Sends a fresh request id with every call and remembers it for the failure line. */
+    private final class RequestIdInterceptor implements ClientInterceptor {
+        @Override
+        public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions callOptions, Channel next) {
+            String id = UUID.randomUUID().toString();
+            lastRequestId = id;
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {
+                @Override
+                public void start(Listener<A> listener, Metadata headers) {
+                    headers.put(REQUEST_ID, id);
+                    super.start(listener, headers);
+                }
+            };
+        }
+    }
+}

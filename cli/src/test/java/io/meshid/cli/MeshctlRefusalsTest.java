@@ -1,0 +1,209 @@
+package io.meshid.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each command's refusals, each one line on stderr with the right exit code: usage (2) for bad
+ * flags, files and missing credentials, found before any call; 1 for what a server refused or an
+ * unreachable server. Against the real dev mesh where a server is involved.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MeshctlRefusalsTest {
+
+    private DevMesh mesh;
+
+    @BeforeAll
+    void start() throws Exception {
+        mesh = DevMesh.shared();
+    }
+
+    /** Every command that talks to a server, with valid arguments. */
+    private static final String[][] COMMANDS = {
+        {"trust-domain", "create", "x.example"},
+        {"entry", "create", "--spiffe-id", "spiffe://meshid.local/x"},
+        {"entry", "list"},
+        {"entry", "show", "00000000-0000-4000-8000-000000000000"},
+        {"entry", "delete", "00000000-0000-4000-8000-000000000000"},
+        {"join-token", "create", "--entry-id", "00000000-0000-4000-8000-000000000000"},
+        {"svid", "revoke", "abcd", "--reason", "superseded"},
+        {"ca", "bundle"},
+        {"ca", "rotate", "--reason", "test"},
+        {"ca", "issued"},
+        {"token", "mint", "--audience", "a"},
+        {"token", "validate", "t", "--audience", "a"},
+        {"token", "exchange", "--subject-token", "t"},
+        {"token", "revoke", "--jti", "j"},
+        {"policy", "versions"},
+        {"policy", "rollback", "1"},
+        {"policy", "check", "--principal", "p", "--action", "a", "--resource", "r"},
+        {"audit"},
+    };
+
+    private static void oneLine(DevMesh.Run run, int code) {
+        assertThat(run.code()).as("stderr: %s", run.err()).isEqualTo(code);
+        assertThat(run.err()).startsWith("meshctl: ").endsWith("\n");
+        assertThat(run.err().strip()).doesNotContain("\n").doesNotContain("Exception");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void everyCommand_withoutCredentials_isAUsageErrorNamingWhereItLooked(@TempDir Path empty) {
+        for (String[] command : COMMANDS) {
+            DevMesh.Run run = DevMesh.meshctl(empty, Map.of(), command);
+            oneLine(run, 2);
+            assertThat(run.err()).as(String.join(" ", command)).containsAnyOf("no credentials: --cert is missing", "no address for");
+        }
+    }
+
+    @Test
+    void everyCommand_withAnUnreachableServer_failsWithOneLine() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        for (String[] command : COMMANDS) {
+            if (command[0].equals("trust-domain") || command[0].equals("entry") && command.length > 2 && command[2].startsWith("0")) {
+                continue;
+            }
+            String[] args = java.util.Arrays.copyOf(command, command.length + 2);
+            args[command.length] = "--server";
+            args[command.length + 1] = "127.0.0.1:" + port;
+            DevMesh.Run run = mesh.meshctl(args);
+            oneLine(run, 1);
+            assertThat(run.err()).as(String.join(" ", command)).contains("cannot reach", "127.0.0.1:" + port);
+        }
+    }
+
+    @Test
+    void wrongTrustDomain_theServersIdentityIsRefused() {
+        DevMesh.Run run = mesh.meshctl("entry", "list", "--trust-domain", "other.example");
+        oneLine(run, 1);
+        assertThat(run.err()).contains("TLS with identity-server", "spiffe://");
+    }
+
+    @Test
+    void unknownEntryId_isNotFound_andAMalformedOneIsAUsageError() {
+        DevMesh.Run unknown = mesh.meshctl("entry", "show", "00000000-0000-4000-8000-000000000000");
+        oneLine(unknown, 1);
+        assertThat(unknown.err()).contains("NOT_FOUND", "request id");
+        for (String[] command : new String[][] {{"entry", "show", "nope"}, {"entry", "delete", "nope"},
+            {"join-token", "create", "--entry-id", "nope"}}) {
+            DevMesh.Run bad = mesh.meshctl(command);
+            oneLine(bad, 2);
+            assertThat(bad.err()).contains("entry id 'nope' (expected: a UUID");
+        }
+    }
+
+    @Test
+    void policyDirectoryWithASyntaxError_isRefusedWithFileLineAndColumn(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("p");
+        assertThat(mesh.meshctl("policy", "get", "--out", dir.toString()).code()).isZero();
+        Files.writeString(dir.resolve("policies.cedar"), "@id(\"broken\")\npermit (principal, action, resource) when { 1 + };\n");
+        for (String verb : new String[] {"validate", "put"}) {
+            DevMesh.Run run = mesh.meshctl("policy", verb, dir.toString());
+            assertThat(run.code()).as(run.err()).isEqualTo(1);
+            assertThat(run.err()).startsWith("meshctl: the policy set does not validate")
+                    .containsPattern(java.util.regex.Pattern.quote(dir.resolve("policies.cedar").toString()) + ":\\d+:\\d+: ");
+        }
+        DevMesh.Run notADir = mesh.meshctl("policy", "validate", tmp.resolve("missing").toString());
+        oneLine(notADir, 2);
+        assertThat(notADir.err()).contains("not a directory (expected: a policy directory");
+        Files.delete(dir.resolve("policies.cedar"));
+        DevMesh.Run noPolicies = mesh.meshctl("policy", "put", dir.toString());
+        oneLine(noPolicies, 2);
+        assertThat(noPolicies.err()).contains("policies.cedar: missing");
+    }
+
+    @Test
+    void badFlagsAndFiles_areUsageErrors(@TempDir Path tmp) throws Exception {
+        Path notPem = tmp.resolve("cert.pem");
+        Files.writeString(notPem, "hello");
+        String[][] cases = {
+            {"entry", "create", "--spiffe-id", "http://x"},
+            {"entry", "create", "--spiffe-id", "spiffe://meshid.local/x", "--x509-ttl", "soon"},
+            {"entry", "create", "--spiffe-id", "spiffe://meshid.local/x", "--selector", "novalue"},
+            {"entry", "list", "--frobnicate"},
+            {"svid", "fetch", "--out", tmp.toString()},
+            {"svid", "fetch", "--join-token", "t", "--renew", "--out", tmp.toString()},
+            {"svid", "revoke", "abcd", "--reason", "bored"},
+            {"ca", "bundle", "--format", "der"},
+            {"ca", "rotate", "--reason", "x", "--level", "leaf"},
+            {"ca", "rotate", "--reason", "x", "--cutoff-after", "5m"},
+            {"token", "validate", "t", "--audience", "a", "--type", "saml"},
+            {"token", "exchange", "--subject-token", "t", "--subject-token-type", "saml"},
+            {"policy", "diff", "1"},
+            {"policy", "rollback", "0"},
+            {"policy", "check", "--principal", "p", "--action", "a", "--resource", "r", "--context", "[1"},
+            {"audit", "--outcome", "maybe"},
+            {"audit", "--on", "sidecar"},
+            {"audit", "--since", "yesterday-ish"},
+            {"entry", "list", "--cert", notPem.toString()},
+            {"entry", "list", "--key", tmp.resolve("nokey.pem").toString()},
+            {"entry", "list", "--server", "nocolon"},
+            {},
+        };
+        for (String[] command : cases) {
+            DevMesh.Run run = mesh.meshctl(command);
+            assertThat(run.code()).as("%s: %s", String.join(" ", command), run.err()).isEqualTo(2);
+            assertThat(run.err()).as(String.join(" ", command)).startsWith("meshctl: ");
+            assertThat(run.err().strip()).as(String.join(" ", command)).doesNotContain("\n").doesNotContain("Exception");
+        }
+    }
+
+    @Test
+    void nonAdmin_isRefusedTheAuditTrailOnEveryServer(@TempDir Path tmp) {
+        DevMesh.Run created = mesh.meshctl("entry", "create", "--spiffe-id", "spiffe://meshid.local/ns/audit/sa/reader", "--json");
+        assertThat(created.code()).as(created.err()).isZero();
+        String id = com.google.gson.JsonParser.parseString(created.out()).getAsJsonObject().getAsJsonObject("entry").get("id").getAsString();
+        String token = com.google.gson.JsonParser.parseString(mesh.meshctl("join-token", "create", "--entry-id", id, "--json").out())
+                .getAsJsonObject().get("token").getAsString();
+        Path svid = tmp.resolve("svid");
+        assertThat(mesh.meshctl("svid", "fetch", "--join-token", token, "--out", svid.toString()).code()).isZero();
+        Map<String, String> env = new HashMap<>(Map.of("MESHID_DEV_DIR", mesh.dir.toString(),
+                "MESHID_CERT", svid.resolve("cert.pem").toString(), "MESHID_KEY", svid.resolve("key.pem").toString(),
+                "MESHID_BUNDLE", svid.resolve("bundle.pem").toString()));
+        for (String server : new String[] {"ca", "identity", "policy"}) {
+            DevMesh.Run run = DevMesh.meshctl(tmp, env, "audit", "--on", server);
+            oneLine(run, 1);
+            assertThat(run.err()).contains("PERMISSION_DENIED");
+        }
+    }
+
+    @Test
+    void anotherTrustDomainsAuditTrail_isRefusedByEveryServer_notAnsweredEmpty() {
+        GlobalOptions options = new GlobalOptions();
+        options.timeout = java.time.Duration.ofSeconds(30);
+        try (Session session = new Session(options, new Cli(Map.of("MESHID_DEV_DIR", mesh.dir.toString()), mesh.dir,
+                new java.io.PrintWriter(java.io.Writer.nullWriter()), new java.io.PrintWriter(java.io.Writer.nullWriter())))) {
+            for (ServerKind server : ServerKind.values()) {
+                var request = io.meshid.proto.common.v1.ListAuditEventsRequest.newBuilder().setTrustDomain("other.example").build();
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> session.stub(server,
+                        io.meshid.proto.common.v1.AuditServiceGrpc::newBlockingStub).listAuditEvents(request))
+                        .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> {
+                            assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+                            assertThat(e.getStatus().getDescription()).contains("other.example", "its own trust domain");
+                        });
+                var own = session.stub(server, io.meshid.proto.common.v1.AuditServiceGrpc::newBlockingStub)
+                        .listAuditEvents(io.meshid.proto.common.v1.ListAuditEventsRequest.newBuilder().setPageSize(1000).build());
+                assertThat(own.getEventsList()).allSatisfy(e -> assertThat(e.getTrustDomain()).isEqualTo(DevMesh.DOMAIN));
+            }
+        }
+    }
+
+    @Test
+    void trustDomainList_saysTheRpcDoesNotExist() {
+        DevMesh.Run run = mesh.meshctl("trust-domain", "list");
+        oneLine(run, 1);
+        assertThat(run.err()).contains("no rpc that lists trust domains");
+    }
+}
