@@ -52,6 +52,20 @@ class CedarWasmDifferentialTest {
         Assumptions.assumeTrue(present, "@cedar-policy/cedar-wasm is not installed; to run this test: " + INSTALL);
     }
 
+    /**
+     * The oracle must be the Cedar that cedar-java embeds: the same major and minor version, read
+     * from cedar-java's jar and from the installed package (package.json pins it exactly).
+     */
+    @Test
+    void cedarWasm_isPinnedToCedarJavasVersion() throws Exception {
+        String jar = com.cedarpolicy.model.policy.Policy.class.getProtectionDomain().getCodeSource().getLocation().getPath();
+        java.util.regex.Matcher javaVersion = java.util.regex.Pattern.compile("cedar-java-(\\d+\\.\\d+)\\.").matcher(jar);
+        assertThat(javaVersion.find()).as("cedar-java's version in " + jar).isTrue();
+        String installed = JSON.readTree(NODE_DIR.resolve("node_modules/@cedar-policy/cedar-wasm/package.json").toFile())
+                .path("version").asText();
+        assertThat(installed).startsWith(javaVersion.group(1) + ".");
+    }
+
     @Test
     void starterPolicies_decideAlikeInCedarWasm() throws Exception {
         List<MeshRequest> requests = new ArrayList<>();
