@@ -71,9 +71,10 @@ public final class PolicyConfig {
         Set<String> names = new LinkedHashSet<>();
         for (String header : headers) {
             String name = header.trim().toLowerCase(Locale.ROOT);
-            if (name.isEmpty() || name.length() > 128 || name.startsWith(":")) {
+            if (name.isEmpty() || name.length() > 128 || name.startsWith(":") || name.startsWith("__")) {
                 throw new ConfigurationException(PREFIX + ".context-headers: '" + header
-                        + "' (expected: header names of 1 to 128 characters, no pseudo-headers)");
+                        + "' (expected: header names of 1 to 128 characters, no pseudo-headers, none starting with __,"
+                        + " which Cedar reserves for escapes)");
             }
             if (CREDENTIAL_HEADERS.contains(name)) {
                 throw new ConfigurationException(PREFIX + ".context-headers: '" + header

@@ -49,9 +49,11 @@ public final class CompiledPolicySet {
     private final Set<String> ids;
     private final JavaPolicySet java;
     private final Map<BitSet, ContextReads> sliceReads = new ConcurrentHashMap<>();
+    private final ActionGroups actionGroups;
 
     private CompiledPolicySet(List<Policy> statics, Set<Policy> templates, List<TemplateLink> links, ScopeIndex index,
-            List<ContextReads> reads, Set<String> ids, JavaPolicySet java) {
+            List<ContextReads> reads, Set<String> ids, JavaPolicySet java, ActionGroups actionGroups) {
+        this.actionGroups = actionGroups;
         this.statics = statics;
         this.templates = templates;
         this.links = links;
@@ -67,6 +69,15 @@ public final class CompiledPolicySet {
      */
     public static CompiledPolicySet compile(
             Map<String, String> policies, Map<String, String> templates, List<TemplateLinkSource> links) {
+        return compile(policies, templates, links, ActionGroups.NONE);
+    }
+
+    /**
+     * As {@link #compile(Map, Map, List)}, with the action hierarchy of the version's schema, which
+     * requests decided against this set carry ({@link #actionGroups}).
+     */
+    public static CompiledPolicySet compile(Map<String, String> policies, Map<String, String> templates,
+            List<TemplateLinkSource> links, ActionGroups actionGroups) {
         Set<String> ids = new HashSet<>();
         List<Policy> statics = new ArrayList<>();
         List<PolicyScope> scopes = new ArrayList<>();
@@ -112,7 +123,12 @@ public final class CompiledPolicySet {
         sources.addAll(linkSources(templatesJson, links));
         JavaPolicySet java = JavaPolicySet.compile(scopes, sources, CedarCalls::isCanonicalType);
         return new CompiledPolicySet(List.copyOf(statics), Set.copyOf(templateSet), List.copyOf(linkList),
-                ScopeIndex.of(scopes), List.copyOf(reads), Set.copyOf(ids), java);
+                ScopeIndex.of(scopes), List.copyOf(reads), Set.copyOf(ids), java, actionGroups);
+    }
+
+    /** The action groups of this version's schema: the action entities a request must carry. */
+    public ActionGroups actionGroups() {
+        return actionGroups;
     }
 
     /** True when {@code id} names a static policy, a template or a template link of this set. */

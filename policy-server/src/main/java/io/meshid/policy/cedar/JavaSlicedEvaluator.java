@@ -29,6 +29,10 @@ final class JavaSlicedEvaluator implements PolicyEngine {
         Decision decision;
         try {
             decision = policies.decide(request);
+        } catch (StackOverflowError e) {
+            // Input nested beyond what the thread's stack can walk: refused, never guessed at.
+            return Decision.denyWithError("request: nested too deeply to evaluate (expected: records, sets and policies"
+                    + " nested at most a few hundred levels)");
         } catch (RuntimeException e) {
             // A bug in the Java evaluator must not decide: Cedar itself answers.
             if (failureLogged.compareAndSet(false, true)) {

@@ -85,7 +85,7 @@ final class DefaultDecisionService implements DecisionService {
         }
         PolicyVersion version = active.get();
         Instant now = request.time() != null ? request.time() : clock.instant();
-        DecisionRequest cedar = CedarRequests.of(request, now.getEpochSecond());
+        DecisionRequest cedar = CedarRequests.of(request, now.getEpochSecond(), version.policies().actionGroups());
         ContextReads reads = version.policies().contextReads(cedar);
         Decision decision = null;
         DecisionCache.Key key = null;
@@ -101,7 +101,7 @@ final class DefaultDecisionService implements DecisionService {
             if (key != null) {
                 cache.put(key, decision);
             }
-            shadow = shadow(domain, cedar);
+            shadow = shadow(domain, request, now, version, cedar);
         }
         Duration ttl = reads.reads("time") ? Duration.ZERO : cacheTtl;
         CheckOutcome outcome = new CheckOutcome(decision.allowed(), decision.determiningPolicies(),
@@ -112,15 +112,23 @@ final class DefaultDecisionService implements DecisionService {
 
     private record Shadow(long version, Decision decision) {}
 
-    /** The shadow version's decision, never enforced; null when there is none or it cannot be read. */
-    private Shadow shadow(TrustDomain domain, DecisionRequest cedar) {
+    /**
+     * The shadow version's decision, never enforced; null when there is none or it cannot be read.
+     * Its schema may group actions differently from the active version's, so the request is
+     * mapped again with its groups when they differ.
+     */
+    private Shadow shadow(TrustDomain domain, MeshRequest request, Instant now, PolicyVersion active, DecisionRequest cedar) {
         Optional<PolicyVersion> shadow;
         try {
             shadow = policies.shadow(domain);
         } catch (MeshidException e) {
             return null;
         }
-        return shadow.map(v -> new Shadow(v.version(), v.engine().decide(cedar))).orElse(null);
+        return shadow.map(v -> new Shadow(v.version(), v.engine().decide(
+                v.policies().actionGroups() == active.policies().actionGroups() || v.policies().actionGroups().isEmpty()
+                        && active.policies().actionGroups().isEmpty()
+                        ? cedar : CedarRequests.of(request, now.getEpochSecond(), v.policies().actionGroups()))))
+                .orElse(null);
     }
 
     private void finish(SpiffeId caller, MeshRequest request, CheckOutcome outcome, long started, boolean cached, Shadow shadow) {

@@ -8,11 +8,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns {@code RequestContext.attributes} (a protobuf Struct) into Cedar-ready plain values: at
  * most 16 KiB serialized and 8 levels deep (the attributes record is level 1), numbers integral
- * and within ±2^53 (Cedar has no floating point), no nulls. Thread-safe.
+ * and within ±2^53 (Cedar has no floating point), no nulls, and no record key that Cedar's JSON
+ * reserves ({@code __entity}, {@code __extn}, {@code __expr}: Cedar would read the record as an
+ * entity, an extension value or an expression, never as data). So attributes hold only strings,
+ * booleans, longs, sets and records: never an entity, an extension value or a tag. Thread-safe.
  */
 final class Attributes {
 
@@ -21,6 +25,8 @@ final class Attributes {
     /** Deepest nesting; the attributes record itself is level 1. */
     static final int MAX_DEPTH = 8;
     private static final double MAX_EXACT = 9_007_199_254_740_992d;
+    /** Keys that Cedar reads as escapes in a record, not as fields; refused here, at the door. */
+    static final Set<String> RESERVED = Set.of("__entity", "__extn", "__expr");
 
     private Attributes() {}
 
@@ -38,7 +44,13 @@ final class Attributes {
             throw new MeshidException.InvalidArgument(where + ": nested " + depth + " levels deep (expected: at most " + MAX_DEPTH + ")");
         }
         Map<String, Object> out = new HashMap<>();
-        struct.getFieldsMap().forEach((key, value) -> out.put(key, value(where + "." + Headers.printable(key), value, depth)));
+        struct.getFieldsMap().forEach((key, value) -> {
+            if (RESERVED.contains(key)) {
+                throw new MeshidException.InvalidArgument(where + ": the key " + key + " (expected: record keys other than "
+                        + "__entity, __extn and __expr, which Cedar's JSON reserves for entity, extension and expression escapes)");
+            }
+            out.put(key, value(where + "." + Headers.printable(key), value, depth));
+        });
         return out;
     }
 

@@ -12,6 +12,7 @@ import com.cedarpolicy.model.schema.Schema;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshid.common.errors.MeshidException;
+import io.meshid.policy.cedar.ActionGroups;
 import io.meshid.policy.cedar.CompiledPolicySet;
 import io.meshid.policy.cedar.TemplateLinkSource;
 import io.meshid.policy.store.PolicySetSource;
@@ -48,19 +49,36 @@ public final class PolicySetValidator {
      */
     public static ValidationReport validate(PolicySetSource source) {
         SourceBounds.check(source);
+        try {
+            return checked(source);
+        } catch (StackOverflowError e) {
+            throw new MeshidException.InvalidArgument("source: nested too deeply to validate (expected: policies and schema"
+                    + " types nested at most a few hundred levels)");
+        }
+    }
+
+    private static ValidationReport checked(PolicySetSource source) {
         SourceReading reading = SourceReading.of(source);
         List<ValidationError> errors = new ArrayList<>(reading.errors);
         List<ValidationError> warnings = new ArrayList<>();
         Optional<Schema> schema = schema(source, errors);
         if (schema.isPresent()) {
-            validate(schema.get(), reading, errors, warnings);
+            Optional<com.fasterxml.jackson.databind.JsonNode> json = schemaJson(schema.get(), errors);
+            json.ifPresent(j -> MeshHierarchy.checkSchema(j, errors));
+            Schema effective = schema.get();
+            if (json.isPresent()) {
+                com.fasterxml.jackson.databind.JsonNode declared = GrpcMethods.declared(json.get(), reading);
+                effective = declared == json.get() ? effective : new Schema(declared);
+            }
+            validate(effective, reading, errors, warnings);
         }
+        MeshHierarchy.checkPolicies(reading, errors);
         return new ValidationReport(errors, warnings, reading.statics.size() + reading.links.size());
     }
 
     /**
-     * Compiles a stored (so already validated) source into an evaluable policy set, skipping the
-     * schema.
+     * Compiles a stored (so already validated) source into an evaluable policy set, with the action
+     * groups its schema declares (the schema is not validated again).
      *
      * @throws MeshidException.InvalidArgument when it does not even read structurally
      */
@@ -76,7 +94,22 @@ public final class PolicySetValidator {
                     Optional.ofNullable(link.values().get("?principal")).map(SourceReading::ref).orElse(null),
                     Optional.ofNullable(link.values().get("?resource")).map(SourceReading::ref).orElse(null)));
         }
-        return CompiledPolicySet.compile(reading.staticTexts(), reading.templateBodies(), links);
+        List<ValidationError> schemaErrors = new ArrayList<>();
+        Optional<Schema> schema = schema(source, schemaErrors);
+        if (schema.isEmpty()) {
+            throw new MeshidException.InvalidArgument("policy set: schema: " + schemaErrors.get(0).describe());
+        }
+        return CompiledPolicySet.compile(reading.staticTexts(), reading.templateBodies(), links,
+                ActionGroups.fromSchemaJson(SchemaJson.of(schema.get())));
+    }
+
+    private static Optional<com.fasterxml.jackson.databind.JsonNode> schemaJson(Schema schema, List<ValidationError> errors) {
+        try {
+            return Optional.of(SchemaJson.of(schema));
+        } catch (MeshidException.InvalidArgument e) {
+            errors.add(new ValidationError(Part.SCHEMA, 0, "", Optional.empty(), "schema_error", e.getMessage()));
+            return Optional.empty();
+        }
     }
 
     private static Optional<Schema> schema(PolicySetSource source, List<ValidationError> errors) {

@@ -52,6 +52,20 @@ class CedarWasmDifferentialTest {
         Assumptions.assumeTrue(present, "@cedar-policy/cedar-wasm is not installed; to run this test: " + INSTALL);
     }
 
+    /**
+     * The oracle must be the Cedar that cedar-java embeds: the same major and minor version, read
+     * from cedar-java's jar and from the installed package (package.json pins it exactly).
+     */
+    @Test
+    void cedarWasm_isPinnedToCedarJavasVersion() throws Exception {
+        String jar = com.cedarpolicy.model.policy.Policy.class.getProtectionDomain().getCodeSource().getLocation().getPath();
+        java.util.regex.Matcher javaVersion = java.util.regex.Pattern.compile("cedar-java-(\\d+\\.\\d+)\\.").matcher(jar);
+        assertThat(javaVersion.find()).as("cedar-java's version in " + jar).isTrue();
+        String installed = JSON.readTree(NODE_DIR.resolve("node_modules/@cedar-policy/cedar-wasm/package.json").toFile())
+                .path("version").asText();
+        assertThat(installed).startsWith(javaVersion.group(1) + ".");
+    }
+
     @Test
     void starterPolicies_decideAlikeInCedarWasm() throws Exception {
         List<MeshRequest> requests = new ArrayList<>();
@@ -86,11 +100,71 @@ class CedarWasmDifferentialTest {
         compare(generated.policies, generated.templates, generated.links, generated.requests(400, 3));
     }
 
+    /**
+     * Generated sets in the shapes that the mesh's hierarchy and the schema make possible: action
+     * groups (the starter schema's read, write and grpc, gRPC methods no policy names), principal
+     * and resource scopes {@code in} Namespace and TrustDomain, several {@code when} and {@code
+     * unless} clauses per policy, permits and forbids together, non-ASCII strings and {@code like}
+     * with an escaped {@code \*}. Compiled as the store compiles a version (groups from the schema).
+     */
+    @Test
+    void generatedHierarchiesAndGroups_decideAlikeInCedarWasm() throws Exception {
+        java.util.Random random = new java.util.Random(15);
+        String[] namespaces = {"shop", "payments", "ops"};
+        String[] principals = {"principal", "principal in Namespace::\"spiffe://meshid.local/ns/%s\"",
+                "principal in TrustDomain::\"spiffe://meshid.local\"", "principal in TrustDomain::\"spiffe://other.test\"",
+                "principal == Workload::\"spiffe://meshid.local/ns/%s/sa/api\""};
+        String[] actions = {"action", "action in Action::\"read\"", "action in Action::\"write\"", "action in Action::\"grpc\"",
+                "action == Action::\"GET\"", "action in [Action::\"POST\", Action::\"/payments.v1.Payments/Charge\"]"};
+        String[] resources = {"resource", "resource in Namespace::\"spiffe://meshid.local/ns/%s\"",
+                "resource in TrustDomain::\"spiffe://meshid.local\"", "resource == Service::\"spiffe://meshid.local/ns/%s/sa/db\""};
+        String[] conditions = {"context.path like \"/caf\u00e9/*\"", "context.path like \"/a\\*b*\"",
+                "context.path == \"/\u00fcn\u00ef/\u65e5\u672c\"", "principal has namespace && principal.namespace == resource.namespace",
+                "context.attributes has tenant && context.attributes.tenant == \"acm\u00e9\"",
+                "principal.trust_domain == resource.trust_domain", "context.path like \"*\u65e5*\"",
+                "resource has namespace && resource.namespace == \"ops\""};
+        Map<String, String> policies = new LinkedHashMap<>();
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 240; i++) {
+            StringBuilder policy = new StringBuilder(random.nextInt(4) == 0 ? "forbid" : "permit").append(" (")
+                    .append(String.format(principals[random.nextInt(principals.length)], namespaces[random.nextInt(3)])).append(", ")
+                    .append(actions[random.nextInt(actions.length)]).append(", ")
+                    .append(String.format(resources[random.nextInt(resources.length)], namespaces[random.nextInt(3)])).append(")");
+            for (int c = random.nextInt(4); c > 0; c--) {
+                policy.append(random.nextBoolean() ? " when { " : " unless { ").append(conditions[random.nextInt(conditions.length)])
+                        .append(" }");
+            }
+            policy.append(";");
+            policies.put("g" + i, policy.toString());
+            text.append("@id(\"g").append(i).append("\") ").append(policy).append('\n');
+        }
+        CompiledPolicySet compiled = io.meshid.policy.validation.PolicySetValidator.compile(new io.meshid.policy.store.PolicySetSource(
+                io.meshid.policy.store.PolicySetSource.SchemaFormat.CEDAR, StarterPolicies.text(StarterPolicies.STARTER,
+                "schema.cedarschema"), text.toString(), List.of(), List.of()));
+        String[] workloads = {"spiffe://meshid.local/ns/shop/sa/api", "spiffe://meshid.local/ns/payments/sa/db",
+                "spiffe://meshid.local/ns/ops/sa/api", "spiffe://meshid.local/legacy", "spiffe://other.test/ns/shop/sa/api"};
+        String[] methods = {"GET", "HEAD", "POST", "DELETE", "/payments.v1.Payments/Charge", "/orders.v1.Orders/Create", "FETCH"};
+        String[] paths = {"/caf\u00e9/menu", "/a*b/c", "/a\\*b", "/axb", "/\u00fcn\u00ef/\u65e5\u672c", "/orders"};
+        List<MeshRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            Map<String, Object> attributes = random.nextBoolean() ? Map.of("tenant", random.nextBoolean() ? "acm\u00e9" : "acme") : Map.of();
+            requests.add(new MeshRequest(io.meshid.common.spiffe.SpiffeId.parse(workloads[random.nextInt(workloads.length)]),
+                    methods[random.nextInt(methods.length)], io.meshid.common.spiffe.SpiffeId.parse(workloads[random.nextInt(workloads.length)]),
+                    paths[random.nextInt(paths.length)], Map.of(), "10.0.0.1", null, attributes, ""));
+        }
+        compare(compiled, policies, Map.of(), List.of(), requests);
+    }
+
     private static void compare(Map<String, String> policies, Map<String, String> templates, List<TemplateLinkSource> links,
             List<MeshRequest> requests) throws Exception {
-        CompiledPolicySet compiled = CompiledPolicySet.compile(policies, templates, links);
+        compare(CompiledPolicySet.compile(policies, templates, links), policies, templates, links, requests);
+    }
+
+    private static void compare(CompiledPolicySet compiled, Map<String, String> policies, Map<String, String> templates,
+            List<TemplateLinkSource> links, List<MeshRequest> requests) throws Exception {
         List<PolicyEngine> engines = List.of(compiled.slicedEvaluator(64), compiled.engine(EngineKind.JAVA, 64));
-        List<DecisionRequest> cedar = requests.stream().map(r -> CedarRequests.of(r, 1_796_126_400L)).toList();
+        List<DecisionRequest> cedar = requests.stream()
+                .map(r -> CedarRequests.of(r, 1_796_126_400L, compiled.actionGroups())).toList();
         JsonNode answers = runNode(policies, templates, links, cedar);
         assertThat(answers.size()).isEqualTo(cedar.size());
         int allows = 0;

@@ -13,7 +13,7 @@ import java.util.function.Predicate;
  * Whether the Java evaluator may take a request, or must leave it to the native engine, whose
  * answer (often a whole-request error) it could not reproduce: an entity type name that is not
  * valid and canonical ({@code a :: B}), a record key Cedar's JSON reserves ({@code __entity},
- * {@code __extn}), an unpaired surrogate in a string, the same entity twice, or a cycle among the
+ * {@code __extn}, {@code __expr}), an unpaired surrogate in a string, the same entity twice, or a cycle among the
  * entities' parents. Allocates nothing on the usual request (no parents, a few entities).
  * Thread-safe.
  */
@@ -67,7 +67,7 @@ final class RequestCheck {
             case Map<?, ?> map -> {
                 for (Map.Entry<?, ?> entry : map.entrySet()) {
                     String key = (String) entry.getKey();
-                    if (key.equals("__entity") || key.equals("__extn") || !wellFormed(key) || !value(entry.getValue())) {
+                    if (key.equals("__entity") || key.equals("__extn") || key.equals("__expr") || !wellFormed(key) || !value(entry.getValue())) {
                         yield false;
                     }
                 }

@@ -1,0 +1,281 @@
+package io.meshid.policy.cedar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.cedarpolicy.model.policy.Policy;
+import com.cedarpolicy.model.policy.PolicySet;
+import com.cedarpolicy.model.schema.Schema;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cedar's own conformance tests (cedar-policy/cedar-integration-tests: the generated corpus and the
+ * hand-written tests), every request through meshid's three ways of deciding: the Java evaluator
+ * alone (which must agree with Cedar or hand the request on, never disagree), the full path (Java
+ * with native fallback) and the native engine alone. Policies are compiled as the store compiles
+ * a version, with the action groups read from the test's schema (the corpus's own Action
+ * entities are dropped: meshid must find them in the schema). meshid's rule that any error denies
+ * is applied to Cedar's expected answer. Requests meshid cannot express (extension values or
+ * entity tags in the data, values that only a schema would type as extension values) are counted
+ * by reason. The corpus is read where it lies, never copied: see {@link CorpusFiles}.
+ */
+class CedarCorpusTest {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CedarCorpusTest.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> EXTENSION_TYPES = Set.of("ipaddr", "decimal", "datetime", "duration");
+
+    @Test
+    void everyExpressibleRequest_getsCedarsDecision_onEveryPath() throws IOException {
+        Path root = CorpusFiles.locate();
+        if (root == null && "true".equalsIgnoreCase(System.getenv("CI"))) {
+            throw new IllegalStateException("Cedar's integration tests are required in CI (CI=true) but were not found: " + CorpusFiles.WHERE);
+        }
+        Assumptions.assumeTrue(root != null, "Cedar's integration tests not found; to run this test: " + CorpusFiles.WHERE);
+
+        long started = System.nanoTime();
+        Tally tally = new Tally();
+        Map<String, String> files = new HashMap<>();
+        List<String> tests = new ArrayList<>();
+        CorpusFiles.eachFile(root.resolve("corpus-tests.tar.gz"), (name, text) -> {
+            if (name.endsWith(".json") && !name.endsWith(".entities.json")) {
+                tests.add(text);
+            } else {
+                files.put(name, text);
+            }
+        });
+        // Tests are independent: spread them over the cores (the engines are thread-safe).
+        tests.parallelStream().map(test -> run(test, files, false)).toList().forEach(tally::add);
+        files.clear();
+        Map<String, String> handWritten = CorpusFiles.reader(root);
+        try (Stream<Path> written = Files.walk(root.resolve("tests"))) {
+            for (Path test : written.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+                tally.add(run(Files.readString(test), handWritten, true));
+            }
+        }
+
+        LOG.info("Cedar corpus: {} tests, {} requests: {} decided by the Java evaluator, {} by the native fallback; not "
+                + "expressible: {}; {} s", tally.tests, tally.requests, tally.java, tally.fallback, tally.unexpressible,
+                (System.nanoTime() - started) / 1_000_000_000L);
+        assertThat(tally.mismatches).as("requests where meshid and Cedar differ").isEmpty();
+        assertThat(tally.tests).isGreaterThan(7_000);
+        assertThat(tally.java).isGreaterThan(tally.requests / 2);
+    }
+
+    /** One test file: its policies, schema and entities, and its requests with the expected answers. */
+    private static Tally run(String testJson, Map<String, String> files, boolean handWritten) {
+        Tally tally = new Tally();
+        JsonNode test;
+        try {
+            test = JSON.readTree(testJson);
+        } catch (IOException e) {
+            throw new IllegalStateException("corpus: a test is not JSON: " + e.getMessage(), e);
+        }
+        tally.tests++;
+        JsonNode requests = test.path("requests");
+        String schemaText = files.get(test.path("schema").asText());
+        String unexpressible = null;
+        if (handWritten && schemaText != null && EXTENSION_TYPES.stream().anyMatch(schemaText::contains)) {
+            unexpressible = "values typed as extension values by the schema";
+        }
+        Set<EntityData> entities = new LinkedHashSet<>();
+        if (unexpressible == null) {
+            unexpressible = entities(files.get(test.path("entities").asText()), entities, handWritten);
+        }
+        CompiledPolicySet compiled = null;
+        if (unexpressible == null) {
+            try {
+                compiled = CompiledPolicySet.compile(policies(files.get(test.path("policies").asText())), Map.of(), List.of(),
+                        ActionGroups.fromSchemaJson(Schema.parse(Schema.JsonOrCedar.Cedar, schemaText).toJsonFormat()));
+            } catch (Exception e) {
+                if (String.valueOf(e.getMessage()).contains("invalid utf-8")) {
+                    // cedar-java passes strings through JNI's modified UTF-8, which Cedar refuses for
+                    // NUL and characters outside the BMP: such a policy cannot be stored, so it is
+                    // refused at the door, never decided differently.
+                    unexpressible = "policy text that cedar-java cannot pass to Cedar (NUL or non-BMP characters)";
+                } else {
+                    tally.mismatches.add(test.path("policies").asText() + ": does not compile: " + e);
+                    return tally;
+                }
+            }
+        }
+        if (unexpressible != null) {
+            tally.requests += requests.size();
+            tally.unexpressible.merge(unexpressible, requests.size(), Integer::sum);
+            return tally;
+        }
+        PolicyEngine full = compiled.engine(EngineKind.JAVA, 4);
+        PolicyEngine nativeOnly = compiled.engine(EngineKind.NATIVE, 4);
+        for (JsonNode request : requests) {
+            tally.requests++;
+            DecisionRequest cedar;
+            try {
+                EntityRef action = ref(request.path("action"));
+                List<EntityData> all = new ArrayList<>(entities);
+                all.addAll(compiled.actionGroups().entities(action));
+                cedar = new DecisionRequest(ref(request.path("principal")), action, ref(request.path("resource")),
+                        record(request.path("context"), handWritten), all);
+            } catch (Unexpressible e) {
+                tally.unexpressible.merge(e.getMessage(), 1, Integer::sum);
+                continue;
+            }
+            Expected expected = Expected.of(request);
+            String where = test.path("policies").asText() + " " + request.path("description").asText();
+            Decision java = compiled.javaPolicies().decide(cedar);
+            if (java == null) {
+                tally.fallback++;
+            } else {
+                tally.java++;
+                expected.check(where + " [java]", java, tally.mismatches);
+            }
+            expected.check(where + " [java with fallback]", full.decide(cedar), tally.mismatches);
+            expected.check(where + " [native]", nativeOnly.decide(cedar), tally.mismatches);
+        }
+        return tally;
+    }
+
+    /** Cedar's answer with meshid's rule applied: an error denies, and no permit then determined it. */
+    private record Expected(boolean allowed, List<String> determining, List<String> errorIds) {
+        static Expected of(JsonNode request) {
+            boolean cedarAllows = request.path("decision").asText().equals("allow");
+            List<String> errors = sorted(request.path("errors"));
+            boolean allowed = cedarAllows && errors.isEmpty();
+            return new Expected(allowed, cedarAllows && !errors.isEmpty() ? List.of() : sorted(request.path("reason")), errors);
+        }
+
+        void check(String where, Decision actual, List<String> mismatches) {
+            List<String> ids = actual.errors().stream().map(e -> e.indexOf(": ") > 0 ? e.substring(0, e.indexOf(": ")) : e)
+                    .sorted().toList();
+            if (actual.allowed() != allowed || !actual.determiningPolicies().equals(determining) || !ids.equals(errorIds)) {
+                mismatches.add(where + ": expected " + this + ", got " + actual);
+            }
+        }
+
+        private static List<String> sorted(JsonNode array) {
+            List<String> out = new ArrayList<>();
+            array.forEach(v -> out.add(v.asText()));
+            return out.stream().sorted().toList();
+        }
+    }
+
+    /** Static policies by the ids Cedar gives them ({@code policy0}, ...), as the expected reasons name them. */
+    private static Map<String, String> policies(String text) throws Exception {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Policy policy : PolicySet.parsePolicies(text).policies) {
+            out.put(policy.policyID, policy.policySrc);
+        }
+        return out;
+    }
+
+    /** Reads the entities into {@code out} (Action entities left out); the reason they are not expressible, or null. */
+    private static String entities(String text, Set<EntityData> out, boolean implicitRefs) {
+        try {
+            for (JsonNode entity : JSON.readTree(text)) {
+                if (entity.path("tags").size() > 0) {
+                    return "entity tags in the data";
+                }
+                EntityRef uid = ref(entity.path("uid"));
+                if (uid.type().equals("Action") || uid.type().endsWith("::Action")) {
+                    continue;
+                }
+                Set<EntityRef> parents = new LinkedHashSet<>();
+                entity.path("parents").forEach(p -> parents.add(ref(p)));
+                out.add(new EntityData(uid, record(entity.path("attrs"), implicitRefs), parents));
+            }
+            return null;
+        } catch (Unexpressible e) {
+            return e.getMessage();
+        } catch (IOException e) {
+            throw new IllegalStateException("corpus: entities are not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static EntityRef ref(JsonNode node) {
+        JsonNode uid = node.has("__entity") ? node.get("__entity") : node;
+        if (!uid.path("type").isTextual() || !uid.path("id").isTextual()) {
+            throw new Unexpressible("a request without a principal, action or resource");
+        }
+        return new EntityRef(uid.get("type").asText(), uid.get("id").asText());
+    }
+
+    /**
+     * A record. With {@code implicitRefs} (the hand-written tests, whose data Cedar reads with the
+     * schema), an object of exactly {@code type} and {@code id} is an entity reference, as the
+     * schema types it there.
+     */
+    private static Map<String, Object> record(JsonNode node, boolean implicitRefs) {
+        Map<String, Object> out = new TreeMap<>();
+        node.properties().forEach(e -> out.put(e.getKey(), value(e.getValue(), implicitRefs)));
+        return out;
+    }
+
+    private static Object value(JsonNode node, boolean implicitRefs) {
+        if (node.isTextual()) {
+            return node.asText();
+        }
+        if (node.isBoolean()) {
+            return node.asBoolean();
+        }
+        if (node.isIntegralNumber()) {
+            return node.asLong();
+        }
+        if (node.isArray()) {
+            List<Object> out = new ArrayList<>();
+            node.forEach(v -> out.add(value(v, implicitRefs)));
+            return out;
+        }
+        if (node.isObject()) {
+            if (node.has("__extn")) {
+                throw new Unexpressible("extension values in the data");
+            }
+            if (node.has("__entity") || implicitRefs && node.size() == 2 && node.path("type").isTextual()
+                    && node.path("id").isTextual()) {
+                return ref(node);
+            }
+            return record(node, implicitRefs);
+        }
+        throw new Unexpressible("a value of JSON type " + node.getNodeType());
+    }
+
+    private static final class Unexpressible extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Unexpressible(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    private static final class Tally {
+        int tests;
+        int requests;
+        int java;
+        int fallback;
+        final Map<String, Integer> unexpressible = new TreeMap<>();
+        final List<String> mismatches = new ArrayList<>();
+
+        void add(Tally other) {
+            tests += other.tests;
+            requests += other.requests;
+            java += other.java;
+            fallback += other.fallback;
+            other.unexpressible.forEach((k, v) -> unexpressible.merge(k, v, Integer::sum));
+            mismatches.addAll(other.mismatches);
+        }
+    }
+}
