@@ -127,7 +127,7 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
                     return source;
                 } catch (StatusRuntimeException e) {
                     Duration delay = config.backoff().delay(attempt);
-                    if (!retryable(e.getStatus()) || config.clock().instant().plus(delay).isAfter(giveUp)) {
+                    if (!retryable(e) || config.clock().instant().plus(delay).isAfter(giveUp)) {
                         throw e;
                     }
                     LOG.warn("attestation failed ({}), retrying in {}", e.getStatus(), delay);
@@ -396,9 +396,15 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
                 .keepAliveTime(1, TimeUnit.MINUTES).build();
     }
 
-    private static boolean retryable(Status status) {
-        return status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.DEADLINE_EXCEEDED
-                || status.getCode() == Status.Code.RESOURCE_EXHAUSTED;
+    /** Transient failures are retried; a server that fails verification (wrong SPIFFE ID, other trust domain) is not. */
+    private static boolean retryable(StatusRuntimeException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException) {
+                return false;
+            }
+        }
+        Status.Code code = e.getStatus().getCode();
+        return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.RESOURCE_EXHAUSTED;
     }
 
     private static void sleep(Duration delay) {

@@ -22,6 +22,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,12 +56,14 @@ public final class WorkloadApiServer implements AutoCloseable {
     private final Path socket;
     private final Server server;
     private final EventLoopGroup loop;
+    private final ExecutorService calls;
     private final WorkloadApiService service;
 
-    private WorkloadApiServer(Path socket, Server server, EventLoopGroup loop, WorkloadApiService service) {
+    private WorkloadApiServer(Path socket, Server server, EventLoopGroup loop, ExecutorService calls, WorkloadApiService service) {
         this.socket = socket;
         this.server = server;
         this.loop = loop;
+        this.calls = calls;
         this.service = service;
     }
 
@@ -95,11 +99,13 @@ public final class WorkloadApiServer implements AutoCloseable {
         removeStaleSocket(path);
         Path temporary = dir.resolve("." + path.getFileName() + "." + UUID.randomUUID().toString().substring(0, 8));
         WorkloadApiService service = new WorkloadApiService(source, jwt);
+        // JWT calls wait for identity-server: handlers run on virtual threads, never on the event loop.
+        ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("meshid-workload-api", true),
                 EpollIoHandler.newFactory());
         Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(temporary.toString()))
                 .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop).workerEventLoopGroup(loop)
-                .directExecutor().maxInboundMessageSize(64 * 1024).maxInboundMetadataSize(8 * 1024)
+                .executor(calls).maxInboundMessageSize(64 * 1024).maxInboundMetadataSize(8 * 1024)
                 .addService(ServerInterceptors.intercept(service, new SecurityHeaderInterceptor())).build();
         try {
             server.start();
@@ -108,6 +114,7 @@ public final class WorkloadApiServer implements AutoCloseable {
         } catch (IOException e) {
             server.shutdownNow();
             loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            calls.shutdownNow();
             try {
                 Files.deleteIfExists(temporary);
             } catch (IOException ignored) {
@@ -116,7 +123,7 @@ public final class WorkloadApiServer implements AutoCloseable {
             throw new UncheckedIOException("workload API socket " + path + ": cannot bind it (" + e.getMessage() + ")", e);
         }
         LOG.info("Workload API serving on {} ({})", path, PosixFilePermissions.toString(permissions));
-        return new WorkloadApiServer(path, server, loop, service);
+        return new WorkloadApiServer(path, server, loop, calls, service);
     }
 
     /** The socket's absolute path. */
@@ -142,6 +149,7 @@ public final class WorkloadApiServer implements AutoCloseable {
             server.shutdownNow();
         }
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        calls.shutdownNow();
         try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {
