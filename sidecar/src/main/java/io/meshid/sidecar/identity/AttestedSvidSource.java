@@ -388,6 +388,9 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException("bootstrap bundle " + config.bootstrapBundle() + ": cannot read it (" + e.getMessage()
                     + "; expected: a readable PEM file of the trust domain's root certificates)", e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bootstrap bundle " + config.bootstrapBundle() + ": no certificate it can use ("
+                    + e.getMessage() + "; expected: the PEM root certificates of " + config.trustDomain().name() + ")", e);
         }
     }
 
