@@ -1,15 +1,24 @@
 package io.meshid.sidecar;
 
+import io.grpc.StatusRuntimeException;
 import io.meshid.common.tls.PemFileSvidSource;
+import io.meshid.common.tls.SvidSource;
 import io.meshid.sidecar.config.ConfigFile;
+import io.meshid.sidecar.config.SvidSetting;
+import io.meshid.sidecar.identity.AttestedSvidSource;
+import io.meshid.sidecar.workloadapi.IdentityServerJwtAuthority;
+import io.meshid.sidecar.workloadapi.WorkloadApiServer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code java -cp … io.meshid.sidecar.SidecarMain <config.yaml>}: starts the data path with the SVID
- * from PEM files (re-read when they change), until the process is stopped, then drains. Exit code
- * 2 for a bad configuration, 1 when it cannot start.
+ * {@code java -cp … io.meshid.sidecar.SidecarMain <config.yaml>}: gets the sidecar's SVID (attested
+ * from identity-server, or from PEM files), opens the Workload API socket when configured, starts
+ * the data path, and runs until the process is stopped; then drains the data path and closes the
+ * rest in reverse order. Exit code 2 for a bad configuration, 1 when it cannot start.
  */
 public final class SidecarMain {
 
@@ -29,15 +38,48 @@ public final class SidecarMain {
             System.exit(2);
             return;
         }
-        PemFileSvidSource source = new PemFileSvidSource(file.certFile(), file.keyFile(), file.bundleFile(),
-                Duration.ofSeconds(5));
-        Sidecar sidecar = Sidecar.start(file.config(), source);
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        try {
+            SvidSource source = switch (file.svid()) {
+                case SvidSetting.Files f -> remember(opened, new PemFileSvidSource(f.cert(), f.key(), f.bundle(),
+                        Duration.ofSeconds(5)));
+                case SvidSetting.Attested a -> remember(opened, AttestedSvidSource.start(a.identity()));
+            };
+            if (file.workloadApi().isPresent() && source instanceof AttestedSvidSource attested) {
+                IdentityServerJwtAuthority jwt = remember(opened,
+                        new IdentityServerJwtAuthority(attested.identityServer(), attested.config().trustDomain()));
+                remember(opened, WorkloadApiServer.start(file.workloadApi().get().socket(), source, jwt,
+                        file.workloadApi().get().permissions()));
+            }
+            remember(opened, Sidecar.start(file.config(), source));
+        } catch (StatusRuntimeException | IllegalArgumentException | IllegalStateException e) {
+            System.err.println("sidecar cannot start: " + e.getMessage());
+            closeAll(opened);
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            sidecar.close();
-            source.close();
+            closeAll(opened);
             stopped.countDown();
         }, "sidecar-shutdown"));
         stopped.await();
+    }
+
+    private static <T extends AutoCloseable> T remember(Deque<AutoCloseable> opened, T resource) {
+        opened.push(resource);
+        return resource;
+    }
+
+    /** Closes in reverse order of opening: the data path drains first, the identity goes last. */
+    private static void closeAll(Deque<AutoCloseable> opened) {
+        while (!opened.isEmpty()) {
+            AutoCloseable c = opened.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("sidecar: closing " + c.getClass().getSimpleName() + " failed: " + e.getMessage());
+            }
+        }
     }
 }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshid.sidecar.config.ConfigFile;
+import io.meshid.sidecar.config.SvidSetting;
+import io.meshid.sidecar.config.WorkloadApiSetting;
+import io.meshid.sidecar.identity.Evidence;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +35,54 @@ class ConfigFileTest {
         assertThat(file.config().policy().staleIfError()).isEqualTo(Duration.ofSeconds(10));
         assertThat(file.config().limits().maxConnections()).isEqualTo(100);
         assertThat(file.config().limits().headerReadTimeout()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(file.certFile()).isEqualTo(Path.of("/run/svid.pem"));
+        assertThat(file.svid()).isEqualTo(new SvidSetting.Files(Path.of("/run/svid.pem"), Path.of("/run/svid.key"),
+                Path.of("/run/bundle.pem")));
+        assertThat(file.workloadApi()).isEmpty();
+    }
+
+    @Test
+    void identitySection_attestsWithTheTokenFromItsFile_andOpensTheWorkloadApi() throws Exception {
+        Path token = dir.resolve("join-token");
+        Files.writeString(token, "tok-123\n");
+        ConfigFile file = ConfigFile.read(write(attested(token)));
+        SvidSetting.Attested attested = (SvidSetting.Attested) file.svid();
+        assertThat(attested.identity().evidence()).isEqualTo(new Evidence.JoinToken("tok-123"));
+        assertThat(attested.identity().identityServer()).isEqualTo("127.0.0.1:7002");
+        assertThat(file.workloadApi()).contains(new WorkloadApiSetting(Path.of("/run/meshid/workload.sock"), false));
+        assertThat(file.workloadApi().orElseThrow().permissions()).hasSize(2);
+    }
+
+    @Test
+    void badIdentitySettings_areRefusedWithTheKey() throws Exception {
+        Path token = dir.resolve("join-token");
+        Files.writeString(token, "tok-123");
+        String good = attested(token);
+        assertThatThrownBy(() -> ConfigFile.read(write(good + "svid: {cert: a, key: b, bundle: c}\n")))
+                .hasMessageStartingWith("svid and identity: both present");
+        assertThatThrownBy(() -> ConfigFile.read(write(GOOD.replace("svid: {cert: /run/svid.pem, key: /run/svid.key, bundle: /run/bundle.pem}\n", ""))))
+                .hasMessageStartingWith("svid or identity: missing");
+        assertThatThrownBy(() -> ConfigFile.read(write(good.replace(token.toString(), dir.resolve("absent").toString()))))
+                .hasMessageStartingWith("identity.join_token_file:").hasMessageContaining("cannot be read");
+        assertThatThrownBy(() -> ConfigFile.read(write(good.replace("spiffe://mesh.test/meshid/cert-authority",
+                "spiffe://other.test/meshid/cert-authority")))).hasMessageStartingWith("identity:")
+                .hasMessageContaining("different trust domains");
+        assertThatThrownBy(() -> ConfigFile.read(write(GOOD + "workload_api: {socket: /run/w.sock}\n")))
+                .hasMessageStartingWith("workload_api: needs an identity section");
+        Files.writeString(token, "  \n");
+        assertThatThrownBy(() -> ConfigFile.read(write(good))).hasMessageContaining("is empty");
+    }
+
+    private static String attested(Path token) {
+        return GOOD.replace("svid: {cert: /run/svid.pem, key: /run/svid.key, bundle: /run/bundle.pem}\n", """
+                identity:
+                  identity_server: "127.0.0.1:7002"
+                  identity_server_id: spiffe://mesh.test/meshid/identity-server
+                  cert_authority: "127.0.0.1:7001"
+                  cert_authority_id: spiffe://mesh.test/meshid/cert-authority
+                  bootstrap_bundle: /run/bundle.pem
+                  join_token_file: %s
+                workload_api: {socket: /run/meshid/workload.sock}
+                """.formatted(token));
     }
 
     @Test

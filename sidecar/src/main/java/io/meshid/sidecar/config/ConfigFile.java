@@ -1,17 +1,23 @@
 package io.meshid.sidecar.config;
 
 import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.sidecar.identity.Backoff;
+import io.meshid.sidecar.identity.Evidence;
+import io.meshid.sidecar.identity.IdentityConfig;
 import io.meshid.sidecar.route.Route;
 import io.meshid.sidecar.route.RouteTable;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -22,14 +28,21 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * are missing required ones; every error names the key and what was expected. Durations are
  * ISO-8601 ({@code PT1S}). Stateless.
  *
- * @param config    the data path's configuration
- * @param certFile  the SVID certificate chain (PEM), until the attested identity source is wired in
- * @param keyFile   its private key (PEM)
- * @param bundleFile the trust bundle (PEM)
+ * <p>The SVID comes from exactly one of two sections: {@code identity} (attested from
+ * identity-server with a join token file or a Kubernetes token file; the production setting) or
+ * {@code svid} (PEM files that something else keeps current). {@code workload_api} needs
+ * {@code identity}: its JWT calls go to identity-server.
+ *
+ * @param config      the data path's configuration
+ * @param svid        where the SVID comes from
+ * @param workloadApi the local Workload API, when configured
  */
-public record ConfigFile(SidecarConfig config, Path certFile, Path keyFile, Path bundleFile) {
+public record ConfigFile(SidecarConfig config, SvidSetting svid, Optional<WorkloadApiSetting> workloadApi) {
 
-    private static final Set<String> TOP = Set.of("svid", "inbound", "outbound", "routes", "policy", "limits", "worker_threads");
+    private static final Set<String> TOP = Set.of("svid", "identity", "workload_api", "inbound", "outbound", "routes",
+            "policy", "limits", "worker_threads");
+    private static final Set<String> IDENTITY = Set.of("identity_server", "identity_server_id", "cert_authority",
+            "cert_authority_id", "bootstrap_bundle", "join_token_file", "kubernetes", "spiffe_id");
 
     /** Reads and checks {@code file}. */
     public static ConfigFile read(Path file) throws IOException {
@@ -41,7 +54,20 @@ public record ConfigFile(SidecarConfig config, Path certFile, Path keyFile, Path
     }
 
     static ConfigFile parse(Map<String, Object> top) {
-        Map<String, Object> svid = map(required(top, "svid"), "svid", Set.of("cert", "key", "bundle"));
+        SvidSetting svid = svidSetting(top);
+        Optional<WorkloadApiSetting> workloadApi = Optional.empty();
+        if (top.containsKey("workload_api")) {
+            if (!(svid instanceof SvidSetting.Attested)) {
+                throw new IllegalArgumentException("workload_api: needs an identity section (expected: the sidecar attests"
+                        + " to identity-server, which answers the Workload API's JWT calls)");
+            }
+            Map<String, Object> w = map(top.get("workload_api"), "workload_api", Set.of("socket", "group_access"));
+            Object group = w.getOrDefault("group_access", Boolean.FALSE);
+            if (!(group instanceof Boolean g)) {
+                throw new IllegalArgumentException("workload_api.group_access: " + group + " (expected: true or false)");
+            }
+            workloadApi = Optional.of(new WorkloadApiSetting(Path.of(string(w, "workload_api.socket")), g));
+        }
         Map<String, Object> in = map(required(top, "inbound"), "inbound", Set.of("listen", "workload"));
         Map<String, Object> out = map(required(top, "outbound"), "outbound", Set.of("listen"));
         Map<String, Object> pol = map(required(top, "policy"), "policy",
@@ -81,8 +107,61 @@ public record ConfigFile(SidecarConfig config, Path certFile, Path keyFile, Path
                 address(string(in, "inbound.workload"), "inbound.workload"),
                 address(string(out, "outbound.listen"), "outbound.listen"), RouteTable.of(routes), policy, limits,
                 integer(top, "worker_threads", 0, "(top)"));
-        return new ConfigFile(config, Path.of(string(svid, "svid.cert")), Path.of(string(svid, "svid.key")),
-                Path.of(string(svid, "svid.bundle")));
+        return new ConfigFile(config, svid, workloadApi);
+    }
+
+    private static SvidSetting svidSetting(Map<String, Object> top) {
+        boolean files = top.containsKey("svid");
+        boolean attested = top.containsKey("identity");
+        if (files == attested) {
+            throw new IllegalArgumentException((files ? "svid and identity: both present" : "svid or identity: missing")
+                    + " (expected: exactly one: identity to attest to identity-server, or svid for PEM files)");
+        }
+        if (files) {
+            Map<String, Object> svid = map(top.get("svid"), "svid", Set.of("cert", "key", "bundle"));
+            return new SvidSetting.Files(Path.of(string(svid, "svid.cert")), Path.of(string(svid, "svid.key")),
+                    Path.of(string(svid, "svid.bundle")));
+        }
+        Map<String, Object> id = map(top.get("identity"), "identity", IDENTITY);
+        Evidence evidence;
+        if (id.containsKey("join_token_file") == id.containsKey("kubernetes")) {
+            throw new IllegalArgumentException("identity: " + (id.containsKey("kubernetes") ? "both join_token_file and kubernetes"
+                    : "neither join_token_file nor kubernetes") + " (expected: exactly one way to attest)");
+        }
+        if (id.containsKey("join_token_file")) {
+            evidence = new Evidence.JoinToken(joinToken(Path.of(string(id, "identity.join_token_file"))));
+        } else {
+            Map<String, Object> k = map(id.get("kubernetes"), "identity.kubernetes", Set.of("cluster", "token_file"));
+            evidence = new Evidence.Kubernetes(string(k, "identity.kubernetes.cluster"),
+                    Path.of(string(k, "identity.kubernetes.token_file")));
+        }
+        Optional<SpiffeId> wanted = id.containsKey("spiffe_id")
+                ? Optional.of(spiffeId(string(id, "identity.spiffe_id"), "identity.spiffe_id")) : Optional.empty();
+        try {
+            return new SvidSetting.Attested(new IdentityConfig(string(id, "identity.identity_server"),
+                    spiffeId(string(id, "identity.identity_server_id"), "identity.identity_server_id"),
+                    string(id, "identity.cert_authority"),
+                    spiffeId(string(id, "identity.cert_authority_id"), "identity.cert_authority_id"),
+                    Path.of(string(id, "identity.bootstrap_bundle")), evidence, wanted, Backoff.DEFAULT,
+                    Clock.systemUTC()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("identity: " + e.getMessage(), e);
+        }
+    }
+
+    /** The join token from its file (kept out of the configuration, which is not a secret). */
+    private static String joinToken(Path file) {
+        String token;
+        try {
+            token = Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("identity.join_token_file: " + file + " cannot be read (" + e.getMessage()
+                    + "; expected: a file holding the join token)", e);
+        }
+        if (token.isEmpty()) {
+            throw new IllegalArgumentException("identity.join_token_file: " + file + " is empty (expected: the join token)");
+        }
+        return token;
     }
 
     private static Object required(Map<String, Object> m, String key) {
