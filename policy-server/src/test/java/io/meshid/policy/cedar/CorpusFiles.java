@@ -14,20 +14,23 @@ import java.util.zip.GZIPInputStream;
 /**
  * Finds Cedar's integration tests (cedar-policy/cedar-integration-tests) outside the repository
  * and reads the generated corpus from its tar.gz without unpacking it: the system property
- * {@value #PROPERTY}, else {@code MESHID_CEDAR_CORPUS}, else a {@code shared/cedar-integration-tests}
- * folder beside one of the working directory's ancestors.
+ * {@value #PROPERTY}, else {@code CEDAR_INTEGRATION_TESTS}, else a {@code shared/cedar-integration-tests}
+ * folder beside one of the working directory's ancestors. The property sits under {@code meshid.test.}
+ * and the variable has no {@code MESHID_} prefix because the servers this JVM starts refuse any
+ * other {@code meshid.*} key or {@code MESHID_*} variable as an unknown setting.
  */
 final class CorpusFiles {
 
-    static final String PROPERTY = "meshid.cedar.corpus";
+    static final String PROPERTY = "meshid.test.cedar-corpus";
+    static final String VARIABLE = "CEDAR_INTEGRATION_TESTS";
     static final String WHERE = "-D" + PROPERTY + "=<path to a checkout of cedar-policy/cedar-integration-tests>"
-            + " (or MESHID_CEDAR_CORPUS, or ../shared/cedar-integration-tests beside the repository)";
+            + " (or " + VARIABLE + ", or ../shared/cedar-integration-tests beside the repository)";
 
     private CorpusFiles() {}
 
     /** The corpus folder (holding corpus-tests.tar.gz and tests/), or null when none is found. */
     static Path locate() {
-        String configured = System.getProperty(PROPERTY, System.getenv("MESHID_CEDAR_CORPUS"));
+        String configured = System.getProperty(PROPERTY, System.getenv(VARIABLE));
         if (configured != null && !configured.isBlank()) {
             Path path = Path.of(configured);
             return Files.isRegularFile(path.resolve("corpus-tests.tar.gz")) ? path : null;
