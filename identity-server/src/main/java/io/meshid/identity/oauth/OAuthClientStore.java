@@ -1,18 +1,16 @@
 package io.meshid.identity.oauth;
 
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.jdbc.Statements;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import jakarta.inject.Singleton;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -29,16 +27,16 @@ final class OAuthClientStore {
     record Row(OAuthClient client, Optional<String> secretSha256, Optional<String> previousSha256) {
     }
 
-    private final DataSource dataSource;
+    private final Statements statements;
 
     OAuthClientStore(DataSource dataSource) {
-        this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
+        this.statements = new Statements(DelegatingDataSource.unwrapDataSource(dataSource), "oauth client database");
     }
 
     /** Inserts; false when the trust domain has a client with that id. */
     boolean insert(OAuthClient c, Optional<String> secretSha256) {
         try {
-            update("INSERT INTO id_oauth_client (trust_domain, client_id, auth_method, grant_types, scopes, audiences, jwks_json, "
+            statements.update("INSERT INTO id_oauth_client (trust_domain, client_id, auth_method, grant_types, scopes, audiences, jwks_json, "
                     + "tls_spiffe_id, token_ttl_ms, secret_sha256, created_at, created_by, updated_at) "
                     + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     c.trustDomain().name(), c.clientId(), c.authMethod().name(), grants(c.grantTypes()), String.join(" ", c.scopes()),
@@ -55,21 +53,21 @@ final class OAuthClientStore {
     }
 
     Optional<Row> find(TrustDomain domain, String clientId) {
-        return query("SELECT * FROM id_oauth_client WHERE trust_domain = ? AND client_id = ?", OAuthClientStore::read,
+        return statements.query("SELECT * FROM id_oauth_client WHERE trust_domain = ? AND client_id = ?", OAuthClientStore::read,
                 domain.name(), clientId).stream().findFirst();
     }
 
     List<OAuthClient> list(TrustDomain domain, Optional<String> after, int limit) {
         return after.isPresent()
-                ? query("SELECT * FROM id_oauth_client WHERE trust_domain = ? AND client_id > ? ORDER BY client_id LIMIT ?",
+                ? statements.query("SELECT * FROM id_oauth_client WHERE trust_domain = ? AND client_id > ? ORDER BY client_id LIMIT ?",
                         rs -> read(rs).client(), domain.name(), after.get(), limit)
-                : query("SELECT * FROM id_oauth_client WHERE trust_domain = ? ORDER BY client_id LIMIT ?",
+                : statements.query("SELECT * FROM id_oauth_client WHERE trust_domain = ? ORDER BY client_id LIMIT ?",
                         rs -> read(rs).client(), domain.name(), limit);
     }
 
     /** Replaces the mutable fields; false when the client is gone. */
     boolean update(OAuthClient c) {
-        return update("UPDATE id_oauth_client SET grant_types = ?, scopes = ?, audiences = ?, jwks_json = ?, tls_spiffe_id = ?, "
+        return statements.update("UPDATE id_oauth_client SET grant_types = ?, scopes = ?, audiences = ?, jwks_json = ?, tls_spiffe_id = ?, "
                 + "token_ttl_ms = ?, updated_at = ? WHERE trust_domain = ? AND client_id = ?",
                 grants(c.grantTypes()), String.join(" ", c.scopes()), String.join(" ", c.audiences()), c.jwksJson().orElse(null),
                 c.tlsSpiffeId().map(SpiffeId::toString).orElse(null), c.tokenTtl().toMillis(), Timestamp.from(c.updatedAt()),
@@ -82,20 +80,20 @@ final class OAuthClientStore {
      */
     boolean rotate(TrustDomain domain, String clientId, String newSha256, Optional<Instant> previousUntil, Instant now) {
         if (previousUntil.isPresent()) {
-            return update("UPDATE id_oauth_client SET previous_sha256 = secret_sha256, previous_expires_at = ?, secret_sha256 = ?, "
+            return statements.update("UPDATE id_oauth_client SET previous_sha256 = secret_sha256, previous_expires_at = ?, secret_sha256 = ?, "
                     + "updated_at = ? WHERE trust_domain = ? AND client_id = ?", Timestamp.from(previousUntil.get()), newSha256,
                     Timestamp.from(now), domain.name(), clientId) == 1;
         }
-        return update("UPDATE id_oauth_client SET previous_sha256 = NULL, previous_expires_at = NULL, secret_sha256 = ?, "
+        return statements.update("UPDATE id_oauth_client SET previous_sha256 = NULL, previous_expires_at = NULL, secret_sha256 = ?, "
                 + "updated_at = ? WHERE trust_domain = ? AND client_id = ?", newSha256, Timestamp.from(now), domain.name(), clientId) == 1;
     }
 
     boolean delete(TrustDomain domain, String clientId) {
-        return update("DELETE FROM id_oauth_client WHERE trust_domain = ? AND client_id = ?", domain.name(), clientId) == 1;
+        return statements.update("DELETE FROM id_oauth_client WHERE trust_domain = ? AND client_id = ?", domain.name(), clientId) == 1;
     }
 
     long count(TrustDomain domain) {
-        return query("SELECT COUNT(*) FROM id_oauth_client WHERE trust_domain = ?", rs -> rs.getLong(1), domain.name()).get(0);
+        return statements.query("SELECT COUNT(*) FROM id_oauth_client WHERE trust_domain = ?", rs -> rs.getLong(1), domain.name()).get(0);
     }
 
     private static String grants(List<GrantType> grants) {
@@ -114,43 +112,5 @@ final class OAuthClientStore {
                 Duration.ofMillis(rs.getLong("token_ttl_ms")), rs.getTimestamp("created_at").toInstant(), rs.getString("created_by"),
                 rs.getTimestamp("updated_at").toInstant(), Optional.ofNullable(previousUntil).map(Timestamp::toInstant));
         return new Row(client, Optional.ofNullable(rs.getString("secret_sha256")), Optional.ofNullable(rs.getString("previous_sha256")));
-    }
-
-    private interface Reader<T> {
-        T read(ResultSet rs) throws SQLException;
-    }
-
-    private <T> List<T> query(String sql, Reader<T> row, Object... args) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            List<T> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(row.read(rs));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new MeshidException.Unavailable("oauth client database: " + e.getMessage(), e);
-        }
-    }
-
-    private int update(String sql, Object... args) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            return ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new MeshidException.Unavailable("oauth client database: " + e.getMessage(), e);
-        }
-    }
-
-    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
-        for (int i = 0; i < args.length; i++) {
-            if (args[i] == null) {
-                ps.setNull(i + 1, java.sql.Types.VARCHAR);
-            } else {
-                ps.setObject(i + 1, args[i]);
-            }
-        }
     }
 }

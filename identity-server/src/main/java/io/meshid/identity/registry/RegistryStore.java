@@ -1,12 +1,11 @@
 package io.meshid.identity.registry;
 
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.jdbc.Statements;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import jakarta.inject.Singleton;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -28,25 +27,25 @@ import javax.sql.DataSource;
 @Singleton
 final class RegistryStore {
 
-    private final DataSource dataSource;
+    private final Statements statements;
 
     RegistryStore(DataSource dataSource) {
-        this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
+        this.statements = new Statements(DelegatingDataSource.unwrapDataSource(dataSource), "registry database");
     }
 
     void ensureTrustDomain(TrustDomain domain, String description, String by, Instant now) {
-        update("INSERT INTO id_trust_domain (name, description, created_at, created_by) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        statements.update("INSERT INTO id_trust_domain (name, description, created_at, created_by) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 domain.name(), description, Timestamp.from(now), by);
     }
 
     /** Inserts a trust domain; false when it exists. */
     boolean insertTrustDomain(TrustDomain domain, String description, String by, Instant now) {
-        return update("INSERT INTO id_trust_domain (name, description, created_at, created_by) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        return statements.update("INSERT INTO id_trust_domain (name, description, created_at, created_by) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 domain.name(), description, Timestamp.from(now), by) == 1;
     }
 
     Optional<Registry.TrustDomainRecord> trustDomain(TrustDomain domain) {
-        return query("SELECT * FROM id_trust_domain WHERE name = ?", rs -> new Registry.TrustDomainRecord(TrustDomain.of(rs.getString("name")),
+        return statements.query("SELECT * FROM id_trust_domain WHERE name = ?", rs -> new Registry.TrustDomainRecord(TrustDomain.of(rs.getString("name")),
                 rs.getString("description"), rs.getTimestamp("created_at").toInstant(), rs.getString("created_by")), domain.name())
                 .stream().findFirst();
     }
@@ -58,18 +57,18 @@ final class RegistryStore {
         args.add(domain.name());
         args.addAll(keys);
         args.add(limit);
-        return query("SELECT * FROM id_entry WHERE trust_domain = ? AND selectors IN (" + marks + ") ORDER BY spiffe_id, id LIMIT ?",
+        return statements.query("SELECT * FROM id_entry WHERE trust_domain = ? AND selectors IN (" + marks + ") ORDER BY spiffe_id, id LIMIT ?",
                 RegistryStore::read, args.toArray());
     }
 
     boolean trustDomainExists(TrustDomain domain) {
-        return !query("SELECT name FROM id_trust_domain WHERE name = ?", rs -> rs.getString(1), domain.name()).isEmpty();
+        return !statements.query("SELECT name FROM id_trust_domain WHERE name = ?", rs -> rs.getString(1), domain.name()).isEmpty();
     }
 
     /** Inserts the entry; false when the same SPIFFE ID and selectors exist in its trust domain. */
     boolean insert(RegistrationEntry e) {
         try {
-            update("INSERT INTO id_entry (id, trust_domain, spiffe_id, selectors, x509_ttl_ms, jwt_ttl_ms, dns_names, admin, "
+            statements.update("INSERT INTO id_entry (id, trust_domain, spiffe_id, selectors, x509_ttl_ms, jwt_ttl_ms, dns_names, admin, "
                     + "created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     e.id(), e.spiffeId().trustDomain().name(), e.spiffeId().toString(), selectorKey(e.selectors()),
                     e.x509SvidTtl().toMillis(), e.jwtSvidTtl().toMillis(), String.join(",", e.dnsNames()), e.admin(),
@@ -84,21 +83,21 @@ final class RegistryStore {
     }
 
     Optional<RegistrationEntry> entry(TrustDomain domain, String id) {
-        return query("SELECT * FROM id_entry WHERE trust_domain = ? AND id = ?", RegistryStore::read, domain.name(), id)
+        return statements.query("SELECT * FROM id_entry WHERE trust_domain = ? AND id = ?", RegistryStore::read, domain.name(), id)
                 .stream().findFirst();
     }
 
     Optional<RegistrationEntry> entryFor(SpiffeId id) {
-        return query("SELECT * FROM id_entry WHERE trust_domain = ? AND spiffe_id = ? ORDER BY created_at DESC, id LIMIT 1",
+        return statements.query("SELECT * FROM id_entry WHERE trust_domain = ? AND spiffe_id = ? ORDER BY created_at DESC, id LIMIT 1",
                 RegistryStore::read, id.trustDomain().name(), id.toString()).stream().findFirst();
     }
 
     Optional<TrustDomain> domainOfEntry(String id) {
-        return query("SELECT trust_domain FROM id_entry WHERE id = ?", rs -> TrustDomain.of(rs.getString(1)), id).stream().findFirst();
+        return statements.query("SELECT trust_domain FROM id_entry WHERE id = ?", rs -> TrustDomain.of(rs.getString(1)), id).stream().findFirst();
     }
 
     long countEntries(TrustDomain domain) {
-        return query("SELECT COUNT(*) FROM id_entry WHERE trust_domain = ?", rs -> rs.getLong(1), domain.name()).get(0);
+        return statements.query("SELECT COUNT(*) FROM id_entry WHERE trust_domain = ?", rs -> rs.getLong(1), domain.name()).get(0);
     }
 
     /** Entries after the cursor (SPIFFE ID, id), at most {@code limit}. */
@@ -129,37 +128,37 @@ final class RegistryStore {
         });
         sql.append(" ORDER BY spiffe_id, id LIMIT ?");
         args.add(limit);
-        return query(sql.toString(), RegistryStore::read, args.toArray());
+        return statements.query(sql.toString(), RegistryStore::read, args.toArray());
     }
 
     boolean delete(TrustDomain domain, String id) {
-        return update("DELETE FROM id_entry WHERE trust_domain = ? AND id = ?", domain.name(), id) == 1;
+        return statements.update("DELETE FROM id_entry WHERE trust_domain = ? AND id = ?", domain.name(), id) == 1;
     }
 
     long unusedTokens(String entryId, Instant now) {
-        return query("SELECT COUNT(*) FROM id_join_token WHERE entry_id = ? AND consumed_at IS NULL AND expires_at > ?",
+        return statements.query("SELECT COUNT(*) FROM id_join_token WHERE entry_id = ? AND consumed_at IS NULL AND expires_at > ?",
                 rs -> rs.getLong(1), entryId, Timestamp.from(now)).get(0);
     }
 
     void insertToken(String sha256, String entryId, Instant expiresAt, Instant now) {
-        update("INSERT INTO id_join_token (token_sha256, entry_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
+        statements.update("INSERT INTO id_join_token (token_sha256, entry_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
                 sha256, entryId, Timestamp.from(expiresAt), Timestamp.from(now));
     }
 
     /** The entry of a token that is unused and unexpired at {@code now}, in one read; the token stays unused. */
     Optional<RegistrationEntry> unusedTokenEntry(String sha256, Instant now) {
-        return query("SELECT e.* FROM id_join_token t JOIN id_entry e ON e.id = t.entry_id WHERE t.token_sha256 = ? "
+        return statements.query("SELECT e.* FROM id_join_token t JOIN id_entry e ON e.id = t.entry_id WHERE t.token_sha256 = ? "
                 + "AND t.consumed_at IS NULL AND t.expires_at > ?", RegistryStore::read, sha256, Timestamp.from(now)).stream().findFirst();
     }
 
     /** Marks the token used if it is unused and unexpired; the entry id when this call won. */
     Optional<String> consumeToken(String sha256, Instant now) {
-        int won = update("UPDATE id_join_token SET consumed_at = ? WHERE token_sha256 = ? AND consumed_at IS NULL AND expires_at > ?",
+        int won = statements.update("UPDATE id_join_token SET consumed_at = ? WHERE token_sha256 = ? AND consumed_at IS NULL AND expires_at > ?",
                 Timestamp.from(now), sha256, Timestamp.from(now));
         if (won != 1) {
             return Optional.empty();
         }
-        return query("SELECT entry_id FROM id_join_token WHERE token_sha256 = ?", rs -> rs.getString(1), sha256).stream().findFirst();
+        return statements.query("SELECT entry_id FROM id_join_token WHERE token_sha256 = ?", rs -> rs.getString(1), sha256).stream().findFirst();
     }
 
     static String selectorKey(List<Selector> selectors) {
@@ -174,39 +173,5 @@ final class RegistryStore {
                 Duration.ofMillis(rs.getLong("x509_ttl_ms")), Duration.ofMillis(rs.getLong("jwt_ttl_ms")),
                 dns.isEmpty() ? List.of() : List.of(dns.split(",")), rs.getBoolean("admin"),
                 rs.getTimestamp("created_at").toInstant(), rs.getString("created_by"));
-    }
-
-    private interface Row<T> {
-        T read(ResultSet rs) throws SQLException;
-    }
-
-    private <T> List<T> query(String sql, Row<T> row, Object... args) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            List<T> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(row.read(rs));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new MeshidException.Unavailable("registry database: " + e.getMessage(), e);
-        }
-    }
-
-    private int update(String sql, Object... args) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            return ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new MeshidException.Unavailable("registry database: " + e.getMessage(), e);
-        }
-    }
-
-    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
-        for (int i = 0; i < args.length; i++) {
-            ps.setObject(i + 1, args[i]);
-        }
     }
 }
