@@ -78,6 +78,11 @@ public final class CompiledPolicySet {
      */
     public static CompiledPolicySet compile(Map<String, String> policies, Map<String, String> templates,
             List<TemplateLinkSource> links, ActionGroups actionGroups) {
+        return CedarStack.call(() -> compileHere(policies, templates, links, actionGroups));
+    }
+
+    private static CompiledPolicySet compileHere(Map<String, String> policies, Map<String, String> templates,
+            List<TemplateLinkSource> links, ActionGroups actionGroups) {
         Set<String> ids = new HashSet<>();
         List<Policy> statics = new ArrayList<>();
         List<PolicyScope> scopes = new ArrayList<>();

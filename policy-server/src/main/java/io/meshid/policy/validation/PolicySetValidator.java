@@ -13,6 +13,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.policy.cedar.ActionGroups;
+import io.meshid.policy.cedar.CedarStack;
 import io.meshid.policy.cedar.CompiledPolicySet;
 import io.meshid.policy.cedar.TemplateLinkSource;
 import io.meshid.policy.store.PolicySetSource;
@@ -50,7 +51,7 @@ public final class PolicySetValidator {
     public static ValidationReport validate(PolicySetSource source) {
         SourceBounds.check(source);
         try {
-            return checked(source);
+            return CedarStack.call(() -> checked(source));
         } catch (StackOverflowError e) {
             throw new MeshidException.InvalidArgument("source: nested too deeply to validate (expected: policies and schema"
                     + " types nested at most a few hundred levels)");

@@ -57,7 +57,7 @@ public final class PolicyText {
     }
 
     /** The index just after the string literal that opens at {@code open} (or the end of the text). */
-    private static int endOfString(String text, int open) {
+    static int endOfString(String text, int open) {
         int i = open + 1;
         while (i < text.length()) {
             char c = text.charAt(i);

@@ -39,12 +39,17 @@ public final class SourceBounds {
             throw new InvalidArgument("source.schema: empty (expected: a Cedar schema, schema_json or schema_cedar)");
         }
         bytes("source.policies", source.policies(), MAX_POLICIES_BYTES);
+        Nesting.check("source.schema", source.schema(), Nesting.MAX_SCHEMA_BRACKETS, Integer.MAX_VALUE, Integer.MAX_VALUE);
+        Nesting.check("source.policies", source.policies(), Nesting.MAX_POLICY_BRACKETS, Nesting.MAX_POLICY_IFS,
+                Nesting.MAX_POLICY_OPERATORS);
         count("source.templates", source.templates().size(), MAX_TEMPLATES, "templates");
         count("source.template_links", source.links().size(), MAX_LINKS, "links");
         for (int i = 0; i < source.templates().size(); i++) {
             PolicySetSource.Template t = source.templates().get(i);
             bytes("source.templates[" + i + "].body", t.body(), MAX_TEMPLATE_BYTES);
             chars("source.templates[" + i + "].id", t.id(), MAX_ID_CHARS * 4);
+            Nesting.check("source.templates[" + i + "].body", t.body(), Nesting.MAX_POLICY_BRACKETS, Nesting.MAX_POLICY_IFS,
+                Nesting.MAX_POLICY_OPERATORS);
         }
         for (int i = 0; i < source.links().size(); i++) {
             PolicySetSource.Link l = source.links().get(i);

@@ -253,6 +253,35 @@ class PolicyAdminServiceEndpointTest {
         assertThat(latest()).isEqualTo(before);
     }
 
+    /**
+     * The attack: a policy nested deeper than Cedar's native parser can recurse used to end the
+     * whole policy-server in a segmentation fault (100 parentheses were enough; a long {@code &&}
+     * chain, nested {@code if}s and nested record types in a schema likewise). Refused before any
+     * native call, through put and validate, and the server keeps serving.
+     */
+    @Test
+    void policiesNestedBeyondWhatCedarCanParse_areRefused_andTheServerLives() {
+        long before = latest();
+        String deepParens = "@id(\"deep\") permit(principal, action, resource) when { " + "(true && ".repeat(100) + "true"
+                + ")".repeat(100) + " };";
+        String longChain = "@id(\"chain\") permit(principal, action, resource) when { true" + " && true".repeat(20_000) + " };";
+        String deepIfs = "@id(\"ifs\") permit(principal, action, resource) when { " + "if true then ".repeat(1_000) + "true"
+                + " else false".repeat(1_000) + " };";
+        assertStatus(() -> admin.putPolicySet(put(source(deepParens)).build()), Status.Code.INVALID_ARGUMENT,
+                "source.policies: line 1, column 335: brackets nested 33 deep (expected: at most 32");
+        assertStatus(() -> admin.validatePolicySet(ValidatePolicySetRequest.newBuilder().setTrustDomain(PolicyServer.DOMAIN)
+                .setSource(source(deepParens)).build()), Status.Code.INVALID_ARGUMENT, "source.policies: line 1, column 335: brackets nested 33");
+        assertStatus(() -> admin.putPolicySet(put(source(longChain)).build()), Status.Code.INVALID_ARGUMENT,
+                "source.policies: line 1, column 8062: 1001 operators in one statement (expected: at most 1000");
+        assertStatus(() -> admin.putPolicySet(put(source(deepIfs)).build()), Status.Code.INVALID_ARGUMENT,
+                "source.policies: line 1, column 887: 65 if expressions in one statement (expected: at most 64");
+        String deepSchema = "entity Workload = " + "{ a: ".repeat(100) + "Long" + " }".repeat(100) + ";";
+        assertStatus(() -> admin.putPolicySet(put(source(TestSources.POLICIES).toBuilder().setSchemaCedar(deepSchema).build()).build()),
+                Status.Code.INVALID_ARGUMENT, "source.schema: line 1, column ");
+        assertThat(latest()).isEqualTo(before);
+        assertThat(admin.putPolicySet(put(source(TestSources.POLICIES)).build()).getVersion().getVersion()).isGreaterThan(before);
+    }
+
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> badPolicySets() {
         String call = "action == Action::\"call\"";
         PolicySetSource.Builder linked = source(TestSources.POLICIES).toBuilder()
