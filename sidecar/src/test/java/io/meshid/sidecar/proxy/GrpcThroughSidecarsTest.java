@@ -135,6 +135,30 @@ class GrpcThroughSidecarsTest {
     }
 
     @Test
+    void callerRevokedWhileItsHttp2ConnectionIsOpen_isPermissionDenied_andNeverReachesTheServer() {
+        assertThat(ClientCalls.blockingUnaryCall(channel, EchoGrpcServer.SAY, options(), "before")).isEqualTo("hello before");
+        int before = server.calls();
+        mesh.revoke(mesh.sourceA.svid().leaf());
+        try {
+            // a's HTTP/2 connection to b was made before the revocation: b refuses the stream, then GOAWAY
+            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, EchoGrpcServer.SAY, options(), "after"))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+                        assertThat(e.getStatus().getDescription()).contains("revoked certificate");
+                        assertThat(e.getTrailers().get(REQUEST_ID)).isNotBlank();
+                    });
+            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, EchoGrpcServer.SAY, options(), "again"))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            // refused again on the old connection if it is still closing, else in the handshake
+                            e -> assertThat(e.getStatus().getCode()).isIn(Status.Code.PERMISSION_DENIED, Status.Code.UNAVAILABLE));
+            assertThat(server.calls()).isEqualTo(before);
+        } finally {
+            mesh.revoke();
+        }
+        assertThat(ClientCalls.blockingUnaryCall(channel, EchoGrpcServer.SAY, options(), "back")).isEqualTo("hello back");
+    }
+
+    @Test
     void unknownService_isUnimplemented_notForwardedInPlaintext() {
         ManagedChannel nowhere = EchoGrpcServer.channel(mesh.sidecarA.outboundAddress(), "nowhere");
         try {
