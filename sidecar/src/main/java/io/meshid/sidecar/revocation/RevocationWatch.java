@@ -145,8 +145,14 @@ public final class RevocationWatch implements AutoCloseable {
         }
         list.feedLost("the trust bundle watch at " + host + ":" + port + " ended: " + status.getCode()
                 + (status.getDescription() == null ? "" : " " + status.getDescription()));
-        Duration delay = backoff.delay(failures.getAndIncrement());
-        LOG.info("revocation watch ended ({}); reconnecting in {}", status, delay);
+        int failed = failures.getAndIncrement();
+        Duration delay = backoff.delay(failed);
+        if (failed == 0) {
+            // routine: cert-authority ends every stream at its maximum connection age
+            LOG.debug("revocation watch ended ({}); reconnecting in {}", status, delay);
+        } else {
+            LOG.warn("revocation watch failed again ({}); reconnecting in {} ({})", status, delay, list);
+        }
         try {
             scheduler.schedule(() -> {
                 synchronized (this) {
