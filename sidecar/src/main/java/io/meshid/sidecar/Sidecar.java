@@ -8,6 +8,7 @@ import io.meshid.sidecar.proxy.Listener;
 import io.meshid.sidecar.proxy.Transport;
 import io.meshid.sidecar.proxy.inbound.InboundListener;
 import io.meshid.sidecar.proxy.outbound.OutboundListener;
+import io.meshid.sidecar.revocation.RevocationList;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -22,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * available), with decisions from policy-server. The identity comes from any {@link SvidSource}
  * (PEM files today, attestation and renewal from the identity side): the TLS contexts read it on
  * every handshake, so a renewed SVID or a new bundle applies to new connections at once and never
- * drops an open one.
+ * drops an open one. Both listeners refuse a peer whose SVID is revoked, in the handshake and on
+ * every request of an open connection, and every peer while revocations are not known
+ * ({@link RevocationList}).
  *
  * <p>{@link #start} binds both listeners and returns once they accept; {@link #close} drains them
  * (in-flight requests finish within the configured drain timeout) and stops. Thread-safe.
@@ -46,25 +49,30 @@ public final class Sidecar implements AutoCloseable {
         this.outbound = outbound;
     }
 
-    /** Starts a sidecar that asks the policy-server of {@code config} for decisions. */
-    public static Sidecar start(SidecarConfig config, SvidSource source) throws InterruptedException {
+    /**
+     * Starts a sidecar that asks the policy-server of {@code config} for decisions and refuses the
+     * peers {@code revocations} refuses (kept current by a {@code RevocationWatch}).
+     */
+    public static Sidecar start(SidecarConfig config, SvidSource source, RevocationList revocations)
+            throws InterruptedException {
         Clock clock = Clock.systemUTC();
-        return start(config, source, new PolicyDecider(config.policy(), source, clock), clock);
+        return start(config, source, new PolicyDecider(config.policy(), source, clock), clock, revocations);
     }
 
-    /** Starts a sidecar with the given decider (which it closes on {@link #close}). */
-    public static Sidecar start(SidecarConfig config, SvidSource source, Decider decider, Clock clock)
-            throws InterruptedException {
+    /** Starts a sidecar with the given decider (which it closes on {@link #close}) and clock. */
+    public static Sidecar start(SidecarConfig config, SvidSource source, Decider decider, Clock clock,
+            RevocationList revocations) throws InterruptedException {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(revocations, "revocations");
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(config.workerThreads());
         Listener in = null;
         try {
             in = InboundListener.bind(config.inboundListen(), config.workload(), source, decider,
-                    config.policy().contextHeaders(), config.limits(), group, transport, clock);
+                    config.policy().contextHeaders(), config.limits(), group, transport, clock, revocations);
             Listener out = OutboundListener.bind(config.outboundListen(), config.routes(), source, config.limits(),
-                    group, transport);
+                    group, transport, clock, revocations);
             LOG.info("sidecar {} ready: inbound {} -> workload {}, outbound {} ({} routes)",
                     source.svid().spiffeId(), in.address(), config.workload(), out.address(), config.routes().routes().size());
             return new Sidecar(config, group, decider, in, out);

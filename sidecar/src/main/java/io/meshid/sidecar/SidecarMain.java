@@ -6,9 +6,13 @@ import io.meshid.common.tls.SvidSource;
 import io.meshid.sidecar.config.ConfigFile;
 import io.meshid.sidecar.config.SvidSetting;
 import io.meshid.sidecar.identity.AttestedSvidSource;
+import io.meshid.sidecar.identity.Backoff;
+import io.meshid.sidecar.revocation.RevocationList;
+import io.meshid.sidecar.revocation.RevocationWatch;
 import io.meshid.sidecar.workloadapi.IdentityServerJwtAuthority;
 import io.meshid.sidecar.workloadapi.WorkloadApiServer;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -17,10 +21,13 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code java -cp … io.meshid.sidecar.SidecarMain <config.yaml>}: gets the sidecar's SVID (attested
  * from identity-server, or from PEM files), opens the Workload API socket when configured, starts
- * the data path, and runs until the process is stopped; then drains the data path and closes the
+ * watching cert-authority's trust bundle for revocations, starts the data path, and runs until the process is stopped; then drains the data path and closes the
  * rest in reverse order. Exit code 2 for a bad configuration, 1 when it cannot start.
  */
 public final class SidecarMain {
+
+    /** How long the start waits for cert-authority's first bundle (peers are refused until it comes). */
+    private static final Duration FIRST_BUNDLE_WAIT = Duration.ofSeconds(5);
 
     private SidecarMain() {
     }
@@ -51,7 +58,15 @@ public final class SidecarMain {
                 remember(opened, WorkloadApiServer.start(file.workloadApi().get().socket(), source, jwt,
                         file.workloadApi().get().permissions()));
             }
-            remember(opened, Sidecar.start(file.config(), source));
+            RevocationWatch revocations = remember(opened, switch (file.svid()) {
+                case SvidSetting.Files f -> RevocationWatch.start(source, f.certAuthority(), f.certAuthorityId(),
+                        new RevocationList(source.svid().spiffeId().trustDomain(), Clock.systemUTC(), RevocationList.DEFAULT_GRACE),
+                        Backoff.DEFAULT, FIRST_BUNDLE_WAIT);
+                case SvidSetting.Attested a -> RevocationWatch.start(source, a.identity().certAuthority(),
+                        a.identity().certAuthorityId(), new RevocationList(a.identity().trustDomain(), a.identity().clock(),
+                                RevocationList.DEFAULT_GRACE), a.identity().backoff(), FIRST_BUNDLE_WAIT);
+            });
+            remember(opened, Sidecar.start(file.config(), source, revocations.list()));
         } catch (StatusRuntimeException | IllegalArgumentException | IllegalStateException e) {
             System.err.println("sidecar cannot start: " + e.getMessage());
             closeAll(opened);

@@ -3,6 +3,7 @@ package io.meshid.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.sidecar.config.ConfigFile;
 import io.meshid.sidecar.config.SvidSetting;
 import io.meshid.sidecar.config.WorkloadApiSetting;
@@ -15,8 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ConfigFileTest {
 
+    private static final String SVID_LINE = "svid: {cert: /run/svid.pem, key: /run/svid.key, bundle: /run/bundle.pem,"
+            + " cert_authority: \"ca:7001\", cert_authority_id: \"spiffe://example.org/meshid/cert-authority\"}\n";
+
     private static final String GOOD = """
-            svid: {cert: /run/svid.pem, key: /run/svid.key, bundle: /run/bundle.pem}
+            svid: {cert: /run/svid.pem, key: /run/svid.key, bundle: /run/bundle.pem, cert_authority: "ca:7001", cert_authority_id: "spiffe://example.org/meshid/cert-authority"}
             inbound: {listen: "0.0.0.0:15443", workload: "127.0.0.1:8080"}
             outbound: {listen: "127.0.0.1:15001"}
             routes:
@@ -36,7 +40,7 @@ class ConfigFileTest {
         assertThat(file.config().limits().maxConnections()).isEqualTo(100);
         assertThat(file.config().limits().headerReadTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(file.svid()).isEqualTo(new SvidSetting.Files(Path.of("/run/svid.pem"), Path.of("/run/svid.key"),
-                Path.of("/run/bundle.pem")));
+                Path.of("/run/bundle.pem"), "ca:7001", SpiffeId.parse("spiffe://example.org/meshid/cert-authority")));
         assertThat(file.workloadApi()).isEmpty();
     }
 
@@ -59,7 +63,7 @@ class ConfigFileTest {
         String good = attested(token);
         assertThatThrownBy(() -> ConfigFile.read(write(good + "svid: {cert: a, key: b, bundle: c}\n")))
                 .hasMessageStartingWith("svid and identity: both present");
-        assertThatThrownBy(() -> ConfigFile.read(write(GOOD.replace("svid: {cert: /run/svid.pem, key: /run/svid.key, bundle: /run/bundle.pem}\n", ""))))
+        assertThatThrownBy(() -> ConfigFile.read(write(GOOD.replace(SVID_LINE, ""))))
                 .hasMessageStartingWith("svid or identity: missing");
         assertThatThrownBy(() -> ConfigFile.read(write(good.replace(token.toString(), dir.resolve("absent").toString()))))
                 .hasMessageStartingWith("identity.join_token_file:").hasMessageContaining("cannot be read");
@@ -73,7 +77,7 @@ class ConfigFileTest {
     }
 
     private static String attested(Path token) {
-        return GOOD.replace("svid: {cert: /run/svid.pem, key: /run/svid.key, bundle: /run/bundle.pem}\n", """
+        return GOOD.replace(SVID_LINE, """
                 identity:
                   identity_server: "127.0.0.1:7002"
                   identity_server_id: spiffe://mesh.test/meshid/identity-server
@@ -99,6 +103,14 @@ class ConfigFileTest {
                 .hasMessageStartingWith("routes[].address");
         assertThatThrownBy(() -> ConfigFile.read(write(GOOD.replace("PT10S", "PT1H"))))
                 .hasMessageContaining("policy.stale_if_error");
+    }
+
+    @Test
+    void svidFilesWithoutCertAuthority_areRefused_sinceRevocationsCouldNotBeKnown() throws Exception {
+        String noCa = GOOD.replace(", cert_authority: \"ca:7001\", cert_authority_id: \"spiffe://example.org/meshid/cert-authority\"", "");
+        assertThatThrownBy(() -> ConfigFile.read(write(noCa))).hasMessageStartingWith("svid.cert_authority: null");
+        assertThatThrownBy(() -> ConfigFile.read(write(GOOD.replace("\"ca:7001\"", "\"ca\""))))
+                .hasMessageStartingWith("svid.cert_authority: \"ca\" (expected: host:port)");
     }
 
     private Path write(String text) throws Exception {

@@ -15,14 +15,7 @@ import io.micronaut.context.annotation.Value;
 import io.micronaut.context.exceptions.ConfigurationException;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
-import java.io.ByteArrayInputStream;
-import java.security.cert.CRLException;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509CRL;
-import java.security.cert.X509CRLEntry;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -33,9 +26,8 @@ import java.util.concurrent.TimeUnit;
  * {@code RevokeCertificate} answers, so a server that polls the bundle every
  * {@code meshid.revocation.reload-interval} refuses a revoked SVID within that interval, with no
  * shared store or database between the processes (the embedded default: one H2 file and one
- * in-process store per server). CRLs are parsed only when the bundle's sequence number changed;
- * the channel is authenticated, so their signatures are not checked again. A CRL entry carries no
- * {@code notAfter}: an entry is kept until the CRL's {@code nextUpdate} (the authority's expiry).
+ * in-process store per server). CRLs are parsed ({@link BundleCrls}) only when the bundle's
+ * sequence number changed.
  *
  * <p>Present when {@code meshid.revocation.ca-address} ({@code host:port}) is set: identity-server
  * and policy-server. Thread-safe.
@@ -80,31 +72,10 @@ final class CaBundleRevocations implements RevocationSource {
                     + " " + e.getStatus().getDescription(), e);
         }
         if (bundle.getSequenceNumber() != sequence) {
-            last = crlEntries(domain, bundle);
+            last = BundleCrls.revokedSerials(domain, bundle);
             sequence = bundle.getSequenceNumber();
         }
         return last;
-    }
-
-    static List<RevokedSerial> crlEntries(TrustDomain domain, TrustBundle bundle) {
-        List<RevokedSerial> serials = new ArrayList<>();
-        try {
-            CertificateFactory factory = CertificateFactory.getInstance("X.509");
-            for (var der : bundle.getCrlsList()) {
-                X509CRL crl = (X509CRL) factory.generateCRL(new ByteArrayInputStream(der.toByteArray()));
-                Instant until = crl.getNextUpdate() == null ? Instant.MAX : crl.getNextUpdate().toInstant();
-                if (crl.getRevokedCertificates() == null) {
-                    continue;
-                }
-                for (X509CRLEntry entry : crl.getRevokedCertificates()) {
-                    serials.add(new RevokedSerial(domain, entry.getSerialNumber(), until));
-                }
-            }
-        } catch (CertificateException | CRLException e) {
-            throw new IllegalStateException("the trust bundle of " + domain + " (sequence " + bundle.getSequenceNumber()
-                    + ") holds a CRL that does not parse: " + e.getMessage(), e);
-        }
-        return List.copyOf(serials);
     }
 
     private CertificateAuthorityGrpc.CertificateAuthorityBlockingStub stub() {

@@ -17,11 +17,17 @@ import javax.net.ssl.SSLEngine;
  * resumption) and every engine gets {@code SSL_OP_NO_TICKET}, which Netty clears for TLS 1.3 by
  * default: the server neither issues session tickets nor accepts them. JDK provider: the JDK has
  * no per-context switch; {@link SpiffeTrustManager} invalidates the session of every client it
- * verifies, so the JDK neither caches it nor issues a ticket for it. Thread-safe.
+ * verifies, so the JDK neither caches it nor issues a ticket for it. Public so that the sidecar's
+ * listeners (which build their own Netty contexts) use this one implementation. Thread-safe.
  */
-final class NoResumptionSslContext extends DelegatingSslContext {
+public final class NoResumptionSslContext extends DelegatingSslContext {
 
-    NoResumptionSslContext(SslContext context) {
+    /**
+     * Wraps the server context {@code context}.
+     *
+     * @throws IllegalArgumentException when {@code context} is a client context
+     */
+    public NoResumptionSslContext(SslContext context) {
         super(context);
         if (!context.isServer()) {
             throw new IllegalArgumentException("a client TLS context (expected: a server context)");

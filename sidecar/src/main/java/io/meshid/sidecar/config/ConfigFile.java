@@ -30,7 +30,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *
  * <p>The SVID comes from exactly one of two sections: {@code identity} (attested from
  * identity-server with a join token file or a Kubernetes token file; the production setting) or
- * {@code svid} (PEM files that something else keeps current). {@code workload_api} needs
+ * {@code svid} (PEM files that something else keeps current, with the cert-authority to watch for
+ * revocations). {@code workload_api} needs
  * {@code identity}: its JWT calls go to identity-server.
  *
  * @param config      the data path's configuration
@@ -118,9 +119,13 @@ public record ConfigFile(SidecarConfig config, SvidSetting svid, Optional<Worklo
                     + " (expected: exactly one: identity to attest to identity-server, or svid for PEM files)");
         }
         if (files) {
-            Map<String, Object> svid = map(top.get("svid"), "svid", Set.of("cert", "key", "bundle"));
+            Map<String, Object> svid = map(top.get("svid"), "svid",
+                    Set.of("cert", "key", "bundle", "cert_authority", "cert_authority_id"));
+            // No default: without cert-authority the sidecar could not know revocations, and unknown means deny.
+            address(string(svid, "svid.cert_authority"), "svid.cert_authority");
             return new SvidSetting.Files(Path.of(string(svid, "svid.cert")), Path.of(string(svid, "svid.key")),
-                    Path.of(string(svid, "svid.bundle")));
+                    Path.of(string(svid, "svid.bundle")), string(svid, "svid.cert_authority"),
+                    spiffeId(string(svid, "svid.cert_authority_id"), "svid.cert_authority_id"));
         }
         Map<String, Object> id = map(top.get("identity"), "identity", IDENTITY);
         Evidence evidence;

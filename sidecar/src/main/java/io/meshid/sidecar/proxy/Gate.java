@@ -2,6 +2,7 @@ package io.meshid.sidecar.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -14,4 +15,13 @@ import java.util.concurrent.CompletionStage;
 public interface Gate {
 
     CompletionStage<Admission> admit(Channel downstream, HttpRequest request, String requestId);
+
+    /**
+     * Why a connection pair that became a byte tunnel (after {@code 101 Switching Protocols}) must
+     * close now (a peer's SVID expired or was revoked since its handshake), or empty. Asked on the
+     * event loop for every read in either direction: memory only, quick.
+     */
+    default Optional<String> tunnelRefusal(Channel downstream, Channel upstream) {
+        return Optional.empty();
+    }
 }

@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -61,6 +62,8 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     private final Gate gate;
     private final Limits limits;
     private final Transport transport;
+    /** Non-null when this handler serves one HTTP/2 stream: the upstream is then a stream too. */
+    private final H2Connections h2;
 
     private ChannelHandlerContext ctx;
     private State state = State.IDLE;
@@ -77,19 +80,31 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     private boolean switching;
     private boolean responseStarted;
     private boolean upstreamNeedsFlush;
+    private boolean grpc;
     private String requestId;
     private Future<?> headerTimer;
     private Future<?> responseTimer;
 
+    /** A handler of one HTTP/1.1 connection. */
     HttpProxyHandler(Gate gate, Limits limits, Transport transport) {
+        this(gate, limits, transport, null);
+    }
+
+    /** A handler of one HTTP/2 stream (its channel converts frames to HTTP objects) when {@code h2} is not null. */
+    HttpProxyHandler(Gate gate, Limits limits, Transport transport, H2Connections h2) {
         this.gate = gate;
         this.limits = limits;
         this.transport = transport;
+        this.h2 = h2;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext context) {
         this.ctx = context;
+        if (context.channel().isActive()) {
+            // added after the TLS handshake chose the protocol: the connection is active already
+            armHeaderTimer();
+        }
     }
 
     @Override
@@ -101,6 +116,10 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext context, Object msg) {
         if (state == State.TUNNEL) {
+            if (tunnelRefused()) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             if (upstream != null && msg instanceof ByteBuf) {
                 upstream.write(msg);
                 upstreamNeedsFlush = true;
@@ -152,6 +171,8 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
             return;
         }
         HttpHeaders headers = request.headers();
+        String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
+        grpc = type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
         String framing = framingProblem(headers);
         if (framing != null) {
             refuseAndClose(HttpResponseStatus.BAD_REQUEST, framing, null);
@@ -217,7 +238,13 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         headers.remove(HttpHeaderNames.CONNECTION);
         headers.remove(HttpHeaderNames.KEEP_ALIVE);
         headers.remove("proxy-connection");
+        // "TE: trailers" is the one TE value HTTP/2 allows, and gRPC servers expect it; any other goes.
+        boolean trailers = headers.getAll(HttpHeaderNames.TE).stream()
+                .anyMatch(v -> v.trim().equalsIgnoreCase(HttpHeaderValues.TRAILERS.toString()));
         headers.remove(HttpHeaderNames.TE);
+        if (trailers) {
+            headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        }
         if (upgrade) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         } else {
@@ -283,9 +310,15 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         }
         if (!admission.admitted()) {
             releasePending();
-            boolean close = !requestComplete || !keepAlive || closeAfterResponse;
-            ctx.writeAndFlush(Refusals.of(ctx.alloc(), admission.refusal(), admission.message(), requestId, close))
-                    .addListener(close ? ChannelFutureListener.CLOSE : ChannelFutureListener.CLOSE_ON_FAILURE);
+            boolean close = h2 != null || admission.closeConnection() || !requestComplete || !keepAlive || closeAfterResponse;
+            ChannelFuture written = ctx.writeAndFlush(Refusals.of(ctx.alloc(), admission.refusal(), admission.message(),
+                    requestId, close, grpc));
+            written.addListener(close ? ChannelFutureListener.CLOSE : ChannelFutureListener.CLOSE_ON_FAILURE);
+            if (h2 != null && admission.closeConnection() && ctx.channel() instanceof Http2StreamChannel) {
+                // The connection itself is refused (its peer's SVID): GOAWAY after this answer.
+                Channel connection = ctx.channel().parent();
+                written.addListener(f -> connection.close());
+            }
             if (close) {
                 state = State.CLOSED;
             } else {
@@ -296,6 +329,11 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         connect(admission.upstream()).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 releasePending();
+                if (f.cause() instanceof PeerRefusedException refused) {
+                    LOG.info("request {} refused, connection closed: {}", requestId, refused.getMessage());
+                    refuseAndClose(HttpResponseStatus.FORBIDDEN, "refused: " + refused.getMessage(), requestId);
+                    return;
+                }
                 String why = f.cause() instanceof javax.net.ssl.SSLException || (f.cause() != null
                         && f.cause().getCause() instanceof javax.net.ssl.SSLException)
                         ? "the target did not complete mutual TLS with the expected identity"
@@ -324,8 +362,19 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     }
 
     private ChannelFuture connect(Upstream target) {
+        if (h2 != null) {
+            return connectStream(target);
+        }
         if (upstream != null && upstream.isActive() && target.key().equals(upstreamKey)) {
-            return upstream.newSucceededFuture();
+            String refusal = target.tls() ? ConnectionValidity.check(upstream, target.revocations()) : null;
+            if (refusal == null) {
+                return upstream.newSucceededFuture();
+            }
+            if (!refusal.isEmpty()) {
+                upstream.close();
+                return upstream.newFailedFuture(new PeerRefusedException("the target " + target.key() + ": " + refusal));
+            }
+            LOG.debug("request {}: the open connection to {} outlived a certificate; reconnecting", requestId, target.key());
         }
         if (upstream != null) {
             upstream.close();
@@ -374,6 +423,32 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         return promise;
     }
 
+    /** HTTP/2: a new stream on the shared connection to {@code target} (one exchange per stream). */
+    private ChannelFuture connectStream(Upstream target) {
+        if (upstream != null) {
+            upstream.close();
+            upstream = null;
+        }
+        upstreamKey = target.key();
+        var promise = ctx.channel().newPromise();
+        h2.openStream(ctx.channel().eventLoop(), target, new UpstreamHandler(this)).addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+                return;
+            }
+            Channel stream = (Channel) f.getNow();
+            if (state != State.ADMITTING || !ctx.channel().isActive()) {
+                stream.close();
+                promise.tryFailure(new java.nio.channels.ClosedChannelException());
+                return;
+            }
+            upstream = stream;
+            stream.closeFuture().addListener(c -> ctx.executor().execute(() -> upstreamClosed(stream)));
+            promise.trySuccess();
+        });
+        return promise;
+    }
+
     // ---- upstream side, called by UpstreamHandler on this event loop
 
     void onUpstreamRead(Channel from, Object msg) {
@@ -382,6 +457,10 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
             return;
         }
         if (state == State.TUNNEL) {
+            if (tunnelRefused()) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             ctx.write(msg);
             throttleUpstream();
             return;
@@ -457,6 +536,20 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     }
 
     private void responseComplete() {
+        if (h2 != null) {
+            // One exchange per stream. A response that ends before the request did (a gRPC server
+            // answering early) ends the stream: the rest of the request has nowhere to go.
+            boolean early = state == State.STREAMING;
+            state = State.CLOSED;
+            ctx.flush();
+            if (early) {
+                ctx.close();
+                if (upstream != null) {
+                    upstream.close();
+                }
+            }
+            return;
+        }
         if (state == State.STREAMING) {
             // The upstream answered before the whole body was sent: the rest can no longer be framed.
             closeAfterResponse = true;
@@ -498,6 +591,17 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         }
         ctx.channel().config().setAutoRead(upstream.isWritable());
         upstream.config().setAutoRead(ctx.channel().isWritable());
+    }
+
+    /** A tunnel outlives its request: its peers' certificates are checked again on every read. */
+    private boolean tunnelRefused() {
+        var refusal = gate.tunnelRefusal(ctx.channel(), upstream);
+        if (refusal.isEmpty()) {
+            return false;
+        }
+        LOG.info("tunnel of request {} closed: {}", requestId, refusal.get());
+        closeBoth();
+        return true;
     }
 
     private void upstreamClosed(Channel ch) {
@@ -589,7 +693,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         state = State.CLOSED;
         releasePending();
         ctx.channel().config().setAutoRead(false);
-        ctx.writeAndFlush(Refusals.of(ctx.alloc(), status, message, id, true)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(Refusals.of(ctx.alloc(), status, message, id, true, grpc)).addListener(ChannelFutureListener.CLOSE);
         if (upstream != null) {
             upstream.close();
         }

@@ -11,7 +11,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -23,8 +22,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP listener of the sidecar (inbound or outbound): binds, bounds connections, and builds
- * each connection's pipeline, {@code [first handlers (TLS, peer identity)], idle, http-decoder,
- * http-encoder, proxy}. Pooled buffers, 32/64 KiB write-buffer water marks (past the high mark a
+ * each connection's pipeline, {@code [first handlers (TLS, peer identity)], idle, protocol}, where
+ * {@link Protocols} then adds HTTP/1.1 ({@code http-decoder, http-encoder, proxy}) or HTTP/2 (the
+ * frame codec and one {@code proxy} per stream), chosen by ALPN over TLS and by the first bytes in
+ * plaintext. Pooled buffers, 32/64 KiB write-buffer water marks (past the high mark a
  * channel is not writable, and the other side of the proxy stops reading). Thread-safe.
  */
 public final class Listener {
@@ -45,14 +46,16 @@ public final class Listener {
      * Binds {@code address} and serves it.
      *
      * @param first handlers that go before HTTP on every connection (TLS, peer identity), made per connection
+     * @param tls   whether {@code first} holds TLS (the protocol is then ALPN's choice)
      */
     public static Listener bind(String name, InetSocketAddress address, EventLoopGroup group, Transport transport,
-            Limits limits, Supplier<List<ChannelHandler>> first, Gate gate) throws InterruptedException {
+            Limits limits, Supplier<List<ChannelHandler>> first, boolean tls, Gate gate) throws InterruptedException {
         ConnectionTracker tracker = new ConnectionTracker(limits.maxConnections());
         HttpDecoderConfig decoding = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxInitialLineBytes())
                 .setMaxHeaderSize(limits.maxHeaderBytes())
                 .setMaxChunkSize(16 * 1024);
+        Protocols.Setup setup = new Protocols.Setup(gate, limits, transport, decoding, new H2Connections(limits, transport));
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -75,9 +78,7 @@ public final class Listener {
                             p.addLast(h);
                         }
                         p.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
-                        p.addLast("http-decoder", new StrictRequestDecoder(decoding.clone()));
-                        p.addLast("http-encoder", new HttpResponseEncoder());
-                        p.addLast("proxy", new HttpProxyHandler(gate, limits, transport));
+                        p.addLast("protocol", tls ? new Protocols.AlpnSelector(setup) : new Protocols.PrefaceSniffer(setup));
                     }
                 });
         Channel channel = bootstrap.bind(address).sync().channel();

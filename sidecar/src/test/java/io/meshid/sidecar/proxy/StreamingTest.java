@@ -76,6 +76,32 @@ class StreamingTest {
     }
 
     @Test
+    void webSocketTunnel_closesOnItsNextByte_onceThePeerIsRevoked() throws Exception {
+        try (UpgradeEchoServer ws = new UpgradeEchoServer(); Mesh mesh = new Mesh(Limits.DEFAULTS, ws.address())) {
+            mesh.policy.activate(r -> true);
+            try (RawHttp http = mesh.outbound()) {
+                http.send("GET /chat HTTP/1.1\r\nHost: b\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                        + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+                InputStream in = http.input();
+                assertThat(readHead(in)).startsWith("HTTP/1.1 101");
+                byte[] frame = {(byte) 0x81, (byte) 0x85, 1, 2, 3, 4, 'h' ^ 1, 'e' ^ 2, 'l' ^ 3, 'l' ^ 4, 'o' ^ 1};
+                http.send(new String(frame, StandardCharsets.ISO_8859_1));
+                assertThat(in.readNBytes(frame.length)).isEqualTo(frame);
+                // b's inbound listener now refuses a's SVID, which the tunnel's handshake presented
+                mesh.revoke(mesh.sourceA.svid().leaf());
+                http.send(new String(frame, StandardCharsets.ISO_8859_1));
+                byte[] after;
+                try {
+                    after = in.readAllBytes();
+                } catch (java.io.IOException reset) {
+                    after = new byte[0];
+                }
+                assertThat(after).as("nothing echoed: the tunnel closed").isEmpty();
+            }
+        }
+    }
+
+    @Test
     void connectionLimit_closesConnectionsPastIt_andServesAgainWhenOneCloses() throws Exception {
         try (Mesh mesh = new Mesh(Limits.DEFAULTS.withMaxConnections(2))) {
             mesh.policy.activate(r -> true);

@@ -1,17 +1,21 @@
 package io.meshid.sidecar.testing;
 
 import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.revocation.RevokedSerial;
 import io.meshid.common.testing.TestPki;
 import io.meshid.common.tls.StaticSvidSource;
 import io.meshid.sidecar.Sidecar;
 import io.meshid.sidecar.config.Limits;
 import io.meshid.sidecar.config.PolicyConfig;
 import io.meshid.sidecar.config.SidecarConfig;
+import io.meshid.sidecar.decision.PolicyDecider;
+import io.meshid.sidecar.revocation.RevocationList;
 import io.meshid.sidecar.route.Route;
 import io.meshid.sidecar.route.RouteTable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.util.List;
 
 /**
@@ -27,6 +31,10 @@ public final class Mesh implements AutoCloseable {
     public final StaticSvidSource sourceA = new StaticSvidSource(pki.svid("/ns/demo/sa/a"), pki.bundle());
     public final StaticSvidSource sourceB = new StaticSvidSource(pki.svid("/ns/demo/sa/b"), pki.bundle());
     public final FakePolicyServer policy;
+    /** The clock of both sidecars. */
+    public final ShiftedClock clock;
+    /** The revocations both sidecars check (loaded, empty); a test revokes with {@link #revoke}. */
+    public final RevocationList revocations;
     public final TestWorkload workloadB;
     public final TestWorkload workloadA;
     public final Sidecar sidecarB;
@@ -38,6 +46,17 @@ public final class Mesh implements AutoCloseable {
 
     /** As {@link #Mesh(Limits)}, with b's sidecar forwarding to {@code workloadOverride} instead of {@link #workloadB}. */
     public Mesh(Limits limits, InetSocketAddress workloadOverride) throws IOException, InterruptedException {
+        this(limits, workloadOverride, new ShiftedClock());
+    }
+
+    /**
+     * As {@link #Mesh(Limits, InetSocketAddress)}, with both sidecars (their handshakes, revocation
+     * and expiry checks, decision caches) on {@code clock}.
+     */
+    public Mesh(Limits limits, InetSocketAddress workloadOverride, ShiftedClock clock) throws IOException, InterruptedException {
+        this.clock = clock;
+        this.revocations = new RevocationList(pki.trustDomain(), clock, RevocationList.DEFAULT_GRACE);
+        revocations.update(1, List.of());
         StaticSvidSource policySource = new StaticSvidSource(pki.svid("/meshid/policy-server"), pki.bundle());
         policy = new FakePolicyServer(policySource);
         workloadB = new TestWorkload();
@@ -47,16 +66,29 @@ public final class Mesh implements AutoCloseable {
                 // generous: a cold JVM on a shared machine; a late answer is a deny, which would fail unrelated tests
                 .withCheckTimeout(java.time.Duration.ofSeconds(10));
         sidecarB = Sidecar.start(new SidecarConfig(any, workloadOverride != null ? workloadOverride : workloadB.address(), any, RouteTable.of(List.of()),
-                policyConfig, limits, 2), sourceB);
+                policyConfig, limits, 2), sourceB, decider(policyConfig, sourceB), clock, revocations);
         InetSocketAddress bIn = sidecarB.inboundAddress();
         sidecarA = Sidecar.start(new SidecarConfig(any, workloadA.address(), any, RouteTable.of(List.of(
                 new Route("b", "127.0.0.1", bIn.getPort(), idB),
                 new Route("impostor", "127.0.0.1", bIn.getPort(), SpiffeId.parse("spiffe://example.org/ns/demo/sa/c")))),
-                policyConfig, limits, 2), sourceA);
+                policyConfig, limits, 2), sourceA, decider(policyConfig, sourceA), clock, revocations);
     }
 
     public Mesh() throws IOException, InterruptedException {
         this(Limits.DEFAULTS);
+    }
+
+    private PolicyDecider decider(PolicyConfig config, StaticSvidSource source) {
+        return new PolicyDecider(config, source, clock);
+    }
+
+    /** Revokes {@code certificates} as a new bundle's CRLs would (replacing what was revoked before). */
+    public void revoke(X509Certificate... certificates) {
+        List<RevokedSerial> serials = new java.util.ArrayList<>();
+        for (X509Certificate c : certificates) {
+            serials.add(new RevokedSerial(pki.trustDomain(), c.getSerialNumber(), c.getNotAfter().toInstant()));
+        }
+        revocations.update(revocations.sequence() + 1, serials);
     }
 
     /** A raw connection to a's outbound listener. */

@@ -8,13 +8,17 @@ import io.meshid.sidecar.proxy.Admission;
 import io.meshid.sidecar.proxy.Gate;
 import io.meshid.sidecar.proxy.IdentityHeaders;
 import io.meshid.sidecar.proxy.Upstream;
+import io.meshid.sidecar.revocation.RevocationList;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -23,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The inbound listener's gate: asks the {@link Decider} about the verified peer, the method (or
  * gRPC full method), the path, this workload as the resource, the configured context headers and
- * the source address; forwards an allowed request to the workload with
+ * the source address, after checking that the connection's peer SVID has neither expired nor been
+ * revoked since the handshake (else 403 and the connection closes); forwards an allowed request to the workload with
  * {@code x-forwarded-client-cert: By=<own>;URI=<peer>}; answers 403 with the request id otherwise.
  * Thread-safe.
  */
@@ -35,20 +40,33 @@ final class InboundGate implements Gate {
     private final Decider decider;
     private final Upstream workload;
     private final List<String> contextHeaders;
+    private final RevocationList revocations;
 
-    InboundGate(SvidSource source, Decider decider, InetSocketAddress workload, List<String> contextHeaders) {
+    InboundGate(SvidSource source, Decider decider, InetSocketAddress workload, List<String> contextHeaders,
+            RevocationList revocations) {
         this.source = source;
+        this.revocations = revocations;
         this.decider = decider;
-        this.workload = new Upstream("workload", workload, null, null);
+        this.workload = Upstream.plaintext("workload", workload);
         this.contextHeaders = List.copyOf(contextHeaders);
     }
 
     @Override
     public CompletionStage<Admission> admit(Channel downstream, HttpRequest request, String requestId) {
-        SpiffeId peer = downstream.attr(PeerIdentity.PEER).get();
+        // An HTTP/2 stream's channel is a child of the connection that holds the verified identity.
+        Channel connection = downstream instanceof Http2StreamChannel stream ? stream.parent() : downstream;
+        SpiffeId peer = connection.attr(PeerIdentity.PEER).get();
         if (peer == null) {
             return CompletableFuture.completedFuture(Admission.refuse(HttpResponseStatus.FORBIDDEN,
                     "no verified peer identity"));
+        }
+        // The handshake checked the chain; the connection may have outlived its expiry or its revocation.
+        List<X509Certificate> chain = connection.attr(PeerIdentity.PEER_CHAIN).get();
+        Optional<String> refusal = chain == null ? Optional.of("no verified peer certificate") : revocations.refusal(chain);
+        if (refusal.isPresent()) {
+            LOG.info("request {} from {} refused, connection closed: {}", requestId, peer, refusal.get());
+            return CompletableFuture.completedFuture(Admission.refuseAndClose(HttpResponseStatus.FORBIDDEN,
+                    "refused: " + refusal.get()));
         }
         SpiffeId own = source.svid().spiffeId();
         String uri = request.uri();
@@ -67,7 +85,7 @@ final class InboundGate implements Gate {
                 headers.put(name, joined.length() > 4096 ? joined.substring(0, 4096) : joined);
             }
         }
-        String sourceAddress = downstream.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+        String sourceAddress = connection.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
                 ? a.getAddress().getHostAddress() : "";
         CheckInput input = new CheckInput(peer, action.length() > 256 ? action.substring(0, 256) : action, own, path,
                 headers, sourceAddress);
@@ -79,6 +97,12 @@ final class InboundGate implements Gate {
             LOG.info("request {} from {}: {} {} denied ({})", requestId, peer, request.method(), path, verdict.reason());
             return Admission.refuse(HttpResponseStatus.FORBIDDEN, "denied: " + peer + " may not " + action + " " + path);
         });
+    }
+
+    @Override
+    public Optional<String> tunnelRefusal(Channel downstream, Channel upstream) {
+        List<X509Certificate> chain = downstream.attr(PeerIdentity.PEER_CHAIN).get();
+        return chain == null ? Optional.of("no verified peer certificate") : revocations.refusal(chain);
     }
 
     private static boolean isGrpc(HttpRequest request) {

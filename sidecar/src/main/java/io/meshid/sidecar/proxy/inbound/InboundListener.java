@@ -6,6 +6,7 @@ import io.meshid.sidecar.decision.Decider;
 import io.meshid.sidecar.proxy.Listener;
 import io.meshid.sidecar.proxy.SidecarTls;
 import io.meshid.sidecar.proxy.Transport;
+import io.meshid.sidecar.revocation.RevocationList;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
@@ -27,12 +28,12 @@ public final class InboundListener {
     /** Binds the inbound listener. */
     public static Listener bind(InetSocketAddress address, InetSocketAddress workload, SvidSource source,
             Decider decider, List<String> contextHeaders, Limits limits, EventLoopGroup group, Transport transport,
-            Clock clock) throws InterruptedException {
-        SslContext tls = SidecarTls.server(source, clock);
-        InboundGate gate = new InboundGate(source, decider, workload, contextHeaders);
+            Clock clock, RevocationList revocations) throws InterruptedException {
+        SslContext tls = SidecarTls.server(source, clock, revocations);
+        InboundGate gate = new InboundGate(source, decider, workload, contextHeaders, revocations);
         return Listener.bind("inbound", address, group, transport, limits, () -> {
             return List.<ChannelHandler>of(tlsHandler(tls, limits), new PeerIdentity());
-        }, gate);
+        }, true, gate);
     }
 
     private static ChannelHandler tlsHandler(SslContext tls, Limits limits) {

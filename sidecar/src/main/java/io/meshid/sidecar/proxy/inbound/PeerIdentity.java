@@ -7,6 +7,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +21,8 @@ import org.slf4j.LoggerFactory;
 final class PeerIdentity extends ChannelInboundHandlerAdapter {
 
     static final AttributeKey<SpiffeId> PEER = AttributeKey.valueOf("meshid.peer");
+    /** The verified chain the peer presented in the handshake, leaf first: checked again on every request. */
+    static final AttributeKey<List<X509Certificate>> PEER_CHAIN = AttributeKey.valueOf("meshid.peer-chain");
 
     private static final Logger LOG = LoggerFactory.getLogger(PeerIdentity.class);
 
@@ -31,13 +35,16 @@ final class PeerIdentity extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
-            var peer = SidecarTls.peerId(ctx.pipeline().get(SslHandler.class).engine());
-            if (peer.isEmpty()) {
+            var engine = ctx.pipeline().get(SslHandler.class).engine();
+            var peer = SidecarTls.peerId(engine);
+            List<X509Certificate> chain = SidecarTls.peerChain(engine.getSession());
+            if (peer.isEmpty() || chain.isEmpty()) {
                 LOG.info("inbound connection from {} presented no SPIFFE ID: closed", ctx.channel().remoteAddress());
                 ctx.close();
                 return;
             }
             ctx.channel().attr(PEER).set(peer.get());
+            ctx.channel().attr(PEER_CHAIN).set(chain);
             ctx.pipeline().remove(this);
         }
         super.userEventTriggered(ctx, evt);

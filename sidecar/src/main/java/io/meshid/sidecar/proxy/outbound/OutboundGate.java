@@ -5,14 +5,19 @@ import io.meshid.sidecar.proxy.Admission;
 import io.meshid.sidecar.proxy.Gate;
 import io.meshid.sidecar.proxy.SidecarTls;
 import io.meshid.sidecar.proxy.Upstream;
+import io.meshid.sidecar.revocation.RevocationList;
 import io.meshid.sidecar.route.Route;
 import io.meshid.sidecar.route.RouteTable;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -21,20 +26,25 @@ import java.util.concurrent.CompletionStage;
 /**
  * The outbound listener's gate: the request's {@code Host} picks a route; the request goes over
  * mutual TLS to that route's sidecar, which must present the route's SPIFFE ID (checked in the
- * handshake, before any byte of the request is sent). No route: 404, never a plaintext or
+ * handshake, before any byte of the request is sent), whose SVID is not revoked (checked in the
+ * handshake and again before each request on an open connection). No route: 404, never a plaintext or
  * guessed destination. Thread-safe.
  */
 final class OutboundGate implements Gate {
 
     private final Map<String, Upstream> upstreams = new HashMap<>();
     private final RouteTable routes;
+    private final RevocationList revocations;
 
-    OutboundGate(RouteTable routes, SvidSource source) {
+    OutboundGate(RouteTable routes, SvidSource source, Clock clock, RevocationList revocations) {
         this.routes = routes;
+        this.revocations = revocations;
         for (Route route : routes.routes()) {
             upstreams.put(route.name(), new Upstream(route.name(),
                     new InetSocketAddress(route.host(), route.port()),
-                    SidecarTls.client(source, id -> id.equals(route.expectedId())), route.name()));
+                    SidecarTls.client(source, id -> id.equals(route.expectedId()), clock, revocations, false),
+                    SidecarTls.client(source, id -> id.equals(route.expectedId()), clock, revocations, true), route.name(),
+                    revocations));
         }
     }
 
@@ -48,5 +58,15 @@ final class OutboundGate implements Gate {
                             + "\" (expected: one of the configured service names)"));
         }
         return CompletableFuture.completedFuture(Admission.forward(upstreams.get(route.get().name())));
+    }
+
+    @Override
+    public Optional<String> tunnelRefusal(Channel downstream, Channel upstream) {
+        SslHandler tls = upstream == null ? null : upstream.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            return Optional.of("the tunnel has no verified target");
+        }
+        List<X509Certificate> chain = SidecarTls.peerChain(tls.engine().getSession());
+        return chain.isEmpty() ? Optional.of("the tunnel has no verified target") : revocations.refusal(chain);
     }
 }

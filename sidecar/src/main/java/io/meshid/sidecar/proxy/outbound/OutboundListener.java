@@ -4,9 +4,11 @@ import io.meshid.common.tls.SvidSource;
 import io.meshid.sidecar.config.Limits;
 import io.meshid.sidecar.proxy.Listener;
 import io.meshid.sidecar.proxy.Transport;
+import io.meshid.sidecar.revocation.RevocationList;
 import io.meshid.sidecar.route.RouteTable;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.List;
 
 /**
@@ -21,8 +23,8 @@ public final class OutboundListener {
 
     /** Binds the outbound listener. */
     public static Listener bind(InetSocketAddress address, RouteTable routes, SvidSource source, Limits limits,
-            EventLoopGroup group, Transport transport) throws InterruptedException {
-        OutboundGate gate = new OutboundGate(routes, source);
-        return Listener.bind("outbound", address, group, transport, limits, List::of, gate);
+            EventLoopGroup group, Transport transport, Clock clock, RevocationList revocations) throws InterruptedException {
+        OutboundGate gate = new OutboundGate(routes, source, clock, revocations);
+        return Listener.bind("outbound", address, group, transport, limits, List::of, false, gate);
     }
 }
