@@ -8,7 +8,7 @@
 # Keycloak is fetched here with Maven on demand (never by the test suite) and unpacked under
 # identity-server/target/bench; it needs a JDK 21+ (the JDK 25 found by ./meshid java works).
 #
-#   identity-server/bench/run-oauth-vs-keycloak.sh            # ~4 minutes
+#   MVN_ARGS=-o identity-server/bench/run-oauth-vs-keycloak.sh   # ~4 minutes quiet, ~15 on a loaded machine
 #
 # Settings (environment): KEYCLOAK_VERSION=26.5.6 CONNECTIONS=16 THREADS=2 DURATION=20s WARMUP=10s
 # Prints the table with the load average before each measured run (the machine may be shared), the
