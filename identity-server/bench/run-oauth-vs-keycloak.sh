@@ -8,9 +8,11 @@
 # Keycloak is fetched here with Maven on demand (never by the test suite) and unpacked under
 # identity-server/target/bench; it needs a JDK 21+ (the JDK 25 found by ./meshid java works).
 #
-#   identity-server/bench/run-oauth-vs-keycloak.sh            # ~4 minutes
+#   MVN_ARGS=-o identity-server/bench/run-oauth-vs-keycloak.sh   # ~4 minutes quiet, ~15 on a loaded machine
 #
 # Settings (environment): KEYCLOAK_VERSION=26.5.6 CONNECTIONS=16 THREADS=2 DURATION=20s WARMUP=10s
+# Prints the table with the load average before each measured run (the machine may be shared), the
+# ratios against the goal, and the load at the end.
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o). Needs: wrk, curl, openssl (apt-get install wrk).
 set -euo pipefail
 command -v wrk >/dev/null || { echo "run-oauth-vs-keycloak: wrk is missing (apt-get install wrk)" >&2; exit 2; }
@@ -45,20 +47,29 @@ LUA
 cpu_seconds() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
 rss_mib() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$1/status"; }
 
-# run NAME PID URL BODY AUTH: warm-up, then the measured run; prints one table row.
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+declare -A RPS P99
+
+# run KEY NAME PID URL BODY AUTH: warm-up, then the measured run; prints one table row and keeps
+# requests/s and p99 under KEY for the verdict. The load average is the machine's before the run.
 run() {
-  local name=$1 pid=$2 url=$3 body=$4 auth=$5 before after line
+  local key=$1 name=$2 pid=$3 url=$4 body=$5 auth=$6 before after line la
   BODY=$body AUTH=$auth wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$WORK/post.lua" "$url" >/dev/null
+  la=$(load)
   before=$(cpu_seconds "$pid")
   line=$(BODY=$body AUTH=$auth wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$WORK/post.lua" "$url" | grep '^RESULT')
   after=$(cpu_seconds "$pid")
   read -r _ rps p50 p99 errors total <<<"$line"
-  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" \
-    "$(awk -v a="$after" -v b="$before" -v n="$total" 'BEGIN {printf "%.3f", (a - b) * 1000 / n}')" "$(rss_mib "$pid")" "$errors"
+  RPS[$key]=$rps
+  P99[$key]=$p99
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" \
+    "$(awk -v a="$after" -v b="$before" -v n="$total" 'BEGIN {printf "%.3f", (a - b) * 1000 / n}')" "$(rss_mib "$pid")" "$errors" "$la"
 }
 
-echo "| server / request | requests/s | p50 ms | p99 ms | CPU s per 1,000 | RSS MiB | errors |"
-echo "|---|---|---|---|---|---|---|"
+echo "$(date -u '+%F %H:%M UTC'), $(nproc) cores, $CONNECTIONS connections, $THREADS wrk threads, $DURATION after $WARMUP warm-up"
+echo
+echo "| server / request | requests/s | p50 ms | p99 ms | server CPU ms per request | RSS MiB | errors | load average before |"
+echo "|---|---|---|---|---|---|---|---|"
 
 # --- meshid ---
 export MESHID_LOG_FORMAT=text MESHID_LOG_LEVEL=WARN
@@ -71,29 +82,32 @@ source "$WORK/meshid.env"
 auth="Basic $(printf '%s' "bench:$MESHID_SECRET" | base64 -w0)"
 token=$(curl -sf --cacert "$MESHID_BUNDLE" -H "Authorization: $auth" -d grant_type=client_credentials "$MESHID_URL/oauth2/token" \
   | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
-run "meshid token" "$MESHID_PID" "$MESHID_URL/oauth2/token" "grant_type=client_credentials" "$auth"
-run "meshid introspect" "$MESHID_PID" "$MESHID_URL/oauth2/introspect" "token=$token" "$auth"
+run mt "meshid token" "$MESHID_PID" "$MESHID_URL/oauth2/token" "grant_type=client_credentials" "$auth"
+run mi "meshid introspect" "$MESHID_PID" "$MESHID_URL/oauth2/introspect" "token=$token" "$auth"
 kill "$MESHID_PID"
 
 # --- Keycloak ---
 KC="$WORK/keycloak-$KEYCLOAK_VERSION"
 if [ ! -x "$KC/bin/kc.sh" ]; then
   # shellcheck disable=SC2086
-  ./mvnw -B -q ${MVN_ARGS:-} dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" \
+  ./mvnw -B -q -N ${MVN_ARGS:-} dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" \
     -DoutputDirectory="$WORK" >&2
   (cd "$WORK" && unzip -q -o "keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip")
 fi
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
   -addext subjectAltName=DNS:localhost -keyout "$WORK/kc-key.pem" -out "$WORK/kc-cert.pem" 2>/dev/null
 port=$((20000 + RANDOM % 20000))
-KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=bench-admin "$KC/bin/kc.sh" start --optimized=false \
+KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=bench-admin "$KC/bin/kc.sh" start \
   --hostname=localhost --https-port="$port" --http-enabled=false --https-certificate-file="$WORK/kc-cert.pem" \
   --https-certificate-key-file="$WORK/kc-key.pem" --cache=local --db=dev-file --http-management-port=$((port + 1)) \
   >"$WORK/keycloak.log" 2>&1 &
 pids+=($!)
 kc="https://localhost:$port"
 for _ in $(seq 1 180); do curl -sf --cacert "$WORK/kc-cert.pem" "$kc/realms/master" >/dev/null && break; sleep 1; done
-kcpid=$(pgrep -f "keycloak.*$port" | head -n 1)
+curl -sf --cacert "$WORK/kc-cert.pem" "$kc/realms/master" >/dev/null || { echo "Keycloak did not start; see $WORK/keycloak.log" >&2; exit 1; }
+# kc.sh runs Keycloak's JVM as its child (or execs it after a re-augmentation): measure that JVM.
+kcpid=$(pgrep -f "QuarkusEntryPoint.*https-port=$port" | head -n 1)
+pids+=("$kcpid")
 rm -f "$WORK/kc-trust.p12"
 keytool -importcert -noprompt -alias kc -file "$WORK/kc-cert.pem" -keystore "$WORK/kc-trust.p12" -storepass bench-trust >/dev/null
 "$KC/bin/kcadm.sh" config truststore --trustpass bench-trust "$WORK/kc-trust.p12" >/dev/null
@@ -103,5 +117,13 @@ keytool -importcert -noprompt -alias kc -file "$WORK/kc-cert.pem" -keystore "$WO
 kauth="Basic $(printf '%s' "bench:bench-secret" | base64 -w0)"
 ktoken=$(curl -sf --cacert "$WORK/kc-cert.pem" -H "Authorization: $kauth" -d grant_type=client_credentials \
   "$kc/realms/master/protocol/openid-connect/token" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
-run "Keycloak $KEYCLOAK_VERSION token" "$kcpid" "$kc/realms/master/protocol/openid-connect/token" "grant_type=client_credentials" "$kauth"
-run "Keycloak $KEYCLOAK_VERSION introspect" "$kcpid" "$kc/realms/master/protocol/openid-connect/token/introspect" "token=$ktoken" "$kauth"
+run kt "Keycloak $KEYCLOAK_VERSION token" "$kcpid" "$kc/realms/master/protocol/openid-connect/token" "grant_type=client_credentials" "$kauth"
+run ki "Keycloak $KEYCLOAK_VERSION introspect" "$kcpid" "$kc/realms/master/protocol/openid-connect/token/introspect" "token=$ktoken" "$kauth"
+
+# The goal (issue 12): 10x Keycloak's token rate, 5x its introspection rate, p99 under 10 ms.
+echo
+awk -v mt="${RPS[mt]}" -v kt="${RPS[kt]}" -v mi="${RPS[mi]}" -v ki="${RPS[ki]}" -v pt="${P99[mt]}" -v pi="${P99[mi]}" 'BEGIN {
+  printf "token: %.1fx Keycloak (goal 10x: %s); introspection: %.1fx (goal 5x: %s); meshid p99 %s / %s ms (goal under 10: %s)\n",
+    mt / kt, (mt >= 10 * kt ? "met" : "not met"), mi / ki, (mi >= 5 * ki ? "met" : "not met"), pt, pi,
+    (pt < 10 && pi < 10 ? "met" : "not met") }'
+echo "load average at the end: $(load)"

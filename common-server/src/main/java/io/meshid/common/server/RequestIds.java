@@ -4,7 +4,9 @@ import io.grpc.Context;
 import io.grpc.Metadata;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.slf4j.MDC;
 
 /**
  * The request id that ties together the log lines, audit events and traces of one call.
@@ -30,15 +32,43 @@ public final class RequestIds {
     private RequestIds() {
     }
 
-    /** The request id of the gRPC call being served on this thread, or "none" outside a call. */
+    /**
+     * The request id of the call being served on this thread (a gRPC call, or an HTTP request
+     * inside {@link #callWith}), or "none" outside a call.
+     */
     public static String current() {
         String id = CONTEXT_KEY.get();
         return id == null ? "none" : id;
     }
 
-    /** Keeps {@code offered} when it is a well-formed id, otherwise makes a new one. */
-    static String acceptOrCreate(String offered) {
+    /**
+     * Keeps {@code offered} when it is a well-formed id (1 to 128 of {@code A-Z a-z 0-9 . _ : -}),
+     * otherwise makes a new one. Public for doors other than gRPC (identity-server's HTTP port),
+     * which read the same header.
+     */
+    public static String acceptOrCreate(String offered) {
         return offered != null && WELL_FORMED.matcher(offered).matches() ? offered : create();
+    }
+
+    /**
+     * Runs {@code body} with {@code requestId} as {@link #current()} and in the logging MDC, on this
+     * thread: how a door other than gRPC (an HTTP controller) gives the domain services, their
+     * audit events and their log lines the request id of the call they serve.
+     */
+    public static <T> T callWith(String requestId, Supplier<T> body) {
+        Context previous = Context.current().withValue(CONTEXT_KEY, requestId).attach();
+        String previousMdc = MDC.get(MDC_KEY);
+        MDC.put(MDC_KEY, requestId);
+        try {
+            return body.get();
+        } finally {
+            if (previousMdc == null) {
+                MDC.remove(MDC_KEY);
+            } else {
+                MDC.put(MDC_KEY, previousMdc);
+            }
+            Context.current().detach(previous);
+        }
     }
 
     /**

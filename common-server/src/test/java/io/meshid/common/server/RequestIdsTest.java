@@ -38,4 +38,13 @@ class RequestIdsTest {
         }
         assertThat(UUID.fromString(RequestIds.acceptOrCreate(null)).version()).isEqualTo(4);
     }
+
+    @Test
+    void callWith_makesTheIdCurrentAndLogged_onlyWhileTheBodyRuns() {
+        assertThat(RequestIds.current()).isEqualTo("none");
+        String seen = RequestIds.callWith("http-42", () -> RequestIds.current() + "/" + org.slf4j.MDC.get(RequestIds.MDC_KEY));
+        assertThat(seen).isEqualTo("http-42/http-42");
+        assertThat(RequestIds.current()).isEqualTo("none");
+        assertThat(org.slf4j.MDC.get(RequestIds.MDC_KEY)).isNull();
+    }
 }

@@ -3,6 +3,7 @@ package io.meshid.identity.http.oauth;
 import io.meshid.common.ratelimit.RateLimit;
 import io.meshid.common.ratelimit.RateLimiter;
 import io.meshid.common.server.MeshidConfig;
+import io.meshid.common.server.RequestIds;
 import io.meshid.common.server.SourceAddresses;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.store.SharedStore;
@@ -30,7 +31,8 @@ import java.util.function.BiFunction;
  * What every bridge endpoint does before its own step, in order: the per-source rate limit; only
  * {@code application/x-www-form-urlencoded}, at most {@link #MAX_BODY} bytes; the strict form;
  * the client's authentication ({@link ClientAuthenticator}). Failures go through
- * {@link OAuthReplies}, the one mapping to OAuth error JSON. Thread-safe.
+ * {@link OAuthReplies}, the one mapping to OAuth error JSON. All of it runs under the request's id
+ * ({@link RequestIdFilter}), which audit events, log lines and 5xx error descriptions carry. Thread-safe.
  */
 @Singleton
 final class BridgeRequests {
@@ -56,6 +58,12 @@ final class BridgeRequests {
 
     /** Runs {@code step} for the authenticated client of {@code request}, or answers the failure. */
     MutableHttpResponse<String> handle(HttpRequest<?> request, String body, BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step) {
+        // The request's id is current while the domain services run: their audit events and log lines carry it.
+        return RequestIds.callWith(RequestIdFilter.of(request), () -> serve(request, body, step));
+    }
+
+    private MutableHttpResponse<String> serve(HttpRequest<?> request, String body,
+            BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step) {
         boolean basic = authorization(request).isPresent();
         try {
             String source = source(request);

@@ -84,6 +84,11 @@ final class BridgeServer implements AutoCloseable {
 
     /** An HTTP client that trusts the bundle's root and checks the host name; with {@code svid}, it presents it. */
     HttpClient http(Optional<X509Svid> svid) throws Exception {
+        return HttpClient.newBuilder().sslContext(ssl(svid)).connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /** TLS that trusts the bundle's root (host names are the client's to check); with {@code svid}, it presents it. */
+    SSLContext ssl(Optional<X509Svid> svid) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("root", pki.root());
@@ -99,7 +104,7 @@ final class BridgeServer implements AutoCloseable {
         }
         SSLContext ssl = SSLContext.getInstance("TLS");
         ssl.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(10)).build();
+        return ssl;
     }
 
     static String form(String... pairs) {

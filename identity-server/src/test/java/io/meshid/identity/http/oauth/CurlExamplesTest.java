@@ -2,7 +2,10 @@ package io.meshid.identity.http.oauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.testing.RequiresCommand;
+import io.meshid.common.tls.Pem;
+import io.meshid.common.tls.X509Svid;
 import io.meshid.identity.oauth.AuthMethod;
 import io.meshid.identity.oauth.GrantType;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The curl examples of docs/oauth.md, run as printed (the block that starts with {@code oauth=}),
  * against the bridge, with an endpoints.json and bundle laid out as {@code ./meshid dev} writes
- * them: curl verifies the server with the bundle and the host name, no {@code -k}.
+ * them: curl verifies the server with the bundle and the host name, no {@code -k}. The request id
+ * comes back, and the {@code tls_client_auth} token is bound to curl's client certificate.
  */
 @RequiresCommand(value = "curl", install = "apt-get install curl")
 class CurlExamplesTest {
@@ -30,7 +34,12 @@ class CurlExamplesTest {
         try (BridgeServer bridge = new BridgeServer(Map.of())) {
             String secret = bridge.client("ci", AuthMethod.CLIENT_SECRET_BASIC, List.of(GrantType.CLIENT_CREDENTIALS), List.of("deploy"),
                     List.of("https://deployer.example"), Optional.empty(), Optional.empty()).orElseThrow();
+            bridge.client("runner", AuthMethod.TLS_CLIENT_AUTH, List.of(GrantType.CLIENT_CREDENTIALS), List.of(),
+                    List.of("https://deployer.example"), Optional.empty(), Optional.of(SpiffeId.parse("spiffe://bridge.test/ns/ci/sa/runner")));
+            X509Svid runner = bridge.pki.svid("/ns/ci/sa/runner");
             Path d = Files.createTempDirectory("meshid-dev");
+            Files.writeString(d.resolve("runner-cert.pem"), Pem.writeCertificates(runner.chain()));
+            Files.writeString(d.resolve("runner-key.pem"), Pem.writePrivateKey(runner.privateKey()));
             Files.createDirectories(d.resolve("credentials/admin"));
             Files.copy(bridge.dir.resolve("bundle.pem"), d.resolve("credentials/admin/bundle.pem"));
             Files.writeString(d.resolve("endpoints.json"), "{\"trust_domain\": \"bridge.test\",\n \"identity\": {\"grpc\": \"127.0.0.1:1\", "
@@ -42,11 +51,17 @@ class CurlExamplesTest {
             ProcessBuilder pb = new ProcessBuilder("bash", "-euo", "pipefail", "-c", "d=" + d + "\n" + block + "\n").redirectErrorStream(true);
             pb.environment().put("SECRET", secret);
             pb.environment().put("TOKEN", token);
+            pb.environment().put("CERT", d.resolve("runner-cert.pem").toString());
+            pb.environment().put("KEY", d.resolve("runner-key.pem").toString());
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).as(out).isZero();
             assertThat(out).contains("\"token_endpoint\"", "\"access_token\"", "\"scope\":\"deploy\"", "\"active\":true", "{}");
+            assertThat(out).containsPattern("(?im)^x-request-id: deploy-1234\\r?$");
+            String bound = out.substring(out.lastIndexOf("\"access_token\":\"") + 16).split("\"", 2)[0];
+            assertThat(com.nimbusds.jwt.SignedJWT.parse(bound).getJWTClaimsSet().getJSONObjectClaim("cnf"))
+                    .containsEntry("x5t#S256", io.meshid.identity.oauth.ClientAuthenticator.thumbprint(runner.leaf()));
         }
     }
 }

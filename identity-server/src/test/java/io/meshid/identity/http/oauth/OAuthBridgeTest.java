@@ -344,4 +344,35 @@ class OAuthBridgeTest {
         assertOAuthError(bridge.post(http, "/oauth2/token", form("scope", "x"), "Authorization", basic("ci", secret)),
                 400, "invalid_request");
     }
+
+    @Test
+    void requestId_fromAWellFormedHeader_isEchoedAndAudited_elseOneIsMade() throws Exception {
+        HttpResponse<String> denied = bridge.post(http, "/oauth2/token", form("grant_type", "client_credentials"), "Authorization",
+                basic("ci", "wrong-secret"), "X-Request-Id", "ci-job:42.7_a");
+        assertOAuthError(denied, 401, "invalid_client");
+        assertThat(denied.headers().firstValue("X-Request-Id")).contains("ci-job:42.7_a");
+        assertThat(audit("identity.oauth.client_auth")).anyMatch(e -> e.requestId().equals("ci-job:42.7_a")
+                && e.outcome() == io.meshid.common.audit.AuditEvent.Outcome.DENIED);
+
+        HttpResponse<String> issued = ciToken("audience", API);
+        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(200);
+        String made = issued.headers().firstValue("X-Request-Id").orElseThrow();
+        assertThat(UUID.fromString(made).version()).isEqualTo(4);
+        assertThat(audit("identity.oauth.token")).anyMatch(e -> e.requestId().equals(made)
+                && e.outcome() == io.meshid.common.audit.AuditEvent.Outcome.SUCCESS);
+
+        // Too long, or characters that could forge log or audit text: replaced, never echoed.
+        for (String bad : new String[] {"x".repeat(129), "a b", "id\"}", "ü"}) {
+            HttpResponse<String> r = bridge.post(http, "/oauth2/token", form("grant_type", "client_credentials", "scope", "admin"),
+                    "Authorization", basic("ci", secret), "X-Request-Id", bad);
+            assertOAuthError(r, 400, "invalid_scope");
+            String id = r.headers().firstValue("X-Request-Id").orElseThrow();
+            assertThat(id).isNotEqualTo(bad);
+            assertThat(UUID.fromString(id).version()).isEqualTo(4);
+            assertThat(audit("identity.oauth.token")).anyMatch(e -> e.requestId().equals(id)
+                    && e.outcome() == io.meshid.common.audit.AuditEvent.Outcome.DENIED);
+        }
+        assertThat(audit("identity.oauth.token")).noneMatch(e -> e.requestId().equals("none"));
+        assertThat(bridge.get(http, "/.well-known/jwks.json").headers().firstValue("X-Request-Id")).isPresent();
+    }
 }

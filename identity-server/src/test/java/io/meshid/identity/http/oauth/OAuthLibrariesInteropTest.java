@@ -6,6 +6,9 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.tls.Pem;
+import io.meshid.common.tls.X509Svid;
 import io.meshid.identity.oauth.AuthMethod;
 import io.meshid.identity.oauth.GrantType;
 import java.net.ServerSocket;
@@ -22,9 +25,12 @@ import org.junit.jupiter.api.Test;
 /**
  * The bridge against OAuth libraries no one here wrote, unmodified: oauth4webapi and jose under
  * the machine's Node (src/test/node/oauth.mjs) run discovery, client_credentials with
- * client_secret_basic, client_secret_post and private_key_jwt, token exchange with an actor,
- * introspection and revocation, and verify every token against the JWKS (jose) and as an RFC 9068
- * resource server (oauth4webapi's validateJwtAccessToken). TLS is verified by Node with the trust
+ * client_secret_basic, client_secret_post, private_key_jwt and tls_client_auth (RFC 8705, over the
+ * metadata's mtls_endpoint_aliases with the client's X.509-SVID; the token bound to it by
+ * {@code cnf.x5t#S256}, also in introspection; the same client without its certificate parsed as
+ * {@code invalid_client}), token exchange with an actor, introspection and revocation, and verify
+ * every token against the JWKS (jose) and, unless certificate-bound, as an RFC 9068 resource server
+ * (oauth4webapi's validateJwtAccessToken, which knows no confirmation method but DPoP's). TLS is verified by Node with the trust
  * bundle and the host name. The issuer is the bridge's https URL, as an operator configures it
  * for OAuth clients ({@code meshid.identity.jwt.issuer}).
  */
@@ -55,6 +61,11 @@ class OAuthLibrariesInteropTest {
             ECKey key = new ECKeyGenerator(Curve.P_256).keyID("node-k1").generate();
             bridge.client("node-pkj", AuthMethod.PRIVATE_KEY_JWT, cc, List.of(), List.of(api),
                     Optional.of(new JWKSet(key.toPublicJWK()).toString()), Optional.empty());
+            bridge.client("node-mtls", AuthMethod.TLS_CLIENT_AUTH, cc, List.of(), List.of(api), Optional.empty(),
+                    Optional.of(SpiffeId.parse("spiffe://bridge.test/ns/ci/sa/node-runner")));
+            X509Svid runner = bridge.pki.svid("/ns/ci/sa/node-runner");
+            Files.writeString(bridge.dir.resolve("runner-cert.pem"), Pem.writeCertificates(runner.chain()));
+            Files.writeString(bridge.dir.resolve("runner-key.pem"), Pem.writePrivateKey(runner.privateKey()));
             String upstream = bridge.client("node-upstream", AuthMethod.CLIENT_SECRET_BASIC, cc, List.of(),
                     List.of("spiffe://bridge.test/meshid/identity-server"), Optional.empty(), Optional.empty()).orElseThrow();
 
@@ -69,6 +80,9 @@ class OAuthLibrariesInteropTest {
             env.put("POST_SECRET", post);
             env.put("PKJ_ID", "node-pkj");
             env.put("PKJ_JWK", key.toJSONString());
+            env.put("MTLS_ID", "node-mtls");
+            env.put("MTLS_CERT", bridge.dir.resolve("runner-cert.pem").toString());
+            env.put("MTLS_KEY", bridge.dir.resolve("runner-key.pem").toString());
             env.put("UPSTREAM_ID", "node-upstream");
             env.put("UPSTREAM_SECRET", upstream);
             Process node = pb.start();
@@ -76,7 +90,8 @@ class OAuthLibrariesInteropTest {
             assertThat(node.waitFor(120, TimeUnit.SECONDS)).isTrue();
             assertThat(node.exitValue()).as(out).isZero();
             assertThat(out).contains("ok discovery", "ok client_credentials client_secret_basic", "ok client_credentials client_secret_post",
-                    "ok client_credentials private_key_jwt", "ok token exchange with an actor", "ok introspection", "ok revocation");
+                    "ok client_credentials private_key_jwt", "ok token exchange with an actor", "ok introspection", "ok revocation",
+                    "ok client_credentials tls_client_auth, certificate-bound", "ok tls_client_auth without a certificate is invalid_client");
         }
     }
 }

@@ -94,6 +94,8 @@ class OpenApiConformanceTest {
                 assertThat(errors).contains((String) json(anonymous).get("error"));
                 conforms("Error", json(anonymous));
                 assertThat(anonymous.headers().firstValue("WWW-Authenticate")).isPresent();
+                String idPattern = (String) map(doc, "components", "headers", "RequestId", "schema").get("pattern");
+                assertThat(anonymous.headers().firstValue("X-Request-Id")).as(path).hasValueSatisfying(id -> assertThat(id).matches(idPattern));
             }
         }
         conforms("Metadata", json(bridge.get(http, "/.well-known/oauth-authorization-server")));
