@@ -6,6 +6,7 @@ import io.meshid.cli.ca.CaCommand;
 import io.meshid.cli.policy.PolicyCommand;
 import io.meshid.cli.registry.EntryCommand;
 import io.meshid.cli.registry.JoinTokenCommand;
+import io.meshid.cli.registry.OAuthClientCommand;
 import io.meshid.cli.registry.TrustDomainCommand;
 import io.meshid.cli.svid.SvidCommand;
 import io.meshid.cli.token.TokenCommand;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Command;
 @Command(name = "meshctl", mixinStandardHelpOptions = true, version = "meshctl 0.1.0",
         description = "meshid's operator CLI: registration entries, join tokens, SVIDs, the CA, tokens, policies and the audit trail.",
         subcommands = {TrustDomainCommand.class, EntryCommand.class, JoinTokenCommand.class, SvidCommand.class,
-            CaCommand.class, TokenCommand.class, PolicyCommand.class, AuditCommand.class,
+            CaCommand.class, TokenCommand.class, PolicyCommand.class, OAuthClientCommand.class, AuditCommand.class,
             AutoComplete.GenerateCompletion.class},
         footer = {"", "Server and credentials: flags, then MESHID_* environment variables, then the dev mesh's endpoints.json "
             + "(see docs/cli.md).", "Exit codes: 0 done, 1 refused or failed, 2 usage."})

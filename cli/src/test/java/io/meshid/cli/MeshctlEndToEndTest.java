@@ -145,4 +145,59 @@ class MeshctlEndToEndTest {
         assertThat(servers).contains("cert-authority");
         assertThat(ok("audit", "--kind", "policy.put", "--on", "policy").out()).doesNotContain("ca.");
     }
+
+    @Test
+    void oauthClient_create_list_show_delete() {
+        JsonObject created = json(ok("oauth-client", "create", "meshctl-ci", "--auth-method", "client_secret_basic",
+                "--grant", "client_credentials", "--audience", "payments", "--scope", "orders.read", "--token-ttl", "10m", "--json"));
+        String secret = created.get("client_secret").getAsString();
+        assertThat(secret).hasSizeGreaterThanOrEqualTo(43);
+        assertThat(created.getAsJsonObject("client").get("client_id").getAsString()).isEqualTo("meshctl-ci");
+
+        String listed = ok("oauth-client", "list").out();
+        assertThat(listed).contains("meshctl-ci", "client_secret_basic", "client_credentials", "payments", "orders.read", "PT10M")
+                .doesNotContain(secret);
+        assertThat(ok("oauth-client", "show", "meshctl-ci").out()).contains("client_id:", "meshctl-ci", "created_by:",
+                "spiffe://meshid.local/meshid/admin").doesNotContain(secret);
+
+        JsonObject tls = json(ok("oauth-client", "create", "meshctl-mtls", "--auth-method", "tls_client_auth",
+                "--grant", "client_credentials", "--audience", "payments", "--tls-spiffe-id", "spiffe://meshid.local/ns/ci/sa/runner",
+                "--json"));
+        assertThat(tls.get("client_secret").getAsString()).as("no secret for tls_client_auth").isEmpty();
+        assertThat(json(ok("oauth-client", "list", "--json")).getAsJsonArray("clients").toString()).contains("meshctl-ci", "meshctl-mtls");
+
+        assertThat(ok("oauth-client", "delete", "meshctl-ci").out()).contains("deleted OAuth client meshctl-ci");
+        ok("oauth-client", "delete", "meshctl-mtls");
+        assertThat(mesh.meshctl("oauth-client", "show", "meshctl-ci").code()).isEqualTo(1);
+        assertThat(ok("oauth-client", "list").out()).doesNotContain("meshctl-ci");
+    }
+
+    @Test
+    void policyCheck_meshidAndEnvoy_agree_andExitCodeTellsADeny() {
+        String[] allowed = {"--principal", "spiffe://meshid.local/ns/shop/sa/checkout", "--action", "/payments.v1.Payments/Charge",
+            "--resource", "spiffe://meshid.local/ns/payments/sa/api"};
+        String[] denied = {"--principal", "spiffe://meshid.local/ns/shop/sa/frontend", "--action", "DELETE",
+            "--resource", "spiffe://meshid.local/ns/payments/sa/ledger", "--path", "/entries/9"};
+
+        assertThat(ok(concat(new String[] {"policy", "check", "--exit-code"}, allowed)).out()).contains("ALLOW", "checkout-charges-payments");
+        DevMesh.Run envoyAllowed = ok(concat(new String[] {"policy", "check", "--envoy", "--exit-code"}, allowed));
+        assertThat(envoyAllowed.out()).contains("decision:", "ALLOW", "status:", "OK");
+        assertThat(json(ok(concat(new String[] {"policy", "check", "--envoy", "--json"}, allowed))).getAsJsonObject("ok_response"))
+                .isNotNull();
+
+        DevMesh.Run meshidDenied = mesh.meshctl(concat(new String[] {"policy", "check", "--exit-code"}, denied));
+        assertThat(meshidDenied.code()).as(meshidDenied.err()).isEqualTo(3);
+        assertThat(meshidDenied.out()).contains("DENY", "ledger-no-delete");
+        DevMesh.Run envoyDenied = mesh.meshctl(concat(new String[] {"policy", "check", "--envoy", "--exit-code"}, denied));
+        assertThat(envoyDenied.code()).as(envoyDenied.err()).isEqualTo(3);
+        assertThat(envoyDenied.out()).contains("DENY", "PERMISSION_DENIED", "403", "ledger-no-delete");
+        assertThat(ok(concat(new String[] {"policy", "check", "--envoy"}, denied)).out()).as("without --exit-code a deny exits 0")
+                .contains("DENY");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
 }

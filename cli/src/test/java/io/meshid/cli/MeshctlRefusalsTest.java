@@ -46,6 +46,11 @@ class MeshctlRefusalsTest {
         {"policy", "versions"},
         {"policy", "rollback", "1"},
         {"policy", "check", "--principal", "p", "--action", "a", "--resource", "r"},
+        {"policy", "check", "--envoy", "--principal", "p", "--action", "a", "--resource", "r"},
+        {"oauth-client", "create", "ci", "--auth-method", "client_secret_basic", "--grant", "client_credentials", "--audience", "a"},
+        {"oauth-client", "list"},
+        {"oauth-client", "show", "ci"},
+        {"oauth-client", "delete", "ci"},
         {"audit"},
     };
 
@@ -144,6 +149,24 @@ class MeshctlRefusalsTest {
             {"policy", "diff", "1"},
             {"policy", "rollback", "0"},
             {"policy", "check", "--principal", "p", "--action", "a", "--resource", "r", "--context", "[1"},
+            {"policy", "check", "--envoy", "--principal", "p", "--action", "a", "--resource", "r", "--context", "{}"},
+            {"policy", "check", "--principal", "p", "--action", "a", "--resource", "r", "--header", "content-type=text/plain"},
+            {"policy", "check", "--envoy", "--principal", "p", "--action", "a", "--resource", "r", "--header", "novalue"},
+            {"policy", "check", "--envoy", "--principal", "p", "--action", "/pkg.S/M", "--resource", "r", "--path", "/other"},
+            {"oauth-client", "create", "ci", "--auth-method", "magic", "--grant", "client_credentials", "--audience", "a"},
+            {"oauth-client", "create", "ci", "--auth-method", "client_secret_basic", "--grant", "implicit", "--audience", "a"},
+            {"oauth-client", "create", "ci", "--auth-method", "client_secret_basic", "--grant", "client_credentials"},
+            {"oauth-client", "create", "ci", "--auth-method", "private_key_jwt", "--grant", "client_credentials", "--audience", "a"},
+            {"oauth-client", "create", "ci", "--auth-method", "private_key_jwt", "--grant", "client_credentials", "--audience", "a",
+                "--jwks", tmp.resolve("missing.json").toString()},
+            {"oauth-client", "create", "ci", "--auth-method", "private_key_jwt", "--grant", "client_credentials", "--audience", "a",
+                "--jwks", notPem.toString()},
+            {"oauth-client", "create", "ci", "--auth-method", "client_secret_post", "--grant", "client_credentials", "--audience", "a",
+                "--tls-spiffe-id", "spiffe://meshid.local/ci"},
+            {"oauth-client", "create", "ci", "--auth-method", "tls_client_auth", "--grant", "client_credentials", "--audience", "a"},
+            {"oauth-client", "create", "ci", "--auth-method", "client_secret_basic", "--grant", "client_credentials", "--audience", "a",
+                "--token-ttl", "forever"},
+            {"oauth-client", "delete"},
             {"audit", "--outcome", "maybe"},
             {"audit", "--on", "sidecar"},
             {"audit", "--since", "yesterday-ish"},
@@ -205,5 +228,73 @@ class MeshctlRefusalsTest {
         DevMesh.Run run = mesh.meshctl("trust-domain", "list");
         oneLine(run, 1);
         assertThat(run.err()).contains("no rpc that lists trust domains");
+    }
+
+    @Test
+    void oauthClient_unknownOrMalformed_andRefusedByTheServer() {
+        DevMesh.Run unknown = mesh.meshctl("oauth-client", "show", "no-such-client");
+        oneLine(unknown, 1);
+        assertThat(unknown.err()).contains("NOT_FOUND", "request id ");
+
+        DevMesh.Run deleteUnknown = mesh.meshctl("oauth-client", "delete", "no-such-client");
+        oneLine(deleteUnknown, 1);
+        assertThat(deleteUnknown.err()).contains("NOT_FOUND");
+
+        DevMesh.Run malformed = mesh.meshctl("oauth-client", "create", "bad id!", "--auth-method", "client_secret_basic",
+                "--grant", "client_credentials", "--audience", "a");
+        oneLine(malformed, 1);
+        assertThat(malformed.err()).contains("INVALID_ARGUMENT");
+
+        DevMesh.Run ttl = mesh.meshctl("oauth-client", "create", "too-long-ttl", "--auth-method", "client_secret_basic",
+                "--grant", "client_credentials", "--audience", "a", "--token-ttl", "5h");
+        oneLine(ttl, 1);
+        assertThat(ttl.err()).contains("INVALID_ARGUMENT");
+        assertThat(mesh.meshctl("oauth-client", "show", "too-long-ttl").code()).as("nothing was stored").isEqualTo(1);
+
+        DevMesh.Run otherDomain = mesh.meshctl("oauth-client", "list", "--trust-domain", "other.example");
+        oneLine(otherDomain, 1);
+    }
+
+    @Test
+    void envoyCheck_ofANonAdminAboutAnotherWorkload_isANotAllowedDeny_notAnError(@TempDir Path tmp) {
+        // ext_authz answers every refusal inside the CheckResponse: a workload may ask only about itself.
+        Map<String, String> env = workload(tmp, "spiffe://meshid.local/ns/shop/sa/envoy-asker");
+        DevMesh.Run run = DevMesh.meshctl(tmp, env, "policy", "check", "--envoy", "--exit-code",
+                "--principal", "spiffe://meshid.local/ns/shop/sa/frontend", "--action", "GET",
+                "--resource", "spiffe://meshid.local/ns/shop/sa/checkout");
+        assertThat(run.code()).as(run.err()).isEqualTo(3);
+        assertThat(run.out()).contains("DENY", "PERMISSION_DENIED", "403");
+    }
+
+    @Test
+    void dnsNameTheCaRefuses_isAFailedPreconditionWithTheCasMessage_notUnavailable(@TempDir Path tmp) {
+        // The dev mesh's CA allows DNS names under "svc" only (DevMesh), so the entry is stored but its SVID is refused.
+        DevMesh.Run created = mesh.meshctl("entry", "create", "--spiffe-id", "spiffe://meshid.local/ns/shop/sa/outside",
+                "--dns", "cart.example.com", "--json");
+        assertThat(created.code()).as(created.err()).isZero();
+        String id = com.google.gson.JsonParser.parseString(created.out()).getAsJsonObject().getAsJsonObject("entry").get("id").getAsString();
+        DevMesh.Run token = mesh.meshctl("join-token", "create", "--entry-id", id, "--json");
+        assertThat(token.code()).as(token.err()).isZero();
+        String joinToken = com.google.gson.JsonParser.parseString(token.out()).getAsJsonObject().get("token").getAsString();
+
+        DevMesh.Run fetch = mesh.meshctl("svid", "fetch", "--join-token", joinToken, "--out", tmp.resolve("svid").toString());
+
+        oneLine(fetch, 1);
+        assertThat(fetch.err()).contains("FAILED_PRECONDITION", "cert-authority refused", "cart.example.com", "is not allowed")
+                .doesNotContain("UNAVAILABLE");
+        assertThat(tmp.resolve("svid/cert.pem")).doesNotExist();
+    }
+
+    /** A workload's credentials, fetched with a join token for a new entry. */
+    private Map<String, String> workload(Path dir, String spiffeId) {
+        DevMesh.Run created = mesh.meshctl("entry", "create", "--spiffe-id", spiffeId, "--json");
+        assertThat(created.code()).as(created.err()).isZero();
+        String id = com.google.gson.JsonParser.parseString(created.out()).getAsJsonObject().getAsJsonObject("entry").get("id").getAsString();
+        DevMesh.Run token = mesh.meshctl("join-token", "create", "--entry-id", id, "--json");
+        String joinToken = com.google.gson.JsonParser.parseString(token.out()).getAsJsonObject().get("token").getAsString();
+        DevMesh.Run fetched = mesh.meshctl("svid", "fetch", "--join-token", joinToken, "--out", dir.resolve("w").toString());
+        assertThat(fetched.code()).as(fetched.err()).isZero();
+        return Map.of("MESHID_DEV_DIR", mesh.dir.toString(), "MESHID_CERT", dir.resolve("w/cert.pem").toString(),
+                "MESHID_KEY", dir.resolve("w/key.pem").toString(), "MESHID_BUNDLE", dir.resolve("w/bundle.pem").toString());
     }
 }

@@ -1,8 +1,6 @@
 package io.meshid.cli.policy;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Struct;
-import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -11,20 +9,15 @@ import io.meshid.cli.Output;
 import io.meshid.cli.ServerCommand;
 import io.meshid.cli.ServerKind;
 import io.meshid.cli.Session;
-import io.meshid.proto.policy.v1.CheckRequest;
-import io.meshid.proto.policy.v1.CheckResponse;
-import io.meshid.proto.policy.v1.EvaluationError;
 import io.meshid.proto.policy.v1.GetPolicySetRequest;
 import io.meshid.proto.policy.v1.ListPolicyVersionsRequest;
 import io.meshid.proto.policy.v1.ListPolicyVersionsResponse;
 import io.meshid.proto.policy.v1.PolicyAdminServiceGrpc;
-import io.meshid.proto.policy.v1.PolicyServiceGrpc;
 import io.meshid.proto.policy.v1.PolicySet;
 import io.meshid.proto.policy.v1.PolicySetValidationFailure;
 import io.meshid.proto.policy.v1.PolicySetVersion;
 import io.meshid.proto.policy.v1.PutPolicySetRequest;
 import io.meshid.proto.policy.v1.PutPolicySetResponse;
-import io.meshid.proto.policy.v1.RequestContext;
 import io.meshid.proto.policy.v1.RollbackRequest;
 import io.meshid.proto.policy.v1.RollbackResponse;
 import io.meshid.proto.policy.v1.ValidatePolicySetRequest;
@@ -42,7 +35,7 @@ import picocli.CommandLine.Parameters;
 /** {@code meshctl policy ...}: policy-server's PolicyAdminService and PolicyService.Check. */
 @Command(name = "policy", description = "Cedar policy sets and decisions (policy-server).",
         subcommands = {PolicyCommand.Get.class, PolicyCommand.Put.class, PolicyCommand.Validate.class, PolicyCommand.Diff.class,
-            PolicyCommand.Versions.class, PolicyCommand.Rollback.class, PolicyCommand.Check.class})
+            PolicyCommand.Versions.class, PolicyCommand.Rollback.class, CheckCommand.class})
 public final class PolicyCommand {
 
     /** {@code policy get --out DIR}. */
@@ -265,55 +258,6 @@ public final class PolicyCommand {
                 out.json(reply);
             } else {
                 out.line("version " + reply.getVersion().getVersion() + " (a copy of " + target + ") is active");
-            }
-            return 0;
-        }
-    }
-
-    /** {@code policy check}. */
-    @Command(name = "check", description = "One decision, with its determining policies and errors.")
-    static final class Check extends ServerCommand {
-        @Option(names = "--principal", required = true, paramLabel = "SPIFFE_ID", description = "Who asks.")
-        String principal;
-
-        @Option(names = "--action", required = true, paramLabel = "ACTION", description = "What it does, such as GET.")
-        String action;
-
-        @Option(names = "--resource", required = true, paramLabel = "SPIFFE_ID", description = "The service it calls.")
-        String resource;
-
-        @Option(names = "--path", paramLabel = "PATH", description = "The request path, for context.path.")
-        String path = "";
-
-        @Option(names = "--context", paramLabel = "JSON", description = "Extra context attributes as a JSON object.")
-        String context;
-
-        @Override
-        protected int run(Session session, Output out) {
-            RequestContext.Builder ctx = RequestContext.newBuilder().setPath(path);
-            if (context != null) {
-                Struct.Builder attributes = Struct.newBuilder();
-                try {
-                    JsonFormat.parser().merge(context, attributes);
-                } catch (InvalidProtocolBufferException e) {
-                    throw CliException.usage("--context: '" + context + "' is not a JSON object of attributes (expected: such as "
-                            + "{\"tenant\": \"acme\"})", e);
-                }
-                ctx.setAttributes(attributes);
-            }
-            CheckResponse reply = session.call(ServerKind.POLICY, () -> session.stub(ServerKind.POLICY,
-                    PolicyServiceGrpc::newBlockingStub).check(CheckRequest.newBuilder().setPrincipal(principal).setAction(action)
-                            .setResource(resource).setContext(ctx).build()));
-            if (out.json()) {
-                out.json(reply);
-                return 0;
-            }
-            out.fields(List.of(new String[] {"decision", reply.getDecision().name().replace("DECISION_", "")},
-                    new String[] {"determining", reply.getDeterminingPolicyIdsCount() == 0 ? "-"
-                            : String.join(", ", reply.getDeterminingPolicyIdsList())},
-                    new String[] {"policy_version", String.valueOf(reply.getPolicyVersion())}));
-            for (EvaluationError e : reply.getErrorsList()) {
-                out.line("error: " + e.getPolicyId() + ": " + e.getMessage());
             }
             return 0;
         }

@@ -32,8 +32,10 @@ import java.util.concurrent.TimeUnit;
  * identity-server's client of cert-authority: one persistent mTLS channel, authenticated with
  * identity-server's own SVID, that accepts only the CA's SPIFFE ID
  * ({@code spiffe://<trust-domain>/meshid/cert-authority}). Every call has a deadline. The CA's
- * {@code INVALID_ARGUMENT} and {@code NOT_FOUND} reach the caller as they are (it names what was wrong with the CSR); other
- * failures become {@code UNAVAILABLE}. Keeps the newest trust bundle fetched per trust domain
+ * {@code INVALID_ARGUMENT} and {@code NOT_FOUND} reach the caller as they are (it names what was wrong with the CSR); its
+ * {@code PERMISSION_DENIED} and {@code FAILED_PRECONDITION} (a DNS name the trust domain may not have, say: a refusal of what
+ * the entry asks for, not an outage) become {@code FAILED_PRECONDITION} with the CA's message; other failures become
+ * {@code UNAVAILABLE}, which a caller may retry. Keeps the newest trust bundle fetched per trust domain
  * ({@link #bundle(SpiffeId, long)}). Thread-safe.
  */
 @Singleton
@@ -139,6 +141,9 @@ public final class CaClient {
         return switch (e.getStatus().getCode()) {
             case INVALID_ARGUMENT -> new MeshidException.InvalidArgument(description);
             case NOT_FOUND -> new MeshidException.NotFound(description);
+            // Retrying cannot help: the CA refused what was asked (an entry's DNS names outside the trust domain's suffixes,
+            // or identity-server's own right to ask), and its message says which; UNAVAILABLE would invite retries.
+            case PERMISSION_DENIED, FAILED_PRECONDITION -> new MeshidException.FailedPrecondition("cert-authority refused: " + description);
             default -> new MeshidException.Unavailable("cert-authority: " + e.getStatus().getCode() + ": " + description, e);
         };
     }
