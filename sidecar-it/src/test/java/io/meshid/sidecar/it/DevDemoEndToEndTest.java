@@ -32,7 +32,7 @@ class DevDemoEndToEndTest {
     private static final String DOMAIN = "demo.test";
 
     @TempDir
-    Path tmp;
+    static Path tmp;
 
     private Process launcher;
     private Path log;
@@ -47,6 +47,7 @@ class DevDemoEndToEndTest {
                 "--trust-domain", DOMAIN).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         builder.environment().keySet().removeIf(k -> k.startsWith("MESHID_"));
+        builder.environment().put("MESHID_DEV_START_TIMEOUT", "540"); // per step; a loaded machine (the launcher's own setting)
         launcher = builder.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
         while (!launcherLog().contains("curl -s -i")) {
@@ -63,7 +64,7 @@ class DevDemoEndToEndTest {
         }
         List<ProcessHandle> children = new ArrayList<>(launcher.descendants().toList());
         launcher.destroy(); // SIGTERM
-        boolean exited = launcher.waitFor(60, TimeUnit.SECONDS);
+        boolean exited = launcher.waitFor(240, TimeUnit.SECONDS); // the servers write their CDS archives on exit: slow on a loaded machine
         for (ProcessHandle child : children) {
             child.destroyForcibly();
         }
