@@ -170,7 +170,8 @@ run() {
   local name=$1 url=$2 a=${3:-} b=${4:-} mode=${5:-} t0a t0b t1a t1b line sat requests lua=()
   [ "$mode" = unique ] && lua=(-s "$W/unique.lua")
   [ -n "$a" ] && { t0a=$(ticks "$a"); t0b=$(ticks "$b"); }
-  line=$("$JAVA" -XX:+UseSerialGC "$ROOT/sidecar/bench/FixedRateLoad.java" "${url#http://}" bench-server "$RATE" "$WARMUP" "$DURATION" 16 $mode)
+  local hostport=${url#http://}
+  line=$("$JAVA" -XX:+UseSerialGC "$ROOT/sidecar/bench/FixedRateLoad.java" "${hostport%/}" bench-server "$RATE" "$WARMUP" "$DURATION" 16 $mode)
   log "$name @ $RATE/s: $line"
   if [ -n "$a" ]; then
     t1a=$(ticks "$a"); t1b=$(ticks "$b")
@@ -181,7 +182,7 @@ run() {
   sat=$(wrk -t2 -c"$CONNS" -d"${SAT}s" --latency -H 'Host: bench-server' "${lua[@]}" "$url")
   echo "$sat" >> "$OUT"
   requests=$(echo "$sat" | awk '/requests in/ { print $1 }')
-  log "$name saturation: $(echo "$sat" | awk '/Requests\/sec/ { printf "%s req/s", $2 } / 50%/ { printf ", p50 %s", $2 } / 99%/ { printf ", p99 %s", $2 } /Non-2xx/ { printf ", NON-2xx %s", $4 }')"
+  log "$name saturation: $(echo "$sat" | awk '/Requests\/sec/ { r = $2 } / 50%/ { p50 = $2 } / 99%/ { p99 = $2 } /Non-2xx/ { n = ", NON-2xx " $4 } END { printf "%s req/s, p50 %s, p99 %s%s", r, p50, p99, n }')"
   if [ -n "$a" ]; then
     t1a=$(ticks "$a"); t1b=$(ticks "$b")
     log "$name saturation: CPU per request $(cpu_us "$t0a" "$t1a" "$requests") µs (client side), $(cpu_us "$t0b" "$t1b" "$requests") µs (server side); RSS $(($(rss_kib "$a") / 1024)) MiB, $(($(rss_kib "$b") / 1024)) MiB"
