@@ -11,6 +11,7 @@ import io.meshid.sidecar.revocation.RevocationList;
 import io.meshid.sidecar.revocation.RevocationWatch;
 import io.meshid.sidecar.workloadapi.IdentityServerJwtAuthority;
 import io.meshid.sidecar.workloadapi.WorkloadApiServer;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,10 +20,14 @@ import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code java -cp … io.meshid.sidecar.SidecarMain <config.yaml>}: gets the sidecar's SVID (attested
- * from identity-server, or from PEM files), opens the Workload API socket when configured, starts
- * watching cert-authority's trust bundle for revocations, starts the data path, and runs until the process is stopped; then drains the data path and closes the
- * rest in reverse order. Exit code 2 for a bad configuration, 1 when it cannot start.
+ * {@code java -cp … io.meshid.sidecar.SidecarMain [--ready-file FILE] <config.yaml>}: gets the
+ * sidecar's SVID (attested from identity-server, or from PEM files), opens the Workload API socket
+ * when configured, starts watching cert-authority's trust bundle for revocations, starts the data
+ * path, and runs until the process is stopped; then drains the data path and closes the rest in
+ * reverse order. Exit code 2 for a bad configuration or usage, 1 when it cannot start.
+ *
+ * <p>Once attested with both listeners open it logs one line with the time since the JVM started
+ * and, with {@code --ready-file}, writes {@link ReadyFile} (what {@code ./meshid dev} waits for).
  */
 public final class SidecarMain {
 
@@ -33,15 +38,20 @@ public final class SidecarMain {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: SidecarMain <config.yaml>");
+        Path readyFile = null;
+        if (args.length == 3 && args[0].equals("--ready-file")) {
+            readyFile = Path.of(args[1]);
+        } else if (args.length != 1 || args[0].startsWith("--")) {
+            System.err.println("usage: SidecarMain [--ready-file FILE] <config.yaml> (got: " + String.join(" ", args) + ")");
             System.exit(2);
+            return;
         }
+        String configPath = args[args.length - 1];
         ConfigFile file;
         try {
-            file = ConfigFile.read(Path.of(args[0]));
+            file = ConfigFile.read(Path.of(configPath));
         } catch (IllegalArgumentException e) {
-            System.err.println("sidecar configuration " + args[0] + ": " + e.getMessage());
+            System.err.println("sidecar configuration " + configPath + ": " + e.getMessage());
             System.exit(2);
             return;
         }
@@ -52,10 +62,11 @@ public final class SidecarMain {
                         Duration.ofSeconds(5)));
                 case SvidSetting.Attested a -> remember(opened, AttestedSvidSource.start(a.identity()));
             };
+            WorkloadApiServer workloadApi = null;
             if (file.workloadApi().isPresent() && source instanceof AttestedSvidSource attested) {
                 IdentityServerJwtAuthority jwt = remember(opened,
                         new IdentityServerJwtAuthority(attested.identityServer(), attested.config().trustDomain()));
-                remember(opened, WorkloadApiServer.start(file.workloadApi().get().socket(), source, jwt,
+                workloadApi = remember(opened, WorkloadApiServer.start(file.workloadApi().get().socket(), source, jwt,
                         file.workloadApi().get().permissions()));
             }
             RevocationWatch revocations = remember(opened, switch (file.svid()) {
@@ -66,8 +77,14 @@ public final class SidecarMain {
                         a.identity().certAuthorityId(), new RevocationList(a.identity().trustDomain(), a.identity().clock(),
                                 RevocationList.DEFAULT_GRACE), a.identity().backoff(), FIRST_BUNDLE_WAIT);
             });
-            remember(opened, Sidecar.start(file.config(), source, revocations.list()));
-        } catch (StatusRuntimeException | IllegalArgumentException | IllegalStateException e) {
+            Sidecar sidecar = remember(opened, Sidecar.start(file.config(), source, revocations.list()));
+            ReadyFile ready = ReadyFile.of(source.svid().spiffeId(), sidecar, workloadApi);
+            System.out.println("sidecar " + ready.spiffeId() + " ready in " + ready.readyMillis() + " ms (attested, listeners open):"
+                    + " inbound " + ready.inbound() + ", outbound " + ready.outbound());
+            if (readyFile != null) {
+                ready.write(readyFile);
+            }
+        } catch (StatusRuntimeException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             System.err.println("sidecar cannot start: " + e.getMessage());
             closeAll(opened);
             System.exit(1);

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGTERM. What is under test is the launcher's own behaviour: one launcher per data directory
  * (a lock with its pid, a dead holder's lock taken over), a port in use refused in one line, and
  * SIGTERM stopping every server and removing {@code endpoints.json}. The real servers under the
- * launcher are the quickstart's business.
+ * launcher are the quickstart's business, and the sidecar demo (started unless {@code --no-demo})
+ * is sidecar-it's {@code DevDemoEndToEndTest}.
  */
 @RequiresCommand(value = "bash", install = "apt-get install bash")
 class DevLauncherTest {
@@ -175,8 +176,10 @@ class DevLauncherTest {
     }
 
     private ProcessBuilder dev(String... options) {
+        // --no-demo: the stand-in java cannot play the sidecar demo's processes; sidecar-it's
+        // DevDemoEndToEndTest runs the launcher with the demo and the real jars.
         List<String> command = new ArrayList<>(List.of("bash", root.resolve("meshid").toString(), "dev",
-                "--data-dir", dataDir.toString()));
+                "--data-dir", dataDir.toString(), "--no-demo"));
         command.addAll(List.of(options));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("JAVA_HOME", javaHome.toString());

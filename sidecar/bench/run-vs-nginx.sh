@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# The sidecar benchmark of issue 13, point 10 (docs/benchmarks.md, "Sidecar vs nginx"), in one run:
+# the same HTTP/1.1 load against a small HTTP server (an nginx that answers "ok"), three ways:
+#
+#   direct   client ──────────────────────────────────────────────► server
+#   sidecars client ──► sidecar (outbound) ══mTLS══► sidecar (inbound, decision) ──► server
+#   nginx    client ──► nginx (proxy_pass https) ══mTLS══► nginx (ssl_verify_client) ──► server
+#
+# The two sidecars and the two nginx instances use the same X.509-SVIDs (fetched with join tokens
+# from a dev mesh that this script starts, with its own data directory and ports) and the same
+# trust bundle. The sidecars ask the dev mesh's policy-server for each decision (cache warm: one
+# path; cold: a new path every request, so every request is a Check).
+#
+# For each: latency at a fixed 1,000 requests/s (FixedRateLoad.java: no coordinated omission),
+# throughput and latency at saturation (wrk), CPU per request and RSS per proxy process
+# (/proc/<pid>/stat and status, nginx's master and workers summed).
+#
+#   sidecar/bench/run-vs-nginx.sh            (about 10 minutes)
+#
+# Settings (environment): BENCH_PORT_BASE (24000; the dev mesh uses +1…+443, this script +601…+632),
+# BENCH_RATE (1000), BENCH_WARMUP / BENCH_DURATION (10 / 20 s, fixed rate), BENCH_SAT_DURATION (15 s),
+# BENCH_CONNECTIONS (64, wrk), BENCH_SIDECAR_JAVA_OPTS (the sidecars' JVM options, below).
+# Needs wrk and nginx (apt-get install wrk nginx), runs nginx unprivileged with its own prefix in a
+# temporary directory, and builds what is missing (MVN_ARGS=-o for offline builds).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BASE=${BENCH_PORT_BASE:-24000}
+RATE=${BENCH_RATE:-1000}
+WARMUP=${BENCH_WARMUP:-10}
+DURATION=${BENCH_DURATION:-20}
+SAT=${BENCH_SAT_DURATION:-15}
+CONNS=${BENCH_CONNECTIONS:-64}
+SIDECAR_JAVA_OPTS=${BENCH_SIDECAR_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -Xmx64m -XX:MaxDirectMemorySize=64m}
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+command -v wrk >/dev/null || { echo "run-vs-nginx: needs wrk (apt-get install wrk)" >&2; exit 2; }
+[ -x "$NGINX" ] || { echo "run-vs-nginx: needs nginx (apt-get install nginx)" >&2; exit 2; }
+JAVA_HOME=$("$ROOT/meshid" java)
+JAVA="$JAVA_HOME/bin/java"
+TICK=$(getconf CLK_TCK)
+
+P_UP=$((BASE + 601)) P_S1_OUT=$((BASE + 611)) P_S1_IN=$((BASE + 612)) P_S2_IN=$((BASE + 621)) P_S2_OUT=$((BASE + 622))
+P_NA=$((BASE + 631)) P_NB=$((BASE + 632))
+W=$(mktemp -d /tmp/meshid-bench.XXXXXX)
+OUT="$W/results.txt"
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+log() { echo "run-vs-nginx: $*" | tee -a "$OUT" >&2; }
+
+log "$(date -u '+%Y-%m-%d %H:%M:%S UTC'); $(nproc) cores; $(uptime | sed 's/.*load average/load average/'); work dir $W"
+for m in sidecar cli; do
+  if [ ! -f "$ROOT/$m/target/meshid-$m-0.1.0-SNAPSHOT.jar" ] || [ ! -d "$ROOT/$m/target/lib" ]; then
+    (cd "$ROOT" && ./mvnw -B -q ${MVN_ARGS:-} -DskipTests package -pl "$m" -am)
+  fi
+done
+
+# 1. A dev mesh of our own (no demo), for the SVIDs and the sidecars' decisions.
+mkdir -p "$W/mesh"
+MESHID_DEV_START_TIMEOUT=${MESHID_DEV_START_TIMEOUT:-900} "$ROOT/meshid" dev --no-demo --port-base "$BASE" --data-dir "$W/mesh" > "$W/mesh.log" 2>&1 &
+PIDS+=($!)
+until [ -s "$W/mesh/endpoints.json" ]; do
+  kill -0 "${PIDS[0]}" 2>/dev/null || { cat "$W/mesh.log" >&2; echo "run-vs-nginx: the dev mesh did not start" >&2; exit 1; }
+  sleep 1
+done
+TD=$(sed -n 's/.*"trust_domain": "\([^"]*\)".*/\1/p' "$W/mesh/endpoints.json")
+POLICY=$(sed -n 's/.*"policy": *{"grpc": "\([^"]*\)".*/\1/p' "$W/mesh/endpoints.json")
+log "dev mesh ready: trust domain $TD, policy-server $POLICY"
+ctl() { MESHID_DEV_DIR="$W/mesh" "$ROOT/meshid" ctl "$@"; }
+
+# 2. Two workload SVIDs (files), which both the sidecars and the nginx instances use, and a policy
+#    that lets the client GET anything from the server.
+for who in client server; do
+  id=$(ctl entry create --spiffe-id "spiffe://$TD/bench/$who" --dns "bench-$who.localhost" --x509-ttl 12h --json |
+    sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' | head -n 1)
+  token=$(ctl join-token create --entry-id "$id" --json | sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
+  ctl svid fetch --join-token "$token" --out "$W/$who" >/dev/null
+done
+ctl policy get --out "$W/policy" >/dev/null
+cat >> "$W/policy/policies.cedar" <<CEDAR
+
+@id("bench-client-reads-server")
+permit (principal == Workload::"spiffe://$TD/bench/client", action == Action::"GET",
+        resource == Service::"spiffe://$TD/bench/server");
+CEDAR
+ctl policy put "$W/policy" --comment "sidecar/bench/run-vs-nginx.sh" >/dev/null
+log "SVIDs in $W/client and $W/server; bench policy put"
+
+# 3. The server: nginx answering "ok" (the same for every path), and the two proxy pairs.
+mkdir -p "$W/nginx/tmp"
+nginx_conf() { # NAME WORKERS HTTP-BLOCK
+  cat > "$W/nginx/$1.conf" <<CONF
+worker_processes $2;
+daemon off;
+pid $W/nginx/$1.pid;
+error_log $W/nginx/$1-error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path $W/nginx/tmp/$1-body; proxy_temp_path $W/nginx/tmp/$1-proxy;
+  fastcgi_temp_path $W/nginx/tmp/$1-fcgi; uwsgi_temp_path $W/nginx/tmp/$1-uwsgi; scgi_temp_path $W/nginx/tmp/$1-scgi;
+  keepalive_requests 10000000;
+$3
+}
+CONF
+}
+nginx_conf upstream 1 "  server { listen 127.0.0.1:$P_UP; location / { default_type text/plain; return 200 \"ok\\n\"; } }"
+nginx_conf proxy-a auto "  upstream b { server 127.0.0.1:$P_NB; keepalive 256; }
+  server { listen 127.0.0.1:$P_NA; location / {
+    proxy_pass https://b; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_set_header Host \$host;
+    proxy_ssl_certificate $W/client/cert.pem; proxy_ssl_certificate_key $W/client/key.pem;
+    proxy_ssl_trusted_certificate $W/client/bundle.pem; proxy_ssl_verify on; proxy_ssl_verify_depth 4;
+    proxy_ssl_name bench-server.localhost; proxy_ssl_server_name on; proxy_ssl_session_reuse on; proxy_ssl_protocols TLSv1.3; } }"
+nginx_conf proxy-b auto "  upstream up { server 127.0.0.1:$P_UP; keepalive 256; }
+  server { listen 127.0.0.1:$P_NB ssl; ssl_protocols TLSv1.3;
+    ssl_certificate $W/server/cert.pem; ssl_certificate_key $W/server/key.pem;
+    ssl_client_certificate $W/server/bundle.pem; ssl_verify_client on; ssl_verify_depth 4;
+    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection \"\";
+      proxy_set_header x-forwarded-client-cert \"Subject=\\\"\$ssl_client_s_dn\\\"\"; } }"
+declare -A PID_OF
+for n in upstream proxy-a proxy-b; do
+  "$NGINX" -p "$W/nginx" -c "$W/nginx/$n.conf" -e "$W/nginx/$n-error.log" > "$W/nginx/$n.out" 2>&1 &
+  PIDS+=($!)
+  PID_OF[$n]=$!
+done
+
+sidecar_conf() { # FILE WHO IN OUT WORKLOAD ROUTES
+  cat > "$1" <<YAML
+svid: {cert: "$W/$2/cert.pem", key: "$W/$2/key.pem", bundle: "$W/$2/bundle.pem"}
+inbound: {listen: "127.0.0.1:$3", workload: "127.0.0.1:$5"}
+outbound: {listen: "127.0.0.1:$4"}
+routes: [$6]
+policy: {address: "$POLICY", spiffe_id: "spiffe://$TD/meshid/policy-server"}
+YAML
+}
+sidecar_conf "$W/sidecar-client.yaml" client "$P_S1_IN" "$P_S1_OUT" "$P_UP" \
+  "{name: bench-server, address: \"127.0.0.1:$P_S2_IN\", spiffe_id: \"spiffe://$TD/bench/server\"}"
+sidecar_conf "$W/sidecar-server.yaml" server "$P_S2_IN" "$P_S2_OUT" "$P_UP" ""
+for who in client server; do
+  rm -f "$W/sidecar-$who.json"
+  # shellcheck disable=SC2086 # a list of options
+  MESHID_LOG_FORMAT=text "$JAVA" $SIDECAR_JAVA_OPTS --enable-native-access=ALL-UNNAMED \
+    -jar "$ROOT/sidecar/target/meshid-sidecar-0.1.0-SNAPSHOT.jar" --ready-file "$W/sidecar-$who.json" "$W/sidecar-$who.yaml" \
+    > "$W/sidecar-$who.log" 2>&1 &
+  PIDS+=($!)
+  PID_OF[sidecar-$who]=$!
+done
+for who in client server; do
+  until [ -s "$W/sidecar-$who.json" ]; do
+    kill -0 "${PID_OF[sidecar-$who]}" 2>/dev/null || { cat "$W/sidecar-$who.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  log "sidecar-$who ready (SVID files, not attested): $(cat "$W/sidecar-$who.json")"
+done
+for url in "http://127.0.0.1:$P_UP/" "http://127.0.0.1:$P_NA/" "http://127.0.0.1:$P_S1_OUT/"; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: bench-server' "$url")
+  [ "$code" = 200 ] || { log "$url answers $code, not 200; see $W (nginx and sidecar logs)"; exit 1; }
+done
+
+# CPU ticks (user + system) of a process and its children (nginx's workers).
+tree() { echo "$1"; ps -o pid= --ppid "$1" 2>/dev/null || true; }
+ticks() { local t=0 p; for p in $(tree "$1"); do t=$((t + $(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+rss_kib() { local r=0 p; for p in $(tree "$1"); do r=$((r + $(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0))); done; echo "$r"; }
+
+# run NAME URL PROXY1 PROXY2 [unique]: fixed rate, then saturation, with CPU and RSS of the proxies.
+run() {
+  local name=$1 url=$2 a=${3:-} b=${4:-} mode=${5:-} t0a t0b t1a t1b line sat requests lua=()
+  [ "$mode" = unique ] && lua=(-s "$W/unique.lua")
+  [ -n "$a" ] && { t0a=$(ticks "$a"); t0b=$(ticks "$b"); }
+  local hostport=${url#http://}
+  line=$("$JAVA" -XX:+UseSerialGC "$ROOT/sidecar/bench/FixedRateLoad.java" "${hostport%/}" bench-server "$RATE" "$WARMUP" "$DURATION" 16 $mode)
+  log "$name @ $RATE/s: $line"
+  if [ -n "$a" ]; then
+    t1a=$(ticks "$a"); t1b=$(ticks "$b")
+    log "$name @ $RATE/s: CPU per request $(cpu_us "$t0a" "$t1a" $((RATE * (WARMUP + DURATION)))) µs (client side), $(cpu_us "$t0b" "$t1b" $((RATE * (WARMUP + DURATION)))) µs (server side); RSS $(($(rss_kib "$a") / 1024)) MiB, $(($(rss_kib "$b") / 1024)) MiB"
+  fi
+  wrk -t2 -c"$CONNS" -d5s -H 'Host: bench-server' "${lua[@]}" "$url" > /dev/null
+  [ -n "$a" ] && { t0a=$(ticks "$a"); t0b=$(ticks "$b"); }
+  sat=$(wrk -t2 -c"$CONNS" -d"${SAT}s" --latency -H 'Host: bench-server' "${lua[@]}" "$url")
+  echo "$sat" >> "$OUT"
+  requests=$(echo "$sat" | awk '/requests in/ { print $1 }')
+  log "$name saturation: $(echo "$sat" | awk '/Requests\/sec/ { r = $2 } / 50%/ { p50 = $2 } / 99%/ { p99 = $2 } /Non-2xx/ { n = ", NON-2xx " $4 } END { printf "%s req/s, p50 %s, p99 %s%s", r, p50, p99, n }')"
+  if [ -n "$a" ]; then
+    t1a=$(ticks "$a"); t1b=$(ticks "$b")
+    log "$name saturation: CPU per request $(cpu_us "$t0a" "$t1a" "$requests") µs (client side), $(cpu_us "$t0b" "$t1b" "$requests") µs (server side); RSS $(($(rss_kib "$a") / 1024)) MiB, $(($(rss_kib "$b") / 1024)) MiB"
+  fi
+}
+cpu_us() { awk -v d=$(($2 - $1)) -v n="$3" -v hz="$TICK" 'BEGIN { printf "%.1f", d / hz * 1e6 / n }'; }
+cat > "$W/unique.lua" <<'LUA'
+-- a new path every request: every request misses the sidecar's decision cache (and policy-server's)
+counter = 0
+tid = 0
+local next_id = 0
+function setup(thread) next_id = next_id + 1; thread:set("tid", next_id) end
+function request() counter = counter + 1; return wrk.format("GET", "/r/" .. tid .. "/" .. counter) end
+LUA
+
+run direct "http://127.0.0.1:$P_UP/"
+run sidecars "http://127.0.0.1:$P_S1_OUT/" "${PID_OF[sidecar-client]}" "${PID_OF[sidecar-server]}"
+run nginx "http://127.0.0.1:$P_NA/" "${PID_OF[proxy-a]}" "${PID_OF[proxy-b]}"
+run sidecars-cold "http://127.0.0.1:$P_S1_OUT/" "${PID_OF[sidecar-client]}" "${PID_OF[sidecar-server]}" unique
+log "$(uptime | sed 's/.*load average/load average at the end/'); everything in $OUT"
