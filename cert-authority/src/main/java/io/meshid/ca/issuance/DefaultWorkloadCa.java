@@ -6,6 +6,7 @@ import io.meshid.ca.authority.SigningAuthority;
 import io.meshid.ca.journal.IssuanceJournal;
 import io.meshid.ca.journal.IssuedCertificate;
 import io.meshid.ca.keys.Serials;
+import io.meshid.common.csr.WorkloadCsr;
 import io.meshid.common.errors.MeshidException.InvalidArgument;
 import io.meshid.common.errors.MeshidException.PermissionDenied;
 import io.meshid.common.server.MeshidConfig;
@@ -13,22 +14,21 @@ import io.meshid.common.spiffe.DnsNames;
 import io.meshid.common.spiffe.ReservedIdentities;
 import io.meshid.common.spiffe.SpiffeId;
 import jakarta.inject.Singleton;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import java.math.BigInteger;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Signs X.509-SVIDs: checks the request and the CSR, picks the active intermediate of the SPIFFE
+ * Signs X.509-SVIDs: checks the request and the CSR ({@link WorkloadCsr}, the check identity-server also
+ * makes, with this CA's allowed key types and size limit), picks the active intermediate of the SPIFFE
  * ID's trust domain, bounds the lifetime (never past the intermediate), builds and signs the
  * leaf, and journals it before handing it back (or, asynchronously, completes once it is
  * journaled). Reserved identities ({@link ReservedIdentities}: {@code /meshid/*}, the signer and
@@ -45,7 +45,7 @@ final class DefaultWorkloadCa implements WorkloadCa, InternalIssuance {
     private final IssuanceJournal journal;
     private final Clock clock;
     private final CaConfig config;
-    private final CsrPolicy csrPolicy;
+    private final Set<WorkloadCsr.KeyType> allowedKeys;
     private final LeafBuilder leaves = new LeafBuilder();
     private final ReservedIdentities reserved;
 
@@ -55,7 +55,8 @@ final class DefaultWorkloadCa implements WorkloadCa, InternalIssuance {
         this.journal = journal;
         this.clock = clock;
         this.config = config;
-        this.csrPolicy = new CsrPolicy(config.getAllowedCsrKeys(), config.getMaxCsrBytes());
+        this.allowedKeys = config.getAllowedCsrKeys().stream().map(a -> WorkloadCsr.KeyType.valueOf(a.name()))
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     @Override
@@ -95,7 +96,7 @@ final class DefaultWorkloadCa implements WorkloadCa, InternalIssuance {
         List<String> dnsNames = DnsNames.check(params.dnsNames(), config.getMaxDnsNames());
         checkDnsSuffixes(id, dnsNames);
         Duration ttl = checkTtl(params);
-        CsrPolicy.Accepted csr = csrPolicy.check(params.csrDer(), id, dnsNames);
+        WorkloadCsr csr = WorkloadCsr.parse(params.csrDer(), config.getMaxCsrBytes(), allowedKeys).checkRequests(id, dnsNames);
 
         SigningAuthority issuer = authorities.signer(id.trustDomain());
         Instant now = clock.instant();
@@ -107,7 +108,7 @@ final class DefaultWorkloadCa implements WorkloadCa, InternalIssuance {
                 io.meshid.common.tls.ServerNames.ipAddresses(params.ipAddresses()));
         String serialHex = Serials.hex(serial);
         IssuedCertificate line = new IssuedCertificate(serialHex, id.trustDomain().name(), id.toString(), notBefore, notAfter,
-                params.caller(), sha256(csr.keyInfo()), dnsNames, params.entryId(), issuer.id(), now);
+                params.caller(), csr.keySha256(), dnsNames, params.entryId(), issuer.id(), now);
         return new Signed(new IssuedX509Svid(id, leaf, issuer.chainAfterLeaf(), serialHex, notBefore, notAfter), line);
     }
 
@@ -132,12 +133,4 @@ final class DefaultWorkloadCa implements WorkloadCa, InternalIssuance {
         return ttl;
     }
 
-
-    private static String sha256(SubjectPublicKeyInfo key) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded()));
-        } catch (NoSuchAlgorithmException | java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

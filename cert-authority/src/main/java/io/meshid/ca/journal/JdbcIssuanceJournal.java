@@ -1,6 +1,7 @@
 package io.meshid.ca.journal;
 
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.jdbc.GroupCommit;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -16,22 +17,19 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The journal in {@code ca_issued}. Writes are group-committed: callers queue their line and wait;
- * one writer thread takes everything queued (up to {@value #MAX_BATCH} lines), inserts it as one
- * JDBC batch in one transaction, and then releases every waiter. Each caller still returns only
- * after its line is committed (or, with {@link #append}, is told then), but thousands of
- * issuances a second cost tens of commits, not thousands. Reads use keyset pagination on (issued_at, serial). Thread-safe.
+ * The journal in {@code ca_issued}. Writes are group-committed ({@link GroupCommit}): callers queue
+ * their line and wait; one writer thread takes everything queued (up to {@value #MAX_BATCH} lines),
+ * inserts it as one JDBC batch in one transaction, and then releases every waiter. Each caller
+ * still returns only after its line is committed (or, with {@link #append}, is told then), but
+ * thousands of issuances a second cost tens of commits, not thousands; a batch that fails is
+ * written again line by line, so only a bad line fails. Reads use keyset pagination on
+ * (issued_at, serial). Thread-safe.
  */
 @Singleton
 final class JdbcIssuanceJournal implements IssuanceJournal {
@@ -39,104 +37,50 @@ final class JdbcIssuanceJournal implements IssuanceJournal {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcIssuanceJournal.class);
     private static final int MAX_BATCH = 512;
     private static final int QUEUE_BOUND = 20_000;
-    private static final long WAIT_SECONDS = 10;
-
-    private record Pending(IssuedCertificate line, CompletableFuture<Void> done) {
-    }
+    private static final String INSERT = "INSERT INTO ca_issued (serial, trust_domain, spiffe_id, not_before, not_after, caller, "
+            + "public_key_sha256, dns_names, entry_id, issuer_id, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     private final DataSource dataSource;
-    private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_BOUND);
-    private final Thread writer;
-    private volatile boolean running = true;
+    private final GroupCommit<IssuedCertificate> writes;
 
     JdbcIssuanceJournal(DataSource dataSource) {
         this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
-        this.writer = Thread.ofPlatform().name("ca-journal-writer").daemon().start(this::writeLoop);
+        this.writes = new GroupCommit<>("issuance journal", this.dataSource, MAX_BATCH, QUEUE_BOUND,
+                (c, lines, refusals) -> insert(c, lines), JdbcIssuanceJournal::failure);
     }
 
     @Override
     public void record(IssuedCertificate certificate) {
-        try {
-            append(certificate).get();
-        } catch (ExecutionException e) {
-            throw (MeshidException) e.getCause();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MeshidException.Unavailable("issuance journal: interrupted", e);
-        }
+        writes.commit(certificate);
     }
 
     @Override
     public CompletableFuture<Void> append(IssuedCertificate certificate) {
-        Pending pending = new Pending(certificate, new CompletableFuture<>());
-        if (!running || !queue.offer(pending)) {
-            return CompletableFuture.failedFuture(new MeshidException.Unavailable("issuance journal: "
-                    + (running ? "backlog full" : "shutting down") + "; retry shortly", null));
-        }
-        return pending.done()
-                .orTimeout(WAIT_SECONDS, TimeUnit.SECONDS)
-                .exceptionallyCompose(e -> CompletableFuture.failedFuture(unavailable(e)));
+        return writes.submit(certificate);
     }
 
-    private static MeshidException unavailable(Throwable e) {
-        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof TimeoutException) {
-            return new MeshidException.Unavailable("issuance journal: no commit within " + WAIT_SECONDS + " s", cause);
-        }
-        return new MeshidException.Unavailable("issuance journal: " + cause.getMessage(), cause);
+    private static RuntimeException failure(IssuedCertificate line, Exception e) {
+        LOG.error("journal line of serial {} could not be written", line.serial(), e);
+        return new MeshidException.Unavailable("issuance journal: the database did not take the line; retry shortly", e);
     }
 
-    private void writeLoop() {
-        List<Pending> batch = new ArrayList<>(MAX_BATCH);
-        while (running || !queue.isEmpty()) {
-            try {
-                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
-                insert(batch);
-                batch.forEach(p -> p.done().complete(null));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (SQLException | RuntimeException e) {
-                LOG.error("journal batch of {} lines failed", batch.size(), e);
-                batch.forEach(p -> p.done().completeExceptionally(e));
-            } finally {
-                batch.clear();
+    private static void insert(Connection c, List<IssuedCertificate> lines) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+            for (IssuedCertificate l : lines) {
+                ps.setString(1, l.serial());
+                ps.setString(2, l.trustDomain());
+                ps.setString(3, l.spiffeId());
+                ps.setTimestamp(4, Timestamp.from(l.notBefore()));
+                ps.setTimestamp(5, Timestamp.from(l.notAfter()));
+                ps.setString(6, l.caller());
+                ps.setString(7, l.publicKeySha256());
+                ps.setString(8, String.join(",", l.dnsNames()));
+                ps.setString(9, l.entryId());
+                ps.setString(10, l.issuerId());
+                ps.setTimestamp(11, Timestamp.from(l.issuedAt()));
+                ps.addBatch();
             }
-        }
-    }
-
-    private void insert(List<Pending> batch) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO ca_issued (serial, trust_domain, spiffe_id, not_before, "
-                    + "not_after, caller, public_key_sha256, dns_names, entry_id, issuer_id, issued_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                for (Pending p : batch) {
-                    IssuedCertificate l = p.line();
-                    ps.setString(1, l.serial());
-                    ps.setString(2, l.trustDomain());
-                    ps.setString(3, l.spiffeId());
-                    ps.setTimestamp(4, Timestamp.from(l.notBefore()));
-                    ps.setTimestamp(5, Timestamp.from(l.notAfter()));
-                    ps.setString(6, l.caller());
-                    ps.setString(7, l.publicKeySha256());
-                    ps.setString(8, String.join(",", l.dnsNames()));
-                    ps.setString(9, l.entryId());
-                    ps.setString(10, l.issuerId());
-                    ps.setTimestamp(11, Timestamp.from(l.issuedAt()));
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            }
+            ps.executeBatch();
         }
     }
 
@@ -270,7 +214,6 @@ final class JdbcIssuanceJournal implements IssuanceJournal {
 
     @PreDestroy
     void close() throws InterruptedException {
-        running = false;
-        writer.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        writes.close();
     }
 }

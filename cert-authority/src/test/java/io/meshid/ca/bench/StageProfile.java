@@ -54,7 +54,7 @@ final class StageProfile {
             new Stage("certificate building (BouncyCastle, X.509 parse)", List.of("io.meshid.ca.issuance.LeafBuilder",
                     "org.bouncycastle.cert", "org.bouncycastle.operator", "org.bouncycastle.jcajce",
                     "java.security.cert", "sun.security.x509", "sun.security.provider.X509Factory")),
-            new Stage("CSR parsing and checks", List.of("io.meshid.ca.issuance.CsrPolicy", "org.bouncycastle.pkcs")),
+            new Stage("CSR parsing and checks", List.of("io.meshid.common.csr.WorkloadCsr", "org.bouncycastle.pkcs")),
             new Stage("serial, SHA-256, other CA logic", List.of("io.meshid.ca.keys", "io.meshid.ca.issuance",
                     "io.meshid.ca.authority")),
             new Stage("endpoint, interceptors, reply (protobuf)", List.of("io.meshid", "com.google.protobuf")),

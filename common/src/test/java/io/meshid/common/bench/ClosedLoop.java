@@ -67,10 +67,17 @@ public final class ClosedLoop {
      * total CPU nanoseconds {@code meteredProcess} reads ({@link CpuMeter.Usage#meteredProcessNanos()}).
      */
     public ClosedLoop(LongSupplier meteredProcess) {
+        this(meteredProcess, java.util.Set::of);
+    }
+
+    /** As {@link #ClosedLoop(LongSupplier)}, also metering the PostgreSQL processes {@code ownPostgres} lists ({@link CpuMeter}). */
+    public ClosedLoop(LongSupplier meteredProcess, java.util.function.Supplier<java.util.Set<Long>> ownPostgres) {
         this.meteredProcess = meteredProcess;
+        this.ownPostgres = ownPostgres;
     }
 
     private final LongSupplier meteredProcess;
+    private final java.util.function.Supplier<java.util.Set<Long>> ownPostgres;
     private final Recorder recorder = new Recorder(3);
     private final LongAdder completed = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
@@ -97,7 +104,7 @@ public final class ClosedLoop {
                 new Caller(call, i, concurrency, retries, drained).next();
             }
             Thread.sleep(warmup.toMillis());
-            CpuMeter cpu = new CpuMeter(meteredProcess);
+            CpuMeter cpu = new CpuMeter(meteredProcess, ownPostgres);
             recorder.reset();
             errors.clear();
             long before = completed.sum();

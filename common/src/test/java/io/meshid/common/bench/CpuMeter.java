@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -24,7 +26,7 @@ public final class CpuMeter {
 
     /** CPU time per group in nanoseconds, plus the machine's busy share, over one window. */
     public record Usage(Map<String, Long> javaThreadsNanos, long processNanos, long postgresNanos, double machineBusy,
-            long wallNanos, long gcMillis, long jitMillis, long meteredProcessNanos) {
+            long wallNanos, long gcMillis, long jitMillis, long meteredProcessNanos, long ownPostgresNanos) {
 
         public long javaThreadsTotal() {
             return javaThreadsNanos.values().stream().mapToLong(Long::longValue).sum();
@@ -48,6 +50,8 @@ public final class CpuMeter {
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private final LongSupplier meteredProcess;
+    private final Supplier<Set<Long>> ownPostgres;
+    private Map<Long, Long> ownPostgresStart = Map.of();
     private long meteredStart;
     private Map<Long, Long> threadStart;
     private Map<Long, String> names;
@@ -68,7 +72,18 @@ public final class CpuMeter {
      * total CPU time in nanoseconds {@code meteredProcess} reads.
      */
     public CpuMeter(LongSupplier meteredProcess) {
+        this(meteredProcess, Set::of);
+    }
+
+    /**
+     * As {@link #CpuMeter(LongSupplier)}, also metering the PostgreSQL processes whose ids
+     * {@code ownPostgres} lists (read at the start and the end of the window: the benchmark's own
+     * backends and PostgreSQL's background writers, say), so that other users of the same
+     * PostgreSQL on a shared machine do not count ({@link Usage#ownPostgresNanos()}; zero if empty).
+     */
+    public CpuMeter(LongSupplier meteredProcess, Supplier<Set<Long>> ownPostgres) {
         this.meteredProcess = meteredProcess;
+        this.ownPostgres = ownPostgres;
     }
 
     /** Starts a window. */
@@ -78,6 +93,10 @@ public final class CpuMeter {
         threadStart = threadTimes(names);
         processStart = os.getProcessCpuTime();
         postgresStart = postgresTicks();
+        ownPostgresStart = new HashMap<>();
+        for (long pid : ownPostgres.get()) {
+            ownPostgresStart.put(pid, processTicks(pid));
+        }
         machineStart = machineTicks();
         wallStart = System.nanoTime();
         gcStart = gcMillis();
@@ -89,6 +108,15 @@ public final class CpuMeter {
         long wall = System.nanoTime() - wallStart;
         long process = os.getProcessCpuTime() - processStart;
         long postgres = (postgresTicks() - postgresStart) * (1_000_000_000L / TICKS_PER_SECOND);
+        Set<Long> own = new java.util.HashSet<>(ownPostgresStart.keySet());
+        own.addAll(ownPostgres.get());
+        long ownTicks = 0;
+        for (long pid : own) {
+            long end = processTicks(pid);
+            if (end > 0) {
+                ownTicks += end - ownPostgresStart.getOrDefault(pid, 0L);
+            }
+        }
         long[] machine = machineTicks();
         double busy = 0;
         long total = machine[0] - machineStart[0];
@@ -106,7 +134,7 @@ public final class CpuMeter {
         });
         return new Usage(sortedByValue(groups), process, postgres, busy, wall, gcMillis() - gcStart,
                 ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitStart,
-                meteredProcess.getAsLong() - meteredStart);
+                meteredProcess.getAsLong() - meteredStart, ownTicks * (1_000_000_000L / TICKS_PER_SECOND));
     }
 
     /** Time the collectors report (G1: pauses plus concurrent cycles), in milliseconds. */
@@ -166,6 +194,17 @@ public final class CpuMeter {
             return 0;
         }
         return sum;
+    }
+
+    /** utime + stime of process {@code pid}, or 0 when it is gone. */
+    private static long processTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     /** Total and idle (idle + iowait) ticks of all CPUs, from /proc/stat. */

@@ -2,6 +2,7 @@ package io.meshid.identity.attestation;
 
 import io.meshid.common.audit.AuditEvent;
 import io.meshid.common.audit.AuditLog;
+import io.meshid.common.csr.WorkloadCsr;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.server.RequestIds;
 import io.meshid.common.spiffe.SpiffeId;
@@ -11,22 +12,25 @@ import io.meshid.identity.registry.RegistrationEntry;
 import io.meshid.identity.registry.Registry;
 import io.meshid.identity.registry.KubernetesSelectors;
 import io.meshid.identity.registry.Selector;
-import io.meshid.identity.svid.CheckedCsr;
 import io.meshid.identity.svid.SvidIssuer;
+import io.meshid.identity.svid.SvidRecords;
 import io.meshid.proto.ca.v1.SignX509SvidResponse;
 import io.meshid.proto.common.v1.TrustBundle;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Proves what a workload is and has its first X.509-SVID signed. With a join token: the token's
- * entry gives the SPIFFE ID; the CSR is checked against it ({@link CheckedCsr}: well-formed, a
- * key meshid signs, proof of possession, no other names) before anything is consumed, and the
- * token is consumed in the transaction that records the signed SVID (exactly once, even across
- * replicas: of two attestations racing with one token, one gets the SVID and the other
- * {@code UNAUTHENTICATED}); a request refused before that leaves the token usable. With a
+ * entry gives the SPIFFE ID; the CSR is checked ({@link WorkloadCsr}: well-formed, a key meshid
+ * signs, proof of possession before the token is even read; no other names than the entry's once
+ * it is known) before anything is consumed; the token's entry and whether the CSR's key served an
+ * SVID of its ID come in one read; and the token is consumed in the transaction that records the
+ * signed SVID (exactly once, even across replicas: of two attestations racing with one token, one
+ * gets the SVID and the other {@code UNAUTHENTICATED}); a request refused before that leaves the
+ * token usable. With a
  * Kubernetes service account token: the token is verified against its cluster's JWKS, its
  * cluster, namespace and service account become the facts {@code k8s:cluster:<name>},
  * {@code k8s:ns:<ns>} and {@code k8s:sa:<sa>}, and the entries of the cluster's trust domain with
@@ -49,9 +53,11 @@ public final class Attestation {
     private final Clock clock;
     private final AttestFailures failures;
     private final KubernetesTokenVerifier kubernetes;
+    private final SvidRecords records;
 
     Attestation(Registry registry, SvidIssuer issuer, AuditLog audit, Clock clock, AttestFailures failures,
-            KubernetesTokenVerifier kubernetes) {
+            KubernetesTokenVerifier kubernetes, SvidRecords records) {
+        this.records = records;
         this.registry = registry;
         this.issuer = issuer;
         this.audit = audit;
@@ -73,7 +79,16 @@ public final class Attestation {
         String action = "attest.join_token";
         checkCsrSize(csr);
         refuseIfBlocked(source, action);
-        Optional<RegistrationEntry> bound = registry.unusedJoinToken(token);
+        Csr checked = Csr.parse(csr);
+        Optional<RegistrationEntry> bound;
+        boolean keyUsed = false;
+        if (checked.csr() != null) {
+            Optional<Registry.TokenEntry> found = registry.unusedJoinToken(token, checked.csr().keySha256());
+            bound = found.map(Registry.TokenEntry::entry);
+            keyUsed = found.map(Registry.TokenEntry::keyUsed).orElse(false);
+        } else {
+            bound = registry.unusedJoinToken(token);
+        }
         if (bound.isEmpty()) {
             throw failed(source, action, "unknown", unknownToken());
         }
@@ -85,11 +100,31 @@ public final class Attestation {
                     + "entry (expected: " + entry.spiffeId() + ", or leave it empty)");
         }
         try {
-            return issue(action, entry, csr, Optional.of(Registry.joinTokenDigest(token)), source);
+            return issue(action, entry, checked, keyUsed, Optional.of(Registry.joinTokenDigest(token)), source);
         } catch (MeshidException.Unauthenticated lostRace) {
             // Another attestation consumed the token between the read and the record (audited by issue): counts as a failure.
             failures.failed(source);
             throw lostRace;
+        }
+    }
+
+    /** A CSR parsed and its proof of possession verified, or why not (refused once the entry is known, to audit it there). */
+    private record Csr(WorkloadCsr csr, MeshidException.InvalidArgument refusal) {
+
+        static Csr parse(byte[] der) {
+            try {
+                return new Csr(WorkloadCsr.parse(der, MAX_CSR_BYTES, EnumSet.allOf(WorkloadCsr.KeyType.class)), null);
+            } catch (MeshidException.InvalidArgument e) {
+                return new Csr(null, e);
+            }
+        }
+
+        /** The CSR checked for {@code entry}. */
+        WorkloadCsr forEntry(RegistrationEntry entry) {
+            if (refusal != null) {
+                throw refusal;
+            }
+            return csr.checkRequests(entry.spiffeId(), entry.dnsNames());
         }
     }
 
@@ -103,6 +138,7 @@ public final class Attestation {
         String action = "attest.kubernetes";
         checkCsrSize(csr);
         refuseIfBlocked(source, action);
+        Csr checked = Csr.parse(csr);
         ServiceAccount account;
         try {
             account = kubernetes.verify(cluster, token);
@@ -135,17 +171,21 @@ public final class Attestation {
         } else {
             entry = candidates.get(0);
         }
-        return issue(action, entry, csr, Optional.empty(), source + ", " + subject);
+        boolean keyUsed = checked.csr() != null && records.keyUsed(entry.spiffeId(), checked.csr().keySha256());
+        return issue(action, entry, checked, keyUsed, Optional.empty(), source + ", " + subject);
     }
 
     /**
      * Checks the CSR against the entry (nothing is consumed or written for a bad one), has it signed
      * and records it, with the join token consumed in the same transaction when there is one.
      */
-    private Result issue(String action, RegistrationEntry entry, byte[] csr, Optional<String> joinToken, String from) {
+    private Result issue(String action, RegistrationEntry entry, Csr csr, boolean keyUsed, Optional<String> joinToken, String from) {
         String domain = entry.spiffeId().trustDomain().name();
         try {
-            CheckedCsr checked = CheckedCsr.check(csr, entry.spiffeId(), entry.dnsNames());
+            WorkloadCsr checked = csr.forEntry(entry);
+            if (keyUsed) {
+                throw SvidIssuer.keyReused(entry.spiffeId(), checked.keySha256());
+            }
             SvidIssuer.Issued issued = issuer.issue(entry, checked, joinToken, Optional.empty(), serial -> event(domain, action,
                     entry.spiffeId().toString(), AuditEvent.Outcome.SUCCESS, "entry " + entry.id() + ", serial " + serial + ", from " + from));
             return new Result(entry, issued.signed(), issued.bundle());
@@ -171,7 +211,7 @@ public final class Attestation {
         return e;
     }
 
-    /** Refuses an empty or oversized CSR before anything is read; {@link CheckedCsr} checks the rest before anything is consumed. */
+    /** Refuses an empty or oversized CSR before anything is read; {@link WorkloadCsr} checks the rest before anything is consumed. */
     static void checkCsrSize(byte[] csr) {
         if (csr.length == 0 || csr.length > MAX_CSR_BYTES) {
             throw new MeshidException.InvalidArgument("csr: " + csr.length + " bytes (expected: a PKCS#10 request in DER, 1 to "

@@ -2,6 +2,7 @@ package io.meshid.identity.attestation;
 
 import io.meshid.common.audit.AuditEvent;
 import io.meshid.common.audit.AuditLog;
+import io.meshid.common.csr.WorkloadCsr;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.server.RequestIds;
 import io.meshid.common.spiffe.SpiffeId;
@@ -9,15 +10,15 @@ import io.meshid.identity.IdentityConfig;
 import io.meshid.identity.registry.RegistrationEntry;
 import io.meshid.identity.registry.Registry;
 import io.meshid.identity.revocation.SvidRevocation;
-import io.meshid.identity.svid.CheckedCsr;
+import io.meshid.identity.svid.IssuanceLedger;
 import io.meshid.identity.svid.SvidIssuer;
 import io.meshid.identity.svid.SvidRecords;
-import io.meshid.proto.common.v1.RevocationReason;
 import jakarta.inject.Singleton;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Optional;
 
@@ -29,14 +30,17 @@ import java.util.Optional;
  * not revoked (read from the database on every renewal, so a revocation holds on every replica at
  * once), only while a registration entry still holds that ID (whose TTL and DNS names apply), and
  * only for a key never used for an SVID of that ID, so a stolen key cannot be renewed forever. The
- * CSR is checked here ({@link CheckedCsr}) before anything is claimed or the CA is asked.
+ * CSR is checked here ({@link WorkloadCsr}) before anything is read, claimed or the CA is asked;
+ * the presented SVID's record and whether the new key was used come in one read.
  *
- * <p>An SVID is renewed once: the claim is atomic in the database, so of two replicas renewing the
- * same serial one wins; one retry (a new key, as always) is accepted until
- * {@code meshid.identity.renewal-grace} after the first renewal, for a reply that was lost. The
- * new SVID records the serial it renews, with its audit event, before it is returned
- * ({@link SvidIssuer}), so revoking a serial revokes its descendants ({@link SvidRevocation}); an
- * SVID issued while its parent was being revoked is revoked at once. Every outcome is audited.
+ * <p>An SVID is renewed once: the claim is a conditional update in the transaction that records
+ * the new SVID ({@link IssuanceLedger}), so of two replicas renewing the same serial one wins; one
+ * retry (a new key, as always) is accepted until {@code meshid.identity.renewal-grace} after the
+ * first renewal, for a reply that was lost. An SVID already renewed (past that retry) is refused
+ * before the CA is asked. The new SVID records the serial it renews, with its audit event, before
+ * it is returned, so revoking a serial revokes its descendants ({@link SvidRevocation}); the claim
+ * requires the parent unrevoked in that same transaction, so a child is either recorded before the
+ * parent's revocation (and found by its walk) or not at all. Every outcome is audited.
  * Thread-safe.
  */
 @Singleton
@@ -47,13 +51,10 @@ public final class Renewal {
     private final SvidRecords records;
     private final AuditLog audit;
     private final Clock clock;
-    private final SvidRevocation revocation;
     private final Duration grace;
 
-    Renewal(Registry registry, SvidIssuer issuer, SvidRecords records, AuditLog audit, Clock clock, SvidRevocation revocation,
-            IdentityConfig config) {
+    Renewal(Registry registry, SvidIssuer issuer, SvidRecords records, AuditLog audit, Clock clock, IdentityConfig config) {
         this.registry = registry;
-        this.revocation = revocation;
         this.grace = config.getRenewalGrace();
         this.issuer = issuer;
         this.records = records;
@@ -71,29 +72,11 @@ public final class Renewal {
             throw new MeshidException.Unauthenticated("the SVID you present (serial " + serial + ") expired at "
                     + presented.getNotAfter().toInstant() + " (expected: an unexpired SVID at " + now + "; attest again)");
         }
-        // Only an SVID identity-server signed, for this ID and this key, renews: a leaf forged with a
-        // stolen CA key (say in the window of a compromise response) cannot renew into the new chain.
-        var recorded = records.recorded(caller.trustDomain(), serial);
-        if (recorded.isEmpty() || !recorded.get().spiffeId().equals(caller.toString())
-                || !recorded.get().keySha256().equals(SvidIssuer.keySha256Of(presented))) {
-            record(caller, AuditEvent.Outcome.DENIED, "presented SVID " + serial + " was not issued here to this ID and key");
-            throw new MeshidException.PermissionDenied("the SVID you present (serial " + serial + ") is not one identity-server "
-                    + "issued to " + caller + " for this key (expected: an SVID from Attest or RenewX509Svid; attest again)");
-        }
-        if (recorded.get().revokedAt().isPresent()) {
-            record(caller, AuditEvent.Outcome.DENIED, "presented SVID " + serial + " is revoked");
-            throw new MeshidException.PermissionDenied("the SVID you present (serial " + serial + ") is revoked (expected: an "
-                    + "unrevoked SVID; attest again)");
-        }
-        RegistrationEntry entry = registry.entryFor(caller).orElseThrow(() -> {
-            record(caller, AuditEvent.Outcome.DENIED, "no registration entry holds this SPIFFE ID");
-            return new MeshidException.PermissionDenied("no registration entry holds " + caller
-                    + " any more (expected: an entry for it; attest again once one exists)");
-        });
-        CheckedCsr checked;
+        String presentedKey = SvidIssuer.keySha256Of(presented);
+        WorkloadCsr parsed;
         try {
-            checked = CheckedCsr.check(csr, caller, entry.dnsNames());
-            if (checked.keySha256().equals(SvidIssuer.keySha256Of(presented))) {
+            parsed = WorkloadCsr.parse(csr, Attestation.MAX_CSR_BYTES, EnumSet.allOf(WorkloadCsr.KeyType.class));
+            if (parsed.keySha256().equals(presentedKey)) {
                 throw new MeshidException.InvalidArgument("csr: its key is the key of the SVID you present (expected: a new key "
                         + "pair for every renewal)");
             }
@@ -101,32 +84,45 @@ public final class Renewal {
             record(caller, AuditEvent.Outcome.DENIED, e.getMessage());
             throw e;
         }
-        SvidRecords.Claim claim = records.claimRenewal(caller, SvidIssuer.keySha256Of(presented), serial,
-                presented.getNotAfter().toInstant(), now, grace);
-        if (claim == SvidRecords.Claim.REFUSED) {
+        // Only an SVID identity-server signed, for this ID and this key, renews: a leaf forged with a
+        // stolen CA key (say in the window of a compromise response) cannot renew into the new chain.
+        var recorded = records.presented(caller.trustDomain(), serial, caller, parsed.keySha256());
+        if (recorded.isEmpty() || !recorded.get().spiffeId().equals(caller.toString())
+                || !recorded.get().keySha256().equals(presentedKey)) {
+            record(caller, AuditEvent.Outcome.DENIED, "presented SVID " + serial + " was not issued here to this ID and key");
+            throw new MeshidException.PermissionDenied("the SVID you present (serial " + serial + ") is not one identity-server "
+                    + "issued to " + caller + " for this key (expected: an SVID from Attest or RenewX509Svid; attest again)");
+        }
+        SvidRecords.Presented state = recorded.get();
+        if (state.revokedAt().isPresent()) {
+            record(caller, AuditEvent.Outcome.DENIED, "presented SVID " + serial + " is revoked");
+            throw new MeshidException.PermissionDenied("the SVID you present (serial " + serial + ") is revoked (expected: an "
+                    + "unrevoked SVID; attest again)");
+        }
+        boolean retry = state.renewals() > 0;
+        if (state.renewals() > 1 || (retry && state.firstRenewedAt().map(t -> t.isBefore(now.minus(grace))).orElse(true))) {
             record(caller, AuditEvent.Outcome.DENIED, "presented SVID " + serial + " was already renewed");
             throw new MeshidException.PermissionDenied("the SVID you present (serial " + serial + ") was already renewed (expected: "
                     + "renew with the newest SVID; an SVID renews once, with one retry within " + grace + ")");
         }
-        String retry = claim == SvidRecords.Claim.RETRY ? " (retry within the renewal grace)" : "";
-        SvidIssuer.Issued issued;
+        RegistrationEntry entry = registry.entryFor(caller).orElseThrow(() -> {
+            record(caller, AuditEvent.Outcome.DENIED, "no registration entry holds this SPIFFE ID");
+            return new MeshidException.PermissionDenied("no registration entry holds " + caller
+                    + " any more (expected: an entry for it; attest again once one exists)");
+        });
+        String retryNote = retry ? " (retry within the renewal grace)" : "";
         try {
-            issued = issuer.issue(entry, checked, Optional.empty(), Optional.of(serial), renewed -> event(caller,
-                    AuditEvent.Outcome.SUCCESS, "serial " + renewed + " replaces " + serial + retry));
+            parsed.checkRequests(caller, entry.dnsNames());
+            if (state.newKeyUsed()) {
+                throw SvidIssuer.keyReused(caller, parsed.keySha256());
+            }
+            SvidIssuer.Issued issued = issuer.issue(entry, parsed, Optional.empty(), Optional.of(serial), renewed -> event(caller,
+                    AuditEvent.Outcome.SUCCESS, "serial " + renewed + " replaces " + serial + retryNote));
+            return new Attestation.Result(entry, issued.signed(), issued.bundle());
         } catch (MeshidException e) {
-            records.releaseRenewal(caller.trustDomain(), serial);
             record(caller, e instanceof MeshidException.Unavailable ? AuditEvent.Outcome.FAILED : AuditEvent.Outcome.DENIED, e.getMessage());
             throw e;
         }
-        String child = issued.signed().getSvid().getSerialNumber();
-        if (records.revokedAt(caller.trustDomain(), serial).isPresent()) {
-            // The parent was revoked while this renewal signed: its walk may have missed the child.
-            revocation.revokeLiveDescendants(caller.trustDomain(), serial, RevocationReason.REVOCATION_REASON_SUPERSEDED, caller);
-            record(caller, AuditEvent.Outcome.DENIED, "presented SVID " + serial + " was revoked during renewal; " + child + " revoked");
-            throw new MeshidException.PermissionDenied("the SVID you present (serial " + serial + ") is revoked (expected: an "
-                    + "unrevoked SVID; attest again)");
-        }
-        return new Attestation.Result(entry, issued.signed(), issued.bundle());
     }
 
     /** The serial in the CA's form: lowercase hex of its two's-complement bytes, leading zero bytes dropped. */

@@ -223,6 +223,14 @@ final class DefaultRegistry implements Registry {
         return store.unusedTokenEntry(sha256(secret), clock.instant());
     }
 
+    @Override
+    public Optional<TokenEntry> unusedJoinToken(String secret, String keySha256) {
+        if (secret == null || secret.isEmpty() || secret.length() > 256) {
+            return Optional.empty();
+        }
+        return store.unusedTokenEntry(sha256(secret), keySha256, clock.instant());
+    }
+
     private static Duration ttl(String field, Optional<Duration> asked, Duration fallback, Duration max) {
         Duration ttl = asked.orElse(fallback);
         if (ttl.compareTo(MIN_TTL) < 0 || ttl.compareTo(max) > 0) {

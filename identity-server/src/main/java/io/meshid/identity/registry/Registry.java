@@ -78,6 +78,18 @@ public interface Registry {
      */
     Optional<RegistrationEntry> unusedJoinToken(String secret);
 
+    /** A join token's entry, and whether a CSR's key already served an SVID of the entry's SPIFFE ID. */
+    record TokenEntry(RegistrationEntry entry, boolean keyUsed) {
+    }
+
+    /**
+     * As {@link #unusedJoinToken(String)}, and in the same read (one round trip before the CA is
+     * asked) whether {@code keySha256} already served an SVID of the entry's SPIFFE ID
+     * ({@code id_svid}), so that a reused key costs no signature. The issuance ledger still
+     * enforces both when it records the SVID.
+     */
+    Optional<TokenEntry> unusedJoinToken(String secret, String keySha256);
+
     /** The stored form of a join token: the lowercase hex SHA-256 of its secret. */
     static String joinTokenDigest(String secret) {
         return DefaultRegistry.sha256(secret);

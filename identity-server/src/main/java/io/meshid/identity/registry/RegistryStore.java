@@ -151,6 +151,15 @@ final class RegistryStore {
                 + "AND t.consumed_at IS NULL AND t.expires_at > ?", RegistryStore::read, sha256, Timestamp.from(now)).stream().findFirst();
     }
 
+    /** As {@link #unusedTokenEntry(String, Instant)}, with whether {@code keySha256} served an SVID of the entry's ID, in one read. */
+    Optional<Registry.TokenEntry> unusedTokenEntry(String sha256, String keySha256, Instant now) {
+        return statements.query("SELECT e.*, (SELECT COUNT(*) FROM id_svid k WHERE k.trust_domain = e.trust_domain AND k.spiffe_id = "
+                + "e.spiffe_id AND k.public_key_sha256 = ?) AS key_used FROM id_join_token t JOIN id_entry e ON e.id = t.entry_id "
+                + "WHERE t.token_sha256 = ? AND t.consumed_at IS NULL AND t.expires_at > ?",
+                rs -> new Registry.TokenEntry(read(rs), rs.getLong("key_used") > 0), keySha256, sha256, Timestamp.from(now))
+                .stream().findFirst();
+    }
+
     /** Marks the token used if it is unused and unexpired; the entry id when this call won. */
     Optional<String> consumeToken(String sha256, Instant now) {
         int won = statements.update("UPDATE id_join_token SET consumed_at = ? WHERE token_sha256 = ? AND consumed_at IS NULL AND expires_at > ?",

@@ -1,9 +1,11 @@
 package io.meshid.identity.svid;
 
 import io.meshid.common.audit.AuditEvent;
+import io.meshid.common.csr.WorkloadCsr;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.server.MeshidConfig;
 import io.meshid.common.spiffe.ReservedIdentities;
+import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.identity.ca.CaClient;
 import io.meshid.identity.registry.RegistrationEntry;
 import io.meshid.proto.ca.v1.SignX509SvidResponse;
@@ -19,10 +21,11 @@ import java.util.function.Function;
 /**
  * Has cert-authority sign an entry's X.509-SVID, for attestation and renewal alike, and makes it
  * deliverable: a reserved identity ({@code /meshid/*}, admin and reserved paths) is never signed,
- * even for an entry stored before they were refused ({@code PERMISSION_DENIED}); a key already
- * used for an SVID of that SPIFFE ID is refused before the CA is called ({@code INVALID_ARGUMENT});
- * once signed, the SVID is recorded with its audit event (and the join token consumed, for an
- * attestation) in one transaction, group-committed with the other calls' ({@link IssuanceLedger}),
+ * even for an entry stored before they were refused ({@code PERMISSION_DENIED}); the caller has
+ * checked the CSR ({@link WorkloadCsr}) and that its key is fresh for the SPIFFE ID, in the read it
+ * made anyway (the join token's, the presented SVID's). Once signed, the SVID is recorded with its
+ * audit event (and the join token consumed, for an attestation; the renewed SVID claimed, for a
+ * renewal) in one transaction, group-committed with the other calls' ({@link IssuanceLedger}),
  * before it is returned. A signing that fails changes nothing here. The bundle comes from memory
  * unless the CA says a newer one exists. Thread-safe.
  */
@@ -30,16 +33,14 @@ import java.util.function.Function;
 public final class SvidIssuer {
 
     private final CaClient ca;
-    private final SvidRecords records;
     private final IssuanceLedger ledger;
     private final Clock clock;
 
     private final ReservedIdentities reserved;
 
-    SvidIssuer(CaClient ca, SvidRecords records, IssuanceLedger ledger, Clock clock, MeshidConfig meshid) {
+    SvidIssuer(CaClient ca, IssuanceLedger ledger, Clock clock, MeshidConfig meshid) {
         this.reserved = meshid.reservedIdentities(List.of());
         this.ca = ca;
-        this.records = records;
         this.ledger = ledger;
         this.clock = clock;
     }
@@ -50,21 +51,19 @@ public final class SvidIssuer {
 
     /**
      * Signs an SVID of {@code entry} for the checked CSR's key and records it; an admin entry's SVID
-     * carries the admin mark.
+     * carries the admin mark. The CSR was checked for the entry ({@link WorkloadCsr#checkRequests}).
      *
      * @param joinToken    the SHA-256 of the join token to consume in the same transaction, if any
      * @param parentSerial the serial this SVID renews, recorded as its lineage, if any
      * @param audit        the success event for the signed serial, committed with the record
      * @throws MeshidException.Unauthenticated if the join token was used meanwhile (nothing is handed out)
+     * @throws MeshidException.PermissionDenied if the renewed SVID was renewed or revoked meanwhile (nothing is handed out)
+     * @throws MeshidException.InvalidArgument if the key served an SVID of that ID meanwhile (nothing is handed out)
      */
-    public Issued issue(RegistrationEntry entry, CheckedCsr csr, Optional<String> joinToken, Optional<String> parentSerial,
+    public Issued issue(RegistrationEntry entry, WorkloadCsr csr, Optional<String> joinToken, Optional<String> parentSerial,
             Function<String, AuditEvent> audit) {
         // An entry stored before reserved identities were refused must not open a door either.
         reserved.refuse("entry " + entry.id() + ": spiffe_id", entry.spiffeId());
-        if (records.keyUsed(entry.spiffeId(), csr.keySha256())) {
-            throw new MeshidException.InvalidArgument("csr: its public key (SHA-256 " + csr.keySha256() + ") was already used for an "
-                    + "SVID of " + entry.spiffeId() + " (expected: a new key pair for every SVID)");
-        }
         SignX509SvidResponse signed = ca.sign(csr.der(), entry.spiffeId(), entry.x509SvidTtl(), entry.dnsNames(), entry.id(),
                 entry.admin());
         String serial = signed.getSvid().getSerialNumber();
@@ -75,6 +74,12 @@ public final class SvidIssuer {
 
     /** Lowercase hex SHA-256 of a certificate's SubjectPublicKeyInfo. */
     public static String keySha256Of(X509Certificate certificate) {
-        return CheckedCsr.sha256Hex(certificate.getPublicKey().getEncoded());
+        return WorkloadCsr.sha256Hex(certificate.getPublicKey().getEncoded());
+    }
+
+    /** The refusal of a CSR whose key already served an SVID of {@code id}. */
+    public static MeshidException.InvalidArgument keyReused(SpiffeId id, String keySha256) {
+        return new MeshidException.InvalidArgument("csr: its public key (SHA-256 " + keySha256 + ") was already used for an SVID of "
+                + id + " (expected: a new key pair for every SVID)");
     }
 }

@@ -19,8 +19,8 @@ import javax.sql.DataSource;
  * and public key (its SPKI SHA-256), written with the serial by {@link IssuanceLedger} before the
  * SVID is handed out, so that a key serves at most one SVID of a SPIFFE ID even when two replicas
  * race; the revocation once revoked; the lineage of renewals (the parent serial, how often an SVID
- * was renewed). Every read goes to the database, so every replica sees a revocation and a renewal
- * claim at once.
+ * was renewed, claimed by {@link IssuanceLedger} in the transaction that records the child). Every
+ * read goes to the database, so every replica sees a revocation and a renewal claim at once.
  * Thread-safe.
  */
 @Singleton
@@ -52,52 +52,6 @@ public final class SvidRecords {
         }
     }
 
-    /** What {@link #claimRenewal} decided. */
-    public enum Claim {
-        /** The SVID's first renewal. */
-        FIRST,
-        /** Its one retry, within the grace period after the first renewal (a reply that was lost). */
-        RETRY,
-        /** Renewed already (twice, or once longer ago than the grace period), or revoked. */
-        REFUSED
-    }
-
-    /**
-     * Claims the renewal of {@code serial}, atomically across replicas: an SVID is renewed once, plus
-     * one retry until {@code grace} after that first renewal. An SVID identity-server has no row for
-     * (the CA signed it directly) gets one, claimed.
-     */
-    public Claim claimRenewal(SpiffeId id, String keySha256, String serial, Instant notAfter, Instant now, java.time.Duration grace) {
-        String domain = id.trustDomain().name();
-        if (update("UPDATE id_svid SET renewals = 1, first_renewed_at = ? WHERE trust_domain = ? AND serial = ? AND renewals = 0 "
-                + "AND revoked_at IS NULL", Timestamp.from(now), domain, serial) == 1) {
-            return Claim.FIRST;
-        }
-        if (update("UPDATE id_svid SET renewals = 2 WHERE trust_domain = ? AND serial = ? AND renewals = 1 AND revoked_at IS NULL "
-                + "AND first_renewed_at >= ?", domain, serial, Timestamp.from(now.minus(grace))) == 1) {
-            return Claim.RETRY;
-        }
-        if (revokedAt(id.trustDomain(), serial).isPresent() || exists(domain, serial)) {
-            return Claim.REFUSED;
-        }
-        try {
-            return update("INSERT INTO id_svid (trust_domain, spiffe_id, public_key_sha256, serial, not_after, created_at, renewals, "
-                    + "first_renewed_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)", domain, id.toString(), keySha256, serial,
-                    Timestamp.from(notAfter), Timestamp.from(now), Timestamp.from(now)) == 1 ? Claim.FIRST : Claim.REFUSED;
-        } catch (MeshidException.Unavailable e) {
-            if (e.getCause() instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")) {
-                return Claim.REFUSED;
-            }
-            throw e;
-        }
-    }
-
-    /** Gives back a renewal claim whose signing failed, so that the workload may try again. */
-    public void releaseRenewal(TrustDomain domain, String serial) {
-        update("UPDATE id_svid SET renewals = renewals - 1, first_renewed_at = CASE WHEN renewals = 1 THEN NULL "
-                + "ELSE first_renewed_at END WHERE trust_domain = ? AND serial = ? AND renewals > 0", domain.name(), serial);
-    }
-
     /** An SVID that renewed another, as {@link #liveChildren} lists it. */
     public record Child(SpiffeId spiffeId, String keySha256, String serial, Instant notAfter) {
     }
@@ -118,19 +72,6 @@ public final class SvidRecords {
                 }
             }
             return children;
-        } catch (SQLException e) {
-            throw new MeshidException.Unavailable("SVID records: " + e.getMessage(), e);
-        }
-    }
-
-    private boolean exists(String domain, String serial) {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT 1 FROM id_svid WHERE trust_domain = ? AND serial = ?")) {
-            ps.setString(1, domain);
-            ps.setString(2, serial);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
         } catch (SQLException e) {
             throw new MeshidException.Unavailable("SVID records: " + e.getMessage(), e);
         }
@@ -157,19 +98,35 @@ public final class SvidRecords {
         }
     }
 
-    /** What identity-server recorded of a serial it had signed: for whom, for which key, and its revocation. */
-    public record Recorded(String spiffeId, String keySha256, Optional<Instant> revokedAt) {
+    /**
+     * What identity-server recorded of a serial it had signed, as a renewal reads it: for whom, for
+     * which key, its revocation, how often (and first when) it was renewed, and whether the key a
+     * renewal asks for already served an SVID of the renewing ID.
+     */
+    public record Presented(String spiffeId, String keySha256, Optional<Instant> revokedAt, int renewals,
+            Optional<Instant> firstRenewedAt, boolean newKeyUsed) {
     }
 
-    /** The record of {@code serial} in {@code domain}; empty when identity-server did not sign it. One indexed read. */
-    public Optional<Recorded> recorded(TrustDomain domain, String serial) {
+    /**
+     * The record of {@code serial} in {@code domain} (empty when identity-server did not sign it),
+     * with whether {@code newKeySha256} served an SVID of {@code id}: one indexed read, so that a
+     * renewal costs one round trip before the CA is asked. {@link IssuanceLedger} enforces the
+     * renewal claim and the fresh key again when it records the new SVID.
+     */
+    public Optional<Presented> presented(TrustDomain domain, String serial, SpiffeId id, String newKeySha256) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT spiffe_id, public_key_sha256, revoked_at FROM id_svid WHERE trust_domain = ? AND serial = ?")) {
-            ps.setString(1, domain.name());
-            ps.setString(2, serial);
+                "SELECT s.spiffe_id, s.public_key_sha256, s.revoked_at, s.renewals, s.first_renewed_at, (SELECT COUNT(*) FROM id_svid k "
+                        + "WHERE k.trust_domain = ? AND k.spiffe_id = ? AND k.public_key_sha256 = ?) FROM id_svid s WHERE "
+                        + "s.trust_domain = ? AND s.serial = ?")) {
+            ps.setString(1, id.trustDomain().name());
+            ps.setString(2, id.toString());
+            ps.setString(3, newKeySha256);
+            ps.setString(4, domain.name());
+            ps.setString(5, serial);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Recorded(rs.getString(1), rs.getString(2),
-                        Optional.ofNullable(rs.getTimestamp(3)).map(Timestamp::toInstant))) : Optional.empty();
+                return rs.next() ? Optional.of(new Presented(rs.getString(1), rs.getString(2),
+                        Optional.ofNullable(rs.getTimestamp(3)).map(Timestamp::toInstant), rs.getInt(4),
+                        Optional.ofNullable(rs.getTimestamp(5)).map(Timestamp::toInstant), rs.getLong(6) > 0)) : Optional.empty();
             }
         } catch (SQLException e) {
             throw new MeshidException.Unavailable("SVID records: " + e.getMessage(), e);

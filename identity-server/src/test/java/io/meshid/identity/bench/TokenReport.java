@@ -51,7 +51,7 @@ final class TokenReport {
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores. ").append(workloads)
                 .append(" workloads, one mTLS channel each (Attest: 4 TLS channels without client certificate). Closed loop.\n\n");
         md.append("| rpc | in flight | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | JVM CPU µs/call (client part) "
-                + "| CA CPU µs/call | PostgreSQL CPU µs/call | machine busy | other processes |\n");
+                + "| CA CPU µs/call | PostgreSQL CPU µs/call, every process (this benchmark's backends and WAL/background writers) | machine busy | other processes |\n");
         md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (Row row : rows) {
             ClosedLoop.Result r = row.result();
@@ -60,11 +60,11 @@ final class TokenReport {
             CpuMeter.Usage cpu = r.cpu();
             long client = cpu.javaThreadsNanos().entrySet().stream().filter(e -> e.getKey().startsWith("bench-"))
                     .mapToLong(Map.Entry::getValue).sum();
-            md.append(String.format(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d%s | %.0f (%.0f) | %.0f | %.0f | %.0f %% | %.0f %% |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d%s | %.0f (%.0f) | %.0f | %.0f (%.0f) | %.0f %% | %.0f %% |%n",
                     r.name(), r.concurrency(), r.perSecond(), ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)),
                     ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), r.errorCount(),
                     r.errors().isEmpty() ? "" : " " + r.errors(), cpu.processNanos() / 1e3 / calls, client / 1e3 / calls,
-                    cpu.meteredProcessNanos() / 1e3 / calls, cpu.postgresNanos() / 1e3 / calls, 100 * cpu.machineBusy(), 100 * cpu.otherShare()));
+                    cpu.meteredProcessNanos() / 1e3 / calls, cpu.postgresNanos() / 1e3 / calls, cpu.ownPostgresNanos() / 1e3 / calls, 100 * cpu.machineBusy(), 100 * cpu.otherShare()));
         }
         return md.toString();
     }

@@ -167,35 +167,80 @@ abstract class SvidRecordsContract {
         assertThat(records.keyUsed(WEB, "cc".repeat(32))).as("the revoked SVID's key is used").isTrue();
     }
 
-    @Test
-    void anSvid_isClaimedForRenewalOnce_plusOneRetryWithinTheGrace_andRecordsItsChildren() {
-        TrustDomain domain = TrustDomain.of("svid.test");
-        java.time.Duration grace = java.time.Duration.ofSeconds(30);
-        ledger.commit(issuance(Optional.empty(), API, "d1".repeat(32), "91d1"));
+    private IssuanceLedger.Issuance renewal(SpiffeId id, String key, String serial, String parent, Instant at) {
+        return new IssuanceLedger.Issuance(Optional.empty(), id, key, serial, Optional.of(parent), at.plusSeconds(3600), at,
+                AuditEvent.of(at, "svid.test", id.toString(), "identity.renew_x509_svid", id.toString(), AuditEvent.Outcome.SUCCESS,
+                        "serial " + serial + " replaces " + parent, "req-" + serial));
+    }
 
-        assertThat(records.claimRenewal(API, "d1".repeat(32), "91d1", T0.plusSeconds(3600), T0, grace)).isEqualTo(SvidRecords.Claim.FIRST);
-        records.releaseRenewal(domain, "91d1");
-        assertThat(records.claimRenewal(API, "d1".repeat(32), "91d1", T0.plusSeconds(3600), T0.plusSeconds(100), grace))
-                .as("given back after a failed signing").isEqualTo(SvidRecords.Claim.FIRST);
-        assertThat(records.claimRenewal(API, "d1".repeat(32), "91d1", T0.plusSeconds(3600), T0.plusSeconds(130), grace))
-                .isEqualTo(SvidRecords.Claim.RETRY);
-        assertThat(records.claimRenewal(API, "d1".repeat(32), "91d1", T0.plusSeconds(3600), T0.plusSeconds(131), grace))
-                .isEqualTo(SvidRecords.Claim.REFUSED);
+    /**
+     * The ledger claims the renewed SVID in the transaction that records its child: once, plus one
+     * retry within the grace (30 s here, the configured default); never past it, never a revoked
+     * one; a refused renewal records nothing. The presented SVID's read says all of it first.
+     */
+    @Test
+    void anSvid_isRenewedOnce_plusOneRetryWithinTheGrace_andRecordsItsChildren() {
+        TrustDomain domain = TrustDomain.of("svid.test");
+        ledger.commit(issuance(Optional.empty(), API, "d1".repeat(32), "91d1"));
+        assertThat(records.presented(domain, "91d1", API, "d3".repeat(32))).hasValueSatisfying(p -> {
+            assertThat(p.renewals()).isZero();
+            assertThat(p.keySha256()).isEqualTo("d1".repeat(32));
+            assertThat(p.newKeyUsed()).isFalse();
+            assertThat(p.revokedAt()).isEmpty();
+        });
+
+        ledger.commit(renewal(API, "d3".repeat(32), "93d3", "91d1", T0));
+        ledger.commit(renewal(API, "d4".repeat(32), "94d4", "91d1", T0.plusSeconds(20)));
+        assertThatThrownBy(() -> ledger.commit(renewal(API, "d7".repeat(32), "97d7", "91d1", T0.plusSeconds(21))))
+                .as("a third time").isInstanceOf(MeshidException.PermissionDenied.class).hasMessageContaining("renewed or revoked");
+        assertThat(records.keyUsed(API, "d7".repeat(32))).as("nothing recorded").isFalse();
+        assertThat(records.presented(domain, "91d1", API, "d3".repeat(32))).hasValueSatisfying(p -> {
+            assertThat(p.renewals()).isEqualTo(2);
+            assertThat(p.firstRenewedAt()).contains(T0);
+            assertThat(p.newKeyUsed()).isTrue();
+        });
 
         ledger.commit(issuance(Optional.empty(), API, "d2".repeat(32), "92d2"));
-        records.claimRenewal(API, "d2".repeat(32), "92d2", T0.plusSeconds(3600), T0, grace);
-        assertThat(records.claimRenewal(API, "d2".repeat(32), "92d2", T0.plusSeconds(3600), T0.plusSeconds(31), grace))
-                .as("past the grace").isEqualTo(SvidRecords.Claim.REFUSED);
+        ledger.commit(renewal(API, "d5".repeat(32), "95d5", "92d2", T0));
+        assertThatThrownBy(() -> ledger.commit(renewal(API, "d6".repeat(32), "96d6", "92d2", T0.plusSeconds(31))))
+                .as("past the grace").isInstanceOf(MeshidException.PermissionDenied.class);
 
-        ledger.commit(issuance(Optional.empty(), API, "d3".repeat(32), "93d3", Optional.of("91d1")));
-        ledger.commit(issuance(Optional.empty(), API, "d4".repeat(32), "94d4", Optional.of("91d1")));
         records.revoked(API, "d4".repeat(32), "94d4", T0.plusSeconds(3600), T0.plusSeconds(5), "KEY_COMPROMISE");
         assertThat(records.liveChildren(domain, "91d1", T0)).extracting(SvidRecords.Child::serial).containsExactly("93d3");
         assertThat(records.liveChildren(domain, "91d1", T0.plusSeconds(3601))).as("expired").isEmpty();
+        assertThatThrownBy(() -> ledger.commit(renewal(API, "d8".repeat(32), "98d8", "94d4", T0.plusSeconds(6))))
+                .as("a revoked parent").isInstanceOf(MeshidException.PermissionDenied.class);
+        assertThat(records.presented(domain, "94d4", API, "d8".repeat(32))).hasValueSatisfying(p ->
+                assertThat(p.revokedAt()).contains(T0.plusSeconds(5)));
+        assertThat(records.presented(domain, "99d9", API, "d8".repeat(32))).as("not signed here").isEmpty();
+    }
 
-        assertThat(records.claimRenewal(WEB, "d5".repeat(32), "95d5", T0.plusSeconds(3600), T0, grace))
-                .as("an SVID signed at the CA directly gets its row, claimed").isEqualTo(SvidRecords.Claim.FIRST);
-        records.revoked(WEB, "d6".repeat(32), "96d6", T0.plusSeconds(3600), T0, "KEY_COMPROMISE");
-        assertThat(records.claimRenewal(WEB, "d6".repeat(32), "96d6", T0.plusSeconds(3600), T0, grace)).isEqualTo(SvidRecords.Claim.REFUSED);
+    /** Renewals of one SVID racing (two replicas, a retried call): the first and its one retry win, the rest are refused. */
+    @Test
+    void racingRenewalsOfOneSvid_atMostTwoWin() throws Exception {
+        ledger.commit(issuance(Optional.empty(), WEB, "f0".repeat(32), "a0f0"));
+        ExecutorService pool = Executors.newFixedThreadPool(12);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<String>> results = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            int n = i;
+            results.add(pool.submit(() -> {
+                go.await();
+                try {
+                    ledger.commit(renewal(WEB, String.format("%062x%02x", 0xf1, n), String.format("b%03x", n), "a0f0", T0));
+                    return "won";
+                } catch (MeshidException.PermissionDenied e) {
+                    return "refused";
+                }
+            }));
+        }
+        go.countDown();
+        List<String> outcomes = new ArrayList<>();
+        for (Future<String> f : results) {
+            outcomes.add(f.get(30, TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+        assertThat(outcomes).filteredOn("won"::equals).hasSize(2);
+        assertThat(records.liveChildren(TrustDomain.of("svid.test"), "a0f0", T0)).hasSize(2);
     }
 }

@@ -29,7 +29,7 @@ public final class CaProcess implements AutoCloseable {
         this.grpcAddress = grpcAddress;
     }
 
-    /** Starts the CA for {@code trustDomain} with its data in {@code dir}; waits up to 60 s for it. */
+    /** Starts the CA for {@code trustDomain} with its data in {@code dir}; waits up to 180 s for it (a loaded machine starts it slowly). */
     public static CaProcess start(Path dir, String trustDomain, List<String> jvmOptions) throws IOException, InterruptedException {
         Path creds = dir.resolve("credentials");
         Path ready = dir.resolve("ca.json");
@@ -43,7 +43,7 @@ public final class CaProcess implements AutoCloseable {
                 "-Dmeshid.ca.bundle-endpoint.port=0",
                 "-Dmeshid.ca.dns-name-suffixes=" + trustDomain + "=svc", "-jar", jar().toString()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("ca.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         while (!(Files.exists(ready) && Files.exists(creds.resolve("identity-server/bundle.pem")))) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 process.destroy();
