@@ -68,6 +68,7 @@ until [ -s "$W/mesh/endpoints.json" ]; do
 done
 TD=$(sed -n 's/.*"trust_domain": "\([^"]*\)".*/\1/p' "$W/mesh/endpoints.json")
 POLICY=$(sed -n 's/.*"policy": *{"grpc": "\([^"]*\)".*/\1/p' "$W/mesh/endpoints.json")
+CA=$(sed -n 's/.*"ca": *{"grpc": "\([^"]*\)".*/\1/p' "$W/mesh/endpoints.json")
 log "dev mesh ready: trust domain $TD, policy-server $POLICY"
 ctl() { MESHID_DEV_DIR="$W/mesh" "$ROOT/meshid" ctl "$@"; }
 
@@ -129,7 +130,8 @@ done
 
 sidecar_conf() { # FILE WHO IN OUT WORKLOAD ROUTES
   cat > "$1" <<YAML
-svid: {cert: "$W/$2/cert.pem", key: "$W/$2/key.pem", bundle: "$W/$2/bundle.pem"}
+svid: {cert: "$W/$2/cert.pem", key: "$W/$2/key.pem", bundle: "$W/$2/bundle.pem",
+       cert_authority: "$CA", cert_authority_id: "spiffe://$TD/meshid/cert-authority"}
 inbound: {listen: "127.0.0.1:$3", workload: "127.0.0.1:$5"}
 outbound: {listen: "127.0.0.1:$4"}
 routes: [$6]
