@@ -16,12 +16,9 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
-import java.io.ByteArrayInputStream;
+import io.meshid.common.testing.TextMethods;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,21 +35,6 @@ import org.junit.jupiter.api.Test;
 class OffloadingInterceptorTest {
 
     private static final Context.Key<String> TAG = Context.key("tag");
-    private static final MethodDescriptor.Marshaller<String> TEXT = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(String value) {
-            return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public String parse(InputStream stream) {
-            try {
-                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
     private static final MethodDescriptor<String, String> FAST = method("test.Svc/Fast");
     private static final MethodDescriptor<String, String> SLOW = method("test.Svc/Slow");
     private static final MethodDescriptor<String, String> FAILING = method("test.Svc/Failing");
@@ -63,8 +45,7 @@ class OffloadingInterceptorTest {
     private ManagedChannel channel;
 
     private static MethodDescriptor<String, String> method(String name) {
-        return MethodDescriptor.<String, String>newBuilder().setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(name)
-                .setRequestMarshaller(TEXT).setResponseMarshaller(TEXT).build();
+        return TextMethods.unary(name);
     }
 
     @BeforeEach

@@ -39,7 +39,8 @@ public final class TextMethods {
         return of(fullName, MethodDescriptor.MethodType.SERVER_STREAMING);
     }
 
-    private static MethodDescriptor<String, String> of(String fullName, MethodDescriptor.MethodType type) {
+    /** A method {@code fullName} of any {@code type}. */
+    public static MethodDescriptor<String, String> of(String fullName, MethodDescriptor.MethodType type) {
         return MethodDescriptor.<String, String>newBuilder().setType(type).setFullMethodName(fullName)
                 .setRequestMarshaller(TEXT).setResponseMarshaller(TEXT).build();
     }

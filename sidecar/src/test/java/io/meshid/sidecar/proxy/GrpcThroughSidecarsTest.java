@@ -118,10 +118,7 @@ class GrpcThroughSidecarsTest {
 
     @Test
     void deniedMethod_isPermissionDenied_withTheRequestId_andNeverReachesTheServer() {
-        var forbidden = io.grpc.MethodDescriptor.<String, String>newBuilder()
-                .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
-                .setFullMethodName("meshid.test.Echo/Forbidden")
-                .setRequestMarshaller(EchoGrpcServer.UTF8).setResponseMarshaller(EchoGrpcServer.UTF8).build();
+        var forbidden = EchoGrpcServer.method("Forbidden", io.grpc.MethodDescriptor.MethodType.UNARY);
         int before = server.calls();
         assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, forbidden, options(), "x"))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {

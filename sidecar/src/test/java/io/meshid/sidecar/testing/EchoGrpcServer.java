@@ -14,13 +14,10 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
+import io.meshid.common.testing.TextMethods;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,22 +30,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * passed and counts calls. Thread-safe.
  */
 public final class EchoGrpcServer implements AutoCloseable {
-
-    public static final MethodDescriptor.Marshaller<String> UTF8 = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(String value) {
-            return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public String parse(InputStream stream) {
-            try {
-                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
 
     public static final MethodDescriptor<String, String> SAY = method("Say", MethodDescriptor.MethodType.UNARY);
     public static final MethodDescriptor<String, String> COUNT = method("Count", MethodDescriptor.MethodType.SERVER_STREAMING);
@@ -171,10 +152,9 @@ public final class EchoGrpcServer implements AutoCloseable {
         return floodBytes.get();
     }
 
-    private static MethodDescriptor<String, String> method(String name, MethodDescriptor.MethodType type) {
-        return MethodDescriptor.<String, String>newBuilder().setType(type)
-                .setFullMethodName(MethodDescriptor.generateFullMethodName("meshid.test.Echo", name))
-                .setRequestMarshaller(UTF8).setResponseMarshaller(UTF8).build();
+    /** The method {@code name} of {@code meshid.test.Echo}, with UTF-8 string messages. */
+    public static MethodDescriptor<String, String> method(String name, MethodDescriptor.MethodType type) {
+        return TextMethods.of(MethodDescriptor.generateFullMethodName("meshid.test.Echo", name), type);
     }
 
     @Override
