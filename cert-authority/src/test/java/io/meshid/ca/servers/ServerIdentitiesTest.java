@@ -46,7 +46,7 @@ import org.junit.jupiter.api.TestInstance;
  * tampered token (a row written or changed with database access but without the key-encryption
  * key) gives nothing; tokens are made only for server identities (never an admin, the CA, or a
  * workload); only a server renews, and only its own identity; the rest of IdentityService is not
- * served by the CA.
+ * served by the CA; the first admin is minted once per trust domain.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ServerIdentitiesTest {
@@ -189,6 +189,22 @@ class ServerIdentitiesTest {
         IdentityServiceBlockingStub stub = as(POLICY.toString());
 
         assertCode(() -> stub.mintJwtSvid(MintJwtSvidRequest.newBuilder().addAudience("x").build()), Status.Code.UNIMPLEMENTED);
+    }
+
+    @Test
+    void theFirstAdmin_isMintedOncePerTrustDomain_unlessAgain() {
+        FirstAdmin first = server.context().getBean(FirstAdmin.class);
+
+        FirstAdmin.Minted minted = first.mint(Duration.ofMinutes(30), false, "test");
+
+        assertThat(minted.svid().spiffeId().toString()).isEqualTo("spiffe://ca.test/meshid/admin");
+        assertThat(minted.bundle().authorities()).isNotEmpty();
+        assertThatThrownBy(() -> first.mint(Duration.ofMinutes(30), false, "test"))
+                .isInstanceOf(MeshidException.FailedPrecondition.class).hasMessageContaining("was bootstrapped already")
+                .hasMessageContaining(minted.svid().leaf().getSerialNumber().toString(16));
+        assertThat(first.mint(Duration.ofMinutes(30), true, "test").svid().leaf().getSerialNumber())
+                .isNotEqualTo(minted.svid().leaf().getSerialNumber());
+        assertThatThrownBy(() -> first.mint(Duration.ofDays(2), true, "test")).isInstanceOf(MeshidException.InvalidArgument.class);
     }
 
     @Test

@@ -279,15 +279,17 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
 
     private synchronized void stopWatch() {
         Context.CancellableContext context = watchContext;
+        ManagedChannel channel = watchChannel;
+        // Forgotten before it is cancelled: the stream's own onError then sees a watch that was
+        // replaced on purpose, not one that broke (no warning, no reconnect).
+        watchContext = null;
+        watchChannel = null;
         if (context != null) {
             context.cancel(null);
         }
-        ManagedChannel channel = watchChannel;
         if (channel != null) {
             channel.shutdownNow();
         }
-        watchContext = null;
-        watchChannel = null;
     }
 
     private synchronized void watchBundle() {
