@@ -4,6 +4,7 @@ import io.meshid.ca.CaConfig;
 import io.meshid.ca.issuance.InternalIssuance;
 import io.meshid.ca.issuance.IssuedX509Svid;
 import io.meshid.ca.issuance.X509SvidParams;
+import io.meshid.common.csr.WorkloadCsr;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.server.MeshidConfig;
 import io.meshid.common.spiffe.SpiffeId;
@@ -41,6 +42,8 @@ public final class ServerIdentities {
     private final Set<String> paths;
     private final Duration ttl;
     private final List<String> serverNames;
+    private final int maxCsrBytes;
+    private final Set<WorkloadCsr.KeyType> allowedKeys;
 
     ServerIdentities(InternalIssuance ca, ServerTokens tokens, MeshidConfig meshid, CaConfig config, TlsConfig tls,
             @Nullable @Property(name = "meshid.test.server-svid-ttl") Duration testTtl) {
@@ -50,6 +53,9 @@ public final class ServerIdentities {
         this.paths = checkedPaths(config.getServerIdentities(), meshid.getAdminPaths());
         this.ttl = testTtl != null ? testTtl : config.getServerSvidTtl();
         this.serverNames = tls.getServerNames();
+        this.maxCsrBytes = config.getMaxCsrBytes();
+        this.allowedKeys = config.getAllowedCsrKeys().stream().map(a -> WorkloadCsr.KeyType.valueOf(a.name()))
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     /** The SPIFFE IDs this CA issues to servers. */
@@ -78,6 +84,8 @@ public final class ServerIdentities {
      * @throws MeshidException.Unauthenticated for an unknown, used or expired token (one message for all)
      */
     public IssuedX509Svid attest(String joinToken, byte[] csr, Optional<SpiffeId> requested) {
+        // A CSR that cannot be signed is refused before the token is spent (the CA checks it again when signing).
+        WorkloadCsr.parse(csr, maxCsrBytes, allowedKeys);
         SpiffeId id = tokens.redeem(joinToken).filter(this::isServerIdentity).orElseThrow(() ->
                 new MeshidException.Unauthenticated("join_token: not a valid server join token of this CA (expected: an "
                         + "unused, unexpired token from the CA's bootstrap command; tokens are single use)"));

@@ -112,6 +112,16 @@ class ServerIdentitiesTest {
     }
 
     @Test
+    void attest_withABadCsr_isRefused_andLeavesTheTokenUnused() throws Exception {
+        String token = servers.createToken(POLICY, Duration.ofMinutes(10));
+        AttestRequest bad = AttestRequest.newBuilder().setJoinToken(token).setCsr(ByteString.copyFrom(new byte[] {1, 2, 3})).build();
+        IdentityServiceBlockingStub stub = anonymous();
+
+        assertCode(() -> stub.attest(bad), Status.Code.INVALID_ARGUMENT);
+        assertThat(stub.attest(attest(token)).getSvid().getSpiffeId()).isEqualTo(POLICY.toString());
+    }
+
+    @Test
     void attest_askingForAnotherIdentityThanTheToken_isDenied() throws Exception {
         AttestRequest request = attest(servers.createToken(POLICY, Duration.ofMinutes(10))).toBuilder()
                 .setSpiffeId(IDENTITY.toString()).build();

@@ -120,20 +120,20 @@ class ServerBootstrapEndToEndTest {
                 "-Dmeshid.test.min-svid-ttl=PT30S", "-Dmeshid.test.server-svid-ttl=PT40S"));
         Path admin = dir.resolve("admin");
 
-        // 1. The first admin, from the bootstrap command beside the (not yet started) CA; once only.
+        // 1. The CA starts on its empty schema while the bootstrap command, beside it with the same
+        // configuration, mints the first admin and then the servers' join tokens (CA replicas and the
+        // command share the database the same way: every first creation is locked in PostgreSQL).
+        CompletableFuture<String> caGrpc = CompletableFuture.supplyAsync(() -> start("cert-authority", ca));
         Command first = command("cert-authority", ca, "bootstrap", "admin", "--out", admin.toString());
         assertThat(first.exit()).as(first.output()).isZero();
         assertThat(Files.getPosixFilePermissions(admin.resolve("key.pem")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
-
         step("first admin minted");
-        // 2. The CA starts while the command makes the servers' join tokens. (That a second first admin is
-        // refused, and tampered tokens too, ServerIdentitiesTest shows in-process: each command run costs a JVM.)
-        CompletableFuture<String> caGrpc = CompletableFuture.supplyAsync(() -> start("cert-authority", ca));
+        // 2. (That a second first admin is refused, and tampered tokens too, ServerIdentitiesTest shows
+        // in-process: each command run costs a JVM start.)
         Command tokens = command("cert-authority", ca, "bootstrap", "server-token", "--spiffe-id", IDENTITY.toString(), "--out",
                 dir.resolve("identity.token").toString(), "--spiffe-id", POLICY.toString(), "--out", dir.resolve("policy.token").toString());
         assertThat(tokens.exit()).as(tokens.output()).isZero();
         String caAddress = caGrpc.get(90, TimeUnit.SECONDS);
-
         step("CA started, tokens made");
         // 3. identity-server and policy-server attest to the CA with their tokens.
         List<String> attest = List.of("-Dmeshid.tls.attest.ca-address=" + caAddress,
@@ -172,7 +172,7 @@ class ServerBootstrapEndToEndTest {
         ManagedChannel anonymous = anonymousChannel(caAddress);
         String used = Files.readString(dir.resolve("identity.token")).strip();
         assertThatThrownBy(() -> IdentityServiceGrpc.newBlockingStub(anonymous).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .attest(AttestRequest.newBuilder().setJoinToken(used).setCsr(com.google.protobuf.ByteString.copyFrom(new byte[] {1})).build()))
+                .attest(AttestRequest.newBuilder().setJoinToken(used).setCsr(csr()).build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
         assertThatThrownBy(() -> CertificateAuthorityGrpc.newBlockingStub(anonymous).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .signX509Svid(SignX509SvidRequest.newBuilder().setSpiffeId(IDENTITY.toString()).build()))
@@ -315,6 +315,16 @@ class ServerBootstrapEndToEndTest {
             socket.startHandshake();
             return (X509Certificate) socket.getSession().getPeerCertificates()[0];
         }
+    }
+
+    /** A valid CSR for a fresh P-256 key. */
+    private static com.google.protobuf.ByteString csr() throws Exception {
+        var generator = java.security.KeyPairGenerator.getInstance("EC");
+        generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        var key = generator.generateKeyPair();
+        return com.google.protobuf.ByteString.copyFrom(new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                new org.bouncycastle.asn1.x500.X500Name("CN=attacker"), key.getPublic())
+                .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())).getEncoded());
     }
 
     private static String uri(X509Certificate leaf) throws Exception {
