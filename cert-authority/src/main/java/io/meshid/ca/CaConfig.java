@@ -41,6 +41,8 @@ public final class CaConfig {
     private Set<KeyAlgorithm> allowedCsrKeys = EnumSet.allOf(KeyAlgorithm.class);
     private List<String> trustDomains = new ArrayList<>();
     private List<String> signers = new ArrayList<>(List.of("/meshid/identity-server"));
+    private List<String> serverIdentities = new ArrayList<>(List.of("/meshid/identity-server", "/meshid/policy-server"));
+    private Duration serverSvidTtl = Duration.ofHours(1);
     private String keyEncryptionKey;
     private Path keyEncryptionKeyFile;
     private Path upstreamCertFile;
@@ -145,6 +147,29 @@ public final class CaConfig {
 
     public void setSigners(List<String> signers) {
         this.signers = List.copyOf(signers);
+    }
+
+    /**
+     * SPIFFE ID paths of the servers that attest to the CA itself ({@code meshid.ca.server-identities};
+     * identity-server's and policy-server's by default): the only identities the CA's {@code Attest}
+     * and {@code RenewX509Svid} issue, in its own trust domain. Each must lie under {@code /meshid/}
+     * and be neither the CA's own path nor an admin path.
+     */
+    public List<String> getServerIdentities() {
+        return serverIdentities;
+    }
+
+    public void setServerIdentities(List<String> serverIdentities) {
+        this.serverIdentities = List.copyOf(serverIdentities);
+    }
+
+    /** Lifetime of the servers' SVIDs ({@code meshid.ca.server-svid-ttl}, PT1M to P1D; default PT1H). */
+    public Duration getServerSvidTtl() {
+        return serverSvidTtl;
+    }
+
+    public void setServerSvidTtl(Duration ttl) {
+        this.serverSvidTtl = ConfigChecks.between(PREFIX + ".server-svid-ttl", ttl, Duration.ofMinutes(1), Duration.ofDays(1));
     }
 
     /** The key-encryption key in base64 ({@code MESHID_CA_KEY_ENCRYPTION_KEY}); prefer the file. */

@@ -7,7 +7,7 @@ import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.sidecar.config.ConfigFile;
 import io.meshid.sidecar.config.SvidSetting;
 import io.meshid.sidecar.config.WorkloadApiSetting;
-import io.meshid.sidecar.identity.Evidence;
+import io.meshid.common.identity.Evidence;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,7 @@
 package io.meshid.ca.grpc;
 
 import static io.meshid.common.authz.CallerClass.ADMIN;
+import static io.meshid.common.authz.CallerClass.ANONYMOUS;
 import static io.meshid.common.authz.CallerClass.AUTHENTICATED;
 import static io.meshid.common.authz.CallerClass.SIGNER;
 import static io.meshid.common.authz.CallerClass.SYSTEM_ADMIN;
@@ -10,6 +11,7 @@ import io.meshid.common.authz.AuthorizationTable;
 import io.meshid.common.authz.SignerIdentities;
 import io.meshid.proto.common.v1.AuditServiceGrpc;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc;
+import io.meshid.proto.identity.v1.IdentityServiceGrpc;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
 import java.util.Set;
@@ -34,6 +36,10 @@ final class CaAuthorization {
                 .allow(CertificateAuthorityGrpc.getRevokeCertificateMethod(), SIGNER, ADMIN)
                 .allow(CertificateAuthorityGrpc.getEnsureTrustDomainMethod(), SIGNER, SYSTEM_ADMIN)
                 .allow(CertificateAuthorityGrpc.getListIssuedMethod(), ADMIN)
+                // The servers' own identities (ServerIdentityEndpoint): a server join token is the
+                // credential of Attest; RenewX509Svid is for a server's own SVID, which the domain checks.
+                .allow(IdentityServiceGrpc.getAttestMethod(), ANONYMOUS)
+                .allow(IdentityServiceGrpc.getRenewX509SvidMethod(), AUTHENTICATED)
                 // Its own trust domain's audit events, scoped by the endpoint (common's AuditServiceEndpoint).
                 .allow(AuditServiceGrpc.getListAuditEventsMethod(), ADMIN)
                 .standardServices()

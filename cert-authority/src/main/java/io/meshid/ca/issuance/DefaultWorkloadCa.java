@@ -39,7 +39,8 @@ import java.util.concurrent.CompletableFuture;
 final class DefaultWorkloadCa implements WorkloadCa, InternalIssuance {
 
     private static final Duration BACKDATE = Duration.ofSeconds(30);
-    private static final Duration MIN_TTL = Duration.ofMinutes(1);
+    /** The shortest TTL; a test harness may lower it ({@code meshid.test.min-svid-ttl}) to show renewals quickly. */
+    private final Duration minTtl;
 
     private final AuthorityManager authorities;
     private final IssuanceJournal journal;
@@ -49,7 +50,9 @@ final class DefaultWorkloadCa implements WorkloadCa, InternalIssuance {
     private final LeafBuilder leaves = new LeafBuilder();
     private final ReservedIdentities reserved;
 
-    DefaultWorkloadCa(AuthorityManager authorities, IssuanceJournal journal, Clock clock, CaConfig config, MeshidConfig meshid) {
+    DefaultWorkloadCa(AuthorityManager authorities, IssuanceJournal journal, Clock clock, CaConfig config, MeshidConfig meshid,
+            @io.micronaut.context.annotation.Value("${meshid.test.min-svid-ttl:PT1M}") Duration minTtl) {
+        this.minTtl = minTtl;
         this.reserved = meshid.reservedIdentities(config.getSigners());
         this.authorities = authorities;
         this.journal = journal;
@@ -126,8 +129,8 @@ final class DefaultWorkloadCa implements WorkloadCa, InternalIssuance {
 
     private Duration checkTtl(X509SvidParams params) {
         Duration ttl = params.ttl().orElse(config.getDefaultSvidTtl());
-        if (ttl.compareTo(MIN_TTL) < 0 || ttl.compareTo(config.getMaxSvidTtl()) > 0) {
-            throw new InvalidArgument("ttl: " + ttl + " (expected: between " + MIN_TTL + " and " + config.getMaxSvidTtl()
+        if (ttl.compareTo(minTtl) < 0 || ttl.compareTo(config.getMaxSvidTtl()) > 0) {
+            throw new InvalidArgument("ttl: " + ttl + " (expected: between " + minTtl + " and " + config.getMaxSvidTtl()
                     + ", or unset for " + config.getDefaultSvidTtl() + ")");
         }
         return ttl;

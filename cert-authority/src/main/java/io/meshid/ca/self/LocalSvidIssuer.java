@@ -50,9 +50,14 @@ public final class LocalSvidIssuer {
      * must lie under the trust domain's {@code meshid.ca.dns-name-suffixes}).
      */
     public X509Svid issue(SpiffeId id, Duration ttl, List<String> serverNames) {
+        return issue(id, ttl, serverNames, SELF);
+    }
+
+    /** As {@link #issue(SpiffeId, Duration, List)}, journaled with {@code caller} as who asked. */
+    public X509Svid issue(SpiffeId id, Duration ttl, List<String> serverNames, String caller) {
         KeyPair pair = KeyAlgorithm.EC_P256.generate();
         IssuedX509Svid issued = ca.signInternal(new X509SvidParams(csr(pair), id, Optional.of(ttl),
-                io.meshid.common.tls.ServerNames.dnsNames(serverNames), "", SELF, false,
+                io.meshid.common.tls.ServerNames.dnsNames(serverNames), "", caller, false,
                 serverNames.stream().filter(io.meshid.common.tls.ServerNames::isIpLiteral).toList()));
         return X509Svid.of(issued.chain(), pair.getPrivate());
     }

@@ -11,7 +11,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.meshid.proto.spiffe.workload.SpiffeWorkloadAPIGrpc;
 import io.meshid.proto.spiffe.workload.ValidateJWTSVIDRequest;
-import io.meshid.sidecar.identity.AttestedSvidSource;
+import io.meshid.common.identity.AttestedSvidSource;
 import io.meshid.sidecar.workloadapi.IdentityServerJwtAuthority;
 import io.meshid.sidecar.workloadapi.WorkloadApiServer;
 import io.netty.channel.EventLoopGroup;

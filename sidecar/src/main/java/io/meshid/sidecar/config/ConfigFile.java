@@ -1,9 +1,9 @@
 package io.meshid.sidecar.config;
 
 import io.meshid.common.spiffe.SpiffeId;
-import io.meshid.sidecar.identity.Backoff;
-import io.meshid.sidecar.identity.Evidence;
-import io.meshid.sidecar.identity.IdentityConfig;
+import io.meshid.common.identity.Backoff;
+import io.meshid.common.identity.Evidence;
+import io.meshid.common.identity.IdentityConfig;
 import io.meshid.sidecar.route.Route;
 import io.meshid.sidecar.route.RouteTable;
 import java.io.IOException;

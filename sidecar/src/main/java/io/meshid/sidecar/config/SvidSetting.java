@@ -1,7 +1,7 @@
 package io.meshid.sidecar.config;
 
 import io.meshid.common.spiffe.SpiffeId;
-import io.meshid.sidecar.identity.IdentityConfig;
+import io.meshid.common.identity.IdentityConfig;
 import java.nio.file.Path;
 import java.util.Objects;
 

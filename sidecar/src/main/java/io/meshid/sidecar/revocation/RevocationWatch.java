@@ -12,7 +12,7 @@ import io.meshid.common.tls.TlsContexts;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc;
 import io.meshid.proto.ca.v1.WatchTrustBundleRequest;
 import io.meshid.proto.ca.v1.WatchTrustBundleResponse;
-import io.meshid.sidecar.identity.Backoff;
+import io.meshid.common.identity.Backoff;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.testing.TestPki;
 import io.meshid.common.tls.StaticSvidSource;
-import io.meshid.sidecar.identity.Backoff;
+import io.meshid.common.identity.Backoff;
 import io.meshid.sidecar.testing.FakeCertAuthority;
 import io.meshid.sidecar.testing.ShiftedClock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.meshid.sidecar.identity;
+package io.meshid.common.identity;
 
 import io.grpc.CallOptions;
 import io.grpc.Channel;

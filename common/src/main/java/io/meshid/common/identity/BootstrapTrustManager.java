@@ -1,4 +1,4 @@
-package io.meshid.sidecar.identity;
+package io.meshid.common.identity;
 
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.tls.SvidVerificationException;

@@ -1,4 +1,4 @@
-package io.meshid.sidecar.identity;
+package io.meshid.common.identity;
 
 import io.grpc.Channel;
 import io.grpc.Context;
@@ -82,7 +82,7 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
         this.config = config;
         this.state = new StaticSvidSource(svid, bundle);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "meshid-sidecar-identity");
+            Thread t = new Thread(r, "meshid-identity");
             t.setDaemon(true);
             return t;
         });
@@ -218,7 +218,7 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
             return;
         }
         if (config.clock().instant().isAfter(current.notAfter())) {
-            LOG.error("the SVID {} expired and cannot be renewed ({}); the sidecar has no valid identity until it attests again",
+            LOG.error("the SVID {} expired and cannot be renewed ({}); this process has no valid identity until it attests again",
                     current, status);
         } else {
             LOG.warn("renewal of {} failed ({}); retrying in {} (valid until {})", current, status, delay, current.notAfter());
@@ -279,15 +279,17 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
 
     private synchronized void stopWatch() {
         Context.CancellableContext context = watchContext;
+        ManagedChannel channel = watchChannel;
+        // Forgotten before it is cancelled: the stream's own onError then sees a watch that was
+        // replaced on purpose, not one that broke (no warning, no reconnect).
+        watchContext = null;
+        watchChannel = null;
         if (context != null) {
             context.cancel(null);
         }
-        ManagedChannel channel = watchChannel;
         if (channel != null) {
             channel.shutdownNow();
         }
-        watchContext = null;
-        watchChannel = null;
     }
 
     private synchronized void watchBundle() {

@@ -1,4 +1,4 @@
-package io.meshid.sidecar.identity;
+package io.meshid.common.identity;
 
 import java.time.Duration;
 import java.util.Objects;

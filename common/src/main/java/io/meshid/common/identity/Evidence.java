@@ -1,4 +1,4 @@
-package io.meshid.sidecar.identity;
+package io.meshid.common.identity;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

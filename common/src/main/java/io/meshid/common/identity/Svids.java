@@ -1,4 +1,4 @@
-package io.meshid.sidecar.identity;
+package io.meshid.common.identity;
 
 import com.google.protobuf.ByteString;
 import io.meshid.common.spiffe.TrustDomain;
@@ -43,7 +43,7 @@ final class Svids {
     /** A DER PKCS#10 CSR for {@code key}; identity-server uses only its public key. */
     static ByteString csr(KeyPair key) {
         try {
-            return ByteString.copyFrom(new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=meshid-sidecar"), key.getPublic())
+            return ByteString.copyFrom(new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=meshid"), key.getPublic())
                     .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())).getEncoded());
         } catch (OperatorCreationException | java.io.IOException e) {
             throw new IllegalStateException("cannot make a CSR: " + e.getMessage(), e);

@@ -1,0 +1,137 @@
+package io.meshid.ca.servers;
+
+import io.meshid.ca.CaConfig;
+import io.meshid.ca.issuance.InternalIssuance;
+import io.meshid.ca.issuance.IssuedX509Svid;
+import io.meshid.ca.issuance.X509SvidParams;
+import io.meshid.common.csr.WorkloadCsr;
+import io.meshid.common.errors.MeshidException;
+import io.meshid.common.server.MeshidConfig;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.spiffe.TrustDomain;
+import io.meshid.common.tls.ServerNames;
+import io.meshid.common.tls.TlsConfig;
+import io.micronaut.context.annotation.Property;
+import io.micronaut.context.exceptions.ConfigurationException;
+import io.micronaut.core.annotation.Nullable;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The servers' own identities, issued by the CA itself (identity-server and policy-server are
+ * reserved identities that no public rpc signs, so nobody else can): {@link #attest} with a server
+ * join token made beside the CA ({@link ServerTokens}), and {@link #renew} by a server over mutual
+ * TLS with its current, valid SVID, for that same SPIFFE ID only. Only the paths of
+ * {@code meshid.ca.server-identities} in the CA's own trust domain are ever issued here; never an
+ * admin path and never the CA's own. The SVIDs name the hosts of {@code meshid.tls.server-names}, as
+ * the CA's own does, so HTTPS clients verify them with the bundle alone. Thread-safe.
+ */
+@Singleton
+public final class ServerIdentities {
+
+    /** How the journal names the caller of an issuance by join token. */
+    static final String ATTESTED = "cert-authority (server join token)";
+
+    private final InternalIssuance ca;
+    private final ServerTokens tokens;
+    private final TrustDomain home;
+    private final Set<String> paths;
+    private final Duration ttl;
+    private final List<String> serverNames;
+    private final int maxCsrBytes;
+    private final Set<WorkloadCsr.KeyType> allowedKeys;
+
+    ServerIdentities(InternalIssuance ca, ServerTokens tokens, MeshidConfig meshid, CaConfig config, TlsConfig tls,
+            @Nullable @Property(name = "meshid.test.server-svid-ttl") Duration testTtl) {
+        this.ca = ca;
+        this.tokens = tokens;
+        this.home = meshid.getTrustDomain();
+        this.paths = checkedPaths(config.getServerIdentities(), meshid.getAdminPaths());
+        this.ttl = testTtl != null ? testTtl : config.getServerSvidTtl();
+        this.serverNames = tls.getServerNames();
+        this.maxCsrBytes = config.getMaxCsrBytes();
+        this.allowedKeys = config.getAllowedCsrKeys().stream().map(a -> WorkloadCsr.KeyType.valueOf(a.name()))
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /** The SPIFFE IDs this CA issues to servers. */
+    public List<SpiffeId> identities() {
+        return paths.stream().sorted().map(p -> SpiffeId.of(home, p)).toList();
+    }
+
+    /** Whether {@code id} is one of {@link #identities()}. */
+    public boolean isServerIdentity(SpiffeId id) {
+        return id.trustDomain().equals(home) && paths.contains(id.path());
+    }
+
+    /** A new join token for server identity {@code id}, single use, valid for {@code tokenTtl} (1 minute to 24 hours). */
+    public String createToken(SpiffeId id, Duration tokenTtl) {
+        requireServerIdentity("spiffe_id", id);
+        if (tokenTtl.compareTo(Duration.ofMinutes(1)) < 0 || tokenTtl.compareTo(Duration.ofHours(24)) > 0) {
+            throw new MeshidException.InvalidArgument("ttl: " + tokenTtl + " (expected: between PT1M and PT24H)");
+        }
+        return tokens.create(id, tokenTtl);
+    }
+
+    /**
+     * Attestation with a server join token: uses the token up and signs the CSR for the identity it
+     * names. {@code requested}, when given, must be that identity.
+     *
+     * @throws MeshidException.Unauthenticated for an unknown, used or expired token (one message for all)
+     */
+    public IssuedX509Svid attest(String joinToken, byte[] csr, Optional<SpiffeId> requested) {
+        // A CSR that cannot be signed is refused before the token is spent (the CA checks it again when signing).
+        WorkloadCsr.parse(csr, maxCsrBytes, allowedKeys);
+        SpiffeId id = tokens.redeem(joinToken).filter(this::isServerIdentity).orElseThrow(() ->
+                new MeshidException.Unauthenticated("join_token: not a valid server join token of this CA (expected: an "
+                        + "unused, unexpired token from the CA's bootstrap command; tokens are single use)"));
+        requested.filter(r -> !r.equals(id)).ifPresent(r -> {
+            throw new MeshidException.PermissionDenied("spiffe_id: " + r + " (expected: " + id + ", the identity the token names)");
+        });
+        return ca.signInternal(params(csr, id, ATTESTED));
+    }
+
+    /** Renewal by a server with its valid SVID ({@code caller}, checked by the TLS layer on this call): same SPIFFE ID, new key. */
+    public IssuedX509Svid renew(SpiffeId caller, byte[] csr) {
+        if (!isServerIdentity(caller)) {
+            throw new MeshidException.PermissionDenied("caller " + caller + " (expected: a server identity of this CA, one of "
+                    + identities() + "; workloads renew at identity-server)");
+        }
+        return ca.signInternal(params(csr, caller, caller.toString()));
+    }
+
+    private X509SvidParams params(byte[] csr, SpiffeId id, String caller) {
+        return new X509SvidParams(csr, id, Optional.of(ttl), ServerNames.dnsNames(serverNames), "", caller, false,
+                serverNames.stream().filter(ServerNames::isIpLiteral).toList());
+    }
+
+    /** Refuses (INVALID_ARGUMENT, naming {@code field}) an {@code id} that is not a server identity of this CA. */
+    public void requireServerIdentity(String field, SpiffeId id) {
+        if (!isServerIdentity(id)) {
+            throw new MeshidException.InvalidArgument(field + ": " + id + " (expected: a server identity of this CA, one of "
+                    + identities() + ", from meshid.ca.server-identities)");
+        }
+    }
+
+    static Set<String> checkedPaths(List<String> configured, List<String> adminPaths) {
+        for (String path : configured) {
+            String lower = path.toLowerCase(Locale.ROOT);
+            boolean valid;
+            try {
+                valid = SpiffeId.of(TrustDomain.of("example.org"), path).path().equals(path);
+            } catch (RuntimeException e) {
+                valid = false;
+            }
+            if (!valid || !lower.startsWith("/meshid/") || lower.startsWith("/meshid/cert-authority")
+                    || adminPaths.stream().anyMatch(a -> a.equalsIgnoreCase(path))) {
+                throw new ConfigurationException("meshid.ca.server-identities: " + path + " (expected: paths under /meshid/ of "
+                        + "the servers, such as /meshid/policy-server; never /meshid/cert-authority or an admin path " + adminPaths + ")");
+            }
+        }
+        return Set.copyOf(configured);
+    }
+}
