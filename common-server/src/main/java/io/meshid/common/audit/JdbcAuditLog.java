@@ -49,8 +49,10 @@ import org.slf4j.LoggerFactory;
  * and {@link #record}. A batch
  * that fails is retried up to {@value #MAX_ATTEMPTS} times over a few seconds, and what still
  * fails is counted ({@code meshid.audit.lost}, {@link #lostEvents()}) and logged at ERROR, never
- * dropped silently. Inserts are idempotent ({@link AuditInserts}), so a retried batch never fails on
- * rows a lost acknowledgement already stored, and such rows are not counted as lost.
+ * dropped silently; a {@link #record} waiter fails with its batch ({@code UNAVAILABLE}), except
+ * when the batch's connection died (SQL state 08xxx, 57P0x), which earns it one retry on a fresh
+ * connection. Inserts are idempotent ({@link AuditInserts}), so a retried batch never fails on rows
+ * a lost acknowledgement already stored, and such rows are not counted as lost.
  *
  * <p>Denials a caller can repeat at will ({@link #recordIfRoom}) are folded ({@link RepeatedEvents}):
  * the first of a kind is written, identical ones within {@code meshid.audit.repeat-window} (default
@@ -387,8 +389,12 @@ final class JdbcAuditLog implements AuditLog {
             });
         } catch (SQLException | RuntimeException e) {
             List<Pending> exhausted = new ArrayList<>();
+            boolean lostConnection = lostConnection(e);
             for (Pending p : batch) {
-                if (p.awaited()) {
+                if (p.awaited() && lostConnection && p.attempt() == 0) {
+                    // Inserts are idempotent: one more try on a fresh connection is safe, and spares the caller a refusal.
+                    retry.add(p.again());
+                } else if (p.awaited()) {
                     p.done().completeExceptionally(e);
                 } else if (p.attempt() + 1 < MAX_ATTEMPTS) {
                     retry.add(p.again());
@@ -405,6 +411,17 @@ final class JdbcAuditLog implements AuditLog {
             }
             giveUp(exhausted, e);
         }
+    }
+
+    /** Whether {@code e} says the connection died (SQL state class 08, or the server ending the session: 57P01 to 57P03). */
+    static boolean lostConnection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P0"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void giveUp(List<Pending> pending, Exception cause) {
