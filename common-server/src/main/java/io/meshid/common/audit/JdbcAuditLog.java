@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * connection. Inserts are idempotent ({@link AuditInserts}), so a retried batch never fails on rows
  * a lost acknowledgement already stored, and such rows are not counted as lost.
  *
- * <p>Denials a caller can repeat at will ({@link #recordIfRoom}) are folded ({@link RepeatedEvents}):
+ * <p>Failures a caller can repeat at will with the same input ({@link #recordRepeatable}) are folded ({@link RepeatedEvents}):
  * the first of a kind is written, identical ones within {@code meshid.audit.repeat-window} (default
  * {@code PT1M}) are counted into one more event written when the window ends. Rows older than
  * {@code meshid.audit.retention} (default {@code P90D}; {@code P0D} keeps everything) are deleted
@@ -205,13 +205,18 @@ final class JdbcAuditLog implements AuditLog {
     }
 
     @Override
-    public boolean recordIfRoom(AuditEvent event) {
+    public boolean recordRepeatable(AuditEvent event) {
         Objects.requireNonNull(event, "event");
         if (running && !repeats.admit(event)) {
             folded.incrementAndGet();
             return true;
         }
-        Pending pending = new Pending(event, null, 0);
+        return recordIfRoom(event);
+    }
+
+    @Override
+    public boolean recordIfRoom(AuditEvent event) {
+        Pending pending = new Pending(Objects.requireNonNull(event, "event"), null, 0);
         if (running && queue.size() < queueBound / 2 && queue.offer(pending)) {
             return true;
         }

@@ -243,10 +243,10 @@ abstract class AuditLogContract {
                 java.time.Duration.ofDays(1), java.time.Duration.ofMinutes(1)), java.time.Clock.fixed(T0, java.time.ZoneOffset.UTC));
         try {
             for (int i = 0; i < 500; i++) {
-                assertThat(log.recordIfRoom(AuditEvent.of(T0.plusMillis(i), "fold.example", "spiffe://fold.example/client",
+                assertThat(log.recordRepeatable(AuditEvent.of(T0.plusMillis(i), "fold.example", "spiffe://fold.example/client",
                         "identity.validate_token", "-", AuditEvent.Outcome.DENIED, "REVOKED: jti j-1", "r" + i))).isTrue();
             }
-            log.recordIfRoom(AuditEvent.of(T0, "fold.example", "spiffe://fold.example/other", "identity.validate_token", "-",
+            log.recordRepeatable(AuditEvent.of(T0, "fold.example", "spiffe://fold.example/other", "identity.validate_token", "-",
                     AuditEvent.Outcome.DENIED, "REVOKED: jti j-1", "o"));
             log.awaitQueued();
             assertThat(count(ds, "trust_domain = 'fold.example'")).isEqualTo(2);
