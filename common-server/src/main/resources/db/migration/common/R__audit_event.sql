@@ -15,3 +15,6 @@ CREATE TABLE IF NOT EXISTS audit_event (
 );
 
 CREATE INDEX IF NOT EXISTS audit_event_domain_time ON audit_event (trust_domain, occurred_at);
+
+-- Pruning by age (meshid.audit.retention) deletes the oldest rows of every trust domain.
+CREATE INDEX IF NOT EXISTS audit_event_time ON audit_event (occurred_at);

@@ -12,7 +12,10 @@ import java.util.List;
  * and {@value #SMALL} rows, and a JDBC batch of one-row inserts for the rest. A multi-row insert
  * costs the database far less per row than one execution per row (PostgreSQL plans and runs each
  * execution of a JDBC batch separately). The few fixed sizes keep the statements reusable by the
- * driver's statement cache. Same SQL on H2 and PostgreSQL. {@link #insertWithin} lets a domain
+ * driver's statement cache. Every statement ends in {@code ON CONFLICT DO NOTHING}: an event's id
+ * is its identity, so a batch retried after a commit whose acknowledgement was lost (a connection
+ * killed during {@code COMMIT}) stores nothing twice and does not fail on the rows it already
+ * stored. Same SQL on H2 (PostgreSQL mode) and PostgreSQL. {@link #insertWithin} lets a domain
  * write commit together with its audit events (one transaction, so neither exists without the
  * other). Stateless, thread-safe.
  */
@@ -24,7 +27,8 @@ public final class AuditInserts {
     private static final int COLUMNS = 9;
     private static final String HEAD = "INSERT INTO audit_event (id, occurred_at, trust_domain, actor, action, target, outcome, "
             + "detail, request_id) VALUES ";
-    private static final String ONE = HEAD + row();
+    private static final String IDEMPOTENT = " ON CONFLICT DO NOTHING";
+    private static final String ONE = HEAD + row() + IDEMPOTENT;
     private static final String SQL_LARGE = statement(LARGE);
     private static final String SQL_MEDIUM = statement(MEDIUM);
     private static final String SQL_SMALL = statement(SMALL);
@@ -108,6 +112,6 @@ public final class AuditInserts {
         for (int r = 0; r < rows; r++) {
             sql.append(r == 0 ? "" : ", ").append(row());
         }
-        return sql.toString();
+        return sql.append(IDEMPOTENT).toString();
     }
 }

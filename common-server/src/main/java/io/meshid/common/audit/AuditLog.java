@@ -49,6 +49,20 @@ public interface AuditLog {
         }
     }
 
+    /**
+     * As {@link #recordIfRoom}, for a failure one caller may repeat at will with the same input (the
+     * same invalid token presented again and again): the first of identical events (same trust
+     * domain, actor, action, target, outcome and detail) is taken as usual, and its repeats within
+     * a window are only counted, then stored as one more event whose detail says how many there
+     * were. Callers make the target tell inputs apart (a token's fingerprint, never the token).
+     * This default takes every event as {@link #recordIfRoom} does.
+     *
+     * @return whether the event was taken or counted
+     */
+    default boolean recordRepeatable(AuditEvent event) {
+        return recordIfRoom(event);
+    }
+
     /** Events matching the query, newest first; includes every event queued here before the call. */
     List<AuditEvent> find(AuditQuery query);
 }

@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Requires;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.data.model.Pageable;
@@ -13,7 +15,11 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,6 +27,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,7 +49,17 @@ import org.slf4j.LoggerFactory;
  * and {@link #record}. A batch
  * that fails is retried up to {@value #MAX_ATTEMPTS} times over a few seconds, and what still
  * fails is counted ({@code meshid.audit.lost}, {@link #lostEvents()}) and logged at ERROR, never
- * dropped silently. {@link #find} waits for what was queued before it. Thread-safe.
+ * dropped silently; a {@link #record} waiter fails with its batch ({@code UNAVAILABLE}), except
+ * when the batch's connection died (SQL state 08xxx, 57P0x), which earns it one retry on a fresh
+ * connection. Inserts are idempotent ({@link AuditInserts}), so a retried batch never fails on rows
+ * a lost acknowledgement already stored, and such rows are not counted as lost.
+ *
+ * <p>Failures a caller can repeat at will with the same input ({@link #recordRepeatable}) are folded ({@link RepeatedEvents}):
+ * the first of a kind is written, identical ones within {@code meshid.audit.repeat-window} (default
+ * {@code PT1M}) are counted into one more event written when the window ends. Rows older than
+ * {@code meshid.audit.retention} (default {@code P90D}; {@code P0D} keeps everything) are deleted
+ * every {@code meshid.audit.prune-interval} (default {@code PT1H}), in chunks of
+ * {@value #PRUNE_CHUNK}. {@link #find} waits for what was queued before it. Thread-safe.
  */
 @Singleton
 @Requires(beans = DataSource.class)
@@ -53,8 +71,38 @@ final class JdbcAuditLog implements AuditLog {
     static final int QUEUE_BOUND = 16_384;
     static final int MAX_ATTEMPTS = 8;
     private static final long WAIT_SECONDS = 10;
+    private static final long FOLD_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long DROP_WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final long MAX_BACKOFF_MS = 1_000;
+    static final int PRUNE_CHUNK = 10_000;
+    static final int MAX_FOLDED_KINDS = 10_000;
+    static final String RETENTION = "meshid.audit.retention";
+    static final String PRUNE_INTERVAL = "meshid.audit.prune-interval";
+    static final String REPEAT_WINDOW = "meshid.audit.repeat-window";
+    private static final String PRUNE_SQL = "DELETE FROM audit_event WHERE id IN (SELECT id FROM audit_event WHERE occurred_at < ? "
+            + "LIMIT " + PRUNE_CHUNK + ")";
+
+    /**
+     * How long rows are kept ({@link Duration#ZERO}: for ever), how often old ones are deleted, and
+     * how long identical denials are folded into one counted event ({@link Duration#ZERO}: never).
+     */
+    record Settings(Duration retention, Duration pruneInterval, Duration repeatWindow) {
+
+        static final Settings DEFAULTS = new Settings(Duration.ofDays(90), Duration.ofHours(1), Duration.ofMinutes(1));
+
+        Settings {
+            if (retention.isNegative() || (!retention.isZero() && retention.compareTo(Duration.ofHours(1)) < 0)) {
+                throw new ConfigurationException(RETENTION + ": " + retention + " (expected: at least PT1H, or P0D to keep every row)");
+            }
+            if (pruneInterval.compareTo(Duration.ofSeconds(1)) < 0 || pruneInterval.compareTo(Duration.ofDays(1)) > 0) {
+                throw new ConfigurationException(PRUNE_INTERVAL + ": " + pruneInterval + " (expected: between PT1S and P1D)");
+            }
+            if (repeatWindow.isNegative() || repeatWindow.compareTo(Duration.ofHours(1)) > 0) {
+                throw new ConfigurationException(REPEAT_WINDOW + ": " + repeatWindow + " (expected: between PT0S, to fold "
+                        + "nothing, and PT1H)");
+            }
+        }
+    }
 
     /**
      * A queued item: an event someone waits for ({@code done} set), an event nobody waits for
@@ -81,16 +129,36 @@ final class JdbcAuditLog implements AuditLog {
     /** Drops not yet reported in a warning, and when the last warning was written ({@link System#nanoTime}). */
     private final AtomicLong droppedUnreported = new AtomicLong();
     private final AtomicLong lastDropWarning = new AtomicLong(System.nanoTime() - DROP_WARNING_INTERVAL_NANOS);
+    private final AtomicLong folded = new AtomicLong();
+    private final AtomicLong pruned = new AtomicLong();
     private final Thread writer;
+    private final Settings settings;
+    private final RepeatedEvents repeats;
+    private final Clock clock;
+    private final ScheduledExecutorService pruner;
     private volatile boolean running = true;
 
     @Inject
+    JdbcAuditLog(AuditEventRepository repository, DataSource dataSource, @Nullable MeterRegistry meters,
+            @Value("${" + RETENTION + ":P90D}") Duration retention, @Value("${" + PRUNE_INTERVAL + ":PT1H}") Duration pruneInterval,
+            @Value("${" + REPEAT_WINDOW + ":PT1M}") Duration repeatWindow) {
+        this(repository, dataSource, meters, QUEUE_BOUND, new Settings(retention, pruneInterval, repeatWindow), Clock.systemUTC());
+    }
+
     JdbcAuditLog(AuditEventRepository repository, DataSource dataSource, @Nullable MeterRegistry meters) {
         this(repository, dataSource, meters, QUEUE_BOUND);
     }
 
     /** With a queue of {@code queueBound} events (tests use a small one). */
     JdbcAuditLog(AuditEventRepository repository, DataSource dataSource, @Nullable MeterRegistry meters, int queueBound) {
+        this(repository, dataSource, meters, queueBound, Settings.DEFAULTS, Clock.systemUTC());
+    }
+
+    JdbcAuditLog(AuditEventRepository repository, DataSource dataSource, @Nullable MeterRegistry meters, int queueBound,
+            Settings settings, Clock clock) {
+        this.settings = settings;
+        this.clock = clock;
+        this.repeats = new RepeatedEvents(settings.repeatWindow(), MAX_FOLDED_KINDS);
         this.queueBound = queueBound;
         this.queue = new ArrayBlockingQueue<>(queueBound);
         this.repository = repository;
@@ -102,8 +170,17 @@ final class JdbcAuditLog implements AuditLog {
                     .description("Audit events of denials dropped because the queue was more than half full").register(meters);
             Gauge.builder("meshid.audit.queued", queue, BlockingQueue::size)
                     .description("Audit events waiting to be written").register(meters);
+            FunctionCounter.builder("meshid.audit.folded", folded, AtomicLong::get)
+                    .description("Repeated identical denials counted into one event instead of a row each").register(meters);
+            FunctionCounter.builder("meshid.audit.pruned", pruned, AtomicLong::get)
+                    .description("Audit rows deleted because they were older than the retention").register(meters);
         }
         this.writer = Thread.ofPlatform().name("audit-writer").daemon().start(this::writeLoop);
+        this.pruner = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("audit-prune").factory());
+        if (!settings.retention().isZero()) {
+            long every = settings.pruneInterval().toMillis();
+            pruner.scheduleWithFixedDelay(this::pruneQuietly, Math.min(every, 60_000), every, TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override
@@ -125,6 +202,16 @@ final class JdbcAuditLog implements AuditLog {
     @Override
     public void recordSoon(AuditEvent event) {
         offer(new Pending(Objects.requireNonNull(event, "event"), null, 0));
+    }
+
+    @Override
+    public boolean recordRepeatable(AuditEvent event) {
+        Objects.requireNonNull(event, "event");
+        if (running && !repeats.admit(event)) {
+            folded.incrementAndGet();
+            return true;
+        }
+        return recordIfRoom(event);
     }
 
     @Override
@@ -179,6 +266,56 @@ final class JdbcAuditLog implements AuditLog {
         return dropped.get();
     }
 
+    /** Repeats of denials counted into summary events rather than written one by one. */
+    long foldedEvents() {
+        return folded.get();
+    }
+
+    /**
+     * Deletes the rows older than the retention, {@value #PRUNE_CHUNK} at a time (short
+     * transactions that never hold many locks), and returns how many went.
+     */
+    long prune() throws SQLException {
+        if (settings.retention().isZero()) {
+            return 0;
+        }
+        Timestamp before = Timestamp.from(clock.instant().minus(settings.retention()));
+        long total = 0;
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(PRUNE_SQL)) {
+            int n;
+            do {
+                ps.setTimestamp(1, before);
+                n = ps.executeUpdate();
+                total += n;
+                pruned.addAndGet(n);
+            } while (n == PRUNE_CHUNK && running);
+        }
+        if (total > 0) {
+            LOG.info("audit trail: deleted {} events older than {} (retention {})", total, before.toInstant(), settings.retention());
+        }
+        return total;
+    }
+
+    private void pruneQuietly() {
+        try {
+            prune();
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("audit trail: pruning events older than {} failed, next try in {}: {}", settings.retention(),
+                    settings.pruneInterval(), e.toString());
+        }
+    }
+
+    /** Queues the summaries of folded denials whose window has ended (all of them when closing). */
+    private void queueFoldedSummaries(boolean all) {
+        for (AuditEvent summary : repeats.due(all ? null : clock.instant())) {
+            if (!queue.offer(new Pending(summary, null, 0))) {
+                lost.incrementAndGet();
+                LOG.error("audit trail: the queue is full; lost the count of repeated events: {} {} {}", summary.actor(),
+                        summary.action(), summary.detail());
+            }
+        }
+    }
+
     /** Waits (bounded) until everything queued so far was written or given up. */
     void awaitQueued() {
         if (Thread.currentThread() == writer || !running) {
@@ -199,8 +336,17 @@ final class JdbcAuditLog implements AuditLog {
     private void writeLoop() {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
         List<Pending> retry = new ArrayList<>();
-        while (running || !queue.isEmpty() || !retry.isEmpty()) {
+        long nextFold = System.nanoTime();
+        boolean finalFold = false;
+        while (running || !queue.isEmpty() || !retry.isEmpty() || !finalFold) {
             try {
+                if (!running && !finalFold) {
+                    finalFold = true;
+                    queueFoldedSummaries(true);
+                } else if (System.nanoTime() - nextFold >= 0) {
+                    nextFold = System.nanoTime() + FOLD_CHECK_NANOS;
+                    queueFoldedSummaries(false);
+                }
                 if (retry.isEmpty()) {
                     Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
                     if (first == null) {
@@ -248,8 +394,12 @@ final class JdbcAuditLog implements AuditLog {
             });
         } catch (SQLException | RuntimeException e) {
             List<Pending> exhausted = new ArrayList<>();
+            boolean lostConnection = lostConnection(e);
             for (Pending p : batch) {
-                if (p.awaited()) {
+                if (p.awaited() && lostConnection && p.attempt() == 0) {
+                    // Inserts are idempotent: one more try on a fresh connection is safe, and spares the caller a refusal.
+                    retry.add(p.again());
+                } else if (p.awaited()) {
                     p.done().completeExceptionally(e);
                 } else if (p.attempt() + 1 < MAX_ATTEMPTS) {
                     retry.add(p.again());
@@ -266,6 +416,17 @@ final class JdbcAuditLog implements AuditLog {
             }
             giveUp(exhausted, e);
         }
+    }
+
+    /** Whether {@code e} says the connection died (SQL state class 08, or the server ending the session: 57P01 to 57P03). */
+    static boolean lostConnection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P0"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void giveUp(List<Pending> pending, Exception cause) {
@@ -287,6 +448,7 @@ final class JdbcAuditLog implements AuditLog {
     @PreDestroy
     void close() throws InterruptedException {
         running = false;
+        pruner.shutdownNow();
         writer.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
         if (writer.isAlive()) {
             writer.interrupt();

@@ -1,9 +1,11 @@
 package io.meshid.common.store;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandInterruptedException;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
@@ -16,9 +18,13 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -29,7 +35,12 @@ import org.slf4j.LoggerFactory;
  * The {@link SharedStore} in Redis, through lettuce: one shared connection for commands (lettuce
  * connections are thread-safe and pipeline concurrent callers) and one for pub/sub. Every command
  * has a timeout, and while the connection is down commands fail at once instead of queueing, so a
- * caller never waits longer than the timeout; lettuce reconnects, and re-subscribes, by itself.
+ * caller never waits longer than the timeout; lettuce reconnects, and re-subscribes, by itself,
+ * after a jittered delay of {@value #RECONNECT_MIN_MILLIS} to {@value #RECONNECT_MAX_MILLIS} ms
+ * (lettuce's default backs off to 30 s, which kept servers refusing for up to 14 s after Redis was
+ * back), so that a Redis that returns is used again within a second and the replicas do not all
+ * reconnect at the same instant. TCP keep-alive finds a silently dead connection. At connection
+ * it refuses a Redis that evicts keys ({@link RedisRequirements}).
  * Any Redis failure surfaces as {@link SharedStoreUnavailableException}. The password never
  * appears in a log line, a message or {@link #toString()}. Thread-safe.
  */
@@ -46,7 +57,12 @@ final class RedisSharedStore implements SharedStore {
             return count
             """;
 
+    static final long RECONNECT_MIN_MILLIS = 20;
+    static final long RECONNECT_MAX_MILLIS = 500;
+    static final long RECONNECT_GRACE_MILLIS = 1_000;
+
     private final String maskedUri;
+    private final ClientResources resources;
     private final Duration commandTimeout;
     private final RedisClient client;
     private final StatefulRedisConnection<String, String> connection;
@@ -56,6 +72,8 @@ final class RedisSharedStore implements SharedStore {
     private final LocalSubscribers subscribers = new LocalSubscribers("meshid-store-redis-delivery");
     private final Object subscriptionLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** {@link System#nanoTime} when a connection to Redis was last lost. */
+    private volatile long disconnectedAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
     RedisSharedStore(String uri, Duration commandTimeout) {
         this.maskedUri = RedisUris.mask(uri);
@@ -65,9 +83,20 @@ final class RedisSharedStore implements SharedStore {
         }
         RedisURI redisUri = parse(uri, maskedUri);
         redisUri.setTimeout(commandTimeout);
-        this.client = RedisClient.create(redisUri);
+        this.resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.fullJitter(Duration.ofMillis(RECONNECT_MIN_MILLIS), Duration.ofMillis(RECONNECT_MAX_MILLIS),
+                        50, TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources, redisUri);
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                disconnectedAt = System.nanoTime();
+            }
+        });
         client.setOptions(ClientOptions.builder()
-                .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).build())
+                .autoReconnect(true)
+                .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).keepAlive(true).build())
                 .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .build());
@@ -76,10 +105,13 @@ final class RedisSharedStore implements SharedStore {
             this.commands = connection.sync();
             this.pubSub = client.connectPubSub(StringCodec.UTF8);
             this.incrementSha = commands.digest(INCREMENT_SCRIPT);
+            RedisRequirements.check(commands, maskedUri);
         } catch (RedisException e) {
-            client.shutdown(Duration.ZERO, commandTimeout);
-            subscribers.close();
+            shutdown();
             throw new SharedStoreUnavailableException("Redis at " + maskedUri + " is unreachable: " + e.getMessage(), e);
+        } catch (IllegalStateException e) {
+            shutdown();
+            throw e;
         }
         pubSub.addListener(new RedisPubSubAdapter<>() {
             @Override
@@ -217,7 +249,42 @@ final class RedisSharedStore implements SharedStore {
             LOG.debug("Closing the connections to Redis at {} failed", maskedUri, e);
         } finally {
             client.shutdown(Duration.ZERO, commandTimeout);
+            resources.shutdown(0, commandTimeout.toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** Whether lettuce refused {@code e}'s command without sending it because the connection is down. */
+    private static boolean rejectedWhileReconnecting(RedisException e) {
+        return String.valueOf(e.getMessage()).startsWith("Currently not connected");
+    }
+
+    /**
+     * Waits for the command connection to be open again, but only for a connection lost within
+     * the last {@value #RECONNECT_GRACE_MILLIS} ms (one killed connection, reconnecting now): a
+     * call made then costs a short wait instead of a refusal. In a longer outage calls fail at once.
+     */
+    private boolean awaitReconnect() {
+        long deadline = disconnectedAt + TimeUnit.MILLISECONDS.toNanos(RECONNECT_GRACE_MILLIS);
+        while (!connection.isOpen() && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return connection.isOpen();
+    }
+
+    private void shutdown() {
+        client.shutdown(Duration.ZERO, commandTimeout);
+        resources.shutdown(0, commandTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        subscribers.close();
+    }
+
+    @Override
+    public void ping() {
+        call("PING", commands::ping);
     }
 
     @Override
@@ -236,7 +303,15 @@ final class RedisSharedStore implements SharedStore {
             throw new IllegalStateException("the shared store in Redis at " + maskedUri + " is closed");
         }
         try {
-            return action.get();
+            try {
+                return action.get();
+            } catch (RedisException e) {
+                if (!rejectedWhileReconnecting(e) || !awaitReconnect()) {
+                    throw e;
+                }
+                // The command was never sent (rejected while disconnected), so sending it now is safe.
+                return action.get();
+            }
         } catch (RedisException e) {
             if (e instanceof RedisCommandInterruptedException) {
                 Thread.currentThread().interrupt();

@@ -81,6 +81,15 @@ public interface SharedStore extends AutoCloseable {
      */
     Subscription subscribe(String channel, Consumer<String> listener);
 
+    /**
+     * Checks that the backing store answers now (Redis {@code PING}), within the command timeout.
+     * For health probes. The in-process store always answers.
+     *
+     * @throws SharedStoreUnavailableException when it does not
+     */
+    default void ping() {
+    }
+
     /** What backs this store, for logs and health: {@code "in-process"} or {@code "redis"}. */
     String kind();
 

@@ -53,6 +53,8 @@ final class SharedStoreFactory {
             store = new RedisSharedStore(uri, commandTimeout);
         } catch (IllegalArgumentException e) {
             throw new ConfigurationException(REDIS_URI + " (env MESHID_REDIS_URI): " + e.getMessage());
+        } catch (IllegalStateException e) {
+            throw new ConfigurationException(REDIS_URI + " (env MESHID_REDIS_URI): " + e.getMessage());
         }
         LOG.info("Shared store: redis at {} (command timeout {})", RedisUris.mask(uri), commandTimeout);
         return store;

@@ -198,6 +198,81 @@ abstract class AuditLogContract {
                 Optional.empty(), Optional.of(AuditEvent.Outcome.FAILED), 10, Optional.empty()))).containsExactly("3");
     }
 
+    @Test
+    void retriedBatch_afterItsCommitWasStored_storesEachRowOnce_andDoesNotFail() throws Exception {
+        List<AuditEvent> batch = new java.util.ArrayList<>();
+        for (int i = 0; i < AuditInserts.LARGE + AuditInserts.SMALL + 3; i++) {
+            batch.add(AuditEvent.of(T0, "retry.example", "a", "x.do", "e" + i, AuditEvent.Outcome.SUCCESS, "", "r"));
+        }
+        javax.sql.DataSource ds = dataSource();
+        try (java.sql.Connection c = ds.getConnection()) {
+            AuditInserts.insert(c, batch);
+            // The same batch again (its first commit's acknowledgement was lost), now with one new event.
+            List<AuditEvent> again = new java.util.ArrayList<>(batch);
+            again.add(AuditEvent.of(T0, "retry.example", "a", "x.do", "new", AuditEvent.Outcome.SUCCESS, "", "r"));
+            AuditInserts.insert(c, again);
+        }
+
+        assertThat(count(ds, "trust_domain = 'retry.example'")).isEqualTo(batch.size() + 1);
+    }
+
+    @Test
+    void prune_deletesOnlyRowsOlderThanTheRetention() throws Exception {
+        javax.sql.DataSource ds = dataSource();
+        Instant now = T0.plus(java.time.Duration.ofDays(100));
+        JdbcAuditLog log = new JdbcAuditLog(null, ds, null, 64, new JdbcAuditLog.Settings(java.time.Duration.ofDays(90),
+                java.time.Duration.ofDays(1), java.time.Duration.ZERO), java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
+        try {
+            log.record(AuditEvent.of(now.minus(java.time.Duration.ofDays(91)), "prune.example", "a", "x.do", "old",
+                    AuditEvent.Outcome.SUCCESS, "", "r"));
+            log.record(AuditEvent.of(now.minus(java.time.Duration.ofDays(89)), "prune.example", "a", "x.do", "kept",
+                    AuditEvent.Outcome.SUCCESS, "", "r"));
+
+            assertThat(log.prune()).isGreaterThanOrEqualTo(1);
+            assertThat(count(ds, "trust_domain = 'prune.example' AND target = 'old'")).isZero();
+            assertThat(count(ds, "trust_domain = 'prune.example' AND target = 'kept'")).isOne();
+        } finally {
+            log.close();
+        }
+    }
+
+    @Test
+    void repeatedIdenticalDenials_areOneRowForTheFirst_andOneCountedRow() throws Exception {
+        javax.sql.DataSource ds = dataSource();
+        JdbcAuditLog log = new JdbcAuditLog(null, ds, null, 64, new JdbcAuditLog.Settings(java.time.Duration.ZERO,
+                java.time.Duration.ofDays(1), java.time.Duration.ofMinutes(1)), java.time.Clock.fixed(T0, java.time.ZoneOffset.UTC));
+        try {
+            for (int i = 0; i < 500; i++) {
+                assertThat(log.recordRepeatable(AuditEvent.of(T0.plusMillis(i), "fold.example", "spiffe://fold.example/client",
+                        "identity.validate_token", "-", AuditEvent.Outcome.DENIED, "REVOKED: jti j-1", "r" + i))).isTrue();
+            }
+            log.recordRepeatable(AuditEvent.of(T0, "fold.example", "spiffe://fold.example/other", "identity.validate_token", "-",
+                    AuditEvent.Outcome.DENIED, "REVOKED: jti j-1", "o"));
+            log.awaitQueued();
+            assertThat(count(ds, "trust_domain = 'fold.example'")).isEqualTo(2);
+        } finally {
+            log.close();
+        }
+
+        assertThat(count(ds, "trust_domain = 'fold.example'")).isEqualTo(3);
+        assertThat(count(ds, "trust_domain = 'fold.example' AND request_id = 'r0' AND detail = 'REVOKED: jti j-1'")).isOne();
+        assertThat(count(ds, "trust_domain = 'fold.example' AND request_id = 'r0' AND detail = "
+                + "'REVOKED: jti j-1 [repeated 499 more times until " + T0.plusMillis(499) + "]'")).isOne();
+    }
+
+    private javax.sql.DataSource dataSource() {
+        return io.micronaut.data.connection.jdbc.advice.DelegatingDataSource.unwrapDataSource(
+                context.getBean(javax.sql.DataSource.class));
+    }
+
+    private static long count(javax.sql.DataSource ds, String where) throws java.sql.SQLException {
+        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM audit_event WHERE " + where)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     private static List<String> targets(AuditReader reader, AuditPageQuery query) {
         return reader.page(query).events().stream().map(AuditEvent::target).toList();
     }

@@ -8,7 +8,9 @@ import io.meshid.common.spiffe.ReservedIdentities;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.identity.IdentityConfig;
+import io.meshid.common.store.SharedStore;
 import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -24,6 +26,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The registry's rules over its store: bounds on every field (messages name the field, the
@@ -31,8 +35,8 @@ import java.util.UUID;
  * {@value #MAX_ENTRIES} entries per trust domain and {@value #MAX_UNUSED_TOKENS} unused join
  * tokens per entry, no entry for a reserved identity ({@link ReservedIdentities}: {@code /meshid/*},
  * admin and reserved paths), join tokens of 256 random bits of which only the SHA-256 is stored.
- * {@link #entryFor} answers from an {@link EntryCache} (5 s, cleared by this replica's writes).
- * Thread-safe.
+ * {@link #entryFor} answers from an {@link EntryCache} (1 s), which every replica clears when any
+ * replica announces a change on {@value #CHANGES_CHANNEL} of the shared store. Thread-safe.
  */
 @Singleton
 final class DefaultRegistry implements Registry {
@@ -48,7 +52,13 @@ final class DefaultRegistry implements Registry {
     /** The contract's bound (CreateJoinTokenRequest.ttl: 1 min to 24 h); meshid.identity.join-token-ttl has the same. */
     static final Duration MAX_JOIN_TOKEN_TTL = Duration.ofHours(24);
 
+    /** The shared store channel on which a replica announces that it changed the registry (message: the trust domain). */
+    static final String CHANGES_CHANNEL = "meshid:registry:changed";
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultRegistry.class);
+
     private final RegistryStore store;
+    private final SharedStore shared;
+    private final SharedStore.Subscription changes;
     private final Clock clock;
     private final MeshidConfig meshid;
     private final IdentityConfig config;
@@ -56,13 +66,32 @@ final class DefaultRegistry implements Registry {
     private final EntryCache entries;
     private final ReservedIdentities reserved;
 
-    DefaultRegistry(RegistryStore store, Clock clock, MeshidConfig meshid, IdentityConfig config) {
+    DefaultRegistry(RegistryStore store, Clock clock, MeshidConfig meshid, IdentityConfig config, SharedStore shared) {
         this.reserved = meshid.reservedIdentities(List.of());
         this.store = store;
         this.clock = clock;
         this.meshid = meshid;
         this.config = config;
         this.entries = new EntryCache(clock);
+        this.shared = shared;
+        // Also this replica's own announcements: harmless, its cache was cleared already.
+        this.changes = shared.subscribe(CHANGES_CHANNEL, domain -> entries.clear());
+    }
+
+    @PreDestroy
+    void close() {
+        changes.close();
+    }
+
+    /** Clears this replica's cache and tells the others to clear theirs; they fall back on the cache's TTL if it fails. */
+    private void changed(TrustDomain domain) {
+        entries.clear();
+        try {
+            shared.publish(CHANGES_CHANNEL, domain.name());
+        } catch (RuntimeException e) {
+            LOG.warn("could not announce a registry change in {} on the shared store ({}); other replicas see it within {} s",
+                    domain, e.toString(), EntryCache.TTL_SECONDS);
+        }
     }
 
     /** The server's own trust domain always exists. */
@@ -108,6 +137,7 @@ final class DefaultRegistry implements Registry {
             throw new MeshidException.AlreadyExists("entry for " + p.spiffeId() + " with selectors " + entry.selectors()
                     + ": exists (expected: a new SPIFFE ID or selector set)");
         }
+        changed(domain);
         return entry;
     }
 
@@ -144,7 +174,7 @@ final class DefaultRegistry implements Registry {
     @Override
     public boolean deleteEntry(TrustDomain domain, String id) {
         boolean deleted = store.delete(domain, checkId(id));
-        entries.clear();
+        changed(domain);
         return deleted;
     }
 

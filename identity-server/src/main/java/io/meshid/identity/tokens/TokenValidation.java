@@ -16,7 +16,9 @@ import java.util.Set;
  * not thrown, and audited as denials with their reason; valid ones are not audited (they are the
  * hot path, and nothing was decided beyond what the token already said). The audit write never
  * waits (this runs on the event loop): past half a full audit queue, denials are dropped and
- * counted ({@link AuditLog#recordIfRoom}). Thread-safe.
+ * counted ({@link AuditLog#recordRepeatable}). The event's target is the token's fingerprint (the
+ * first 16 hex digits of its SHA-256, never the token), so that one caller retrying one invalid
+ * token is folded into one counted event while different tokens stay apart. Thread-safe.
  */
 @Singleton
 public final class TokenValidation {
@@ -65,13 +67,19 @@ public final class TokenValidation {
                 TokenCheck.Invalid invalid = new TokenCheck.Invalid(TokenCheck.Reason.CERTIFICATE_MISMATCH, presented == null
                         ? "bound to certificate x5t#S256 " + bound + ", presented without a certificate (expected: the token's own "
                         + "mutual TLS certificate as proof)" : "bound to certificate x5t#S256 " + bound + ", presented with " + presented);
-                audit.recordIfRoom(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(),
-                        "identity.validate_token", "-", AuditEvent.Outcome.DENIED, invalid.reason() + ": " + invalid.detail(),
+                audit.recordRepeatable(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(),
+                        "identity.validate_token", fingerprint(token), AuditEvent.Outcome.DENIED, invalid.reason() + ": " + invalid.detail(),
                         RequestIds.current()));
                 return invalid;
             }
         }
         return check;
+    }
+
+    /** {@code "token sha256:<16 hex>"}: tells tokens apart in the audit trail without being one. */
+    static String fingerprint(String token) {
+        return "token sha256:" + java.util.HexFormat.of().formatHex(sha256(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                0, 8);
     }
 
     private static byte[] sha256(byte[] der) {
@@ -91,8 +99,8 @@ public final class TokenValidation {
         TokenCheck check = verifier.verify(token, TokenVerifier.Expectations.of(caller.trustDomain(), audience,
                 types.isEmpty() ? DEFAULT_TYPES : types));
         if (check instanceof TokenCheck.Invalid invalid) {
-            audit.recordIfRoom(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(),
-                    "identity.validate_token", "-", AuditEvent.Outcome.DENIED, invalid.reason() + ": " + invalid.detail(),
+            audit.recordRepeatable(AuditEvent.of(clock.instant(), caller.trustDomain().name(), caller.toString(),
+                    "identity.validate_token", fingerprint(token), AuditEvent.Outcome.DENIED, invalid.reason() + ": " + invalid.detail(),
                     RequestIds.current()));
         }
         return check;

@@ -213,6 +213,33 @@ class TokensOverMutualTlsTest {
     }
 
     @Test
+    void validate_oneInvalidTokenRetried_isOneAuditEventForTheFirst_notOnePerCall() {
+        String token = as(API).mintJwtSvid(mint(ORDERS).build()).getToken();
+        String other = as(API).mintJwtSvid(mint(ORDERS).build()).getToken();
+        IdentityServiceBlockingStub orders = as(ORDERS);
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(orders.validateToken(validate(token, "spiffe://wire.test/ns/billing/sa/retried")).getValid()).isFalse();
+        }
+        assertThat(orders.validateToken(validate(other, "spiffe://wire.test/ns/billing/sa/retried")).getValid()).isFalse();
+
+        List<AuditEvent> events = audit("identity.validate_token");
+        assertThat(events).filteredOn(e -> e.target().equals(fingerprint(token))).hasSize(1)
+                .allSatisfy(e -> assertThat(e.detail()).startsWith("AUDIENCE_MISMATCH").doesNotContain(token));
+        assertThat(events).filteredOn(e -> e.target().equals(fingerprint(other))).hasSize(1);
+    }
+
+    private static String fingerprint(String token) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "token sha256:" + java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void validate_anInvalidToken_isANormalAnswer_andAudited_butBadInputIsInvalidArgument() {
         String token = as(API).mintJwtSvid(mint(ORDERS).build()).getToken();
         IdentityServiceBlockingStub orders = as(ORDERS);

@@ -52,4 +52,16 @@ class EntryCacheTest {
 
         assertThat(read()).isEmpty();
     }
+
+    @Test
+    void aLoadRacingAClear_isAnsweredButNotKept() {
+        cache.get(ID, id -> {
+            cache.clear();
+            return Optional.of(entry());
+        });
+        stored.set(Optional.empty());
+
+        assertThat(cache.isFresh(ID)).isFalse();
+        assertThat(read()).isEmpty();
+    }
 }
