@@ -69,6 +69,21 @@ public final class OwnRedis implements AutoCloseable {
         throw new IOException("redis-server on port " + port + " did not answer within 10 s (log: " + dir.resolve("redis.log") + ")");
     }
 
+    /** CPU time (user + system) the server has used so far, from {@code /proc} (Linux; 10 ms ticks), in nanoseconds. */
+    public long cpuNanos() {
+        if (process == null) {
+            return 0;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // Fields 14 and 15 (utime, stime), counted from the state field (3).
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** Stops the server at once; clients see their connections close. */
     public void stop() throws InterruptedException {
         if (process != null) {
