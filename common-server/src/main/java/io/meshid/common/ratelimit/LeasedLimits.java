@@ -55,15 +55,23 @@ final class LeasedLimits implements AutoCloseable {
 
     /** One key's state in this replica. Guarded by itself. */
     private static final class Slot {
+        final String prefix;
+        final long windowIndex;
+        final long windowMillis;
         final long permits;
         final long windowEnd;
         final long unleasedMax;
         long used;
         long reserved;
+        /** Permits to ask for before the window begins (leased ahead); 0 once asked. */
+        long aheadWant;
         long unleased;
         long usedAtLastSync;
 
-        Slot(long permits, long windowEnd, long unleasedMax) {
+        Slot(String prefix, long windowIndex, long windowMillis, long permits, long windowEnd, long unleasedMax) {
+            this.prefix = prefix;
+            this.windowIndex = windowIndex;
+            this.windowMillis = windowMillis;
             this.permits = permits;
             this.windowEnd = windowEnd;
             this.unleasedMax = unleasedMax;
@@ -95,8 +103,12 @@ final class LeasedLimits implements AutoCloseable {
         return Math.max(1, (long) Math.ceil(permits * slack));
     }
 
-    /** Whether one more call of {@code key} (in the window ending at {@code windowEnd}) is within {@code limit}. */
-    boolean tryAcquire(String key, RateLimit limit, long windowEnd) {
+    /**
+     * Whether one more call of the key {@code prefix + windowIndex} (the window ending at
+     * {@code windowEnd}) is within {@code limit}.
+     */
+    boolean tryAcquire(String prefix, long windowIndex, RateLimit limit, long windowEnd) {
+        String key = prefix + windowIndex;
         long now = clock.millis();
         if (now - lastSyncMillis > 3 * syncMillis) {
             warn(now);
@@ -110,7 +122,8 @@ final class LeasedLimits implements AutoCloseable {
                     return local.increment(key, limit.window().plusSeconds(1)) <= limit.permits();
                 }
             }
-            slot = slots.computeIfAbsent(key, k -> new Slot(limit.permits(), windowEnd, unleased(limit.permits(), slack)));
+            slot = slots.computeIfAbsent(key, k -> new Slot(prefix, windowIndex, limit.window().toMillis(), limit.permits(), windowEnd,
+                    unleased(limit.permits(), slack)));
         }
         synchronized (slot) {
             if (slot.used < slot.reserved && slot.used < slot.permits) {
@@ -126,10 +139,30 @@ final class LeasedLimits implements AutoCloseable {
         }
     }
 
-    /** Reports use and renews leases of every live key, in batches of one round trip each. */
+    /**
+     * Reports use and renews leases of every live key, in batches of one round trip each. A key
+     * whose window ends within two sync intervals also leases its next window ahead (as much as it
+     * used in the last interval, twice), so that a steady caller finds a lease when the window turns
+     * instead of running into the unleased allowance.
+     */
     void sync() {
         long now = clock.millis();
         slots.values().removeIf(s -> s.windowEnd <= now);
+        for (Slot s : List.copyOf(slots.values())) {
+            if (s.windowEnd - now <= 2 * syncMillis && slots.size() < MAX_KEYS) {
+                long recent;
+                synchronized (s) {
+                    recent = s.used - s.usedAtLastSync;
+                }
+                if (recent > 0) {
+                    Slot next = slots.computeIfAbsent(s.prefix + (s.windowIndex + 1), k -> new Slot(s.prefix, s.windowIndex + 1,
+                            s.windowMillis, s.permits, s.windowEnd + s.windowMillis, s.unleasedMax));
+                    synchronized (next) {
+                        next.aheadWant = Math.max(next.aheadWant, 2 * recent);
+                    }
+                }
+            }
+        }
         List<Map.Entry<String, Slot>> live = new ArrayList<>(slots.entrySet());
         for (int from = 0; from < live.size(); from += MAX_KEYS_PER_SYNC) {
             List<Map.Entry<String, Slot>> batch = live.subList(from, Math.min(live.size(), from + MAX_KEYS_PER_SYNC));
@@ -137,12 +170,14 @@ final class LeasedLimits implements AutoCloseable {
             for (Map.Entry<String, Slot> e : batch) {
                 Slot s = e.getValue();
                 synchronized (s) {
-                    long want = Math.max(s.unleasedMax, 2 * (s.used - s.usedAtLastSync));
+                    long want = Math.max(Math.max(s.unleasedMax, 2 * (s.used - s.usedAtLastSync)), s.aheadWant);
+                    s.aheadWant = 0;
                     s.usedAtLastSync = s.used;
                     leases.add(new LeasedCounters.Lease(e.getKey(), s.used, want, s.permits));
                 }
             }
             long ttl = Math.max(1000, batch.stream().mapToLong(e -> e.getValue().windowEnd - now).max().orElse(0) + 1000);
+            // Keys of different windows expire at different times: the longest TTL of the batch serves all (they are short).
             long[] reserved = store.lease(member, leases, Duration.ofMillis(ttl));
             for (int i = 0; i < batch.size(); i++) {
                 Slot s = batch.get(i).getValue();

@@ -105,7 +105,8 @@ public final class RateLimiter {
             refusedUntil.remove(key);
         }
         if (bulk) {
-            return leased.tryAcquire(key, limit, windowEnd) ? new Decision(true, 0, Duration.ZERO)
+            String prefix = "ratelimit:" + scope + ":" + shorten(subject) + ":";
+            return leased.tryAcquire(prefix, windowIndex, limit, windowEnd) ? new Decision(true, 0, Duration.ZERO)
                     : new Decision(false, limit.permits() + 1, retry);
         }
         long count = increment(key, limit.window().plusSeconds(1));

@@ -49,16 +49,39 @@ class LeasedLimitsTest {
     void oneReplica_admitsTheLimitExactly_throughItsLeases() {
         try (SharedStore store = SharedStore.redis(ExternalServices.redisUri(), Duration.ofSeconds(2))) {
             LeasedLimits replica = new LeasedLimits((LeasedCounters) store, clock, Duration.ofMillis(100), SLACK, false);
-            String key = "ratelimit:test:" + UUID.randomUUID();
+            String key = "ratelimit:test:" + UUID.randomUUID() + ":";
             long windowEnd = clock.millis() + LIMIT.window().toMillis();
             int admitted = 0;
             for (int round = 0; round < 20; round++) {
-                while (replica.tryAcquire(key, LIMIT, windowEnd)) {
+                while (replica.tryAcquire(key, 0, LIMIT, windowEnd)) {
                     admitted++;
                 }
                 replica.sync();
             }
             assertThat(admitted).isEqualTo(1000);
+        }
+    }
+
+    @Test
+    void aSteadyCaller_isNotRefusedWhenTheWindowTurns_becauseTheNextWindowIsLeasedAhead() {
+        RateLimit perSecond = RateLimit.perSecond(1000);
+        try (SharedStore store = SharedStore.redis(ExternalServices.redisUri(), Duration.ofSeconds(2))) {
+            LeasedLimits replica = new LeasedLimits((LeasedCounters) store, clock, Duration.ofMillis(100), SLACK, false);
+            String prefix = "ratelimit:test:" + UUID.randomUUID() + ":";
+            int refusedAfterFirstSync = 0;
+            for (int step = 0; step < 35; step++) {
+                // 80 calls per 100 ms: 80 % of the limit, more than the 50 a replica may admit without a lease.
+                long now = clock.millis();
+                long window = now / 1000;
+                for (int c = 0; c < 80; c++) {
+                    if (!replica.tryAcquire(prefix, window, perSecond, (window + 1) * 1000) && step > 0) {
+                        refusedAfterFirstSync++;
+                    }
+                }
+                replica.sync();
+                clock.advance(Duration.ofMillis(100));
+            }
+            assertThat(refusedAfterFirstSync).isZero();
         }
     }
 
@@ -71,7 +94,7 @@ class LeasedLimitsTest {
                 for (int i = 0; i < 3; i++) {
                     replicas.add(new LeasedLimits((LeasedCounters) store, clock, Duration.ofMillis(100), SLACK, false));
                 }
-                String key = "ratelimit:test:" + UUID.randomUUID();
+                String key = "ratelimit:test:" + UUID.randomUUID() + ":";
                 long windowEnd = clock.millis() + LIMIT.window().toMillis();
                 long admitted = 0;
                 for (int step = 0; step < 400; step++) {
@@ -81,7 +104,7 @@ class LeasedLimitsTest {
                     } else {
                         int burst = random.nextInt(200);
                         for (int c = 0; c < burst; c++) {
-                            if (r.tryAcquire(key, LIMIT, windowEnd)) {
+                            if (r.tryAcquire(key, 0, LIMIT, windowEnd)) {
                                 admitted++;
                             }
                         }
