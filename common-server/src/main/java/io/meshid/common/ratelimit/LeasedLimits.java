@@ -52,6 +52,7 @@ final class LeasedLimits implements AutoCloseable {
     private final ScheduledExecutorService syncer;
     private volatile long lastSyncMillis;
     private volatile long lastWarning;
+    private final java.util.concurrent.atomic.AtomicBoolean urgent = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** One key's state in this replica. Guarded by itself. */
     private static final class Slot {
@@ -130,12 +131,31 @@ final class LeasedLimits implements AutoCloseable {
                 slot.used++;
                 return true;
             }
+            syncSoon();
             if (slot.unleased < slot.unleasedMax) {
                 slot.unleased++;
                 slot.used++;
                 return true;
             }
             return false;
+        }
+    }
+
+    /**
+     * A lease ran out before its sync (a burst, or a sync thread held up on a loaded machine): one
+     * early sync, at most one waiting at a time, so the unleased allowance bridges a round trip
+     * rather than a whole interval. Never blocks the caller.
+     */
+    private void syncSoon() {
+        if (syncer != null && urgent.compareAndSet(false, true)) {
+            try {
+                syncer.execute(() -> {
+                    urgent.set(false);
+                    syncQuietly();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                urgent.set(false);
+            }
         }
     }
 
