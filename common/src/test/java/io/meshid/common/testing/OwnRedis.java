@@ -50,6 +50,9 @@ public final class OwnRedis implements AutoCloseable {
         process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", dir.toString()))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+        // A test JVM that dies without closing this must not leave a redis-server behind.
+        Process started = process;
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
             try {
