@@ -9,7 +9,8 @@
 #
 # Keys (see DecisionLoad's javadoc): bench.policies=250  bench.channels=4  bench.concurrency=32
 # bench.warmup=20  bench.duration=20  bench.requests=65536  bench.cacheSize=0
-# bench.engine=java|native (the server's meshid.policy.engine).
+# bench.engine=java|native (the server's meshid.policy.engine) bench.modes=in-process,redis (both by
+# default, side by side: Redis mode on a redis-server of its own, rate limits shared through it).
 # A quick check that it works: -Dbench.warmup=2 -Dbench.duration=3
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o); JAVA_OPTS adds JVM options.
 set -euo pipefail

@@ -27,6 +27,8 @@ public final class RateLimitConfig {
     private long perCallerPerSecond = 20_000;
     private long perSourcePerSecond = 50_000;
     private Map<String, RateLimit> methods = Map.of();
+    private java.time.Duration syncInterval = java.time.Duration.ofMillis(100);
+    private double slack = 0.05;
 
     /**
      * Whether limits are applied ({@code meshid.rate-limit.enabled}): off unless a server turns them on
@@ -42,8 +44,9 @@ public final class RateLimitConfig {
 
     /**
      * Whether the counters are shared by every replica ({@code meshid.rate-limit.shared}, default
-     * true): in the shared store, so Redis when one is configured, at the cost of one store call per
-     * limit and call. False counts in this replica only (each replica enforces the limits on its
+     * true): in the shared store; with Redis, the per-caller and per-source limits through leases
+     * synced every {@link #getSyncInterval()} (no round trip per call), the per-method limits with
+     * one store call per call. False counts in this replica only (each replica enforces the limits on its
      * own, as Envoy's local rate limit does), for servers on a request's hot path.
      */
     public boolean isShared() {
@@ -52,6 +55,37 @@ public final class RateLimitConfig {
 
     public void setShared(boolean shared) {
         this.shared = shared;
+    }
+
+    /**
+     * How often a replica syncs its leased per-caller and per-source counts with Redis
+     * ({@code meshid.rate-limit.sync-interval}, default {@code PT0.1S}, between 10 ms and 10 s).
+     */
+    public java.time.Duration getSyncInterval() {
+        return syncInterval;
+    }
+
+    public void setSyncInterval(java.time.Duration interval) {
+        if (interval.compareTo(java.time.Duration.ofMillis(10)) < 0 || interval.compareTo(java.time.Duration.ofSeconds(10)) > 0) {
+            throw new ConfigurationException(PREFIX + ".sync-interval: " + interval + " (expected: between PT0.01S and PT10S)");
+        }
+        this.syncInterval = interval;
+    }
+
+    /**
+     * The share of a limit each replica may admit without a lease ({@code meshid.rate-limit.slack},
+     * default 0.05, between 0 and 1): the tolerance, N replicas admit at most
+     * {@code permits × (1 + N × slack)} (docs/identity.md, "Rate limits").
+     */
+    public double getSlack() {
+        return slack;
+    }
+
+    public void setSlack(double slack) {
+        if (!(slack >= 0 && slack <= 1)) {
+            throw new ConfigurationException(PREFIX + ".slack: " + slack + " (expected: between 0 and 1)");
+        }
+        this.slack = slack;
     }
 
     /** Calls per second one caller identity may make ({@code meshid.rate-limit.per-caller-per-second}). */

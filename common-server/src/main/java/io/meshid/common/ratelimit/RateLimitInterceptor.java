@@ -28,8 +28,10 @@ import java.util.Optional;
  * message naming the limit and when to retry, a {@code google.rpc.RetryInfo} in the status details
  * (as every meshid rpc's rate limit, see docs/api.md) and the metadata {@code retry-after-ms}; the
  * service never sees it. Runs after the interceptors that establish the caller and its address,
- * before any service code. Counters live in the {@link SharedStore} (Redis across replicas,
- * in-process otherwise), or in this replica only when {@link RateLimitConfig#isShared()} is false.
+ * before any service code. Counters live in the {@link SharedStore} (in-process), or in this replica
+ * only when {@link RateLimitConfig#isShared()} is false; with Redis, the per-caller and per-source
+ * limits are counted from memory against leases synced in the background ({@link LeasedLimits}:
+ * no round trip per call, a documented tolerance), and the per-method limits with one Redis call each.
  * Thread-safe.
  */
 @Singleton
@@ -49,8 +51,30 @@ public final class RateLimitInterceptor implements ServerInterceptor, Ordered {
 
     @Inject
     RateLimitInterceptor(RateLimitConfig config, SharedStore store, Optional<Clock> clock) {
-        this(config, config.isShared() ? new RateLimiter(store, clock.orElseGet(Clock::systemUTC))
-                : RateLimiter.local(clock.orElseGet(Clock::systemUTC)));
+        this(config, limiter(config, store, clock.orElseGet(Clock::systemUTC)));
+    }
+
+    private static RateLimiter limiter(RateLimitConfig config, SharedStore store, Clock clock) {
+        if (!config.isShared()) {
+            return RateLimiter.local(clock);
+        }
+        if (config.isEnabled() && store instanceof io.meshid.common.store.LeasedCounters leases) {
+            return new RateLimiter(store, clock, new LeasedLimits(leases, clock, config.getSyncInterval(), config.getSlack(), true));
+        }
+        return new RateLimiter(store, clock);
+    }
+
+    /**
+     * Whether every limit that applies to {@code method} is counted from memory (no store round
+     * trip), so that the call may run on the event loop ({@link io.meshid.common.server.InlineCalls}).
+     */
+    public boolean countsInMemory(String method) {
+        return !enabled || (limiter.bulkInMemory() && (!methods.containsKey(method) || limiter.exactInMemory()));
+    }
+
+    @jakarta.annotation.PreDestroy
+    void close() {
+        limiter.close();
     }
 
     /** For servers built by hand and for tests. */
@@ -89,11 +113,11 @@ public final class RateLimitInterceptor implements ServerInterceptor, Ordered {
                 return new ServerCall.Listener<>() { };
             }
         }
-        if (caller.isPresent() && refused(call, limiter.acquire("caller", caller.get().toString(), perCaller),
+        if (caller.isPresent() && refused(call, limiter.acquireBulk("caller", caller.get().toString(), perCaller),
                 "calls of caller " + caller.get(), perCaller)) {
             return new ServerCall.Listener<>() { };
         }
-        if (refused(call, limiter.acquire("source", source, perSource), "calls from source address " + source, perSource)) {
+        if (refused(call, limiter.acquireBulk("source", source, perSource), "calls from source address " + source, perSource)) {
             return new ServerCall.Listener<>() { };
         }
         return next.startCall(call, headers);

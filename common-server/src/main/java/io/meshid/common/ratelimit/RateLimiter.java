@@ -32,6 +32,8 @@ public final class RateLimiter {
 
     /** Null: count in {@link #local} only. */
     private final SharedStore store;
+    /** Null: {@link #acquireBulk} counts as {@link #acquire} does. */
+    private final LeasedLimits leased;
     private final LocalCounters local;
     private final Clock clock;
     /** Keys known to be over their limit, with the end of their window (epoch ms). */
@@ -40,7 +42,13 @@ public final class RateLimiter {
 
     /** Counts in {@code store}; {@code clock} places calls in windows. */
     public RateLimiter(SharedStore store, Clock clock) {
+        this(store, clock, null);
+    }
+
+    /** Counts in {@code store}, and the high-volume limits ({@link #acquireBulk}) through {@code leased} when not null. */
+    RateLimiter(SharedStore store, Clock clock, LeasedLimits leased) {
         this.store = store;
+        this.leased = leased;
         this.clock = clock;
         this.local = new LocalCounters(clock, MAX_LOCAL_KEYS);
     }
@@ -60,6 +68,29 @@ public final class RateLimiter {
      * whether it is within {@code limit}.
      */
     public Decision acquire(String scope, String subject, RateLimit limit) {
+        return acquire(scope, subject, limit, false);
+    }
+
+    /**
+     * As {@link #acquire}, for the limits every call meets (per caller, per source): counted from
+     * memory with leases synced in the background when this limiter has them ({@link LeasedLimits},
+     * Redis), so that no call waits for the store.
+     */
+    public Decision acquireBulk(String scope, String subject, RateLimit limit) {
+        return acquire(scope, subject, limit, leased != null);
+    }
+
+    /** Whether {@link #acquireBulk} answers from memory (no store round trip). */
+    public boolean bulkInMemory() {
+        return leased != null || store == null || "in-process".equals(store.kind());
+    }
+
+    /** Whether {@link #acquire} answers from memory. */
+    public boolean exactInMemory() {
+        return store == null || "in-process".equals(store.kind());
+    }
+
+    private Decision acquire(String scope, String subject, RateLimit limit, boolean bulk) {
         long now = clock.millis();
         long windowMs = limit.window().toMillis();
         long windowIndex = now / windowMs;
@@ -72,6 +103,11 @@ public final class RateLimiter {
                 return new Decision(false, limit.permits() + 1, retry);
             }
             refusedUntil.remove(key);
+        }
+        if (bulk) {
+            String prefix = "ratelimit:" + scope + ":" + shorten(subject) + ":";
+            return leased.tryAcquire(prefix, windowIndex, limit, windowEnd) ? new Decision(true, 0, Duration.ZERO)
+                    : new Decision(false, limit.permits() + 1, retry);
         }
         long count = increment(key, limit.window().plusSeconds(1));
         if (count > limit.permits()) {
@@ -98,6 +134,13 @@ public final class RateLimiter {
                         e.getMessage());
             }
             return local.increment(key, ttl);
+        }
+    }
+
+    /** Stops the background sync of leases, if any. */
+    void close() {
+        if (leased != null) {
+            leased.close();
         }
     }
 

@@ -138,11 +138,18 @@ final class InProcessSharedStore implements SharedStore {
 
     @Override
     public Subscription subscribe(String channel, Consumer<String> listener) {
+        return subscribe(channel, listener, () -> { });
+    }
+
+    @Override
+    public Subscription subscribe(String channel, Consumer<String> listener, Runnable onResync) {
         StoreArguments.name("channel", channel);
         Objects.requireNonNull(listener, "listener");
+        Objects.requireNonNull(onResync, "onResync");
         ensureOpen();
-        LocalSubscribers.Handle handle = new LocalSubscribers.Handle(channel, listener);
+        LocalSubscribers.Handle handle = new LocalSubscribers.Handle(channel, listener, onResync);
         subscribers.add(handle);
+        subscribers.resync(handle);
         return () -> subscribers.remove(handle);
     }
 

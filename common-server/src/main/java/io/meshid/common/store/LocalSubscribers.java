@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * daemon thread so that listeners see messages in order and never run on a caller's thread or on
  * Redis' I/O thread (where a listener that calls the store would block the reply it waits for).
  * The queue is bounded: past {@link #MAX_PENDING} waiting messages, new ones are dropped and
- * logged, which at-most-once pub/sub allows. Thread-safe.
+ * logged, which at-most-once pub/sub allows; every listener is then resynced (its
+ * {@code onResync} runs before its next message), as after a reconnect. Thread-safe.
  */
 final class LocalSubscribers implements AutoCloseable {
 
@@ -35,15 +37,22 @@ final class LocalSubscribers implements AutoCloseable {
                 (task, executor) -> onRejected(executor));
     }
 
-    /** One listener on one channel. */
+    /** One listener on one channel, with what to run when its messages may have been lost. */
     static final class Handle {
         private final String channel;
         private final Consumer<String> listener;
+        private final Runnable onResync;
+        private final AtomicBoolean missed = new AtomicBoolean();
         private volatile boolean active = true;
 
         Handle(String channel, Consumer<String> listener) {
+            this(channel, listener, () -> { });
+        }
+
+        Handle(String channel, Consumer<String> listener, Runnable onResync) {
             this.channel = channel;
             this.listener = listener;
+            this.onResync = onResync;
         }
 
         String channel() {
@@ -85,13 +94,39 @@ final class LocalSubscribers implements AutoCloseable {
         delivery.execute(() -> deliver(channel, message, snapshot));
     }
 
+    /**
+     * Queues a resync of every listener on {@code channel} (its subscription was made again, after
+     * a reconnect: what was published meanwhile is lost), in order with the messages.
+     */
+    void resync(String channel) {
+        List<Handle> listeners = byChannel.get(channel);
+        if (listeners == null || listeners.isEmpty()) {
+            return;
+        }
+        List<Handle> snapshot = List.copyOf(listeners);
+        snapshot.forEach(h -> h.missed.set(true));
+        delivery.execute(() -> deliver(channel, null, snapshot));
+    }
+
+    /** Queues a resync of {@code handle} alone: its subscription starts now. */
+    void resync(Handle handle) {
+        handle.missed.set(true);
+        delivery.execute(() -> deliver(handle.channel, null, List.of(handle)));
+    }
+
+    /** {@code message} null: a resync only. */
     private static void deliver(String channel, String message, List<Handle> listeners) {
         for (Handle handle : listeners) {
             if (!handle.active) {
                 continue;
             }
             try {
-                handle.listener.accept(message);
+                if (handle.missed.getAndSet(false)) {
+                    handle.onResync.run();
+                }
+                if (message != null) {
+                    handle.listener.accept(message);
+                }
             } catch (RuntimeException e) {
                 LOG.warn("A listener on channel {} failed; it stays subscribed", channel, e);
             }
@@ -102,6 +137,8 @@ final class LocalSubscribers implements AutoCloseable {
         if (executor.isShutdown()) {
             return;
         }
+        // A dropped message is lost to every listener: each resyncs before its next delivery.
+        byChannel.values().forEach(list -> list.forEach(h -> h.missed.set(true)));
         long count = dropped.incrementAndGet();
         if (count == 1 || count % 1000 == 0) {
             LOG.warn("Dropped a pub/sub message: {} messages already wait for delivery ({} dropped so far)",

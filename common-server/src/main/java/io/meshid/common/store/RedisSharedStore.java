@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * Any Redis failure surfaces as {@link SharedStoreUnavailableException}. The password never
  * appears in a log line, a message or {@link #toString()}. Thread-safe.
  */
-final class RedisSharedStore implements SharedStore {
+final class RedisSharedStore implements SharedStore, LeasedCounters {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSharedStore.class);
 
@@ -61,6 +61,30 @@ final class RedisSharedStore implements SharedStore {
     static final long RECONNECT_MAX_MILLIS = 500;
     static final long RECONNECT_GRACE_MILLIS = 1_000;
 
+    /**
+     * Per key (ARGV from 3, three per key: used, want, permits): each hash field is one replica's
+     * reservation; this member's becomes max(its own, used, min(used + want, permits - others)).
+     */
+    private static final String LEASE_SCRIPT = """
+            local member = ARGV[1]
+            local out = {}
+            for i, key in ipairs(KEYS) do
+              local used = tonumber(ARGV[3 * i])
+              local want = tonumber(ARGV[3 * i + 1])
+              local permits = tonumber(ARGV[3 * i + 2])
+              local fields = redis.call('HGETALL', key)
+              local others, mine = 0, 0
+              for j = 1, #fields, 2 do
+                if fields[j] == member then mine = tonumber(fields[j + 1]) else others = others + tonumber(fields[j + 1]) end
+              end
+              local reserved = math.max(mine, used, math.min(used + want, permits - others))
+              redis.call('HSET', key, member, reserved)
+              if redis.call('PTTL', key) == -1 then redis.call('PEXPIRE', key, ARGV[2]) end
+              out[i] = reserved
+            end
+            return out
+            """;
+
     private final String maskedUri;
     private final ClientResources resources;
     private final Duration commandTimeout;
@@ -69,6 +93,7 @@ final class RedisSharedStore implements SharedStore {
     private final RedisCommands<String, String> commands;
     private final StatefulRedisPubSubConnection<String, String> pubSub;
     private final String incrementSha;
+    private final String leaseSha;
     private final LocalSubscribers subscribers = new LocalSubscribers("meshid-store-redis-delivery");
     private final Object subscriptionLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -106,6 +131,7 @@ final class RedisSharedStore implements SharedStore {
             this.pubSub = client.connectPubSub(StringCodec.UTF8);
             this.incrementSha = commands.digest(INCREMENT_SCRIPT);
             RedisRequirements.check(commands, maskedUri);
+            this.leaseSha = commands.digest(LEASE_SCRIPT);
         } catch (RedisException e) {
             shutdown();
             throw new SharedStoreUnavailableException("Redis at " + maskedUri + " is unreachable: " + e.getMessage(), e);
@@ -117,6 +143,12 @@ final class RedisSharedStore implements SharedStore {
             @Override
             public void message(String channel, String message) {
                 subscribers.dispatch(channel, message);
+            }
+
+            @Override
+            public void subscribed(String channel, long count) {
+                // The first SUBSCRIBE, and lettuce's re-subscription after every reconnect.
+                subscribers.resync(channel);
             }
         });
     }
@@ -186,6 +218,35 @@ final class RedisSharedStore implements SharedStore {
     }
 
     @Override
+    public long[] lease(String member, java.util.List<Lease> leases, Duration ttl) {
+        StoreArguments.name("member", member);
+        StoreArguments.ttl("ttl", ttl);
+        String[] keys = new String[leases.size()];
+        String[] args = new String[2 + 3 * leases.size()];
+        args[0] = member;
+        args[1] = Long.toString(ttl.toMillis());
+        for (int i = 0; i < keys.length; i++) {
+            Lease l = leases.get(i);
+            keys[i] = StoreArguments.name("key", l.key());
+            args[2 + 3 * i] = Long.toString(l.used());
+            args[3 + 3 * i] = Long.toString(l.want());
+            args[4 + 3 * i] = Long.toString(l.permits());
+        }
+        java.util.List<Long> reserved = call("LEASE", () -> {
+            try {
+                return commands.<java.util.List<Long>>evalsha(leaseSha, ScriptOutputType.MULTI, keys, args);
+            } catch (RedisNoScriptException e) {
+                return commands.<java.util.List<Long>>eval(LEASE_SCRIPT, ScriptOutputType.MULTI, keys, args);
+            }
+        });
+        long[] out = new long[reserved.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = reserved.get(i);
+        }
+        return out;
+    }
+
+    @Override
     public void publish(String channel, String message) {
         StoreArguments.name("channel", channel);
         StoreArguments.value("message", message);
@@ -194,11 +255,20 @@ final class RedisSharedStore implements SharedStore {
 
     @Override
     public Subscription subscribe(String channel, Consumer<String> listener) {
+        return subscribe(channel, listener, () -> { });
+    }
+
+    @Override
+    public Subscription subscribe(String channel, Consumer<String> listener, Runnable onResync) {
         StoreArguments.name("channel", channel);
         Objects.requireNonNull(listener, "listener");
-        LocalSubscribers.Handle handle = new LocalSubscribers.Handle(channel, listener);
+        Objects.requireNonNull(onResync, "onResync");
+        LocalSubscribers.Handle handle = new LocalSubscribers.Handle(channel, listener, onResync);
         synchronized (subscriptionLock) {
-            if (subscribers.add(handle)) {
+            if (!subscribers.add(handle)) {
+                // The channel's subscription is live already: this listener starts now.
+                subscribers.resync(handle);
+            } else {
                 try {
                     call("SUBSCRIBE", () -> {
                         pubSub.sync().subscribe(channel);

@@ -90,6 +90,17 @@ public interface SharedStore extends AutoCloseable {
     default void ping() {
     }
 
+    /**
+     * As {@link #subscribe(String, Consumer)}, and calls {@code onResync} on the delivery thread,
+     * in order with the messages, whenever the listener may have missed messages: once when the
+     * subscription is first confirmed, again after every re-subscription (Redis reconnected: what
+     * was published while the connection was down is lost), and before the next message after
+     * any message was dropped. A listener that keeps a view of a record of truth (a database)
+     * re-reads it there: everything published before {@code onResync} ran and not delivered
+     * afterwards was written to the record before it was published.
+     */
+    Subscription subscribe(String channel, Consumer<String> listener, Runnable onResync);
+
     /** What backs this store, for logs and health: {@code "in-process"} or {@code "redis"}. */
     String kind();
 

@@ -226,6 +226,25 @@ abstract class SharedStoreContract {
     }
 
     @Test
+    void subscription_withResync_isResyncedOnce_beforeItsFirstMessage() throws Exception {
+        BlockingQueue<String> events = new LinkedBlockingQueue<>();
+        try (SharedStore.Subscription first = store.subscribe(key("view"), m -> events.add("message " + m), () -> events.add("resync"));
+                SharedStore.Subscription second = store.subscribe(key("view"), m -> events.add("second " + m),
+                        () -> events.add("second resync"))) {
+            store.publish(key("view"), "v1");
+
+            List<String> seen = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                seen.add(take(events));
+            }
+            assertThat(seen).containsExactlyInAnyOrder("resync", "message v1", "second resync", "second v1");
+            assertThat(seen.indexOf("resync")).isLessThan(seen.indexOf("message v1"));
+            assertThat(seen.indexOf("second resync")).isLessThan(seen.indexOf("second v1"));
+            assertThat(events.poll(100, TimeUnit.MILLISECONDS)).isNull();
+        }
+    }
+
+    @Test
     void subscription_afterClose_receivesNothing() throws Exception {
         BlockingQueue<String> closed = new LinkedBlockingQueue<>();
         BlockingQueue<String> open = new LinkedBlockingQueue<>();

@@ -1,22 +1,24 @@
 package io.meshid.common.random;
 
+import io.meshid.common.concurrent.SharedPool;
 import java.security.DrbgParameters;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.UUID;
 
 /**
- * Unpredictable random bytes for the hot paths (token ids, audit event ids): each thread draws
- * from its own NIST SP 800-90A {@code Hash_DRBG} (SHA-256, 128-bit security strength), which the
- * JDK seeds from the operating system's entropy when the thread first asks. The default
+ * Unpredictable random bytes for the hot paths (token ids, audit event ids): each call draws from a
+ * NIST SP 800-90A {@code Hash_DRBG} (SHA-256, 128-bit security strength) that it holds alone for
+ * the call, taken from a {@link SharedPool} (so a call on a new virtual thread reuses one instead of
+ * seeding a new DRBG); the JDK seeds each DRBG from the operating system's entropy when it is made. The default
  * {@code new SecureRandom()} ({@code NativePRNG}) serves every thread under one lock and mixes in
- * a read of {@code /dev/urandom} per call; a DRBG per thread costs a hash and no lock. Output is
+ * a read of {@code /dev/urandom} per call; a pooled DRBG costs a hash and no contended lock. Output is
  * unguessable to anyone who does not hold the DRBG's internal state, which never leaves the
  * process. Key material keeps its own {@code SecureRandom}. Thread-safe.
  */
 public final class ThreadRandom {
 
-    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(ThreadRandom::drbg);
+    private static final SharedPool<SecureRandom> RANDOM = SharedPool.perProcessor(ThreadRandom::drbg);
 
     private ThreadRandom() {
     }
@@ -24,7 +26,9 @@ public final class ThreadRandom {
     /** {@code n} fresh random bytes. */
     public static byte[] bytes(int n) {
         byte[] bytes = new byte[n];
-        RANDOM.get().nextBytes(bytes);
+        SecureRandom drbg = RANDOM.borrow();
+        drbg.nextBytes(bytes);
+        RANDOM.release(drbg);
         return bytes;
     }
 
@@ -40,6 +44,11 @@ public final class ThreadRandom {
             low = (low << 8) | (b[i + 8] & 0xff);
         }
         return new UUID(high, low);
+    }
+
+    /** How many DRBGs were made so far (for tests). */
+    static long drbgsMade() {
+        return RANDOM.made();
     }
 
     private static SecureRandom drbg() {

@@ -37,6 +37,16 @@ class ThreadRandomTest {
     }
 
     @Test
+    void callsOnNewVirtualThreads_reusePooledDrbgs_insteadOfSeedingOneEach() throws InterruptedException {
+        long before = ThreadRandom.drbgsMade();
+        for (int i = 0; i < 2000; i++) {
+            Thread.ofVirtual().start(ThreadRandom::uuid).join();
+        }
+        // A ThreadLocal made 2000 (one per virtual thread); the pool makes one per call in flight at most.
+        assertThat(ThreadRandom.drbgsMade() - before).isLessThanOrEqualTo(16);
+    }
+
+    @Test
     void bytesHaveTheAskedLengthAndAreNotConstant() {
         assertThat(ThreadRandom.bytes(32)).hasSize(32).isNotEqualTo(new byte[32]);
         assertThat(ThreadRandom.bytes(0)).isEmpty();

@@ -2,11 +2,10 @@ package io.meshid.identity.grpc;
 
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
-import io.meshid.common.ratelimit.RateLimitConfig;
+import io.meshid.common.ratelimit.RateLimitInterceptor;
 import io.meshid.common.server.InlineCalls;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
-import io.meshid.common.store.SharedStore;
 import io.meshid.common.tls.CallerIdentityInterceptor;
 import io.meshid.identity.exchange.ExternalIssuerConfig;
 import io.meshid.identity.jwt.JwtKeyManager;
@@ -22,9 +21,11 @@ import java.util.function.Predicate;
 /**
  * The token calls that identity-server answers on the event loop, when they touch memory alone:
  * {@code MintJwtSvid} when the caller's registration entry and its trust domain's signing key are
- * in memory; {@code ExchangeToken} and {@code ValidateToken} when revocations are in-process (not
- * Redis) and no external OIDC issuer is configured (its JWKS may have to be fetched). Rate limits
- * must count in-process too. Everything else (registry, attestation, renewal through the CA,
+ * in memory; {@code ExchangeToken} and {@code ValidateToken} when no external OIDC issuer is
+ * configured (its JWKS may have to be fetched): revocations are checked against this replica's
+ * view in memory, Redis or not ({@code Revocations}). Every rate limit that applies to the call
+ * must count from memory too ({@link RateLimitInterceptor#countsInMemory}: in-process, or
+ * leased from Redis; a per-method limit in Redis keeps its method off the event loop). Everything else (registry, attestation, renewal through the CA,
  * revocation writes) runs on the rpc executor. A verification key that is missing from memory
  * is re-read in the background, and the inline call answered from memory ({@code JwtKeyManager});
  * audit events are queued without waiting ({@code AuditLog#recordSoon}, {@code recordIfRoom}).
@@ -39,32 +40,36 @@ final class IdentityInlineCalls implements InlineCalls {
     private final Function<ServerCall<?, ?>, Optional<SpiffeId>> callers;
     private final Predicate<SpiffeId> entryInMemory;
     private final Predicate<TrustDomain> keyInMemory;
-    private final boolean localLimits;
+    private final Predicate<String> limitsInMemory;
     private final boolean localTokenChecks;
 
     @Inject
-    IdentityInlineCalls(CallerIdentityInterceptor callers, Registry registry, JwtKeyManager keys, SharedStore store,
-            RateLimitConfig limits, List<ExternalIssuerConfig> externalIssuers) {
-        this(callers::callerOf, registry::entryInMemory, keys::signingKeyInMemory,
-                !limits.isEnabled() || !limits.isShared() || "in-process".equals(store.kind()),
-                "in-process".equals(store.kind()) && externalIssuers.isEmpty());
+    IdentityInlineCalls(CallerIdentityInterceptor callers, Registry registry, JwtKeyManager keys, RateLimitInterceptor limits,
+            List<ExternalIssuerConfig> externalIssuers) {
+        this(callers::callerOf, registry::entryInMemory, keys::signingKeyInMemory, limits::countsInMemory,
+                externalIssuers.isEmpty());
     }
 
     IdentityInlineCalls(Function<ServerCall<?, ?>, Optional<SpiffeId>> callers, Predicate<SpiffeId> entryInMemory,
             Predicate<TrustDomain> keyInMemory, boolean localLimits, boolean localTokenChecks) {
+        this(callers, entryInMemory, keyInMemory, method -> localLimits, localTokenChecks);
+    }
+
+    IdentityInlineCalls(Function<ServerCall<?, ?>, Optional<SpiffeId>> callers, Predicate<SpiffeId> entryInMemory,
+            Predicate<TrustDomain> keyInMemory, Predicate<String> limitsInMemory, boolean localTokenChecks) {
         this.callers = callers;
         this.entryInMemory = entryInMemory;
         this.keyInMemory = keyInMemory;
-        this.localLimits = localLimits;
+        this.limitsInMemory = limitsInMemory;
         this.localTokenChecks = localTokenChecks;
     }
 
     @Override
     public boolean runsInline(ServerCall<?, ?> call, Metadata headers) {
-        if (!localLimits) {
+        String method = call.getMethodDescriptor().getFullMethodName();
+        if (!limitsInMemory.test(method)) {
             return false;
         }
-        String method = call.getMethodDescriptor().getFullMethodName();
         if (method.equals(MINT)) {
             // The caller as the interceptors will check it (valid now, under the current bundle).
             Optional<SpiffeId> caller = callers.apply(call);

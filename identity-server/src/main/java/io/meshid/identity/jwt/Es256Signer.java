@@ -8,6 +8,7 @@ import com.nimbusds.jose.crypto.impl.ECDSA;
 import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.util.Base64URL;
 import java.nio.charset.StandardCharsets;
+import io.meshid.common.concurrent.SharedPool;
 import java.security.GeneralSecurityException;
 import java.security.Provider;
 import java.security.Signature;
@@ -16,14 +17,15 @@ import java.util.Base64;
 import java.util.Set;
 
 /**
- * An ES256 {@link JWSSigner} for one private key that keeps one initialised JCA {@link Signature}
- * per thread, instead of looking up the provider's implementation and converting the key into
+ * An ES256 {@link JWSSigner} for one private key that keeps initialised JCA {@link Signature}s
+ * in a {@link SharedPool} (one per call in flight, whatever thread runs it, virtual threads
+ * included), instead of looking up the provider's implementation and converting the key into
  * the provider's own on every signature as nimbus's {@code ECDSASigner} does. A {@code Signature}
  * returns to its initialised state after each {@code sign()}, so it is reused as it is; one that
  * failed is discarded. The signature format is nimbus's (DER transcoded to the 64-byte JOSE form),
  * with s normalised to the lower half of the curve order ({@link LowS}), the only form
  * {@link Es256Verifier} accepts.
- * Thread-safe: no {@code Signature} is shared between threads.
+ * Thread-safe: a {@code Signature} serves one call at a time.
  */
 final class Es256Signer implements JWSSigner {
 
@@ -33,11 +35,11 @@ final class Es256Signer implements JWSSigner {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private final JCAContext jca = new JCAContext();
-    private final ThreadLocal<Signature> signatures;
+    private final SharedPool<Signature> signatures;
 
     Es256Signer(ECPrivateKey key, Provider provider) {
         jca.setProvider(provider);
-        this.signatures = ThreadLocal.withInitial(() -> {
+        this.signatures = SharedPool.perProcessor(() -> {
             try {
                 Signature s = Signature.getInstance("SHA256withECDSA", provider);
                 s.initSign(key);
@@ -60,13 +62,13 @@ final class Es256Signer implements JWSSigner {
         System.arraycopy(header, 0, out, 0, header.length);
         out[header.length] = '.';
         System.arraycopy(payload, 0, out, header.length + 1, payload.length);
-        Signature s = signatures.get();
+        Signature s = signatures.borrow();
         byte[] signature;
         try {
             s.update(out, 0, input);
             signature = LowS.normalize(ECDSA.transcodeSignatureToConcat(s.sign(), SIGNATURE_BYTES));
+            signatures.release(s);
         } catch (GeneralSecurityException | JOSEException | RuntimeException e) {
-            signatures.remove();
             throw new IllegalStateException("ES256 signature failed: " + e.getMessage(), e);
         }
         out[input] = '.';
@@ -79,12 +81,13 @@ final class Es256Signer implements JWSSigner {
         if (!JWSAlgorithm.ES256.equals(header.getAlgorithm())) {
             throw new JOSEException("alg " + header.getAlgorithm() + " (expected: ES256)");
         }
-        Signature s = signatures.get();
+        Signature s = signatures.borrow();
         try {
             s.update(signingInput);
-            return Base64URL.encode(LowS.normalize(ECDSA.transcodeSignatureToConcat(s.sign(), SIGNATURE_BYTES)));
+            Base64URL signature = Base64URL.encode(LowS.normalize(ECDSA.transcodeSignatureToConcat(s.sign(), SIGNATURE_BYTES)));
+            signatures.release(s);
+            return signature;
         } catch (GeneralSecurityException | RuntimeException e) {
-            signatures.remove();
             throw new JOSEException("ES256 signature failed: " + e.getMessage(), e);
         }
     }

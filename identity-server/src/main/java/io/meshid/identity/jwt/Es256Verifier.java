@@ -3,14 +3,16 @@ package io.meshid.identity.jwt;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.impl.ECDSA;
+import io.meshid.common.concurrent.SharedPool;
 import java.security.GeneralSecurityException;
 import java.security.Provider;
 import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 
 /**
- * Verifies ES256 signatures of one public key with one initialised JCA {@link Signature} per
- * thread, instead of looking up the provider and initialising a {@code Signature} on every call
+ * Verifies ES256 signatures of one public key with initialised JCA {@link Signature}s kept in a
+ * {@link SharedPool} (one per call in flight, whatever thread runs it, virtual threads included),
+ * instead of looking up the provider and initialising a {@code Signature} on every call
  * as nimbus's {@code ECDSAVerifier} does. Refuses what that verifier refuses: a signature that is
  * not 64 bytes, or whose r or s is zero or not below the curve order (the "psychic signatures"
  * check, nimbus's {@code ECDSA.ensureLegalSignature}); and, beyond nimbus, a signature whose s is
@@ -18,17 +20,17 @@ import java.security.interfaces.ECPublicKey;
  * so without this check anyone can turn one token into a second, different string that is just as
  * valid (a malleable signature). meshid's {@link Es256Signer} writes low-S signatures only
  * ({@link LowS}). A {@code Signature} returns to its
- * initialised state after each {@code verify()}; one that threw is discarded. Thread-safe: no
- * {@code Signature} is shared between threads.
+ * initialised state after each {@code verify()}; one that threw is discarded. Thread-safe: a
+ * {@code Signature} serves one call at a time.
  */
 public final class Es256Verifier {
 
     private static final int SIGNATURE_BYTES = 64;
 
-    private final ThreadLocal<Signature> signatures;
+    private final SharedPool<Signature> signatures;
 
     Es256Verifier(ECPublicKey key, Provider provider) {
-        this.signatures = ThreadLocal.withInitial(() -> {
+        this.signatures = SharedPool.perProcessor(() -> {
             try {
                 Signature s = Signature.getInstance("SHA256withECDSA", provider);
                 s.initVerify(key);
@@ -57,12 +59,13 @@ public final class Es256Verifier {
         } catch (JOSEException e) {
             return false;
         }
-        Signature s = signatures.get();
+        Signature s = signatures.borrow();
         try {
             s.update(input, 0, length);
-            return s.verify(der);
+            boolean verified = s.verify(der);
+            signatures.release(s);
+            return verified;
         } catch (GeneralSecurityException | RuntimeException e) {
-            signatures.remove();
             return false;
         }
     }

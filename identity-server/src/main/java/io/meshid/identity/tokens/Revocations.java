@@ -1,11 +1,14 @@
 package io.meshid.identity.tokens;
 
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.random.ThreadRandom;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.store.SharedStore;
-import io.meshid.common.store.SharedStoreUnavailableException;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
+import jakarta.annotation.PreDestroy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,76 +17,242 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The revoked token ids of every trust domain. Durable first: a revocation is written to the
- * database ({@code id_revoked_token}) before it is put in the {@link SharedStore}, and before
- * {@link #revoke} returns. Checks read the store alone (Redis across replicas, so a revocation
- * through one replica is seen by every other at its next check), where each is kept as long as its
- * token could still be accepted. At start-up, before the gRPC server takes calls ({@link Context}),
- * every unexpired row is put back into the store, so a restart of the embedded default (an
- * in-process store) or a Redis that lost its data forgets nothing; expired rows are deleted then
- * and every ten minutes after. Keys are {@code revoked:jti:<trust-domain>:<jti>}. Thread-safe.
+ * The revoked token ids of every trust domain, as a view in this replica's memory, so that a check
+ * costs a map lookup and no round trip (the token calls can run on the event loop, Redis or not).
+ *
+ * <p>The record of truth is the database ({@code id_revoked_token}): {@link #revoke} writes there
+ * first, then adds to this replica's view, then announces the revocation on the shared store's
+ * channel {@value #CHANNEL}, and only then returns. The view is read from the database at start-up,
+ * again whenever the channel's subscription is (re)made or may have lost a message (a Redis
+ * reconnect, a restart, a failover: {@link SharedStore#subscribe(String, java.util.function.Consumer,
+ * Runnable)}), and every {@code meshid.identity.revocation.reload-interval} as a fallback. Nothing
+ * about revocations is kept in Redis, so a Redis that loses its data un-revokes nothing.
+ *
+ * <p>Freshness, with a shared store that other replicas use (Redis): every
+ * {@code meshid.identity.revocation.heartbeat-interval} this replica publishes a heartbeat on the
+ * same channel and notes when its own comes back. Redis delivers a subscription's messages in the
+ * order it executed the publishes, so a heartbeat sent at time s and received proves the view holds
+ * every revocation acknowledged (by any replica) before s. A check answers from the view only when
+ * the view was re-read from the database since the current subscription began and the last own
+ * heartbeat received was sent less than {@code meshid.identity.revocation.max-staleness} (default
+ * 1 s) ago; otherwise it throws {@link MeshidException.Unavailable}: a replica that cannot prove its
+ * view current refuses rather than trusts. So a revocation through one replica is refused by every
+ * other within the staleness bound. With the in-process store (one replica) the view is this
+ * process's own and always current. Thread-safe.
  */
 @Context
-public final class Revocations {
+public final class Revocations implements AutoCloseable {
 
     /** Longest {@code jti} accepted, as the wire's limit. */
     public static final int MAX_JTI = 128;
+    /** The shared store channel of revocations ({@code r:<keep-until ms>:<domain>:<jti>}) and heartbeats. */
+    static final String CHANNEL = "meshid:revoked:jti";
+
+    static final String MAX_STALENESS = "meshid.identity.revocation.max-staleness";
+    static final String HEARTBEAT = "meshid.identity.revocation.heartbeat-interval";
+    static final String RELOAD = "meshid.identity.revocation.reload-interval";
 
     private static final Logger LOG = LoggerFactory.getLogger(Revocations.class);
     private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
+    private static final Duration START_WAIT = Duration.ofSeconds(10);
 
-    private final SharedStore store;
     private final DataSource dataSource;
     private final Clock clock;
+    private final SharedStore store;
+    /** Whether other replicas share the store, so that the view must prove itself fresh. */
+    private final boolean shared;
+    private final long maxStalenessNanos;
+    private final String replica = HexFormat.of().formatHex(ThreadRandom.bytes(8));
+    /** "domain\njti" to keep-until (epoch ms). */
+    private final ConcurrentHashMap<String, Long> view = new ConcurrentHashMap<>();
+    /** Incremented by every resync of the subscription; the view is current only for a loaded epoch. */
+    private final AtomicLong epoch = new AtomicLong();
+    private volatile long loadedEpoch = -1;
+    /** Send time (System.nanoTime) of the last own heartbeat received in the current epoch. */
+    private volatile long confirmedSentAt;
+    private volatile boolean confirmed;
     private volatile Instant nextPrune;
+    private final ScheduledExecutorService background;
+    private final SharedStore.Subscription subscription;
 
-    Revocations(SharedStore store, DataSource dataSource, Clock clock) {
+    Revocations(SharedStore store, DataSource dataSource, Clock clock,
+            @Value("${" + MAX_STALENESS + ":PT1S}") Duration maxStaleness,
+            @Value("${" + HEARTBEAT + ":PT0.2S}") Duration heartbeat,
+            @Value("${" + RELOAD + ":PT10S}") Duration reload) {
+        check(MAX_STALENESS, maxStaleness, Duration.ofMillis(100), Duration.ofSeconds(30));
+        check(HEARTBEAT, heartbeat, Duration.ofMillis(10), maxStaleness.dividedBy(2));
+        check(RELOAD, reload, Duration.ofMillis(100), Duration.ofHours(1));
         this.store = store;
         this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
         this.clock = clock;
+        this.shared = !"in-process".equals(store.kind());
+        this.maxStalenessNanos = maxStaleness.toNanos();
         Instant now = clock.instant();
         prune(now);
-        int restored = restore(now);
-        if (restored > 0) {
-            LOG.info("Restored {} revoked token ids from the database into the {} shared store", restored, store.kind());
+        int loaded = load(now);
+        if (loaded > 0) {
+            LOG.info("Read {} revoked token ids from the database", loaded);
+        }
+        this.background = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+                .name("meshid-token-revocations").factory());
+        if (shared) {
+            this.subscription = store.subscribe(CHANNEL, this::onMessage, this::onResync);
+            background.scheduleWithFixedDelay(this::heartbeat, 0, heartbeat.toNanos(), TimeUnit.NANOSECONDS);
+            awaitCurrent();
+        } else {
+            this.subscription = () -> { };
+            loadedEpoch = 0;
+        }
+        background.scheduleWithFixedDelay(this::reloadQuietly, reload.toMillis(), reload.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static void check(String key, Duration value, Duration min, Duration max) {
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new ConfigurationException(key + ": " + value + " (expected: between " + min + " and " + max + ")");
         }
     }
 
     /**
-     * Whether {@code jti} of {@code domain} is revoked.
+     * Whether {@code jti} of {@code domain} is revoked, from memory.
      *
-     * @throws MeshidException.Unavailable when the store cannot answer
+     * @throws MeshidException.Unavailable when this replica cannot prove its view current
      */
     public boolean isRevoked(TrustDomain domain, String jti) {
-        try {
-            return store.contains(key(domain, jti));
-        } catch (SharedStoreUnavailableException e) {
-            throw new MeshidException.Unavailable("revocation store: " + e.getMessage() + " (the token's revocation state is "
-                    + "unknown; retry)", e);
+        if (shared) {
+            long age = System.nanoTime() - confirmedSentAt;
+            if (loadedEpoch != epoch.get() || !confirmed || age > maxStalenessNanos) {
+                throw new MeshidException.Unavailable("revocation view: not confirmed current from the shared store ("
+                        + store.kind() + ") within " + Duration.ofNanos(maxStalenessNanos) + " (the token's revocation state is "
+                        + "unknown; retry)", null);
+            }
         }
+        Long until = view.get(key(domain.name(), jti));
+        return until != null && until > clock.millis();
     }
 
     /**
-     * Revokes {@code jti} of {@code domain} for {@code ttl}.
+     * Revokes {@code jti} of {@code domain} for {@code ttl}: in the database, in this replica's
+     * view, and announced to the others, before it returns.
      *
-     * @throws MeshidException.Unavailable when the store cannot be written; nothing changed
+     * @throws MeshidException.Unavailable when the database cannot record it (nothing changed), or
+     *     when the announcement fails (recorded, but not yet seen by the other replicas: retry)
      */
     public void revoke(TrustDomain domain, String jti, Duration ttl) {
         Instant now = clock.instant();
-        persist(domain, jti, now.plus(ttl), now);
+        Instant keepUntil = now.plus(ttl);
+        persist(domain, jti, keepUntil, now);
         if (now.isAfter(nextPrune)) {
             prune(now);
         }
-        try {
-            store.put(key(domain, jti), "1", ttl);
-        } catch (SharedStoreUnavailableException e) {
-            throw new MeshidException.Unavailable("revocation store: " + e.getMessage() + " (nothing was revoked; retry)", e);
+        add(domain.name(), jti, keepUntil.toEpochMilli());
+        if (shared) {
+            try {
+                store.publish(CHANNEL, "r:" + keepUntil.toEpochMilli() + ":" + domain.name() + ":" + jti);
+            } catch (RuntimeException e) {
+                throw new MeshidException.Unavailable("revocation store: recorded, but the other replicas could not be told ("
+                        + e.getMessage() + "); they read it within " + RELOAD + " (retry to announce it now)", e);
+            }
         }
+    }
+
+    private void add(String domain, String jti, long keepUntilMillis) {
+        view.merge(key(domain, jti), keepUntilMillis, Math::max);
+    }
+
+    private void onMessage(String message) {
+        if (message.startsWith("h:")) {
+            int colon = message.indexOf(':', 2);
+            if (colon > 0 && message.regionMatches(2, replica, 0, replica.length()) && colon == 2 + replica.length()) {
+                try {
+                    confirmedSentAt = Long.parseLong(message.substring(colon + 1));
+                    confirmed = true;
+                } catch (NumberFormatException e) {
+                    LOG.debug("ignored a malformed heartbeat on {}", CHANNEL);
+                }
+            }
+            return;
+        }
+        String[] parts = message.split(":", 4);
+        if (parts.length != 4 || !parts[0].equals("r") || parts[3].isEmpty() || parts[3].length() > MAX_JTI) {
+            LOG.warn("ignored a malformed message on {} ({} characters)", CHANNEL, message.length());
+            return;
+        }
+        try {
+            add(TrustDomain.of(parts[2]).name(), parts[3], Long.parseLong(parts[1]));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("ignored a malformed message on {}: {}", CHANNEL, e.getMessage());
+        }
+    }
+
+    /** The subscription began again, or lost a message: the view is not current until re-read. */
+    private void onResync() {
+        long e = epoch.incrementAndGet();
+        confirmed = false;
+        try {
+            background.execute(() -> reloadFor(e));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            LOG.debug("closed; no reload");
+        }
+    }
+
+    private void reloadFor(long e) {
+        if (epoch.get() != e) {
+            return;
+        }
+        try {
+            load(clock.instant());
+            loadedEpoch = e;
+            LOG.debug("revocation view re-read from the database for subscription epoch {}", e);
+        } catch (RuntimeException failed) {
+            LOG.warn("revocation view: the database did not answer ({}); token checks are refused until it does",
+                    failed.getMessage());
+            background.schedule(() -> reloadFor(e), 200, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void heartbeat() {
+        try {
+            store.publish(CHANNEL, "h:" + replica + ":" + System.nanoTime());
+        } catch (RuntimeException e) {
+            LOG.debug("revocation heartbeat not sent: {}", e.getMessage());
+        }
+    }
+
+    private void reloadQuietly() {
+        try {
+            Instant now = clock.instant();
+            load(now);
+            view.values().removeIf(until -> until <= now.toEpochMilli());
+        } catch (RuntimeException e) {
+            LOG.warn("revocation view: periodic reload failed: {}", e.getMessage());
+        }
+    }
+
+    private void awaitCurrent() {
+        long deadline = System.nanoTime() + START_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (loadedEpoch == epoch.get() && confirmed) {
+                return;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        LOG.warn("revocation view: not confirmed current after {}; token checks are refused until it is", START_WAIT);
     }
 
     /** Writes the revocation, keeping the later {@code keepUntil} of two. */
@@ -117,24 +286,22 @@ public final class Revocations {
         }
     }
 
-    private int restore(Instant now) {
-        int restored = 0;
+    /** Adds every unexpired row to the view; returns how many there were. */
+    private int load(Instant now) {
+        int loaded = 0;
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement("SELECT trust_domain, jti, keep_until FROM id_revoked_token WHERE keep_until > ?")) {
             ps.setTimestamp(1, Timestamp.from(now));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Duration left = Duration.between(now, rs.getTimestamp(3).toInstant());
-                    if (left.toMillis() >= 1) {
-                        store.put(key(TrustDomain.of(rs.getString(1)), rs.getString(2)), "1", left);
-                        restored++;
-                    }
+                    add(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant().toEpochMilli());
+                    loaded++;
                 }
             }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the revoked token ids (id_revoked_token): " + e.getMessage(), e);
         }
-        return restored;
+        return loaded;
     }
 
     private void prune(Instant now) {
@@ -148,7 +315,18 @@ public final class Revocations {
         }
     }
 
-    private static String key(TrustDomain domain, String jti) {
-        return "revoked:jti:" + domain.name() + ":" + jti;
+    private static String key(String domain, String jti) {
+        return domain + "\n" + jti;
+    }
+
+    @PreDestroy
+    @Override
+    public void close() {
+        background.shutdownNow();
+        try {
+            subscription.close();
+        } catch (RuntimeException e) {
+            LOG.debug("closing the revocation subscription failed", e);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.meshid.identity.tokens;
 
+import io.meshid.common.concurrent.SharedPool;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -11,7 +12,7 @@ import java.util.Arrays;
  */
 final class TokenDigest {
 
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+    private static final SharedPool<MessageDigest> SHA256 = SharedPool.perProcessor(() -> {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -29,7 +30,10 @@ final class TokenDigest {
 
     /** The digest of {@code token}'s UTF-8 bytes. */
     static TokenDigest of(String token) {
-        return new TokenDigest(SHA256.get().digest(token.getBytes(StandardCharsets.UTF_8)));
+        MessageDigest sha256 = SHA256.borrow();
+        byte[] digest = sha256.digest(token.getBytes(StandardCharsets.UTF_8));
+        SHA256.release(sha256);
+        return new TokenDigest(digest);
     }
 
     @Override

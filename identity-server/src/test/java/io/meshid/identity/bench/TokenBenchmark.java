@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.meshid.common.bench.ClientTransport;
 import io.meshid.common.bench.ClosedLoop;
+import io.meshid.common.testing.OwnRedis;
 import io.meshid.common.testing.TestDatabase;
 import io.meshid.common.tls.PemFileSvidSource;
 import io.meshid.identity.testing.CaProcess;
@@ -42,7 +43,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * through the real CA. Not a unit test: run it with {@code identity-server/bench/run-tokens.sh}.
  * Traffic stays on 127.0.0.1; every phase is bounded in time.
  *
- * <p>System properties: {@code bench.rpcs} (mint,exchange,attest,renew), {@code bench.concurrency}
+ * <p>Both shared-store modes run in one command, each with its own identity-server and database:
+ * the in-process store, then Redis (a redis-server of the benchmark's own, so that its CPU is the
+ * benchmark's alone), and the report puts them side by side ({@code bench.modes},
+ * {@code in-process,redis}; {@code bench.redis=true} alone means {@code redis}).
+ *
+ * <p>System properties: {@code bench.rpcs} (mint,exchange,attest,renew; also validate), {@code bench.concurrency}
  * (calls in flight, comma-separated levels; 16,64), {@code bench.workloads} (workloads and
  * mTLS channels, 8), {@code bench.duration} (seconds per level, 20), {@code bench.warmup} (seconds
  * before the first level of each rpc, 30; 2 before the others), {@code bench.maxCalls}
@@ -50,8 +56,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code bench.joinTokens} (made before the Attest load, 6000), {@code bench.renewCsrs} (fresh
  * keys made before the RenewX509Svid load, 8000), {@code bench.db}
  * ({@code postgres}: identity-server and the CA each in their own schema of the local PostgreSQL;
- * or {@code h2}), {@code bench.redis} ({@code true}: revocations and rate limits in the local
- * Redis), {@code bench.caJvmOptions} (extra JVM options of the CA process, space-separated),
+ * or {@code h2}), {@code bench.modes} (in-process,redis), {@code bench.caJvmOptions} (extra JVM options of the CA process, space-separated),
  * {@code bench.out}.
  */
 public final class TokenBenchmark {
@@ -71,76 +76,103 @@ public final class TokenBenchmark {
         Duration warmup = Duration.ofSeconds(Integer.getInteger("bench.warmup", 30));
         long maxCalls = Long.getLong("bench.maxCalls", 2_000_000L);
         boolean postgres = !"h2".equalsIgnoreCase(System.getProperty("bench.db", "postgres"));
-        boolean redis = Boolean.getBoolean("bench.redis");
+        // bench.redis=true (the older switch) means the Redis mode alone.
+        List<String> modes = list("bench.modes", Boolean.getBoolean("bench.redis") ? "redis" : "in-process,redis");
+        for (String mode : modes) {
+            if (!mode.equals("in-process") && !mode.equals("redis")) {
+                throw new IllegalArgumentException("bench.modes: '" + mode + "' (expected: in-process, redis)");
+            }
+        }
         Path out = Path.of(System.getProperty("bench.out", "target/bench"));
         Files.createDirectories(out);
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path dir = Files.createTempDirectory(out, "run-");
 
         log("starting cert-authority (own process, journal in " + (postgres ? "PostgreSQL" : "H2") + ")");
+        List<TokenReport> reports = new ArrayList<>();
         try (TestDatabase caDb = postgres ? TestDatabase.postgres() : null;
-                CaProcess ca = CaProcess.start(dir, Workloads.DOMAIN, caJvmOptions(caDb));
-                TestDatabase db = postgres ? TestDatabase.postgres() : TestDatabase.h2()) {
-            Map<String, Object> p = new HashMap<>(db.properties("common", "identity-server"));
-            if (postgres) {
-                // Named, so that the window meters this benchmark's backends apart from other users of the PostgreSQL.
-                p.put("datasources.default.url", db.url() + "&ApplicationName=" + BACKENDS + "-identity");
-                p.put("meshid.database.url", db.url() + "&ApplicationName=" + BACKENDS + "-identity");
-            }
-            // The pool the server ships with (meshid-defaults.yml), not the tests' small one.
-            p.remove("datasources.default.maximum-pool-size");
-            p.putAll(ca.identityServerProperties(Workloads.DOMAIN));
-            p.put("meshid.identity.attest-failures-per-minute", 100_000);
-            // The per-method abuse limits (10 renewals a minute per caller, 100 attestations a second
-            // per source) would measure the limiter, not the rpcs: lift them for the benchmark.
-            p.put("meshid.rate-limit.method-limits", java.util.List.of(
-                    "meshid.identity.v1.IdentityService/RenewX509Svid=10000000/PT1S",
-                    "meshid.identity.v1.IdentityService/Attest=10000000/PT1S"));
-            p.put("meshid.identity.key-encryption-key", io.meshid.identity.jwt.JwtTestContexts.TEST_KEK);
-            if (redis) {
-                p.put("meshid.redis.uri", "redis://127.0.0.1:6379");
-            }
-            log("starting identity-server (" + (postgres ? "PostgreSQL" : "H2") + ", " + (redis ? "Redis" : "in-process store") + ")");
-            EmbeddedServer identity = ApplicationContext.run(EmbeddedServer.class, p);
-            EventLoopGroup loop = ClientTransport.eventLoops(1, "bench-client");
-            Path creds = ca.credentials();
-            try (PemFileSvidSource admin = new PemFileSvidSource(creds.resolve("admin/cert.pem"), creds.resolve("admin/key.pem"),
-                    creds.resolve("admin/bundle.pem"), Duration.ofSeconds(5));
-                    Workloads w = new Workloads(admin, identity.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort(), loop)) {
-                log("registering and attesting " + workloads + " workloads");
-                w.register(workloads, 4);
-                TokenReport report = new TokenReport(System.getProperty("bench.command", "(see docs/benchmarks.md)"),
-                        postgres ? "PostgreSQL on 127.0.0.1" : "H2 in memory", redis ? "Redis on 127.0.0.1" : "in-process", workloads);
-                for (String rpc : rpcs) {
-                    boolean first = true;
-                    for (int level : levels) {
-                        Duration wu = first ? warmup : Duration.ofSeconds(2);
-                        first = false;
-                        log(rpc + ": " + level + " in flight, " + duration.toSeconds() + " s after " + wu.toSeconds() + " s warm-up");
-                        // The CA's CPU is metered over the window only, as this JVM's and PostgreSQL's.
-                        ClosedLoop closedLoop = new ClosedLoop(() -> ca.cpu().toNanos(), postgres ? () -> ownBackends(db) : java.util.Set::of);
-                        ClosedLoop.Result r = switch (rpc) {
-                            case "mint" -> closedLoop.run("MintJwtSvid", level, mint(w), wu, duration, maxCalls);
-                            case "exchange" -> closedLoop.run("ExchangeToken", level, exchange(w), wu, duration, maxCalls);
-                            case "renew" -> renew(closedLoop, w, level, wu, duration, maxCalls);
-                            case "attest" -> attest(closedLoop, w, level, wu, duration, maxCalls);
-                            default -> throw new IllegalArgumentException("bench.rpcs: '" + rpc + "' (expected: mint, exchange, attest, renew)");
-                        };
-                        report.add(r);
-                    }
+                CaProcess ca = CaProcess.start(dir, Workloads.DOMAIN, caJvmOptions(caDb))) {
+            for (String mode : modes) {
+                // Each mode its own identity-server, database and (for Redis) redis-server, whose CPU is this benchmark's alone.
+                try (TestDatabase db = postgres ? TestDatabase.postgres() : TestDatabase.h2();
+                        OwnRedis redis = mode.equals("redis") ? OwnRedis.start() : null) {
+                    reports.add(runMode(ca, db, redis, postgres, rpcs, levels, workloads, duration, warmup, maxCalls));
                 }
-                String markdown = report.markdown();
-                Path file = out.resolve("tokens-" + stamp + ".md");
-                Files.writeString(file, markdown);
-                System.out.println();
-                System.out.println(markdown);
-                log("report written to " + file.toAbsolutePath());
-            } finally {
-                identity.stop();
-                loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             }
         }
+        String markdown = TokenReport.sideBySide(reports) + "\n" + String.join("\n", reports.stream().map(TokenReport::markdown).toList());
+        Path file = out.resolve("tokens-" + stamp + ".md");
+        Files.writeString(file, markdown);
+        System.out.println();
+        System.out.println(markdown);
+        log("report written to " + file.toAbsolutePath());
         System.exit(0);
+    }
+
+    private static TokenReport runMode(CaProcess ca, TestDatabase db, OwnRedis redis, boolean postgres, List<String> rpcs,
+            List<Integer> levels, int workloads, Duration duration, Duration warmup, long maxCalls) throws Exception {
+        Map<String, Object> p = new HashMap<>(db.properties("common", "identity-server"));
+        if (postgres) {
+            // Named, so that the window meters this benchmark's backends apart from other users of the PostgreSQL.
+            p.put("datasources.default.url", db.url() + "&ApplicationName=" + BACKENDS + "-identity");
+            p.put("meshid.database.url", db.url() + "&ApplicationName=" + BACKENDS + "-identity");
+        }
+        // The pool the server ships with (meshid-defaults.yml), not the tests' small one.
+        p.remove("datasources.default.maximum-pool-size");
+        p.putAll(ca.identityServerProperties(Workloads.DOMAIN));
+        p.put("meshid.identity.attest-failures-per-minute", 100_000);
+        // The per-method abuse limits (10 renewals a minute per caller, 100 attestations a second
+        // per source) would measure the limiter, not the rpcs: lift them for the benchmark.
+        p.put("meshid.rate-limit.method-limits", java.util.List.of(
+                "meshid.identity.v1.IdentityService/RenewX509Svid=10000000/PT1S",
+                "meshid.identity.v1.IdentityService/Attest=10000000/PT1S"));
+        p.put("meshid.identity.key-encryption-key", io.meshid.identity.jwt.JwtTestContexts.TEST_KEK);
+        if (redis != null) {
+            p.put("meshid.redis.uri", redis.uri());
+        }
+        String store = redis != null ? "Redis (own redis-server on 127.0.0.1)" : "in-process";
+        log("starting identity-server (" + (postgres ? "PostgreSQL" : "H2") + ", " + store + ")");
+        EmbeddedServer identity = ApplicationContext.run(EmbeddedServer.class, p);
+        EventLoopGroup loop = ClientTransport.eventLoops(1, "bench-client");
+        Path creds = ca.credentials();
+        try (PemFileSvidSource admin = new PemFileSvidSource(creds.resolve("admin/cert.pem"), creds.resolve("admin/key.pem"),
+                creds.resolve("admin/bundle.pem"), Duration.ofSeconds(5));
+                Workloads w = new Workloads(admin, identity.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort(), loop)) {
+            log("registering and attesting " + workloads + " workloads");
+            w.register(workloads, 4);
+            TokenReport report = new TokenReport(System.getProperty("bench.command", "(see docs/benchmarks.md)"),
+                    postgres ? "PostgreSQL on 127.0.0.1" : "H2 in memory", store, workloads);
+            for (String rpc : rpcs) {
+                boolean first = true;
+                for (int level : levels) {
+                    Duration wu = first ? warmup : Duration.ofSeconds(2);
+                    first = false;
+                    log(rpc + ": " + level + " in flight, " + duration.toSeconds() + " s after " + wu.toSeconds() + " s warm-up");
+                    // The CA's CPU is metered over the window only, as this JVM's and PostgreSQL's. CpuMeter reads the
+                    // metered process once at the window's start and once at its end: Redis' CPU is read beside it.
+                    List<Long> redisCpu = new ArrayList<>();
+                    ClosedLoop closedLoop = new ClosedLoop(() -> {
+                        redisCpu.add(redis == null ? 0L : redis.cpuNanos());
+                        return ca.cpu().toNanos();
+                    }, postgres ? () -> ownBackends(db) : java.util.Set::of);
+                    ClosedLoop.Result r = switch (rpc) {
+                        case "mint" -> closedLoop.run("MintJwtSvid", level, mint(w), wu, duration, maxCalls);
+                        case "exchange" -> closedLoop.run("ExchangeToken", level, exchange(w), wu, duration, maxCalls);
+                        case "validate" -> closedLoop.run("ValidateToken", level, validate(w), wu, duration, maxCalls);
+                        case "renew" -> renew(closedLoop, w, level, wu, duration, maxCalls);
+                        case "attest" -> attest(closedLoop, w, level, wu, duration, maxCalls);
+                        default -> throw new IllegalArgumentException("bench.rpcs: '" + rpc
+                                + "' (expected: mint, exchange, validate, attest, renew)");
+                    };
+                    int n = redisCpu.size();
+                    report.add(r, n >= 2 ? redisCpu.get(n - 1) - redisCpu.get(n - 2) : 0L);
+                }
+            }
+            return report;
+        } finally {
+            identity.stop();
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
     }
 
     /**
@@ -226,6 +258,22 @@ public final class TokenBenchmark {
         return (caller, seq, done) -> {
             Exchange e = exchanges.get(perWorkload == 1 ? caller % exchanges.size() : Math.floorMod(next.getAndIncrement(), exchanges.size()));
             stub(w.mtls, e.channel()).exchangeToken(e.request(), observer(done, r -> !r.getAccessToken().isEmpty()));
+        };
+    }
+
+    /** Each workload validates a JWT-SVID issued to itself (aud = its own SPIFFE ID), as a server checks what it is shown. */
+    private static ClosedLoop.Call validate(Workloads w) {
+        List<io.meshid.proto.identity.v1.ValidateTokenRequest> requests = new ArrayList<>();
+        for (int i = 0; i < w.mtls.size(); i++) {
+            String token = IdentityServiceGrpc.newBlockingStub(w.mtls.get(i)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .mintJwtSvid(MintJwtSvidRequest.newBuilder().addAudience(w.ids.get(i).toString())
+                            .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(3600)).build()).getToken();
+            requests.add(io.meshid.proto.identity.v1.ValidateTokenRequest.newBuilder().setToken(token)
+                    .setAudience(w.ids.get(i).toString()).build());
+        }
+        return (caller, seq, done) -> {
+            int i = caller % requests.size();
+            stub(w.mtls, i).validateToken(requests.get(i), observer(done, r -> r.getValid()));
         };
     }
 

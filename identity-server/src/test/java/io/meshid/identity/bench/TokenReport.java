@@ -17,7 +17,7 @@ import org.HdrHistogram.Histogram;
  */
 final class TokenReport {
 
-    private record Row(ClosedLoop.Result result) {
+    private record Row(ClosedLoop.Result result, long redisNanos) {
     }
 
     private final String command;
@@ -33,8 +33,8 @@ final class TokenReport {
         this.workloads = workloads;
     }
 
-    void add(ClosedLoop.Result r) {
-        rows.add(new Row(r));
+    void add(ClosedLoop.Result r, long redisNanos) {
+        rows.add(new Row(r, redisNanos));
         Histogram h = r.latency();
         TokenBenchmark.log(String.format(Locale.ROOT, "%s, %d in flight: %,.0f calls/s, p50 %.2f ms, p99 %.2f ms, errors %d %s",
                 r.name(), r.concurrency(), r.perSecond(), h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6,
@@ -51,8 +51,9 @@ final class TokenReport {
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores. ").append(workloads)
                 .append(" workloads, one mTLS channel each (Attest: 4 TLS channels without client certificate). Closed loop.\n\n");
         md.append("| rpc | in flight | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | JVM CPU µs/call (client part) "
-                + "| CA CPU µs/call | PostgreSQL CPU µs/call, every process (this benchmark's backends and WAL/background writers) | machine busy | other processes |\n");
-        md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+                + "| CA CPU µs/call | PostgreSQL CPU µs/call, every process (this benchmark's backends and WAL/background writers) "
+                + "| Redis CPU µs/call | machine busy | other processes |\n");
+        md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (Row row : rows) {
             ClosedLoop.Result r = row.result();
             Histogram h = r.latency();
@@ -60,11 +61,51 @@ final class TokenReport {
             CpuMeter.Usage cpu = r.cpu();
             long client = cpu.javaThreadsNanos().entrySet().stream().filter(e -> e.getKey().startsWith("bench-"))
                     .mapToLong(Map.Entry::getValue).sum();
-            md.append(String.format(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d%s | %.0f (%.0f) | %.0f | %.0f (%.0f) | %.0f %% | %.0f %% |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %d | %,.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d%s | %.0f (%.0f) | %.0f | %.0f (%.0f) | %.1f | %.0f %% | %.0f %% |%n",
                     r.name(), r.concurrency(), r.perSecond(), ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)),
                     ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), r.errorCount(),
                     r.errors().isEmpty() ? "" : " " + r.errors(), cpu.processNanos() / 1e3 / calls, client / 1e3 / calls,
-                    cpu.meteredProcessNanos() / 1e3 / calls, cpu.postgresNanos() / 1e3 / calls, cpu.ownPostgresNanos() / 1e3 / calls, 100 * cpu.machineBusy(), 100 * cpu.otherShare()));
+                    cpu.meteredProcessNanos() / 1e3 / calls, cpu.postgresNanos() / 1e3 / calls, cpu.ownPostgresNanos() / 1e3 / calls, row.redisNanos() / 1e3 / calls,
+                    100 * cpu.machineBusy(), 100 * cpu.otherShare()));
+        }
+        return md.toString();
+    }
+
+    /**
+     * One table of every rpc and level, each mode's calls/s, p99 and CPU per call side by side,
+     * with Redis mode's rate as a share of in-process mode's (the goal: at least 90 %).
+     */
+    static String sideBySide(List<TokenReport> reports) {
+        StringBuilder md = new StringBuilder("| rpc | in flight");
+        StringBuilder rule = new StringBuilder("|---|--:");
+        for (TokenReport r : reports) {
+            md.append(" | ").append(r.store).append(": calls/s | p99 ms | CPU µs/call JVM / PostgreSQL / Redis");
+            rule.append("|--:|--:|--:");
+        }
+        boolean ratio = reports.size() == 2;
+        md.append(ratio ? " | second / first |\n" : " |\n");
+        rule.append(ratio ? "|--:|\n" : "|\n");
+        md.append(rule);
+        for (int i = 0; i < reports.getFirst().rows.size(); i++) {
+            ClosedLoop.Result first = reports.getFirst().rows.get(i).result();
+            md.append("| ").append(first.name()).append(" | ").append(first.concurrency());
+            for (TokenReport report : reports) {
+                Row row = i < report.rows.size() ? report.rows.get(i) : null;
+                if (row == null) {
+                    md.append(" | - | - | -");
+                    continue;
+                }
+                ClosedLoop.Result r = row.result();
+                long calls = Math.max(1, r.calls());
+                md.append(String.format(Locale.ROOT, " | %,.0f | %.2f | %.0f / %.0f / %.1f", r.perSecond(),
+                        ms(r.latency().getValueAtPercentile(99)), r.cpu().processNanos() / 1e3 / calls,
+                        r.cpu().ownPostgresNanos() / 1e3 / calls, row.redisNanos() / 1e3 / calls));
+            }
+            if (ratio && i < reports.get(1).rows.size()) {
+                md.append(String.format(Locale.ROOT, " | %.0f %%", 100 * reports.get(1).rows.get(i).result().perSecond()
+                        / Math.max(1e-9, first.perSecond())));
+            }
+            md.append(" |\n");
         }
         return md.toString();
     }

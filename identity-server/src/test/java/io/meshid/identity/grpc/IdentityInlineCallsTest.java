@@ -17,7 +17,7 @@ class IdentityInlineCallsTest {
     }
 
     @Test
-    void tokenChecksRunInlineOnlyWithInProcessRevocationsAndNoExternalIssuer() {
+    void tokenChecksRunInlineOnlyWithoutAnExternalIssuer() {
         IdentityInlineCalls local = new IdentityInlineCalls(call -> java.util.Optional.empty(), id -> true, td -> true, true, true);
         assertThat(inline(local, IdentityServiceGrpc.getExchangeTokenMethod())).isTrue();
         assertThat(inline(local, IdentityServiceGrpc.getValidateTokenMethod())).isTrue();
@@ -25,6 +25,16 @@ class IdentityInlineCallsTest {
         IdentityInlineCalls remote = new IdentityInlineCalls(call -> java.util.Optional.empty(), id -> true, td -> true, true, false);
         assertThat(inline(remote, IdentityServiceGrpc.getExchangeTokenMethod())).isFalse();
         assertThat(inline(remote, IdentityServiceGrpc.getValidateTokenMethod())).isFalse();
+    }
+
+    @Test
+    void aMethodRunsInlineOnlyWhenEveryLimitOfItCountsFromMemory() {
+        // Redis with leased per-caller and per-source limits: only a method with its own (exact, per-call) limit stays off.
+        String exchange = IdentityServiceGrpc.getExchangeTokenMethod().getFullMethodName();
+        IdentityInlineCalls calls = new IdentityInlineCalls(call -> java.util.Optional.empty(), id -> true, td -> true,
+                method -> !method.equals(exchange), true);
+        assertThat(inline(calls, IdentityServiceGrpc.getExchangeTokenMethod())).isFalse();
+        assertThat(inline(calls, IdentityServiceGrpc.getValidateTokenMethod())).isTrue();
     }
 
     @Test

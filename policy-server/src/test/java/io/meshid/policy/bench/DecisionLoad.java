@@ -6,6 +6,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.meshid.common.bench.ClientTransport;
+import io.meshid.common.testing.OwnRedis;
 import io.meshid.common.testing.TestDatabase;
 import io.meshid.policy.mapping.MeshRequest;
 import io.meshid.policy.testing.SeededPolicyServer;
@@ -42,7 +43,9 @@ import org.HdrHistogram.Recorder;
  * {@code bench.cacheSize} (the server's decision cache, 0), {@code bench.engine} (the server's
  * {@code meshid.policy.engine}, java), {@code bench.db} ({@code postgres}: the local PostgreSQL, where
  * the decision log's audit records go, as in production; {@code h2}: in memory, where they pile up
- * in the heap), {@code bench.out} (folder for the seed).
+ * in the heap), {@code bench.modes} ({@code in-process,redis}: each mode its own server, one after
+ * the other, side by side at the end; Redis mode uses a redis-server of the benchmark's own for the
+ * policy-version notifications and shares the rate limits through it), {@code bench.out} (folder for the seed).
  */
 public final class DecisionLoad {
 
@@ -66,28 +69,50 @@ public final class DecisionLoad {
                             .putAllHeaders(r.headers())).build());
         }
         boolean postgres = !"h2".equalsIgnoreCase(System.getProperty("bench.db", "postgres"));
-        try (SeededPolicyServer server = new SeededPolicyServer(postgres ? TestDatabase.postgres() : TestDatabase.h2(), GeneratedPolicies.DOMAIN, seed.toString(),
-                Map.of("meshid.policy.decision-cache-size", Integer.getInteger("bench.cacheSize", 0),
-                        "meshid.policy.engine", System.getProperty("bench.engine", "java")))) {
-            EventLoopGroup loop = ClientTransport.eventLoops(1, "bench-client");
-            List<ManagedChannel> open = new ArrayList<>();
-            for (int i = 0; i < channels; i++) {
-                open.add(server.channel(NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort())
-                        .eventLoopGroup(loop).channelType(ClientTransport.channelType()).directExecutor(), "/meshid/admin"));
+        List<String> summary = new ArrayList<>();
+        for (String mode : System.getProperty("bench.modes", "in-process,redis").split(",")) {
+            if (!mode.equals("in-process") && !mode.equals("redis")) {
+                throw new IllegalArgumentException("bench.modes: '" + mode + "' (expected: in-process, redis)");
             }
-            System.out.printf("policy-server: %d policies (%d template links), %d channels, %d calls in flight, decision cache %s, "
-                    + "engine %s, database %s%n", generated.size(), generated.links.size(), channels, concurrency,
-                    Integer.getInteger("bench.cacheSize", 0) == 0 ? "off" : "on", System.getProperty("bench.engine", "java"),
-                    postgres ? "PostgreSQL on 127.0.0.1" : "H2 in memory");
-            run(open, requests, concurrency, warmup, false);
-            run(open, requests, concurrency, duration, true);
-            open.forEach(ManagedChannel::shutdownNow);
-            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            // Redis mode: policy-version notifications through a redis-server of the benchmark's own (its CPU is the
+            // benchmark's alone), and the rate limits shared through it (leased, issue 16).
+            try (OwnRedis redis = mode.equals("redis") ? OwnRedis.start() : null) {
+                Map<String, Object> settings = new java.util.HashMap<>(Map.of(
+                        "meshid.policy.decision-cache-size", Integer.getInteger("bench.cacheSize", 0),
+                        "meshid.policy.engine", System.getProperty("bench.engine", "java")));
+                if (redis != null) {
+                    settings.put("meshid.redis.uri", redis.uri());
+                    settings.put("meshid.rate-limit.shared", true);
+                }
+                try (SeededPolicyServer server = new SeededPolicyServer(postgres ? TestDatabase.postgres() : TestDatabase.h2(),
+                        GeneratedPolicies.DOMAIN, seed.toString(), settings)) {
+                    EventLoopGroup loop = ClientTransport.eventLoops(1, "bench-client");
+                    List<ManagedChannel> open = new ArrayList<>();
+                    for (int i = 0; i < channels; i++) {
+                        open.add(server.channel(NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort())
+                                .eventLoopGroup(loop).channelType(ClientTransport.channelType()).directExecutor(), "/meshid/admin"));
+                    }
+                    System.out.printf("policy-server (%s): %d policies (%d template links), %d channels, %d calls in flight, "
+                            + "decision cache %s, engine %s, database %s%n", mode, generated.size(), generated.links.size(), channels,
+                            concurrency, Integer.getInteger("bench.cacheSize", 0) == 0 ? "off" : "on",
+                            System.getProperty("bench.engine", "java"), postgres ? "PostgreSQL on 127.0.0.1" : "H2 in memory");
+                    run(open, requests, concurrency, warmup, false, redis);
+                    summary.add(mode + ": " + run(open, requests, concurrency, duration, true, redis));
+                    open.forEach(ManagedChannel::shutdownNow);
+                    loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                }
+            }
         }
+        System.out.println();
+        System.out.println("Side by side (same run):");
+        summary.forEach(System.out::println);
     }
 
-    private static void run(List<ManagedChannel> channels, List<CheckRequest> requests, int concurrency, int seconds, boolean report)
-            throws InterruptedException {
+    private static String run(List<ManagedChannel> channels, List<CheckRequest> requests, int concurrency, int seconds, boolean report,
+            OwnRedis redis) throws InterruptedException {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long jvmStart = os.getProcessCpuTime();
+        long redisStart = redis == null ? 0 : redis.cpuNanos();
         Recorder recorder = new Recorder(3);
         AtomicLong next = new AtomicLong();
         AtomicLong allows = new AtomicLong();
@@ -129,16 +154,22 @@ public final class DecisionLoad {
         running.set(false);
         var histogram = recorder.getIntervalHistogram();
         double elapsed = (System.nanoTime() - started) / 1e9;
+        long jvm = os.getProcessCpuTime() - jvmStart;
+        long redisCpu = redis == null ? 0 : redis.cpuNanos() - redisStart;
         done.await(15, TimeUnit.SECONDS);
         if (report) {
             long count = histogram.getTotalCount();
-            System.out.printf("%d s: %,d decisions, %,.0f decisions/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, "
-                            + "%.0f%% allowed, %d errors%n", seconds, count, count / elapsed,
+            String line = String.format(java.util.Locale.ROOT, "%d s: %,d decisions, %,.0f decisions/s, p50 %.2f ms, p99 %.2f ms, "
+                            + "p99.9 %.2f ms, max %.2f ms, %.0f%% allowed, %d errors; CPU per decision: JVM (server and client) %.0f µs, "
+                            + "Redis %.1f µs", seconds, count, count / elapsed,
                     histogram.getValueAtPercentile(50) / 1000.0, histogram.getValueAtPercentile(99) / 1000.0,
                     histogram.getValueAtPercentile(99.9) / 1000.0, histogram.getMaxValue() / 1000.0,
-                    count == 0 ? 0.0 : 100.0 * allows.get() / count, errors.get());
-        } else {
-            System.out.printf("warm-up: %d s, %,d decisions%n", seconds, histogram.getTotalCount());
+                    count == 0 ? 0.0 : 100.0 * allows.get() / count, errors.get(), jvm / 1e3 / Math.max(1, count),
+                    redisCpu / 1e3 / Math.max(1, count));
+            System.out.println(line);
+            return line;
         }
+        System.out.printf("warm-up: %d s, %,d decisions%n", seconds, histogram.getTotalCount());
+        return "";
     }
 }

@@ -1,0 +1,118 @@
+package io.meshid.common.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshid.common.store.LeasedCounters;
+import io.meshid.common.store.SharedStore;
+import io.meshid.common.testing.ExternalServices;
+import io.meshid.common.testing.MutableClock;
+import io.meshid.common.testing.RequiresRedis;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tolerance of limits shared through leases (issue 16 point 3), on the machine's Redis with
+ * replicas as separate {@link LeasedLimits} (each its own member, synced by hand): one replica alone
+ * admits the limit exactly, and N replicas under any interleaving of calls and syncs admit at most
+ * {@code permits + N × ⌈permits × slack⌉} in a window.
+ */
+@RequiresRedis
+class LeasedLimitsTest {
+
+    private static final RateLimit LIMIT = new RateLimit(1000, Duration.ofSeconds(60));
+    private static final double SLACK = 0.05;
+
+    private final MutableClock clock = MutableClock.at(Instant.parse("2026-12-01T10:00:00Z"));
+
+    @Test
+    void withRedis_callerAndSourceLimitsCountInMemory_andAMethodLimitDoesNot() {
+        RateLimitConfig config = new RateLimitConfig();
+        config.setEnabled(true);
+        config.setMethodLimits(List.of("meshid.test.v1.S/Renew=10/PT1M"));
+        try (SharedStore store = SharedStore.redis(ExternalServices.redisUri(), Duration.ofSeconds(2))) {
+            RateLimitInterceptor limits = new RateLimitInterceptor(config, store, java.util.Optional.of(clock));
+            try {
+                assertThat(limits.countsInMemory("meshid.test.v1.S/Mint")).isTrue();
+                assertThat(limits.countsInMemory("meshid.test.v1.S/Renew")).isFalse();
+            } finally {
+                limits.close();
+            }
+        }
+    }
+
+    @Test
+    void oneReplica_admitsTheLimitExactly_throughItsLeases() {
+        try (SharedStore store = SharedStore.redis(ExternalServices.redisUri(), Duration.ofSeconds(2))) {
+            LeasedLimits replica = new LeasedLimits((LeasedCounters) store, clock, Duration.ofMillis(100), SLACK, false);
+            String key = "ratelimit:test:" + UUID.randomUUID() + ":";
+            long windowEnd = clock.millis() + LIMIT.window().toMillis();
+            int admitted = 0;
+            for (int round = 0; round < 20; round++) {
+                while (replica.tryAcquire(key, 0, LIMIT, windowEnd)) {
+                    admitted++;
+                }
+                replica.sync();
+            }
+            assertThat(admitted).isEqualTo(1000);
+        }
+    }
+
+    @Test
+    void aSteadyCaller_isNotRefusedWhenTheWindowTurns_becauseTheNextWindowIsLeasedAhead() {
+        RateLimit perSecond = RateLimit.perSecond(1000);
+        try (SharedStore store = SharedStore.redis(ExternalServices.redisUri(), Duration.ofSeconds(2))) {
+            LeasedLimits replica = new LeasedLimits((LeasedCounters) store, clock, Duration.ofMillis(100), SLACK, false);
+            String prefix = "ratelimit:test:" + UUID.randomUUID() + ":";
+            int refusedAfterFirstSync = 0;
+            for (int step = 0; step < 35; step++) {
+                // 80 calls per 100 ms: 80 % of the limit, more than the 50 a replica may admit without a lease.
+                long now = clock.millis();
+                long window = now / 1000;
+                for (int c = 0; c < 80; c++) {
+                    if (!replica.tryAcquire(prefix, window, perSecond, (window + 1) * 1000) && step > 0) {
+                        refusedAfterFirstSync++;
+                    }
+                }
+                replica.sync();
+                clock.advance(Duration.ofMillis(100));
+            }
+            assertThat(refusedAfterFirstSync).isZero();
+        }
+    }
+
+    @Test
+    void threeReplicas_underAnyInterleaving_stayWithinTheDocumentedTolerance() {
+        try (SharedStore store = SharedStore.redis(ExternalServices.redisUri(), Duration.ofSeconds(2))) {
+            Random random = new Random(16);
+            for (int trial = 0; trial < 20; trial++) {
+                List<LeasedLimits> replicas = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    replicas.add(new LeasedLimits((LeasedCounters) store, clock, Duration.ofMillis(100), SLACK, false));
+                }
+                String key = "ratelimit:test:" + UUID.randomUUID() + ":";
+                long windowEnd = clock.millis() + LIMIT.window().toMillis();
+                long admitted = 0;
+                for (int step = 0; step < 400; step++) {
+                    LeasedLimits r = replicas.get(random.nextInt(3));
+                    if (random.nextInt(4) == 0) {
+                        r.sync();
+                    } else {
+                        int burst = random.nextInt(200);
+                        for (int c = 0; c < burst; c++) {
+                            if (r.tryAcquire(key, 0, LIMIT, windowEnd)) {
+                                admitted++;
+                            }
+                        }
+                    }
+                }
+                assertThat(admitted).as("trial " + trial).isLessThanOrEqualTo(LeasedLimits.tolerance(LIMIT, 3, SLACK))
+                        .isGreaterThanOrEqualTo(LIMIT.permits());
+            }
+        }
+    }
+}
