@@ -29,9 +29,14 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -56,6 +61,12 @@ import org.slf4j.LoggerFactory;
 final class HttpProxyHandler extends ChannelDuplexHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpProxyHandler.class);
+
+    /**
+     * The stream handlers of an HTTP/2 connection, on the connection's channel, for the sweep
+     * ({@link #exchangesOf}). Only touched on the connection's event loop (its streams share it).
+     */
+    private static final AttributeKey<Set<HttpProxyHandler>> STREAMS = AttributeKey.valueOf("meshid.h2-stream-handlers");
 
     private enum State { IDLE, ADMITTING, STREAMING, AWAITING, TUNNEL, CLOSED }
 
@@ -101,6 +112,14 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext context) {
         this.ctx = context;
+        if (context.channel() instanceof Http2StreamChannel stream) {
+            Set<HttpProxyHandler> streams = stream.parent().attr(STREAMS).get();
+            if (streams == null) {
+                streams = new HashSet<>();
+                stream.parent().attr(STREAMS).set(streams);
+            }
+            streams.add(this);
+        }
         if (context.channel().isActive()) {
             // added after the TLS handshake chose the protocol: the connection is active already
             armHeaderTimer();
@@ -653,6 +672,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext context) throws Exception {
+        forget();
         state = State.CLOSED;
         cancel(headerTimer);
         cancel(responseTimer);
@@ -667,6 +687,78 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
         LOG.debug("downstream connection failed: {}", cause.toString());
         closeBoth();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext context) {
+        forget();
+    }
+
+    private void forget() {
+        if (ctx.channel() instanceof Http2StreamChannel stream) {
+            Set<HttpProxyHandler> streams = stream.parent().attr(STREAMS).get();
+            if (streams != null) {
+                streams.remove(this);
+            }
+        }
+    }
+
+    /**
+     * The proxy handlers of downstream connection {@code connection}: its one HTTP/1.1 handler, or
+     * one per open HTTP/2 stream. Call on the connection's event loop.
+     */
+    static List<HttpProxyHandler> exchangesOf(Channel connection) {
+        Set<HttpProxyHandler> streams = connection.attr(STREAMS).get();
+        if (streams != null) {
+            return List.copyOf(streams);
+        }
+        HttpProxyHandler handler = connection.pipeline().get(HttpProxyHandler.class);
+        return handler == null ? List.of() : List.of(handler);
+    }
+
+    /**
+     * The sweep, for an exchange in flight (a request or response still streaming, a long gRPC
+     * stream, a tunnel): when the gate now refuses a peer of it (its SVID was revoked or expired
+     * since the handshake, or revocations are unknown), ends it at once, whether or not a byte is
+     * moving: not yet answered, with the refusal (403, gRPC {@code PERMISSION_DENIED}); a gRPC
+     * response under way, with {@code PERMISSION_DENIED} trailers; anything else by closing both
+     * sides. An HTTP/2 connection whose own peer is refused is then closed (GOAWAY). Idle
+     * connections are left to refuse their next request. Call on this handler's event loop.
+     *
+     * @return whether the exchange was cut
+     */
+    boolean sweep() {
+        if (upstream == null || !(state == State.STREAMING || state == State.AWAITING || state == State.TUNNEL)) {
+            return false;
+        }
+        Optional<String> refusal = gate.tunnelRefusal(ctx.channel(), upstream);
+        if (refusal.isEmpty()) {
+            return false;
+        }
+        LOG.info("request {} cut while in flight: {}", requestId, refusal.get());
+        String message = "refused: " + refusal.get();
+        ChannelFuture done;
+        if (state != State.TUNNEL && !responseStarted) {
+            refuseAndClose(HttpResponseStatus.FORBIDDEN, message, requestId);
+            done = ctx.channel().closeFuture();
+        } else if (h2 != null && grpc) {
+            state = State.CLOSED;
+            LastHttpContent trailers = new io.netty.handler.codec.http.DefaultLastHttpContent();
+            trailers.trailingHeaders().setInt("grpc-status", Refusals.grpcStatus(HttpResponseStatus.FORBIDDEN.code()))
+                    .set("grpc-message", Refusals.percentEncode("meshid sidecar: " + message + " (request-id: " + requestId + ")"))
+                    .set(RequestIds.HEADER, requestId);
+            done = ctx.writeAndFlush(trailers);
+            done.addListener(ChannelFutureListener.CLOSE);
+            upstream.close();
+        } else {
+            closeBoth();
+            done = ctx.channel().closeFuture();
+        }
+        if (ctx.channel() instanceof Http2StreamChannel stream && gate.connectionRefusal(stream.parent()).isPresent()) {
+            Channel connection = stream.parent();
+            done.addListener(f -> connection.close());
+        }
+        return true;
     }
 
     /** Shutdown: close now if idle, else after the current response. */
