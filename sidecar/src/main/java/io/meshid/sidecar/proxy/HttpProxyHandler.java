@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -197,14 +198,26 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
             refuseAndClose(HttpResponseStatus.BAD_REQUEST, framing, null);
             return;
         }
+        if (HttpMethod.CONNECT.equals(request.method())) {
+            // A tunnel of its own (HTTP/1.1 CONNECT, HTTP/2 CONNECT or RFC 8441's extended CONNECT for
+            // WebSocket over HTTP/2): what it carries would never be decided. Refused, never forwarded.
+            refuseAndClose(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported by the sidecar (expected: "
+                    + "an ordinary request, or a WebSocket upgrade over HTTP/1.1)", null);
+            return;
+        }
         if (HttpUtil.getContentLength(request, 0L) > limits.maxBodyBytes()) {
             refuseAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body of "
                     + HttpUtil.getContentLength(request, 0L) + " bytes (expected: at most " + limits.maxBodyBytes() + ")", null);
             return;
         }
         keepAlive = HttpUtil.isKeepAlive(request) && !closeAfterResponse;
+        // Only a WebSocket upgrade may become a tunnel (its one request is decided). Any other upgrade
+        // (h2c above all: the HTTP/2 requests inside would never be decided) is dropped as hop-by-hop,
+        // and the request goes on as an ordinary HTTP/1.1 request, as RFC 9110 section 7.8 allows.
         upgrade = headers.contains(HttpHeaderNames.UPGRADE)
-                && headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+                && headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && headers.getAll(HttpHeaderNames.UPGRADE).stream()
+                        .allMatch(v -> HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(v.trim()));
         removeHopByHop(headers, upgrade);
         if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
             request.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -497,6 +510,17 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
                 return;
             }
             int code = response.status().code();
+            if (code == 101 && !upgrade) {
+                // Switching protocols unasked would make a tunnel no decision covers.
+                ReferenceCountUtil.release(msg);
+                LOG.info("request {}: the upstream answered 101 to a request that asked for no upgrade", requestId);
+                if (!responseStarted) {
+                    refuseAndClose(HttpResponseStatus.BAD_GATEWAY, "the upstream switched protocols unasked", requestId);
+                } else {
+                    closeBoth();
+                }
+                return;
+            }
             interim = code >= 100 && code < 200 && code != 101;
             switching = code == 101 && upgrade;
             if (!interim && !switching) {
