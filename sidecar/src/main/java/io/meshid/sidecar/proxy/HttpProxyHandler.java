@@ -415,6 +415,8 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         Bootstrap bootstrap = new Bootstrap()
                 .group(ctx.channel().eventLoop())
                 .channel(transport.socketChannel())
+                // the listeners' pool: one buffer pool in the data path (Netty 4.2's default is another)
+                .option(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(10_000, limits.responseTimeout().toMillis()))
                 .handler(new ChannelInitializer<>() {
