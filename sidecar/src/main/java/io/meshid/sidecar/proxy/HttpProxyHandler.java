@@ -63,6 +63,9 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpProxyHandler.class);
 
+    /** How long a refused HTTP/2 connection stays open after its GOAWAY (for the answers in flight). */
+    static final long GOAWAY_CLOSE_DELAY_MILLIS = 1_000;
+
     /**
      * The stream handlers of an HTTP/2 connection, on the connection's channel, for the sweep
      * ({@link #exchangesOf}). Only touched on the connection's event loop (its streams share it).
@@ -349,7 +352,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
             if (h2 != null && admission.closeConnection() && ctx.channel() instanceof Http2StreamChannel) {
                 // The connection itself is refused (its peer's SVID): GOAWAY after this answer.
                 Channel connection = ctx.channel().parent();
-                written.addListener(f -> connection.close());
+                written.addListener(f -> goAwayThenClose(connection));
             }
             if (close) {
                 state = State.CLOSED;
@@ -782,9 +785,27 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         }
         if (ctx.channel() instanceof Http2StreamChannel stream && gate.connectionRefusal(stream.parent()).isPresent()) {
             Channel connection = stream.parent();
-            done.addListener(f -> connection.close());
+            done.addListener(f -> goAwayThenClose(connection));
         }
         return true;
+    }
+
+    /**
+     * Ends an HTTP/2 connection whose peer is refused: GOAWAY now (no new stream is accepted; the
+     * peer's pool replaces the connection), the TCP connection {@link #GOAWAY_CLOSE_DELAY_MILLIS}
+     * later. Closing at once made the peer's sidecar lose the refusal it had just been sent: the
+     * close of the connection could overtake the answer on its way up the peer's stream pipeline,
+     * which then reported "the upstream closed the connection" (502) instead of the 403.
+     */
+    private static void goAwayThenClose(Channel connection) {
+        if (!connection.isActive()) {
+            return;
+        }
+        connection.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame(
+                io.netty.handler.codec.http2.Http2Error.NO_ERROR));
+        connection.eventLoop().schedule(() -> {
+            connection.close();
+        }, GOAWAY_CLOSE_DELAY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Shutdown: close now if idle, else after the current response. */

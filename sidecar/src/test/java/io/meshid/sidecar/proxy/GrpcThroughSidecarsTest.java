@@ -146,7 +146,7 @@ class GrpcThroughSidecarsTest {
             try {
                 assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(pinned, EchoGrpcServer.SAY, options(), "after"))
                         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+                            assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(Status.Code.PERMISSION_DENIED);
                             assertThat(e.getStatus().getDescription()).contains("revoked certificate");
                             assertThat(e.getTrailers().get(REQUEST_ID)).isNotBlank();
                         });
