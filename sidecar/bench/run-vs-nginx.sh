@@ -19,7 +19,8 @@
 #
 # Settings (environment): BENCH_PORT_BASE (24000; the dev mesh uses +1…+443, this script +601…+632),
 # BENCH_RATE (1000), BENCH_WARMUP / BENCH_DURATION (10 / 20 s, fixed rate), BENCH_SAT_DURATION (15 s),
-# BENCH_CONNECTIONS (64, wrk), BENCH_SIDECAR_JAVA_OPTS (the sidecars' JVM options, below).
+# BENCH_CONNECTIONS (64, wrk), BENCH_SIDECAR_JAVA_OPTS (the sidecars' JVM options; default
+# @sidecar/sidecar.jvm, with MALLOC_ARENA_MAX=2).
 # Needs wrk and nginx (apt-get install wrk nginx), runs nginx unprivileged with its own prefix in a
 # temporary directory, and builds what is missing (MVN_ARGS=-o for offline builds).
 set -euo pipefail
@@ -30,7 +31,8 @@ WARMUP=${BENCH_WARMUP:-10}
 DURATION=${BENCH_DURATION:-20}
 SAT=${BENCH_SAT_DURATION:-15}
 CONNS=${BENCH_CONNECTIONS:-64}
-SIDECAR_JAVA_OPTS=${BENCH_SIDECAR_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -Xmx64m -XX:MaxDirectMemorySize=64m}
+# the sidecar's own JVM options (docs/sidecar.md, "JVM options"), as ./meshid dev starts it
+SIDECAR_JAVA_OPTS=${BENCH_SIDECAR_JAVA_OPTS:-@$ROOT/sidecar/sidecar.jvm}
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 command -v wrk >/dev/null || { echo "run-vs-nginx: needs wrk (apt-get install wrk)" >&2; exit 2; }
 [ -x "$NGINX" ] || { echo "run-vs-nginx: needs nginx (apt-get install nginx)" >&2; exit 2; }
@@ -144,7 +146,7 @@ sidecar_conf "$W/sidecar-server.yaml" server "$P_S2_IN" "$P_S2_OUT" "$P_UP" ""
 for who in client server; do
   rm -f "$W/sidecar-$who.json"
   # shellcheck disable=SC2086 # a list of options
-  MESHID_LOG_FORMAT=text "$JAVA" $SIDECAR_JAVA_OPTS --enable-native-access=ALL-UNNAMED \
+  MESHID_LOG_FORMAT=text MALLOC_ARENA_MAX=2 "$JAVA" $SIDECAR_JAVA_OPTS --enable-native-access=ALL-UNNAMED \
     -jar "$ROOT/sidecar/target/meshid-sidecar-0.1.0-SNAPSHOT.jar" --ready-file "$W/sidecar-$who.json" "$W/sidecar-$who.yaml" \
     > "$W/sidecar-$who.log" 2>&1 &
   PIDS+=($!)

@@ -39,14 +39,24 @@ public final class Sidecar implements AutoCloseable {
     private final Decider decider;
     private final Listener inbound;
     private final Listener outbound;
+    private final RevocationList revocations;
+    private final Runnable sweep;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private Sidecar(SidecarConfig config, EventLoopGroup group, Decider decider, Listener inbound, Listener outbound) {
+    private Sidecar(SidecarConfig config, EventLoopGroup group, Decider decider, Listener inbound, Listener outbound,
+            RevocationList revocations) {
         this.config = config;
         this.group = group;
         this.decider = decider;
         this.inbound = inbound;
         this.outbound = outbound;
+        this.revocations = revocations;
+        // A new revocation list cuts the exchanges in flight of the peers it revokes at once.
+        this.sweep = () -> {
+            inbound.sweep();
+            outbound.sweep();
+        };
+        revocations.addListener(sweep);
     }
 
     /**
@@ -75,7 +85,7 @@ public final class Sidecar implements AutoCloseable {
                     group, transport, clock, revocations);
             LOG.info("sidecar {} ready: inbound {} -> workload {}, outbound {} ({} routes)",
                     source.svid().spiffeId(), in.address(), config.workload(), out.address(), config.routes().routes().size());
-            return new Sidecar(config, group, decider, in, out);
+            return new Sidecar(config, group, decider, in, out, revocations);
         } catch (RuntimeException | InterruptedException e) {
             if (in != null) {
                 in.drain(java.time.Duration.ZERO);
@@ -101,12 +111,22 @@ public final class Sidecar implements AutoCloseable {
         return inbound.openConnections();
     }
 
+    /**
+     * Connections the inbound listener admitted since the start (within the connection limit,
+     * before their TLS handshake; closed ones included): tells whether a request came on a
+     * connection that was already open.
+     */
+    public long inboundConnectionsAccepted() {
+        return inbound.acceptedConnections();
+    }
+
     /** Drains both listeners, then stops the decider and the event loops. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        revocations.removeListener(sweep);
         try {
             outbound.drain(config.limits().drainTimeout());
             inbound.drain(config.limits().drainTimeout());

@@ -60,7 +60,8 @@ public final class SidecarMain {
             SvidSource source = switch (file.svid()) {
                 case SvidSetting.Files f -> remember(opened, new PemFileSvidSource(f.cert(), f.key(), f.bundle(),
                         Duration.ofSeconds(5)));
-                case SvidSetting.Attested a -> remember(opened, AttestedSvidSource.start(a.identity()));
+                // no stream of its own: the RevocationWatch below feeds it the bundles of the one stream
+                case SvidSetting.Attested a -> remember(opened, AttestedSvidSource.start(a.identity(), false));
             };
             WorkloadApiServer workloadApi = null;
             if (file.workloadApi().isPresent() && source instanceof AttestedSvidSource attested) {
@@ -75,7 +76,8 @@ public final class SidecarMain {
                         Backoff.DEFAULT, FIRST_BUNDLE_WAIT);
                 case SvidSetting.Attested a -> RevocationWatch.start(source, a.identity().certAuthority(),
                         a.identity().certAuthorityId(), new RevocationList(a.identity().trustDomain(), a.identity().clock(),
-                                RevocationList.DEFAULT_GRACE), a.identity().backoff(), FIRST_BUNDLE_WAIT);
+                                RevocationList.DEFAULT_GRACE), a.identity().backoff(), FIRST_BUNDLE_WAIT,
+                        ((AttestedSvidSource) source)::acceptTrustBundle);
             });
             Sidecar sidecar = remember(opened, Sidecar.start(file.config(), source, revocations.list()));
             ReadyFile ready = ReadyFile.of(source.svid().spiffeId(), sidecar, workloadApi);

@@ -74,12 +74,15 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
     private final SslContext mtls;
     private final SwappableChannel identityServer;
     private final AtomicInteger watchFailures = new AtomicInteger();
+    /** Whether this source keeps its own WatchTrustBundle stream (else its owner feeds it bundles). */
+    private final boolean ownWatch;
     private volatile boolean closed;
     private volatile ManagedChannel watchChannel;
     private volatile Context.CancellableContext watchContext;
 
-    private AttestedSvidSource(IdentityConfig config, X509Svid svid, X509Bundle bundle) {
+    private AttestedSvidSource(IdentityConfig config, X509Svid svid, X509Bundle bundle, boolean ownWatch) {
         this.config = config;
+        this.ownWatch = ownWatch;
         this.state = new StaticSvidSource(svid, bundle);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meshid-identity");
@@ -100,6 +103,16 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
      *     unreachable for two minutes
      */
     public static AttestedSvidSource start(IdentityConfig config) {
+        return start(config, true);
+    }
+
+    /**
+     * As {@link #start(IdentityConfig)}; with {@code ownWatch} false the source opens no
+     * {@code WatchTrustBundle} stream of its own and its owner hands it every bundle of one
+     * ({@link #acceptTrustBundle}): the sidecar's {@code RevocationWatch} does, so one stream to
+     * cert-authority serves the trust bundle and the revocations.
+     */
+    public static AttestedSvidSource start(IdentityConfig config, boolean ownWatch) {
         X509Bundle bootstrap = bootstrapBundle(config);
         SslContext tls;
         try {
@@ -121,9 +134,11 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
                     X509Bundle bundle = Svids.bundle(reply.getTrustBundle(), config.trustDomain());
                     LOG.info("attested as {} (entry {}), SVID serial {} valid until {}", svid.spiffeId(), reply.getEntryId(),
                             reply.getSvid().getSerialNumber(), svid.notAfter());
-                    AttestedSvidSource source = new AttestedSvidSource(config, svid, bundle);
+                    AttestedSvidSource source = new AttestedSvidSource(config, svid, bundle, ownWatch);
                     source.scheduleRenewal(svid);
-                    source.watchBundle();
+                    if (ownWatch) {
+                        source.watchBundle();
+                    }
                     return source;
                 } catch (StatusRuntimeException e) {
                     Duration delay = config.backoff().delay(attempt);
@@ -253,8 +268,20 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
             state.update(next, replyBundle.sequenceNumber() > held.sequenceNumber() ? replyBundle : held);
         }
         identityServer.swap();
-        restartWatch();
+        if (ownWatch) {
+            restartWatch();
+        }
         scheduleRenewal(next);
+    }
+
+    /**
+     * Takes a trust bundle from cert-authority's {@code WatchTrustBundle} stream (one of a lower
+     * sequence number than the one held is ignored), for a source started without its own watch.
+     *
+     * @throws IllegalArgumentException when the bundle is not one of this trust domain or holds no usable root
+     */
+    public void acceptTrustBundle(io.meshid.proto.common.v1.TrustBundle bundle) {
+        acceptBundle(Svids.bundle(bundle, config.trustDomain()));
     }
 
     private void acceptBundle(X509Bundle bundle) {

@@ -50,7 +50,7 @@ class DevDemoEndToEndTest {
         builder.environment().put("MESHID_DEV_START_TIMEOUT", "540"); // per step; a loaded machine (the launcher's own setting)
         launcher = builder.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
-        while (!launcherLog().contains("curl -s -i")) {
+        while (!launcherLog().contains("HealthCheck --reflection")) {
             assertThat(launcher.isAlive()).as("the launcher runs; its output:\n%s", launcherLog()).isTrue();
             assertThat(System.nanoTime()).as("ready within 600 s; the launcher's output:\n%s", launcherLog()).isLessThan(deadline);
             TimeUnit.MILLISECONDS.sleep(200);
@@ -89,6 +89,26 @@ class DevDemoEndToEndTest {
     }
 
     @Test
+    void allowedGrpcCall_reachesStatusThroughBothSidecarsOverHttp2() throws Exception {
+        String out = runJava(printedCommand("HealthCheck 127"), 0);
+
+        assertThat(out.trim()).isEqualTo("SERVING");
+        String seen = "status: grpc.health.v1.Health/Check from By=spiffe://" + DOMAIN + "/demo/status;URI=spiffe://" + DOMAIN + "/demo/whoami";
+        for (int i = 0; i < 100 && !launcherLog().contains(seen); i++) {
+            TimeUnit.MILLISECONDS.sleep(100); // status's output passes a pipe and sed on its way to the log
+        }
+        assertThat(launcherLog()).as("status's log names the caller its sidecar verified")
+                .contains(seen);
+    }
+
+    @Test
+    void deniedGrpcCall_isPermissionDeniedByStatusSidecar() throws Exception {
+        String out = runJava(printedCommand("HealthCheck --reflection"), 1);
+
+        assertThat(out).startsWith("PERMISSION_DENIED").contains("request-id");
+    }
+
+    @Test
     void endpointsJson_listsBothWorkloads_withTheirSidecarsAddresses() throws Exception {
         String endpoints = Files.readString(dataDir.resolve("endpoints.json"));
 
@@ -102,10 +122,20 @@ class DevDemoEndToEndTest {
         }
     }
 
-    /** The command the launcher printed that starts with {@code start}. */
+    /** The command the launcher printed that starts with (or, for a java command, holds) {@code start}. */
     private String printedCommand(String start) throws IOException {
-        return launcherLog().lines().map(String::trim).filter(l -> l.startsWith(start)).findFirst()
-                .orElseThrow(() -> new AssertionError("no '" + start + "' command in:\n" + launcherLog()));
+        return launcherLog().lines().map(String::trim).filter(l -> l.startsWith(start) || (l.startsWith("'") && l.contains(start)))
+                .findFirst().orElseThrow(() -> new AssertionError("no '" + start + "' command in:\n" + launcherLog()));
+    }
+
+    /** Runs a printed java command; its standard output (the JVM's own warnings go to standard error). */
+    private static String runJava(String command, int expectedExit) throws Exception {
+        Path err = Files.createTempFile(tmp, "java", ".err");
+        Process p = new ProcessBuilder("bash", "-c", command).redirectError(err.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("%s: %s%s", command, out, Files.readString(err)).isEqualTo(expectedExit);
+        return out;
     }
 
     private String run(String command) throws Exception {

@@ -13,6 +13,7 @@ final class ConnectionTracker {
 
     private final int max;
     private final Set<Channel> open = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean draining;
 
     ConnectionTracker(int max) {
@@ -30,11 +31,22 @@ final class ConnectionTracker {
             return false;
         }
         channel.closeFuture().addListener(f -> open.remove(channel));
+        accepted.incrementAndGet();
         return true;
     }
 
     int size() {
         return open.size();
+    }
+
+    /** How many connections were admitted since the start (closed ones included; refused ones not). */
+    long accepted() {
+        return accepted.get();
+    }
+
+    /** The open connections, for a sweep (a snapshot; it may change while iterated). */
+    Iterable<Channel> open() {
+        return open;
     }
 
     /** Stops admitting; asks every open connection to close once it is idle. */

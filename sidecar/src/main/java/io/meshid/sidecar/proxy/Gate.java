@@ -17,11 +17,22 @@ public interface Gate {
     CompletionStage<Admission> admit(Channel downstream, HttpRequest request, String requestId);
 
     /**
-     * Why a connection pair that became a byte tunnel (after {@code 101 Switching Protocols}) must
-     * close now (a peer's SVID expired or was revoked since its handshake), or empty. Asked on the
-     * event loop for every read in either direction: memory only, quick.
+     * Why an exchange in flight between {@code downstream} (a connection, or an HTTP/2 stream of
+     * one) and {@code upstream} must end now (a peer's SVID expired or was revoked since its
+     * handshake), or empty. Asked on the event loop for every read of a byte tunnel (after
+     * {@code 101 Switching Protocols}) in either direction and by the listener's sweep: memory
+     * only, quick.
      */
     default Optional<String> tunnelRefusal(Channel downstream, Channel upstream) {
+        return Optional.empty();
+    }
+
+    /**
+     * Why downstream connection {@code connection} itself must close (its verified peer may no
+     * longer be trusted), or empty; empty where the downstream has no identity (the app's side).
+     * Asked on the event loop: memory only, quick.
+     */
+    default Optional<String> connectionRefusal(Channel connection) {
         return Optional.empty();
     }
 }

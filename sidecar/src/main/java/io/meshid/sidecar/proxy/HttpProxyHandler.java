@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -29,9 +30,14 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -56,6 +62,15 @@ import org.slf4j.LoggerFactory;
 final class HttpProxyHandler extends ChannelDuplexHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpProxyHandler.class);
+
+    /** How long a refused HTTP/2 connection stays open after its GOAWAY (for the answers in flight). */
+    static final long GOAWAY_CLOSE_DELAY_MILLIS = 1_000;
+
+    /**
+     * The stream handlers of an HTTP/2 connection, on the connection's channel, for the sweep
+     * ({@link #exchangesOf}). Only touched on the connection's event loop (its streams share it).
+     */
+    private static final AttributeKey<Set<HttpProxyHandler>> STREAMS = AttributeKey.valueOf("meshid.h2-stream-handlers");
 
     private enum State { IDLE, ADMITTING, STREAMING, AWAITING, TUNNEL, CLOSED }
 
@@ -101,6 +116,14 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext context) {
         this.ctx = context;
+        if (context.channel() instanceof Http2StreamChannel stream) {
+            Set<HttpProxyHandler> streams = stream.parent().attr(STREAMS).get();
+            if (streams == null) {
+                streams = new HashSet<>();
+                stream.parent().attr(STREAMS).set(streams);
+            }
+            streams.add(this);
+        }
         if (context.channel().isActive()) {
             // added after the TLS handshake chose the protocol: the connection is active already
             armHeaderTimer();
@@ -178,14 +201,26 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
             refuseAndClose(HttpResponseStatus.BAD_REQUEST, framing, null);
             return;
         }
+        if (HttpMethod.CONNECT.equals(request.method())) {
+            // A tunnel of its own (HTTP/1.1 CONNECT, HTTP/2 CONNECT or RFC 8441's extended CONNECT for
+            // WebSocket over HTTP/2): what it carries would never be decided. Refused, never forwarded.
+            refuseAndClose(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported by the sidecar (expected: "
+                    + "an ordinary request, or a WebSocket upgrade over HTTP/1.1)", null);
+            return;
+        }
         if (HttpUtil.getContentLength(request, 0L) > limits.maxBodyBytes()) {
             refuseAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body of "
                     + HttpUtil.getContentLength(request, 0L) + " bytes (expected: at most " + limits.maxBodyBytes() + ")", null);
             return;
         }
         keepAlive = HttpUtil.isKeepAlive(request) && !closeAfterResponse;
+        // Only a WebSocket upgrade may become a tunnel (its one request is decided). Any other upgrade
+        // (h2c above all: the HTTP/2 requests inside would never be decided) is dropped as hop-by-hop,
+        // and the request goes on as an ordinary HTTP/1.1 request, as RFC 9110 section 7.8 allows.
         upgrade = headers.contains(HttpHeaderNames.UPGRADE)
-                && headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+                && headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && headers.getAll(HttpHeaderNames.UPGRADE).stream()
+                        .allMatch(v -> HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(v.trim()));
         removeHopByHop(headers, upgrade);
         if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
             request.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -317,7 +352,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
             if (h2 != null && admission.closeConnection() && ctx.channel() instanceof Http2StreamChannel) {
                 // The connection itself is refused (its peer's SVID): GOAWAY after this answer.
                 Channel connection = ctx.channel().parent();
-                written.addListener(f -> connection.close());
+                written.addListener(f -> goAwayThenClose(connection));
             }
             if (close) {
                 state = State.CLOSED;
@@ -383,6 +418,8 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         Bootstrap bootstrap = new Bootstrap()
                 .group(ctx.channel().eventLoop())
                 .channel(transport.socketChannel())
+                // the listeners' pool: one buffer pool in the data path (Netty 4.2's default is another)
+                .option(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(10_000, limits.responseTimeout().toMillis()))
                 .handler(new ChannelInitializer<>() {
@@ -478,6 +515,17 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
                 return;
             }
             int code = response.status().code();
+            if (code == 101 && !upgrade) {
+                // Switching protocols unasked would make a tunnel no decision covers.
+                ReferenceCountUtil.release(msg);
+                LOG.info("request {}: the upstream answered 101 to a request that asked for no upgrade", requestId);
+                if (!responseStarted) {
+                    refuseAndClose(HttpResponseStatus.BAD_GATEWAY, "the upstream switched protocols unasked", requestId);
+                } else {
+                    closeBoth();
+                }
+                return;
+            }
             interim = code >= 100 && code < 200 && code != 101;
             switching = code == 101 && upgrade;
             if (!interim && !switching) {
@@ -653,6 +701,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext context) throws Exception {
+        forget();
         state = State.CLOSED;
         cancel(headerTimer);
         cancel(responseTimer);
@@ -667,6 +716,96 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
         LOG.debug("downstream connection failed: {}", cause.toString());
         closeBoth();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext context) {
+        forget();
+    }
+
+    private void forget() {
+        if (ctx.channel() instanceof Http2StreamChannel stream) {
+            Set<HttpProxyHandler> streams = stream.parent().attr(STREAMS).get();
+            if (streams != null) {
+                streams.remove(this);
+            }
+        }
+    }
+
+    /**
+     * The proxy handlers of downstream connection {@code connection}: its one HTTP/1.1 handler, or
+     * one per open HTTP/2 stream. Call on the connection's event loop.
+     */
+    static List<HttpProxyHandler> exchangesOf(Channel connection) {
+        Set<HttpProxyHandler> streams = connection.attr(STREAMS).get();
+        if (streams != null) {
+            return List.copyOf(streams);
+        }
+        HttpProxyHandler handler = connection.pipeline().get(HttpProxyHandler.class);
+        return handler == null ? List.of() : List.of(handler);
+    }
+
+    /**
+     * The sweep, for an exchange in flight (a request or response still streaming, a long gRPC
+     * stream, a tunnel): when the gate now refuses a peer of it (its SVID was revoked or expired
+     * since the handshake, or revocations are unknown), ends it at once, whether or not a byte is
+     * moving: not yet answered, with the refusal (403, gRPC {@code PERMISSION_DENIED}); a gRPC
+     * response under way, with {@code PERMISSION_DENIED} trailers; anything else by closing both
+     * sides. An HTTP/2 connection whose own peer is refused is then closed (GOAWAY). Idle
+     * connections are left to refuse their next request. Call on this handler's event loop.
+     *
+     * @return whether the exchange was cut
+     */
+    boolean sweep() {
+        if (upstream == null || !(state == State.STREAMING || state == State.AWAITING || state == State.TUNNEL)) {
+            return false;
+        }
+        Optional<String> refusal = gate.tunnelRefusal(ctx.channel(), upstream);
+        if (refusal.isEmpty()) {
+            return false;
+        }
+        LOG.info("request {} cut while in flight: {}", requestId, refusal.get());
+        String message = "refused: " + refusal.get();
+        ChannelFuture done;
+        if (state != State.TUNNEL && !responseStarted) {
+            refuseAndClose(HttpResponseStatus.FORBIDDEN, message, requestId);
+            done = ctx.channel().closeFuture();
+        } else if (h2 != null && grpc) {
+            state = State.CLOSED;
+            LastHttpContent trailers = new io.netty.handler.codec.http.DefaultLastHttpContent();
+            trailers.trailingHeaders().setInt("grpc-status", Refusals.grpcStatus(HttpResponseStatus.FORBIDDEN.code()))
+                    .set("grpc-message", Refusals.percentEncode("meshid sidecar: " + message + " (request-id: " + requestId + ")"))
+                    .set(RequestIds.HEADER, requestId);
+            done = ctx.writeAndFlush(trailers);
+            done.addListener(ChannelFutureListener.CLOSE);
+            upstream.close();
+        } else {
+            closeBoth();
+            done = ctx.channel().closeFuture();
+        }
+        if (ctx.channel() instanceof Http2StreamChannel stream && gate.connectionRefusal(stream.parent()).isPresent()) {
+            Channel connection = stream.parent();
+            done.addListener(f -> goAwayThenClose(connection));
+        }
+        return true;
+    }
+
+    /**
+     * Ends an HTTP/2 connection whose peer is refused: GOAWAY now (no new stream is accepted; the
+     * peer's pool replaces the connection), the TCP connection {@link #GOAWAY_CLOSE_DELAY_MILLIS}
+     * later. Closing at once made the peer's sidecar lose the refusal it had just been sent: the
+     * close of the connection could overtake the answer on its way up the peer's stream pipeline,
+     * which then reported "the upstream closed the connection" (502) instead of the 403.
+     */
+    private static void goAwayThenClose(Channel connection) {
+        if (!connection.isActive()) {
+            return;
+        }
+        connection.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame(
+                io.netty.handler.codec.http2.Http2Error.NO_ERROR));
+        connection.eventLoop().schedule(() -> {
+            connection.close();
+        }, GOAWAY_CLOSE_DELAY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Shutdown: close now if idle, else after the current response. */

@@ -32,14 +32,20 @@ public final class Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(Listener.class);
 
+    /** How often open exchanges are checked for peers that expired (revocations also sweep at once). */
+    static final Duration SWEEP_PERIOD = Duration.ofSeconds(1);
+
     private final String name;
     private final ConnectionTracker tracker;
     private final Channel serverChannel;
+    private final io.netty.util.concurrent.Future<?> sweeps;
 
     private Listener(String name, ConnectionTracker tracker, Channel serverChannel) {
         this.name = name;
         this.tracker = tracker;
         this.serverChannel = serverChannel;
+        this.sweeps = serverChannel.eventLoop().scheduleAtFixedRate(this::sweep, SWEEP_PERIOD.toNanos(),
+                SWEEP_PERIOD.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -97,10 +103,35 @@ public final class Listener {
     }
 
     /**
+     * Checks every exchange in flight on this listener's connections (long HTTP/2 and gRPC streams,
+     * responses under way, tunnels) against the gate and cuts those whose peer may no longer be
+     * trusted ({@link HttpProxyHandler#sweep}). Runs every {@link #SWEEP_PERIOD} (expiry, the
+     * revocation grace running out) and should be called when the revocations change. Each
+     * connection is checked on its own event loop; returns at once. Thread-safe.
+     */
+    public void sweep() {
+        for (Channel connection : tracker.open()) {
+            connection.eventLoop().execute(() -> {
+                if (connection.isActive()) {
+                    for (HttpProxyHandler exchange : HttpProxyHandler.exchangesOf(connection)) {
+                        exchange.sweep();
+                    }
+                }
+            });
+        }
+    }
+
+    /** Downstream connections accepted since the start (closed ones included; refused ones not). */
+    public long acceptedConnections() {
+        return tracker.accepted();
+    }
+
+    /**
      * Stops accepting, lets requests in flight finish (idle connections close at once, busy ones
      * after their response), and after {@code timeout} closes what is left.
      */
     public void drain(Duration timeout) throws InterruptedException {
+        sweeps.cancel(false);
         serverChannel.close().sync();
         tracker.drain();
         long deadline = System.nanoTime() + timeout.toNanos();

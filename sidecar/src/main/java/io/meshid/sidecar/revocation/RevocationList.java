@@ -40,6 +40,7 @@ public final class RevocationList {
     private volatile Snapshot snapshot;
     private volatile Instant lostAt;
     private volatile String lostWhy = "not received yet";
+    private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** An empty, not yet loaded list for {@code trustDomain}: every peer is refused until {@link #update}. */
     public RevocationList(TrustDomain trustDomain, Clock clock, Duration grace) {
@@ -76,7 +77,24 @@ public final class RevocationList {
         }
         snapshot = new Snapshot(sequence, serials);
         lostAt = null;
+        for (Runnable listener : listeners) {
+            listener.run();
+        }
         return true;
+    }
+
+    /**
+     * Calls {@code listener} after every accepted {@link #update} (on the updating thread, which it
+     * must not hold up: hand the work to another thread). The data path sweeps its open exchanges
+     * with it, so that a revocation cuts them at once.
+     */
+    public void addListener(Runnable listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Stops calling {@code listener}. */
+    public void removeListener(Runnable listener) {
+        listeners.remove(listener);
     }
 
     /** Marks the feed as down for {@code why}; the grace starts now unless it was already running. */

@@ -13,8 +13,10 @@ import io.meshid.proto.ca.v1.CertificateAuthorityGrpc;
 import io.meshid.proto.ca.v1.WatchTrustBundleRequest;
 import io.meshid.proto.ca.v1.WatchTrustBundleResponse;
 import io.meshid.common.identity.Backoff;
+import io.meshid.proto.common.v1.TrustBundle;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -43,6 +45,7 @@ public final class RevocationWatch implements AutoCloseable {
     private final int port;
     private final SpiffeId caId;
     private final RevocationList list;
+    private final Consumer<TrustBundle> bundles;
     private final Backoff backoff;
     private final ScheduledExecutorService scheduler;
     private final AtomicInteger failures = new AtomicInteger();
@@ -51,8 +54,10 @@ public final class RevocationWatch implements AutoCloseable {
     private ManagedChannel channel;
     private Context.CancellableContext context;
 
-    private RevocationWatch(SvidSource source, String address, SpiffeId caId, RevocationList list, Backoff backoff) {
+    private RevocationWatch(SvidSource source, String address, SpiffeId caId, RevocationList list, Backoff backoff,
+            Consumer<TrustBundle> bundles) {
         this.source = Objects.requireNonNull(source, "source");
+        this.bundles = Objects.requireNonNull(bundles, "bundles");
         this.caId = Objects.requireNonNull(caId, "caId");
         this.list = Objects.requireNonNull(list, "list");
         this.backoff = Objects.requireNonNull(backoff, "backoff");
@@ -76,7 +81,19 @@ public final class RevocationWatch implements AutoCloseable {
      */
     public static RevocationWatch start(SvidSource source, String address, SpiffeId caId, RevocationList list,
             Backoff backoff, Duration firstWait) {
-        RevocationWatch watch = new RevocationWatch(source, address, caId, list, backoff);
+        return start(source, address, caId, list, backoff, firstWait, bundle -> { });
+    }
+
+    /**
+     * As {@link #start(SvidSource, String, SpiffeId, RevocationList, Backoff, Duration)}, and hands
+     * every bundle the stream delivers to {@code bundles} as well (on the stream's thread, before
+     * the list is updated; an exception it throws is logged and ignored), so that one
+     * {@code WatchTrustBundle} stream keeps both the trust bundle and the revocations current: the
+     * sidecar passes its {@code AttestedSvidSource}'s {@code acceptTrustBundle}.
+     */
+    public static RevocationWatch start(SvidSource source, String address, SpiffeId caId, RevocationList list,
+            Backoff backoff, Duration firstWait, Consumer<TrustBundle> bundles) {
+        RevocationWatch watch = new RevocationWatch(source, address, caId, list, backoff, bundles);
         watch.watch();
         try {
             if (!watch.firstBundle.await(firstWait.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -111,6 +128,12 @@ public final class RevocationWatch implements AutoCloseable {
                     @Override
                     public void onNext(WatchTrustBundleResponse value) {
                         failures.set(0);
+                        try {
+                            bundles.accept(value.getBundle());
+                        } catch (RuntimeException e) {
+                            LOG.warn("the trust bundle of sequence {} was not taken: {}", value.getBundle().getSequenceNumber(),
+                                    e.getMessage());
+                        }
                         try {
                             var serials = BundleCrls.revokedSerials(list.trustDomain(), value.getBundle());
                             if (list.update(value.getBundle().getSequenceNumber(), serials)) {

@@ -102,6 +102,28 @@ class StreamingTest {
     }
 
     @Test
+    void webSocketTunnel_carryingNothing_isClosedByTheRevocationItself() throws Exception {
+        try (UpgradeEchoServer ws = new UpgradeEchoServer(); Mesh mesh = new Mesh(Limits.DEFAULTS, ws.address())) {
+            mesh.policy.activate(r -> true);
+            try (RawHttp http = mesh.outbound()) {
+                http.send("GET /chat HTTP/1.1\r\nHost: b\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                        + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+                InputStream in = http.input();
+                assertThat(readHead(in)).startsWith("HTTP/1.1 101");
+                mesh.revoke(mesh.sourceA.svid().leaf());
+                // no byte is sent: the sweep closes the tunnel (within RawHttp's 20 s read timeout)
+                int read;
+                try {
+                    read = in.read();
+                } catch (java.net.SocketException reset) {
+                    read = -1;
+                }
+                assertThat(read).as("the tunnel closed without a byte").isEqualTo(-1);
+            }
+        }
+    }
+
+    @Test
     void connectionLimit_closesConnectionsPastIt_andServesAgainWhenOneCloses() throws Exception {
         try (Mesh mesh = new Mesh(Limits.DEFAULTS.withMaxConnections(2))) {
             mesh.policy.activate(r -> true);

@@ -43,6 +43,26 @@ class RevocationWatchTest {
     }
 
     @Test
+    void oneStream_feedsTheTrustBundleAndTheRevocations() throws Exception {
+        TestPki.Issued peer = pki.leaf("spiffe://example.org/ns/demo/sa/b").issue();
+        RevocationList list = new RevocationList(pki.trustDomain(), new ShiftedClock(), Duration.ofSeconds(30));
+        java.util.concurrent.BlockingQueue<Long> sequences = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (FakeCertAuthority authority = new FakeCertAuthority(ca);
+                RevocationWatch watch = RevocationWatch.start(sidecar, "127.0.0.1:" + authority.port(), caId, list, fast,
+                        Duration.ofSeconds(20), bundle -> {
+                            sequences.add(bundle.getSequenceNumber());
+                            throw new IllegalArgumentException("a consumer that fails does not stop the revocations");
+                        })) {
+            assertThat(sequences.poll(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(list.sequence());
+            authority.revoke(peer.leaf());
+            assertThat(sequences.poll(20, java.util.concurrent.TimeUnit.SECONDS)).isGreaterThan(1L);
+            awaitRefused(list, peer);
+            assertThat(list.refusal(peer.chain())).get().asString().contains("revoked certificate");
+            assertThat(authority.watchers()).as("one stream to cert-authority").isEqualTo(1);
+        }
+    }
+
+    @Test
     void aWatchToTheWrongIdentity_neverLoads() throws Exception {
         RevocationList list = new RevocationList(pki.trustDomain(), new ShiftedClock(), Duration.ofSeconds(30));
         StaticSvidSource impostor = new StaticSvidSource(pki.svid("/ns/demo/sa/impostor"), pki.bundle());

@@ -43,6 +43,7 @@ public final class EchoGrpcServer implements AutoCloseable {
     private final AtomicReference<String> lastXfcc = new AtomicReference<>();
     private final AtomicInteger calls = new AtomicInteger();
     private final AtomicLong floodBytes = new AtomicLong();
+    private final AtomicInteger chatsEnded = new AtomicInteger();
 
     public EchoGrpcServer() throws IOException {
         ServerServiceDefinition service = ServerServiceDefinition.builder("meshid.test.Echo")
@@ -83,6 +84,7 @@ public final class EchoGrpcServer implements AutoCloseable {
 
                     @Override
                     public void onError(Throwable t) {
+                        chatsEnded.incrementAndGet();
                     }
 
                     @Override
@@ -146,6 +148,11 @@ public final class EchoGrpcServer implements AutoCloseable {
 
     public int calls() {
         return calls.get();
+    }
+
+    /** Chat (bidi) calls that ended with an error on the server's side (cancelled by the client or a proxy). */
+    public int chatsEndedInError() {
+        return chatsEnded.get();
     }
 
     public long floodBytes() {

@@ -101,7 +101,12 @@ final class InboundGate implements Gate {
 
     @Override
     public Optional<String> tunnelRefusal(Channel downstream, Channel upstream) {
-        List<X509Certificate> chain = downstream.attr(PeerIdentity.PEER_CHAIN).get();
+        return connectionRefusal(downstream instanceof Http2StreamChannel stream ? stream.parent() : downstream);
+    }
+
+    @Override
+    public Optional<String> connectionRefusal(Channel connection) {
+        List<X509Certificate> chain = connection.attr(PeerIdentity.PEER_CHAIN).get();
         return chain == null ? Optional.of("no verified peer certificate") : revocations.refusal(chain);
     }
 

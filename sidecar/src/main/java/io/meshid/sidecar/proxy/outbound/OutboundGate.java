@@ -12,6 +12,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
@@ -62,7 +63,9 @@ final class OutboundGate implements Gate {
 
     @Override
     public Optional<String> tunnelRefusal(Channel downstream, Channel upstream) {
-        SslHandler tls = upstream == null ? null : upstream.pipeline().get(SslHandler.class);
+        // An HTTP/2 upstream is a stream of the pooled connection that did the handshake.
+        Channel connection = upstream instanceof Http2StreamChannel stream ? stream.parent() : upstream;
+        SslHandler tls = connection == null ? null : connection.pipeline().get(SslHandler.class);
         if (tls == null) {
             return Optional.of("the tunnel has no verified target");
         }
