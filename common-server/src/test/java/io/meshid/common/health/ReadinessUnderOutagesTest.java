@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meshid.common.testing.CuttableProxy;
 import io.meshid.common.testing.ExternalServices;
 import io.meshid.common.testing.OwnRedis;
+import io.meshid.common.testing.RequiresCommand;
 import io.meshid.common.testing.RequiresPostgres;
 import io.meshid.common.testing.TestDatabase;
 import io.micronaut.context.ApplicationContext;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * return, without a restart.
  */
 @RequiresPostgres
+@RequiresCommand(value = "redis-server", install = "apt-get install redis-server")
 @Timeout(90)
 class ReadinessUnderOutagesTest {
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshid.common.testing.OwnRedis;
+import io.meshid.common.testing.RequiresCommand;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
  * subscriptions deliver again, within 2 s, without a restart.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@RequiresCommand(value = "redis-server", install = "apt-get install redis-server")
 @Timeout(60)
 class RedisOutageTest {
 

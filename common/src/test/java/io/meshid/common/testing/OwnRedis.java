@@ -48,7 +48,7 @@ public final class OwnRedis implements AutoCloseable {
     /** Starts the server again on the same port (after {@link #stop()}), empty. */
     public void startAgain() throws IOException {
         process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString()))
+                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--maxmemory-policy", "noeviction"))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
         // A test JVM that dies without closing this must not leave a redis-server behind.
         Process started = process;
