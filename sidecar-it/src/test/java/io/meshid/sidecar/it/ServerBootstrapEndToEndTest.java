@@ -40,12 +40,18 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
@@ -64,7 +70,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and serve mutual TLS (the admin manages entries and policies, a workload attests through
  * identity-server, which signs at the CA with its attested SVID); a used token opens nothing; then,
  * with 40-second server SVIDs, both servers renew at half life without a restart, and the gRPC
- * ports and identity-server's HTTPS port present the new certificate.
+ * ports and identity-server's HTTPS port present the new certificate. Last (issue 17.6), a second
+ * identity-server replica on the same database is stopped with SIGTERM under load and started again:
+ * no acknowledged write is lost and the other replica never refuses.
  */
 @RequiresPostgres
 @RequiresRedis
@@ -131,7 +139,10 @@ class ServerBootstrapEndToEndTest {
         // 2. (That a second first admin is refused, and tampered tokens too, ServerIdentitiesTest shows
         // in-process: each command run costs a JVM start.)
         Command tokens = command("cert-authority", ca, "bootstrap", "server-token", "--spiffe-id", IDENTITY.toString(), "--out",
-                dir.resolve("identity.token").toString(), "--spiffe-id", POLICY.toString(), "--out", dir.resolve("policy.token").toString());
+                dir.resolve("identity.token").toString(), "--spiffe-id", POLICY.toString(), "--out", dir.resolve("policy.token").toString(),
+                // A second identity-server replica, and the same replica started again (a token is single use).
+                "--spiffe-id", IDENTITY.toString(), "--out", dir.resolve("identity-2.token").toString(),
+                "--spiffe-id", IDENTITY.toString(), "--out", dir.resolve("identity-3.token").toString());
         assertThat(tokens.exit()).as(tokens.output()).isZero();
         String caAddress = caGrpc.get(90, TimeUnit.SECONDS);
         step("CA started, tokens made");
@@ -201,6 +212,85 @@ class ServerBootstrapEndToEndTest {
         assertThat(registry.listEntries(ListEntriesRequest.newBuilder().setTrustDomain(DOMAIN).build()).getEntriesList()).hasSize(1);
         assertThat(log("identity-server")).contains("renewed spiffe:");
         step("renewed, still serving");
+        // 7. A second replica on the same database, stopped with SIGTERM under load, and started again.
+        replicaStoppedUnderLoad(id, registry, adminSvid);
+        step("replica stopped with SIGTERM under load and started again");
+    }
+
+    /**
+     * Promise: a replica stopped with SIGTERM under load loses no acknowledged write (every entry
+     * whose CreateEntry returned OK, on either replica, is in the database), the replica that stays
+     * never refuses, the stopping one refuses only with {@code UNAVAILABLE} (clients retry
+     * elsewhere), it exits within 15 s, and it serves again once started anew (with a new token:
+     * its key lived in memory only).
+     */
+    private void replicaStoppedUnderLoad(List<String> options, RegistryServiceGrpc.RegistryServiceBlockingStub first,
+            PemFileSvidSource admin) throws Exception {
+        String secondAddress = start("identity-server", "identity-server-2", withToken(options, "identity-2.token"));
+        Process second;
+        synchronized (processes) {
+            second = processes.getLast();
+        }
+        var other = RegistryServiceGrpc.newBlockingStub(channel(secondAddress, IDENTITY, admin));
+        List<String> acknowledged = Collections.synchronizedList(new ArrayList<>());
+        List<Status.Code> firstRefusals = Collections.synchronizedList(new ArrayList<>());
+        List<Status.Code> secondRefusals = Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger names = new AtomicInteger();
+        ExecutorService load = Executors.newFixedThreadPool(4);
+        List<Future<?>> callers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            boolean toSecond = t % 2 == 1;
+            callers.add(load.submit(() -> {
+                while (running.get()) {
+                    String spiffeId = "spiffe://" + DOMAIN + "/load/" + names.incrementAndGet();
+                    try {
+                        (toSecond ? other : first).withDeadlineAfter(10, TimeUnit.SECONDS)
+                                .createEntry(CreateEntryRequest.newBuilder().setSpiffeId(spiffeId).build());
+                        acknowledged.add(spiffeId);
+                    } catch (StatusRuntimeException e) {
+                        (toSecond ? secondRefusals : firstRefusals).add(e.getStatus().getCode());
+                        TimeUnit.MILLISECONDS.sleep(20);
+                    }
+                }
+                return null;
+            }));
+        }
+        TimeUnit.MILLISECONDS.sleep(1_500);
+        int beforeStop = acknowledged.size();
+        second.destroy(); // SIGTERM
+        assertThat(second.waitFor(15, TimeUnit.SECONDS)).as("the replica exits within 15 s of SIGTERM").isTrue();
+        TimeUnit.MILLISECONDS.sleep(1_000);
+        running.set(false);
+        for (Future<?> caller : callers) {
+            caller.get(30, TimeUnit.SECONDS);
+        }
+        load.shutdown();
+
+        assertThat(beforeStop).as("entries created before the stop").isPositive();
+        assertThat(firstRefusals).as("refusals of the replica that stayed").isEmpty();
+        assertThat(secondRefusals).as("refusals of the stopped replica").isNotEmpty().allMatch(Status.Code.UNAVAILABLE::equals);
+        List<String> stored = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(ExternalServices.postgresUrl(), ExternalServices.postgresUser(), "");
+                Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery("SELECT spiffe_id FROM " + schemas.stream().filter(n -> n.startsWith("boot_id_"))
+                        .findFirst().orElseThrow() + ".id_entry")) {
+            while (rs.next()) {
+                stored.add(rs.getString(1));
+            }
+        }
+        assertThat(stored).as("every acknowledged entry is stored").containsAll(acknowledged);
+
+        String againAddress = start("identity-server", "identity-server-3", withToken(options, "identity-3.token"));
+        var again = RegistryServiceGrpc.newBlockingStub(channel(againAddress, IDENTITY, admin)).withDeadlineAfter(30, TimeUnit.SECONDS);
+        assertThat(again.createEntry(CreateEntryRequest.newBuilder().setSpiffeId("spiffe://" + DOMAIN + "/after-restart").build())
+                .getEntry().getSpiffeId()).isEqualTo("spiffe://" + DOMAIN + "/after-restart");
+    }
+
+    /** {@code options} with the join-token file replaced by {@code token} (in the test's directory). */
+    private List<String> withToken(List<String> options, String token) {
+        return options.stream().map(o -> o.startsWith("-Dmeshid.tls.attest.join-token-file=")
+                ? "-Dmeshid.tls.attest.join-token-file=" + dir.resolve(token) : o).toList();
     }
 
     /** JVM options that point a server at a new, empty schema of the test PostgreSQL and at the test Redis. */
@@ -235,19 +325,24 @@ class ServerBootstrapEndToEndTest {
 
     /** Starts {@code server}'s jar; waits for its ready file; returns its gRPC address. */
     private String start(String server, List<String> options) {
+        return start(server, server, options);
+    }
+
+    /** As {@link #start(String, List)}, for one more process of {@code server}, whose ready file and log are named {@code name}. */
+    private String start(String server, String name, List<String> options) {
         try {
-            Path ready = dir.resolve(server + ".json");
+            Path ready = dir.resolve(name + ".json");
             List<String> cmd = java(options);
             cmd.addAll(List.of("-Dmeshid.server.ready-file=" + ready, "-Dmicronaut.server.port=-1", "-Dgrpc.server.port=0",
                     "-jar", jar(server).toString()));
-            Process process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(server + ".log").toFile()).start();
+            Process process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
             synchronized (processes) {
                 processes.add(process);
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (!(Files.exists(ready) && Files.size(ready) > 0)) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException(server + " did not start; its log:\n" + log(server));
+                    throw new IllegalStateException(name + " did not start; its log:\n" + log(name));
                 }
                 TimeUnit.MILLISECONDS.sleep(100);
             }
