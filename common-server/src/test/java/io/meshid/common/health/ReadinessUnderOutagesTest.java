@@ -73,6 +73,8 @@ class ReadinessUnderOutagesTest {
                         NOTICE_BOUND);
                 assertThat(degraded.statusCode()).as("ready while the database is gone: " + degraded.body()).isEqualTo(200);
                 assertThat(degraded.body()).contains("DEGRADED");
+                // Details are shown to anyone: the host's disk sizes are not among them.
+                assertThat(degraded.body()).doesNotContain("diskSpace").doesNotContain("\"free\"");
 
                 proxy.restore();
                 assertThat(databaseDown(await(readiness, r -> !databaseDown(r), RECOVERY_PROMISE))).as("database back").isFalse();
