@@ -12,6 +12,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.meshid.sidecar.config.Limits;
+import io.meshid.sidecar.testing.Answers;
 import io.meshid.sidecar.testing.EchoGrpcServer;
 import io.meshid.sidecar.testing.Mesh;
 import java.util.ArrayList;
@@ -88,32 +89,15 @@ class GrpcThroughSidecarsTest {
 
     @Test
     void bidirectionalStreaming_answersEachMessageBeforeTheClientHalfCloses() throws Exception {
-        BlockingQueue<String> answers = new LinkedBlockingQueue<>();
-        CompletableFuture<String> done = new CompletableFuture<>();
-        StreamObserver<String> requests = ClientCalls.asyncBidiStreamingCall(channel.newCall(EchoGrpcServer.CHAT, options()),
-                new StreamObserver<String>() {
-                    @Override
-                    public void onNext(String value) {
-                        answers.add(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        done.complete("completed");
-                    }
-                });
+        Answers answers = new Answers();
+        StreamObserver<String> requests = ClientCalls.asyncBidiStreamingCall(channel.newCall(EchoGrpcServer.CHAT, options()), answers);
         for (int i = 0; i < 20; i++) {
             requests.onNext("ping " + i);
             // the answer to this message arrives while the request stream is still open
-            assertThat(answers.poll(30, TimeUnit.SECONDS)).isEqualTo("echo ping " + i);
+            assertThat(answers.messages.poll(30, TimeUnit.SECONDS)).isEqualTo("echo ping " + i);
         }
         requests.onCompleted();
-        assertThat(done.get(30, TimeUnit.SECONDS)).isEqualTo("completed");
+        assertThat(answers.done.get(30, TimeUnit.SECONDS)).isEqualTo("completed");
     }
 
     @Test

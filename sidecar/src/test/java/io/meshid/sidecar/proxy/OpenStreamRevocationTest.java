@@ -8,12 +8,12 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.meshid.sidecar.config.Limits;
+import io.meshid.sidecar.testing.Answers;
 import io.meshid.sidecar.testing.EchoGrpcServer;
 import io.meshid.sidecar.testing.Mesh;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -99,29 +99,12 @@ class OpenStreamRevocationTest {
     private record Chat(StreamObserver<String> requests, BlockingQueue<String> answers, CompletableFuture<String> done) {
 
         static Chat open() throws InterruptedException {
-            BlockingQueue<String> answers = new LinkedBlockingQueue<>();
-            CompletableFuture<String> done = new CompletableFuture<>();
+            Answers answers = new Answers();
             StreamObserver<String> requests = ClientCalls.asyncBidiStreamingCall(
-                    channel.newCall(EchoGrpcServer.CHAT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
-                    new StreamObserver<String>() {
-                        @Override
-                        public void onNext(String value) {
-                            answers.add(value);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            done.completeExceptionally(t);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            done.complete("completed");
-                        }
-                    });
+                    channel.newCall(EchoGrpcServer.CHAT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)), answers);
             requests.onNext("hello");
-            assertThat(answers.poll(30, TimeUnit.SECONDS)).isEqualTo("echo hello");
-            return new Chat(requests, answers, done);
+            assertThat(answers.messages.poll(30, TimeUnit.SECONDS)).isEqualTo("echo hello");
+            return new Chat(requests, answers.messages, answers.done);
         }
     }
 }
