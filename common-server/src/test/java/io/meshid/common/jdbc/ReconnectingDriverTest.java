@@ -1,0 +1,143 @@
+package io.meshid.common.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.meshid.common.testing.CuttableProxy;
+import io.meshid.common.testing.ExternalServices;
+import io.meshid.common.testing.RequiresPostgres;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The pool's driver against the machine's PostgreSQL behind a proxy the test cuts: a database
+ * that went away and came back is reached by the attempt already waiting for it, without a
+ * failure; what retrying cannot mend fails at once.
+ */
+@RequiresPostgres
+@Timeout(30)
+class ReconnectingDriverTest {
+
+    @Test
+    void anAttemptMadeWhileTheDatabaseIsGone_succeedsWhenItReturns_insteadOfFailing() throws Exception {
+        try (CuttableProxy proxy = proxyToPostgres()) {
+            ReconnectingDriver driver = new ReconnectingDriver();
+            String url = viaProxy(proxy);
+            try (Connection first = driver.connect(url, postgresUser())) {
+                assertThat(first.isValid(1)).isTrue();
+            }
+
+            proxy.cut();
+            CompletableFuture<Connection> waiting = CompletableFuture.supplyAsync(() -> connect(driver, url));
+            Thread.sleep(1_000);
+            assertThat(waiting).as("still retrying while the database is gone").isNotDone();
+
+            proxy.restore();
+            try (Connection back = waiting.get(10, TimeUnit.SECONDS)) {
+                assertThat(back.isValid(1)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void theFirstConnectionToAUrl_failsAtOnce_soThatAServerWithoutItsDatabaseStopsAtStartUp() throws Exception {
+        try (CuttableProxy proxy = proxyToPostgres()) {
+            proxy.cut();
+            ReconnectingDriver driver = new ReconnectingDriver();
+            assertThatThrownBy(() -> driver.connect(viaProxy(proxy), postgresUser()))
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).startsWith("08"));
+        }
+    }
+
+    @Test
+    void aRefusalThatRetryingCannotMend_failsAtOnce_evenOnAUrlReachedBefore() throws Exception {
+        try (CuttableProxy proxy = proxyToPostgres()) {
+            ReconnectingDriver driver = new ReconnectingDriver();
+            String url = viaProxy(proxy);
+            driver.connect(url, postgresUser()).close();
+
+            Properties nobody = new Properties();
+            nobody.setProperty("user", "no_such_role_" + System.nanoTime());
+            assertThatThrownBy(() -> driver.connect(url, nobody))
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(ReconnectingDriver.unreachable((SQLException) e)).isFalse());
+        }
+    }
+
+    @Test
+    void afterItsWindow_anAttemptGivesUp_withTheDatabasesOwnError() throws Exception {
+        try (CuttableProxy proxy = proxyToPostgres()) {
+            ReconnectingDriver driver = new ReconnectingDriver(Duration.ofMillis(600));
+            String url = viaProxy(proxy);
+            driver.connect(url, postgresUser()).close();
+
+            proxy.cut();
+            assertThatThrownBy(() -> driver.connect(url, postgresUser()))
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).startsWith("08"));
+        }
+    }
+
+    @Test
+    void anInterruptedAttempt_stopsRetrying() throws Exception {
+        try (CuttableProxy proxy = proxyToPostgres()) {
+            ReconnectingDriver driver = new ReconnectingDriver();
+            String url = viaProxy(proxy);
+            driver.connect(url, postgresUser()).close();
+
+            proxy.cut();
+            CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+            Thread attempt = Thread.ofPlatform().start(() -> {
+                try {
+                    driver.connect(url, postgresUser()).close();
+                    outcome.complete(null);
+                } catch (Throwable t) {
+                    outcome.complete(t);
+                }
+            });
+            Thread.sleep(500);
+            attempt.interrupt();
+            assertThat(outcome.get(10, TimeUnit.SECONDS)).isInstanceOf(SQLException.class);
+        }
+    }
+
+    @Test
+    void aUrlNoDriverKnows_isNotAccepted_andAMissingUrlSaysWhatWasExpected() throws Exception {
+        ReconnectingDriver driver = new ReconnectingDriver();
+        assertThat(driver.acceptsURL("jdbc:nosuchdb://x")).isFalse();
+        assertThat(driver.connect("jdbc:nosuchdb://x", new Properties())).isNull();
+        assertThat(driver.acceptsURL("jdbc:postgresql://127.0.0.1:5432/test")).isTrue();
+        assertThatThrownBy(() -> driver.acceptsURL(null)).hasMessageContaining("expected e.g. jdbc:postgresql://");
+    }
+
+    private static Connection connect(ReconnectingDriver driver, String url) {
+        try {
+            return driver.connect(url, postgresUser());
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static CuttableProxy proxyToPostgres() throws Exception {
+        URI pg = URI.create(ExternalServices.postgresUrl().replaceFirst("^jdbc:", ""));
+        return CuttableProxy.to(pg.getHost(), pg.getPort() < 0 ? 5432 : pg.getPort());
+    }
+
+    private static String viaProxy(CuttableProxy proxy) {
+        return ExternalServices.postgresUrl().replaceFirst("//[^/]+/", "//127.0.0.1:" + proxy.port() + "/");
+    }
+
+    private static Properties postgresUser() {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        return p;
+    }
+}
