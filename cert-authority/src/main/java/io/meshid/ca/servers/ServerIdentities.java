@@ -4,8 +4,12 @@ import io.meshid.ca.CaConfig;
 import io.meshid.ca.issuance.InternalIssuance;
 import io.meshid.ca.issuance.IssuedX509Svid;
 import io.meshid.ca.issuance.X509SvidParams;
+import io.meshid.common.audit.AuditEvent;
+import io.meshid.common.audit.AuditLog;
 import io.meshid.common.csr.WorkloadCsr;
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.server.RequestIds;
+import io.meshid.common.server.SourceAddressInterceptor;
 import io.meshid.common.server.MeshidConfig;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
@@ -15,7 +19,12 @@ import io.micronaut.context.annotation.Property;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -28,13 +37,18 @@ import java.util.Set;
  * TLS with its current, valid SVID, for that same SPIFFE ID only. Only the paths of
  * {@code meshid.ca.server-identities} in the CA's own trust domain are ever issued here; never an
  * admin path and never the CA's own. The SVIDs name the hosts of {@code meshid.tls.server-names}, as
- * the CA's own does, so HTTPS clients verify them with the bundle alone. Thread-safe.
+ * the CA's own does, so HTTPS clients verify them with the bundle alone. Every attestation is
+ * audited ({@value #ATTEST_ACTION}): a success with the identity issued, a refusal with the token's
+ * fingerprint (never the token) and the caller's source address, repeats of the same refusal
+ * folded into a counted event. Thread-safe.
  */
 @Singleton
 public final class ServerIdentities {
 
     /** How the journal names the caller of an issuance by join token. */
     static final String ATTESTED = "cert-authority (server join token)";
+    /** The audit action of {@link #attest}. */
+    public static final String ATTEST_ACTION = "ca.server.attest";
 
     private final InternalIssuance ca;
     private final ServerTokens tokens;
@@ -44,11 +58,15 @@ public final class ServerIdentities {
     private final List<String> serverNames;
     private final int maxCsrBytes;
     private final Set<WorkloadCsr.KeyType> allowedKeys;
+    private final AuditLog audit;
+    private final Clock clock;
 
-    ServerIdentities(InternalIssuance ca, ServerTokens tokens, MeshidConfig meshid, CaConfig config, TlsConfig tls,
-            @Nullable @Property(name = "meshid.test.server-svid-ttl") Duration testTtl) {
+    ServerIdentities(InternalIssuance ca, ServerTokens tokens, MeshidConfig meshid, CaConfig config, TlsConfig tls, AuditLog audit,
+            Optional<Clock> clock, @Nullable @Property(name = "meshid.test.server-svid-ttl") Duration testTtl) {
         this.ca = ca;
         this.tokens = tokens;
+        this.audit = audit;
+        this.clock = clock.orElseGet(Clock::systemUTC);
         this.home = meshid.getTrustDomain();
         this.paths = checkedPaths(config.getServerIdentities(), meshid.getAdminPaths());
         this.ttl = testTtl != null ? testTtl : config.getServerSvidTtl();
@@ -84,15 +102,54 @@ public final class ServerIdentities {
      * @throws MeshidException.Unauthenticated for an unknown, used or expired token (one message for all)
      */
     public IssuedX509Svid attest(String joinToken, byte[] csr, Optional<SpiffeId> requested) {
-        // A CSR that cannot be signed is refused before the token is spent (the CA checks it again when signing).
-        WorkloadCsr.parse(csr, maxCsrBytes, allowedKeys);
-        SpiffeId id = tokens.redeem(joinToken).filter(this::isServerIdentity).orElseThrow(() ->
-                new MeshidException.Unauthenticated("join_token: not a valid server join token of this CA (expected: an "
-                        + "unused, unexpired token from the CA's bootstrap command; tokens are single use)"));
-        requested.filter(r -> !r.equals(id)).ifPresent(r -> {
-            throw new MeshidException.PermissionDenied("spiffe_id: " + r + " (expected: " + id + ", the identity the token names)");
-        });
-        return ca.signInternal(params(csr, id, ATTESTED));
+        String token = "join token " + fingerprint(joinToken);
+        try {
+            // A CSR that cannot be signed is refused before the token is spent (the CA checks it again when signing).
+            WorkloadCsr.parse(csr, maxCsrBytes, allowedKeys);
+        } catch (MeshidException e) {
+            refused(token, e);
+            throw e;
+        }
+        Optional<SpiffeId> named = tokens.redeem(joinToken).filter(this::isServerIdentity);
+        if (named.isEmpty()) {
+            MeshidException e = new MeshidException.Unauthenticated("join_token: not a valid server join token of this CA "
+                    + "(expected: an unused, unexpired token from the CA's bootstrap command; tokens are single use)");
+            refused(token, e);
+            throw e;
+        }
+        SpiffeId id = named.get();
+        if (requested.isPresent() && !requested.get().equals(id)) {
+            MeshidException e = new MeshidException.PermissionDenied("spiffe_id: " + requested.get() + " (expected: " + id
+                    + ", the identity the token names)");
+            refused(token, e);
+            throw e;
+        }
+        IssuedX509Svid issued = ca.signInternal(params(csr, id, ATTESTED));
+        audit.recordSoon(AuditEvent.of(clock.instant(), home.name(), "anonymous", ATTEST_ACTION, id.toString(),
+                AuditEvent.Outcome.SUCCESS, "serial " + issued.serial() + " with " + token + "; from " + source(),
+                RequestIds.current()));
+        return issued;
+    }
+
+    private void refused(String token, MeshidException e) {
+        // Folded: one client retrying a bad token must not write a row per call.
+        audit.recordRepeatable(AuditEvent.of(clock.instant(), home.name(), "anonymous", ATTEST_ACTION, token,
+                AuditEvent.Outcome.DENIED, e.getMessage() + "; from " + source(), RequestIds.current()));
+    }
+
+    private static String source() {
+        String address = SourceAddressInterceptor.current();
+        return address == null || address.isEmpty() ? "an unknown address" : address;
+    }
+
+    /** The first 16 hex digits of the token's SHA-256: tells tokens apart in the audit trail, reveals nothing of them. */
+    static String fingerprint(String token) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+            return "sha256:" + HexFormat.of().formatHex(hash, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     /** Renewal by a server with its valid SVID ({@code caller}, checked by the TLS layer on this call): same SPIFFE ID, new key. */
