@@ -12,7 +12,7 @@ import io.micronaut.health.HealthStatus;
 import io.micronaut.management.health.indicator.HealthIndicator;
 import io.micronaut.management.health.indicator.HealthResult;
 import jakarta.annotation.PreDestroy;
-import jakarta.inject.Singleton;
+import io.micronaut.context.annotation.Context;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,16 +27,18 @@ import org.reactivestreams.Publisher;
 /**
  * Readiness as "can this server serve": the state of its dependencies (the database; Redis when
  * {@code meshid.redis.uri} is set), each checked in the background every
- * {@code meshid.health.probe-interval} (default {@code PT0.5S}), so that {@code /health/readiness}
+ * {@code meshid.health.probe-interval} (default {@code PT0.5S}), and the server's own
+ * {@link ServingCheck}s (identity-server's revocation view), so that {@code /health/readiness}
  * answers at once whatever the dependencies do. A dependency a server cannot serve without
  * ({@code meshid.health.required}, set per server) makes it {@code DOWN} (503) while it does not
  * answer; any other that does not answer makes it {@code DEGRADED}, still ready (200), since the
  * server keeps serving from what it holds. The body names each dependency and its state, never a
  * host or an error text (those go to the log); {@code meshid.dependency.up{dependency=...}} is 1
  * or 0. Replaces Micronaut's own JDBC indicator, which made a database outage a 503 after the
- * pool's 5 s connection timeout. Thread-safe.
+ * pool's 5 s connection timeout. Created with the context, so that the probes run from the start
+ * and a {@code meshid.health.required} name no one checks stops start-up. Thread-safe.
  */
-@Singleton
+@Context
 final class DependencyHealth implements HealthIndicator, AutoCloseable {
 
     static final String NAME = "dependencies";
@@ -50,13 +52,15 @@ final class DependencyHealth implements HealthIndicator, AutoCloseable {
     private final List<DependencyProbe> probes = new ArrayList<>();
     private final Set<String> required;
 
-    DependencyHealth(Optional<DataSource> dataSource, SharedStore store, @Nullable MeterRegistry meters,
-            @Value("${" + REQUIRED + ":}") List<String> required,
+    DependencyHealth(Optional<DataSource> dataSource, SharedStore store, List<ServingCheck> servingChecks,
+            @Nullable MeterRegistry meters, @Value("${" + REQUIRED + ":}") List<String> required,
             @Value("${" + PROBE_INTERVAL + ":PT0.5S}") Duration interval) {
         required = required.stream().map(String::strip).filter(r -> !r.isEmpty()).toList();
+        Set<String> known = new java.util.TreeSet<>(KNOWN);
+        servingChecks.forEach(c -> known.add(c.name()));
         for (String r : required) {
-            if (!KNOWN.contains(r)) {
-                throw new ConfigurationException(REQUIRED + ": " + r + " (expected: database or redis)");
+            if (!known.contains(r)) {
+                throw new ConfigurationException(REQUIRED + ": " + r + " (expected: one of " + known + ")");
             }
         }
         if (interval.compareTo(Duration.ofMillis(50)) < 0 || interval.compareTo(Duration.ofSeconds(10)) > 0) {
@@ -72,6 +76,9 @@ final class DependencyHealth implements HealthIndicator, AutoCloseable {
         }, interval, STALE)));
         if ("redis".equals(store.kind())) {
             probes.add(new DependencyProbe("redis", store::ping, interval, STALE));
+        }
+        for (ServingCheck c : servingChecks) {
+            probes.add(new DependencyProbe(c.name(), c::check, interval, STALE));
         }
         if (meters != null) {
             for (DependencyProbe p : probes) {

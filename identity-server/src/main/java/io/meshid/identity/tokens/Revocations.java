@@ -1,6 +1,7 @@
 package io.meshid.identity.tokens;
 
 import io.meshid.common.errors.MeshidException;
+import io.meshid.common.health.ServingCheck;
 import io.meshid.common.random.ThreadRandom;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.store.SharedStore;
@@ -49,13 +50,17 @@ import org.slf4j.LoggerFactory;
  * 1 s) ago; otherwise it throws {@link MeshidException.Unavailable}: a replica that cannot prove its
  * view current refuses rather than trusts. So a revocation through one replica is refused by every
  * other within the staleness bound. With the in-process store (one replica) the view is this
- * process's own and always current. Thread-safe.
+ * process's own and always current. Readiness reports the same proof ({@link ServingCheck}
+ * {@value #CHECK_NAME}, required in identity-server: not ready while token checks would refuse).
+ * Thread-safe.
  */
 @Context
-public final class Revocations implements AutoCloseable {
+public final class Revocations implements AutoCloseable, ServingCheck {
 
     /** Longest {@code jti} accepted, as the wire's limit. */
     public static final int MAX_JTI = 128;
+    /** The readiness check's name. */
+    public static final String CHECK_NAME = "revocation-view";
     /** The shared store channel of revocations ({@code r:<keep-until ms>:<domain>:<jti>}) and heartbeats. */
     static final String CHANNEL = "meshid:revoked:jti";
 
@@ -129,16 +134,31 @@ public final class Revocations implements AutoCloseable {
      * @throws MeshidException.Unavailable when this replica cannot prove its view current
      */
     public boolean isRevoked(TrustDomain domain, String jti) {
-        if (shared) {
-            long age = System.nanoTime() - confirmedSentAt;
-            if (loadedEpoch != epoch.get() || !confirmed || age > maxStalenessNanos) {
-                throw new MeshidException.Unavailable("revocation view: not confirmed current from the shared store ("
-                        + store.kind() + ") within " + Duration.ofNanos(maxStalenessNanos) + " (the token's revocation state is "
-                        + "unknown; retry)", null);
-            }
+        if (!current()) {
+            throw new MeshidException.Unavailable("revocation view: not confirmed current from the shared store ("
+                    + store.kind() + ") within " + Duration.ofNanos(maxStalenessNanos) + " (the token's revocation state is "
+                    + "unknown; retry)", null);
         }
         Long until = view.get(key(domain.name(), jti));
         return until != null && until > clock.millis();
+    }
+
+    /** Whether this replica can prove its view current now (always, without replicas sharing the store). */
+    private boolean current() {
+        return !shared || (loadedEpoch == epoch.get() && confirmed && System.nanoTime() - confirmedSentAt <= maxStalenessNanos);
+    }
+
+    @Override
+    public String name() {
+        return CHECK_NAME;
+    }
+
+    /** Readiness: throws while {@link #isRevoked} would refuse for want of a proven-current view. */
+    @Override
+    public void check() {
+        if (!current()) {
+            throw new IllegalStateException("revocation view not confirmed current within " + Duration.ofNanos(maxStalenessNanos));
+        }
     }
 
     /**

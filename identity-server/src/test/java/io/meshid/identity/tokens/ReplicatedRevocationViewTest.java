@@ -74,10 +74,13 @@ class ReplicatedRevocationViewTest {
                 assertThatThrownBy(() -> onB.validate(ORDERS, third, ORDERS.toString(), Set.of(TokenType.JWT_SVID)))
                         .isInstanceOf(MeshidException.Unavailable.class)
                         .hasMessageContaining("revocation view: not confirmed current");
+                // Readiness says the same: the replica is not ready while it refuses token checks.
+                assertThatThrownBy(() -> b.getBean(Revocations.class).check()).hasMessageContaining("not confirmed current");
 
                 // 4. Redis back, empty: nothing is un-revoked on either replica; the valid token serves again.
                 redis.startAgain();
                 assertThat(eventually(onB, third, "VALID")).isEqualTo("VALID");
+                b.getBean(Revocations.class).check();
                 assertThat(check(onB, first)).isEqualTo("REVOKED");
                 assertThat(check(onB, second)).isEqualTo("REVOKED");
                 TokenValidation onA = a.getBean(TokenValidation.class);
