@@ -81,7 +81,8 @@ public final class SidecarMain {
             });
             Sidecar sidecar = remember(opened, Sidecar.start(file.config(), source, revocations.list()));
             ReadyFile ready = ReadyFile.of(source.svid().spiffeId(), sidecar, workloadApi);
-            System.out.println("sidecar " + ready.spiffeId() + " ready in " + ready.readyMillis() + " ms (attested, listeners open):"
+            System.out.println("sidecar " + ready.spiffeId() + " ready in " + ready.readyMillis() + " ms, " + ready.readyCpuMillis()
+                    + " ms of CPU (attested, listeners open):"
                     + " inbound " + ready.inbound() + ", outbound " + ready.outbound());
             if (readyFile != null) {
                 ready.write(readyFile);

@@ -16,14 +16,14 @@ class ReadyFileTest {
     @Test
     void write_leavesOneJsonLine_andNoTemporaryFile() throws Exception {
         ReadyFile ready = new ReadyFile(SpiffeId.parse("spiffe://d.test/demo/whoami"), "127.0.0.1:7212", "127.0.0.1:7213",
-                "/run/a \"b\"/workload.sock", 812);
+                "/run/a \"b\"/workload.sock", 812, 640);
         Path file = tmp.resolve("sidecar.json");
 
         ready.write(file);
         ready.write(file); // again: replaced
 
         assertThat(Files.readString(file)).isEqualTo("{\"spiffe_id\": \"spiffe://d.test/demo/whoami\", \"inbound\": \"127.0.0.1:7212\","
-                + " \"outbound\": \"127.0.0.1:7213\", \"workload_api\": \"/run/a \\\"b\\\"/workload.sock\", \"ready_ms\": 812}\n");
+                + " \"outbound\": \"127.0.0.1:7213\", \"workload_api\": \"/run/a \\\"b\\\"/workload.sock\", \"ready_ms\": 812, \"ready_cpu_ms\": 640}\n");
         try (var files = Files.list(tmp)) {
             assertThat(files).containsExactly(file);
         }
