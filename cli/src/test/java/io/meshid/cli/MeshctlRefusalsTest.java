@@ -224,10 +224,14 @@ class MeshctlRefusalsTest {
     }
 
     @Test
-    void trustDomainList_saysTheRpcDoesNotExist() {
+    void trustDomainList_showsTheSystemAdminEveryTrustDomain() {
         DevMesh.Run run = mesh.meshctl("trust-domain", "list");
-        oneLine(run, 1);
-        assertThat(run.err()).contains("no rpc that lists trust domains");
+        assertThat(run.code()).as("stderr: %s", run.err()).isZero();
+        assertThat(run.out()).startsWith("NAME").contains(DevMesh.DOMAIN);
+
+        DevMesh.Run json = mesh.meshctl("trust-domain", "list", "--json");
+        assertThat(json.code()).as("stderr: %s", json.err()).isZero();
+        assertThat(json.out()).contains("\"trustDomains\"", "\"name\": \"" + DevMesh.DOMAIN + "\"");
     }
 
     @Test

@@ -33,6 +33,8 @@ final class IdentityAuthorization {
                 .allow(IdentityServiceGrpc.getRevokeTokenMethod(), AUTHENTICATED)
                 .allow(IdentityServiceGrpc.getGetJwksMethod(), AUTHENTICATED)
                 .allow(RegistryServiceGrpc.getCreateTrustDomainMethod(), SYSTEM_ADMIN)
+                // Every admin; the endpoint shows a tenant admin its own trust domain only.
+                .allow(RegistryServiceGrpc.getListTrustDomainsMethod(), SYSTEM_ADMIN, ADMIN)
                 .allow(RegistryServiceGrpc.getCreateEntryMethod(), ADMIN)
                 .allow(RegistryServiceGrpc.getGetEntryMethod(), ADMIN)
                 .allow(RegistryServiceGrpc.getListEntriesMethod(), ADMIN)

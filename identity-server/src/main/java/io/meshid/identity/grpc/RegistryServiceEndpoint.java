@@ -1,6 +1,7 @@
 package io.meshid.identity.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.meshid.common.authz.CallerClass;
 import io.meshid.common.authz.Grant;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.spiffe.SpiffeId;
@@ -40,6 +41,8 @@ import io.meshid.proto.identity.v1.GetEntryRequest;
 import io.meshid.proto.identity.v1.GetEntryResponse;
 import io.meshid.proto.identity.v1.ListEntriesRequest;
 import io.meshid.proto.identity.v1.ListEntriesResponse;
+import io.meshid.proto.identity.v1.ListTrustDomainsRequest;
+import io.meshid.proto.identity.v1.ListTrustDomainsResponse;
 import io.meshid.proto.identity.v1.RegistryServiceGrpc.RegistryServiceImplBase;
 import jakarta.inject.Singleton;
 import java.util.Optional;
@@ -86,6 +89,21 @@ final class RegistryServiceEndpoint extends RegistryServiceImplBase {
         response.onNext(CreateTrustDomainResponse.newBuilder().setTrustDomain(io.meshid.proto.identity.v1.TrustDomain.newBuilder()
                 .setName(created.name().name()).setDescription(created.description())
                 .setCreatedAt(RegistryMessages.timestamp(created.createdAt())).setCreatedBy(created.createdBy())).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void listTrustDomains(ListTrustDomainsRequest request, StreamObserver<ListTrustDomainsResponse> response) {
+        Grant grant = Grant.current();
+        // A system admin sees every trust domain; any other admin only its own, so tenants do not learn of each other.
+        Optional<TrustDomain> only = grant.has(CallerClass.SYSTEM_ADMIN) ? Optional.empty() : Optional.of(grant.caller().trustDomain());
+        var page = registry.trustDomains(only, request.getPageSize(), Optional.of(request.getPageToken()).filter(t -> !t.isEmpty()));
+        ListTrustDomainsResponse.Builder reply = ListTrustDomainsResponse.newBuilder();
+        page.trustDomains().forEach(d -> reply.addTrustDomains(io.meshid.proto.identity.v1.TrustDomain.newBuilder()
+                .setName(d.name().name()).setDescription(d.description())
+                .setCreatedAt(RegistryMessages.timestamp(d.createdAt())).setCreatedBy(d.createdBy())));
+        page.nextPageToken().ifPresent(reply::setNextPageToken);
+        response.onNext(reply.build());
         response.onCompleted();
     }
 

@@ -172,6 +172,36 @@ final class DefaultRegistry implements Registry {
     }
 
     @Override
+    public TrustDomainPage trustDomains(Optional<TrustDomain> only, int pageSize, Optional<String> pageToken) {
+        int size = pageSize == 0 ? 100 : pageSize;
+        if (size < 0 || size > EntryQuery.MAX_PAGE_SIZE) {
+            throw new InvalidArgument("page_size: " + pageSize + " (expected: between 1 and " + EntryQuery.MAX_PAGE_SIZE
+                    + ", or 0 for 100)");
+        }
+        Optional<String> after = pageToken.map(DefaultRegistry::decodeTrustDomainCursor);
+        List<TrustDomainRecord> rows = store.trustDomains(only, after, size + 1);
+        if (rows.size() <= size) {
+            return new TrustDomainPage(List.copyOf(rows), Optional.empty());
+        }
+        List<TrustDomainRecord> page = List.copyOf(rows.subList(0, size));
+        return new TrustDomainPage(page, Optional.of(Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(("td\n" + page.get(size - 1).name().name()).getBytes(StandardCharsets.UTF_8))));
+    }
+
+    private static String decodeTrustDomainCursor(String token) {
+        try {
+            String[] parts = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8).split("\n", 2);
+            if (parts.length != 2 || !parts[0].equals("td")) {
+                throw new IllegalArgumentException();
+            }
+            return TrustDomain.of(parts[1]).name();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidArgument("page_token: not a token this server issued (expected: the next_page_token of a "
+                    + "previous ListTrustDomains reply)");
+        }
+    }
+
+    @Override
     public boolean deleteEntry(TrustDomain domain, String id) {
         boolean deleted = store.delete(domain, checkId(id));
         changed(domain);

@@ -57,6 +57,19 @@ public interface Registry {
     /** The trust domain as registered. */
     Optional<TrustDomainRecord> trustDomain(TrustDomain domain);
 
+    /**
+     * A page of registered trust domains ordered by name, {@code only} that one when given (a
+     * tenant admin's view). {@code pageSize} 0 means 100, at most {@link EntryQuery#MAX_PAGE_SIZE};
+     * {@code pageToken} is a previous page's next token.
+     *
+     * @throws io.meshid.common.errors.MeshidException.InvalidArgument for a page size or token out of bounds
+     */
+    TrustDomainPage trustDomains(Optional<TrustDomain> only, int pageSize, Optional<String> pageToken);
+
+    /** A page of trust domains. */
+    record TrustDomainPage(List<TrustDomainRecord> trustDomains, Optional<String> nextPageToken) {
+    }
+
     /** A registered trust domain. */
     record TrustDomainRecord(TrustDomain name, String description, java.time.Instant createdAt, String createdBy) {
     }

@@ -45,9 +45,19 @@ final class RegistryStore {
     }
 
     Optional<Registry.TrustDomainRecord> trustDomain(TrustDomain domain) {
-        return statements.query("SELECT * FROM id_trust_domain WHERE name = ?", rs -> new Registry.TrustDomainRecord(TrustDomain.of(rs.getString("name")),
-                rs.getString("description"), rs.getTimestamp("created_at").toInstant(), rs.getString("created_by")), domain.name())
+        return statements.query("SELECT * FROM id_trust_domain WHERE name = ?", RegistryStore::readTrustDomain, domain.name())
                 .stream().findFirst();
+    }
+
+    /** Up to {@code limit} trust domains named after {@code after} (all when empty), by name; {@code only} that one when given. */
+    List<Registry.TrustDomainRecord> trustDomains(Optional<TrustDomain> only, Optional<String> after, int limit) {
+        return statements.query("SELECT * FROM id_trust_domain WHERE name > ? AND (? OR name = ?) ORDER BY name LIMIT ?",
+                RegistryStore::readTrustDomain, after.orElse(""), only.isEmpty(), only.map(TrustDomain::name).orElse(""), limit);
+    }
+
+    private static Registry.TrustDomainRecord readTrustDomain(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new Registry.TrustDomainRecord(TrustDomain.of(rs.getString("name")), rs.getString("description"),
+                rs.getTimestamp("created_at").toInstant(), rs.getString("created_by"));
     }
 
     /** Entries of {@code domain} whose selector set is exactly one of {@code keys}. */

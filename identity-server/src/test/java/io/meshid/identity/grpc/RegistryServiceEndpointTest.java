@@ -216,4 +216,63 @@ class RegistryServiceEndpointTest {
         assertThatThrownBy(() -> admin.createTrustDomain(CreateTrustDomainRequest.newBuilder().setName("reg.test").build()))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.ALREADY_EXISTS));
     }
+
+    @Test
+    void listTrustDomains_showsASystemAdminEveryOne_aTenantAdminItsOwn_andAWorkloadNone() throws Exception {
+        var registry = context.getBean(io.meshid.identity.registry.Registry.class);
+        for (String name : List.of("list-a.test", "list-b.test", "list-c.test")) {
+            if (registry.trustDomain(io.meshid.common.spiffe.TrustDomain.of(name)).isEmpty()) {
+                registry.createTrustDomain(io.meshid.common.spiffe.TrustDomain.of(name), "for " + name, "test", java.time.Instant.now());
+            }
+        }
+        RegistryServiceBlockingStub admin = as("spiffe://reg.test/meshid/admin");
+
+        List<String> all = new ArrayList<>();
+        String token = "";
+        int pages = 0;
+        do {
+            var page = admin.listTrustDomains(io.meshid.proto.identity.v1.ListTrustDomainsRequest.newBuilder().setPageSize(1)
+                    .setPageToken(token).build());
+            assertThat(page.getTrustDomainsCount()).isLessThanOrEqualTo(1);
+            page.getTrustDomainsList().forEach(d -> all.add(d.getName()));
+            token = page.getNextPageToken();
+            pages++;
+        } while (!token.isEmpty() && pages < 100);
+        assertThat(all).contains("list-a.test", "list-b.test", "list-c.test").isSorted().doesNotHaveDuplicates();
+        assertThat(admin.listTrustDomains(io.meshid.proto.identity.v1.ListTrustDomainsRequest.getDefaultInstance())
+                .getTrustDomainsList()).anySatisfy(d -> {
+                    assertThat(d.getName()).isEqualTo("list-b.test");
+                    assertThat(d.getDescription()).isEqualTo("for list-b.test");
+                    assertThat(d.getCreatedBy()).isEqualTo("test");
+                });
+
+        var tenant = as("spiffe://list-b.test/meshid/admin").listTrustDomains(
+                io.meshid.proto.identity.v1.ListTrustDomainsRequest.getDefaultInstance());
+        assertThat(tenant.getTrustDomainsList()).extracting(io.meshid.proto.identity.v1.TrustDomain::getName)
+                .containsExactly("list-b.test");
+        assertThatThrownBy(() -> as("spiffe://reg.test/ns/payments/sa/api").listTrustDomains(
+                        io.meshid.proto.identity.v1.ListTrustDomainsRequest.getDefaultInstance()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+    }
+
+    @Test
+    void listTrustDomains_badPageSizeOrToken_isInvalidArgument_withTheField() throws Exception {
+        RegistryServiceBlockingStub admin = as("spiffe://reg.test/meshid/admin");
+        for (var bad : List.of(io.meshid.proto.identity.v1.ListTrustDomainsRequest.newBuilder().setPageSize(1001).build(),
+                io.meshid.proto.identity.v1.ListTrustDomainsRequest.newBuilder().setPageSize(-1).build())) {
+            assertThatThrownBy(() -> admin.listTrustDomains(bad)).satisfies(e -> {
+                assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                assertThat(((StatusRuntimeException) e).getStatus().getDescription()).startsWith("page_size: ");
+            });
+        }
+        String entriesToken = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString("spiffe://reg.test/x\nid".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (String token : List.of("%%%", entriesToken, "dGQKTm90IFZhbGlk")) {
+            assertThatThrownBy(() -> admin.listTrustDomains(io.meshid.proto.identity.v1.ListTrustDomainsRequest.newBuilder()
+                    .setPageToken(token).build())).satisfies(e -> {
+                        assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                        assertThat(((StatusRuntimeException) e).getStatus().getDescription()).startsWith("page_token: ");
+                    });
+        }
+    }
 }

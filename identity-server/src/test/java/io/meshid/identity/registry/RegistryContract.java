@@ -277,4 +277,28 @@ abstract class RegistryContract {
         });
         assertThat(registry.trustDomainExists(domain)).isTrue();
     }
+
+    @Test
+    void trustDomains_pageByName_andAreScopedToOneWhenAsked() {
+        for (String name : java.util.List.of("pages-c.test", "pages-a.test", "pages-b.test")) {
+            registry.createTrustDomain(TrustDomain.of(name), "", "test", clock.instant());
+        }
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        Optional<String> token = Optional.empty();
+        do {
+            Registry.TrustDomainPage page = registry.trustDomains(Optional.empty(), 2, token);
+            assertThat(page.trustDomains()).hasSizeLessThanOrEqualTo(2);
+            page.trustDomains().forEach(d -> seen.add(d.name().name()));
+            token = page.nextPageToken();
+        } while (token.isPresent());
+        assertThat(seen).containsSubsequence("pages-a.test", "pages-b.test", "pages-c.test").isSorted().doesNotHaveDuplicates();
+
+        assertThat(registry.trustDomains(Optional.of(TrustDomain.of("pages-b.test")), 0, Optional.empty()).trustDomains())
+                .extracting(d -> d.name().name()).containsExactly("pages-b.test");
+        assertThat(registry.trustDomains(Optional.of(TrustDomain.of("absent.test")), 0, Optional.empty()).trustDomains()).isEmpty();
+        assertThatThrownBy(() -> registry.trustDomains(Optional.empty(), 1001, Optional.empty()))
+                .hasMessageStartingWith("page_size: 1001");
+        assertThatThrownBy(() -> registry.trustDomains(Optional.empty(), 0, Optional.of("not-a-token")))
+                .hasMessageStartingWith("page_token: ");
+    }
 }
