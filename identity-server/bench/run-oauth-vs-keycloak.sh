@@ -11,6 +11,8 @@
 #   MVN_ARGS=-o identity-server/bench/run-oauth-vs-keycloak.sh   # ~4 minutes quiet, ~15 on a loaded machine
 #
 # Settings (environment): KEYCLOAK_VERSION=26.5.6 CONNECTIONS=16 THREADS=2 DURATION=20s WARMUP=10s
+# SKIP_KEYCLOAK=1 measures only meshid's half (about a minute; no ratios), e.g. before and after a
+# change to the bridge. JAVA_OPTS adds options to meshid's JVM (e.g. a JFR recording).
 # Prints the table with the load average before each measured run (the machine may be shared), the
 # ratios against the goal, and the load at the end.
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o). Needs: wrk, curl, openssl (apt-get install wrk).
@@ -85,6 +87,12 @@ token=$(curl -sf --cacert "$MESHID_BUNDLE" -H "Authorization: $auth" -d grant_ty
 run mt "meshid token" "$MESHID_PID" "$MESHID_URL/oauth2/token" "grant_type=client_credentials" "$auth"
 run mi "meshid introspect" "$MESHID_PID" "$MESHID_URL/oauth2/introspect" "token=$token" "$auth"
 kill "$MESHID_PID"
+
+if [ "${SKIP_KEYCLOAK:-0}" = 1 ]; then
+  echo
+  echo "Keycloak skipped (SKIP_KEYCLOAK=1): no ratios. Load average at the end: $(load)"
+  exit 0
+fi
 
 # --- Keycloak ---
 KC="$WORK/keycloak-$KEYCLOAK_VERSION"
