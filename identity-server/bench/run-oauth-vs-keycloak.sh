@@ -75,15 +75,18 @@ echo "|---|---|---|---|---|---|---|---|"
 
 # --- meshid ---
 export MESHID_LOG_FORMAT=text MESHID_LOG_LEVEL=WARN
+# A previous run's file would name a server that is gone: wait for this one's.
+rm -f "$WORK/meshid.env"
 java -Xms512m -Xmx512m --enable-native-access=ALL-UNNAMED ${JAVA_OPTS:-} -cp "$CP" \
   io.meshid.identity.http.oauth.OAuthBenchServer "$WORK/meshid.env" >"$WORK/meshid.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do [ -s "$WORK/meshid.env" ] && break; sleep 1; done
+[ -s "$WORK/meshid.env" ] || { echo "meshid's bench server did not start; see $WORK/meshid.log" >&2; exit 1; }
 # shellcheck disable=SC1091
 source "$WORK/meshid.env"
 auth="Basic $(printf '%s' "bench:$MESHID_SECRET" | base64 -w0)"
 token=$(curl -sf --cacert "$MESHID_BUNDLE" -H "Authorization: $auth" -d grant_type=client_credentials "$MESHID_URL/oauth2/token" \
-  | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+  | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p') || { echo "meshid gave no token; see $WORK/meshid.log" >&2; exit 1; }
 run mt "meshid token" "$MESHID_PID" "$MESHID_URL/oauth2/token" "grant_type=client_credentials" "$auth"
 run mi "meshid introspect" "$MESHID_PID" "$MESHID_URL/oauth2/introspect" "token=$token" "$auth"
 kill "$MESHID_PID"
