@@ -11,6 +11,8 @@
 #   MVN_ARGS=-o identity-server/bench/run-oauth-vs-keycloak.sh   # ~4 minutes quiet, ~15 on a loaded machine
 #
 # Settings (environment): KEYCLOAK_VERSION=26.5.6 CONNECTIONS=16 THREADS=2 DURATION=20s WARMUP=10s
+# SKIP_KEYCLOAK=1 measures only meshid's half (about a minute; no ratios), e.g. before and after a
+# change to the bridge. JAVA_OPTS adds options to meshid's JVM (e.g. a JFR recording).
 # Prints the table with the load average before each measured run (the machine may be shared), the
 # ratios against the goal, and the load at the end.
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o). Needs: wrk, curl, openssl (apt-get install wrk).
@@ -73,18 +75,27 @@ echo "|---|---|---|---|---|---|---|---|"
 
 # --- meshid ---
 export MESHID_LOG_FORMAT=text MESHID_LOG_LEVEL=WARN
+# A previous run's file would name a server that is gone: wait for this one's.
+rm -f "$WORK/meshid.env"
 java -Xms512m -Xmx512m --enable-native-access=ALL-UNNAMED ${JAVA_OPTS:-} -cp "$CP" \
   io.meshid.identity.http.oauth.OAuthBenchServer "$WORK/meshid.env" >"$WORK/meshid.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do [ -s "$WORK/meshid.env" ] && break; sleep 1; done
+[ -s "$WORK/meshid.env" ] || { echo "meshid's bench server did not start; see $WORK/meshid.log" >&2; exit 1; }
 # shellcheck disable=SC1091
 source "$WORK/meshid.env"
 auth="Basic $(printf '%s' "bench:$MESHID_SECRET" | base64 -w0)"
 token=$(curl -sf --cacert "$MESHID_BUNDLE" -H "Authorization: $auth" -d grant_type=client_credentials "$MESHID_URL/oauth2/token" \
-  | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+  | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p') || { echo "meshid gave no token; see $WORK/meshid.log" >&2; exit 1; }
 run mt "meshid token" "$MESHID_PID" "$MESHID_URL/oauth2/token" "grant_type=client_credentials" "$auth"
 run mi "meshid introspect" "$MESHID_PID" "$MESHID_URL/oauth2/introspect" "token=$token" "$auth"
 kill "$MESHID_PID"
+
+if [ "${SKIP_KEYCLOAK:-0}" = 1 ]; then
+  echo
+  echo "Keycloak skipped (SKIP_KEYCLOAK=1): no ratios. Load average at the end: $(load)"
+  exit 0
+fi
 
 # --- Keycloak ---
 KC="$WORK/keycloak-$KEYCLOAK_VERSION"

@@ -19,6 +19,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Authenticates the client of a bridge request by the one method it used (RFC 6749 section 2.3:
@@ -53,11 +54,11 @@ public final class ClientAuthenticator {
 
     /**
      * The client of {@code domain} that {@code c} authenticates; {@code audiences} name this server
-     * for client assertions.
+     * for client assertions (asked only when one is verified).
      *
      * @throws OAuthError {@code invalid_request} for an ambiguous request, {@code invalid_client} otherwise
      */
-    public AuthenticatedClient authenticate(TrustDomain domain, ClientCredentials c, Set<String> audiences) {
+    public AuthenticatedClient authenticate(TrustDomain domain, ClientCredentials c, Supplier<Set<String>> audiences) {
         AuthMethod used = method(c);
         String clientId = clientId(c, used);
         Optional<String> locked = lockout.locked(domain, clientId, c.source());
@@ -81,7 +82,7 @@ public final class ClientAuthenticator {
                         throw OAuthError.invalidClient("client authentication failed (unknown client, wrong credentials or wrong method)");
                     }
                 }
-                case PRIVATE_KEY_JWT -> assertions.verify(client, c.assertion().orElseThrow(), audiences);
+                case PRIVATE_KEY_JWT -> assertions.verify(client, c.assertion().orElseThrow(), audiences.get());
                 case TLS_CLIENT_AUTH -> thumbprint = Optional.of(tls(client, c.certificate().orElseThrow()));
             }
             lockout.succeeded(domain, clientId, c.source());

@@ -178,6 +178,14 @@ public final class OAuthClients {
     }
 
     /**
+     * Whether a look-up of {@code clientId} ({@link #find}, {@link #secretMatches}) is answered from
+     * the cache now, without the store (an unknown client, once looked up, is cached too).
+     */
+    public boolean inMemory(TrustDomain domain, String clientId) {
+        return cache.getIfPresent(key(domain, clientId)) != null;
+    }
+
+    /**
      * Whether {@code secret} is the client's current secret, or its previous one within the
      * overlap; constant-time compares, no early exit on the first match.
      */

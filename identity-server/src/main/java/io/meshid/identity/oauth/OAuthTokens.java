@@ -89,7 +89,8 @@ public final class OAuthTokens {
 
     private TokenReply clientCredentials(AuthenticatedClient who, List<String> scopes, List<String> audience) {
         OAuthClient client = who.client();
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(client.principal().toString()).audience(audience)
+        String principal = client.principal().toString();
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(principal).audience(audience)
                 .claim("client_id", client.clientId());
         if (!scopes.isEmpty()) {
             claims.claim("scope", String.join(" ", scopes));
@@ -97,7 +98,7 @@ public final class OAuthTokens {
         who.x5tS256().ifPresent(t -> claims.claim("cnf", Map.of("x5t#S256", t)));
         TokenIssuer.IssuedToken t = issuer.issue(new TokenIssuer.TokenParams(client.trustDomain(), TokenType.AT_JWT, claims.build(),
                 client.tokenTtl()));
-        audit.recordSoon(AuditEvent.of(clock.instant(), client.trustDomain().name(), client.principal().toString(), ISSUE,
+        audit.recordSoon(AuditEvent.of(clock.instant(), client.trustDomain().name(), principal, ISSUE,
                 client.clientId(), AuditEvent.Outcome.SUCCESS, "client_credentials via " + who.method().wireName() + ": jti " + t.jti()
                         + " until " + t.expiresAt() + ", aud " + audience + ", scope " + scopes
                         + (who.x5tS256().isPresent() ? ", certificate-bound" : ""), RequestIds.current()));

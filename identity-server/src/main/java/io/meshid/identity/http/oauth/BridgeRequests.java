@@ -16,23 +16,45 @@ import io.meshid.identity.oauth.OAuthError;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.MutableHttpResponse;
+import io.micronaut.core.propagation.PropagatedContext;
+import io.micronaut.scheduling.TaskExecutors;
+import io.grpc.Context;
+import io.meshid.common.server.InlineCalls;
+import io.meshid.identity.exchange.ExternalIssuerConfig;
+import io.meshid.identity.jwt.JwtKeyManager;
+import io.meshid.identity.oauth.OAuthClients;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * What every bridge endpoint does before its own step, in order: the per-source rate limit; only
  * {@code application/x-www-form-urlencoded}, at most {@link #MAX_BODY} bytes; the strict form;
  * the client's authentication ({@link ClientAuthenticator}). Failures go through
  * {@link OAuthReplies}, the one mapping to OAuth error JSON. All of it runs under the request's id
- * ({@link RequestIdFilter}), which audit events, log lines and 5xx error descriptions carry. Thread-safe.
+ * ({@link RequestIdFilter}), which audit events, log lines and 5xx error descriptions carry.
+ *
+ * <p>Where it runs ({@link #dispatch}): on the event loop that read the request, as identity-server's
+ * gRPC door runs {@code MintJwtSvid} ({@link InlineCalls}), when everything the request needs is
+ * in memory: the shared store is the in-process one (rate limits, lockout), the client uses a
+ * secret (Basic or form) and its registration is in {@link OAuthClients}' cache, and the request
+ * is a {@code client_credentials} grant while the trust domain's signing key is in memory, or an
+ * introspection while no external issuer is configured (revocations are checked against this
+ * replica's view in memory). Everything else (Redis, a client read from the database, token
+ * exchange, client assertions, revocation) runs on the blocking executor, as before. Both paths
+ * run the same steps, so replies, limits and audit events are identical. Thread-safe.
  */
 @Singleton
 final class BridgeRequests {
@@ -47,13 +69,88 @@ final class BridgeRequests {
     private final TrustDomain home;
     private final Issuers issuers;
 
+    private final boolean localStore;
+    private final OAuthClients clients;
+    private final JwtKeyManager keys;
+    private final boolean localTokenChecks;
+    private final ExecutorService blocking;
+
+    /** Which endpoint a request is for, as far as running it on the event loop goes. */
+    enum Kind {
+        TOKEN, INTROSPECT
+    }
+
     BridgeRequests(ClientAuthenticator authenticator, SharedStore store, Clock clock, OAuthConfig config, MeshidConfig meshid,
-            Issuers issuers) {
+            Issuers issuers, OAuthClients clients, JwtKeyManager keys, List<ExternalIssuerConfig> externalIssuers,
+            @Named(TaskExecutors.BLOCKING) ExecutorService blocking) {
         this.authenticator = authenticator;
         this.limiter = new RateLimiter(store, clock);
         this.config = config;
         this.home = meshid.getTrustDomain();
         this.issuers = issuers;
+        this.localStore = "in-process".equals(store.kind());
+        this.clients = clients;
+        this.keys = keys;
+        this.localTokenChecks = externalIssuers.isEmpty();
+        this.blocking = blocking;
+    }
+
+    /**
+     * Runs {@code step} as {@link #handle} does: right here on the event loop when the request
+     * touches memory alone (see the class comment), otherwise on the blocking executor.
+     */
+    CompletableFuture<MutableHttpResponse<String>> dispatch(HttpRequest<?> request, String body, Kind kind,
+            BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step) {
+        if (inMemory(request, body, kind)) {
+            // As the gRPC door's inline calls: code that could block (a key re-read) answers from memory and works in the background.
+            Context inline = Context.current().withValue(InlineCalls.INLINE, Boolean.TRUE);
+            Context previous = inline.attach();
+            try {
+                return CompletableFuture.completedFuture(handle(request, body, step));
+            } finally {
+                inline.detach(previous);
+            }
+        }
+        Supplier<MutableHttpResponse<String>> run = () -> handle(request, body, step);
+        return CompletableFuture.supplyAsync(PropagatedContext.wrapCurrent(run), blocking);
+    }
+
+    /**
+     * Whether the request can be served from memory alone. Only a cheap look: anything unusual
+     * (a malformed request included) goes to the executor, whose run answers it.
+     */
+    private boolean inMemory(HttpRequest<?> request, String body, Kind kind) {
+        if (!localStore || body == null || body.length() > MAX_BODY) {
+            return false;
+        }
+        try {
+            String type = request.getHeaders().get(HttpHeaders.CONTENT_TYPE);
+            if (type == null || !type.toLowerCase(Locale.ROOT).split(";", 2)[0].trim().equals(FORM)) {
+                return false;
+            }
+            Form form = Form.parse(body);
+            if (form.one("client_assertion").isPresent() || form.one("client_assertion_type").isPresent()) {
+                return false;
+            }
+            Optional<String> header = authorization(request);
+            Optional<String> id;
+            if (header.isPresent()) {
+                id = Optional.of(basic(header.get())[0]);
+            } else if (form.one("client_secret").isPresent()) {
+                id = form.one("client_id");
+            } else {
+                return false;
+            }
+            if (id.isEmpty() || !clients.inMemory(home, id.get())) {
+                return false;
+            }
+            return switch (kind) {
+                case TOKEN -> form.one("grant_type").filter("client_credentials"::equals).isPresent() && keys.signingKeyInMemory(home);
+                case INTROSPECT -> localTokenChecks;
+            };
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** Runs {@code step} for the authenticated client of {@code request}, or answers the failure. */
@@ -81,7 +178,8 @@ final class BridgeRequests {
                 throw new OAuthError("invalid_request", 413, "body: more than " + MAX_BODY + " bytes");
             }
             Form form = Form.parse(body);
-            AuthenticatedClient client = authenticator.authenticate(home, credentials(request, form, source), audiences(request));
+            // The audiences only matter to a client assertion: computed when one is verified, not per request.
+            AuthenticatedClient client = authenticator.authenticate(home, credentials(request, form, source), () -> audiences(request));
             return step.apply(client, form);
         } catch (RuntimeException e) {
             return OAuthReplies.error(e, basic);
@@ -118,35 +216,45 @@ final class BridgeRequests {
         return Optional.ofNullable(request.getHeaders().get(HttpHeaders.AUTHORIZATION));
     }
 
+    /** The client id and secret of a Basic {@code Authorization} header, or {@code invalid_client}. */
+    private static String[] basic(String h) {
+        if (!h.regionMatches(true, 0, "Basic ", 0, 6)) {
+            throw OAuthError.invalidClient("Authorization: not Basic (expected: Basic with the client id and secret, or none)");
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(h.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw OAuthError.invalidClient("Authorization: not base64 (expected: Basic base64(client_id:client_secret))");
+        }
+        int colon = decoded.indexOf(':');
+        if (colon <= 0) {
+            throw OAuthError.invalidClient("Authorization: no ':' (expected: Basic base64(client_id:client_secret))");
+        }
+        try {
+            // RFC 6749 section 2.3.1: both parts are form-urlencoded before the Basic encoding.
+            return new String[] {URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8),
+                URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8)};
+        } catch (IllegalArgumentException e) {
+            throw OAuthError.invalidClient("Authorization: malformed percent-encoding in the client id or secret");
+        }
+    }
+
     private static ClientCredentials credentials(HttpRequest<?> request, Form form, String source) {
         Optional<String> basicId = Optional.empty();
         Optional<String> basicSecret = Optional.empty();
         Optional<String> header = authorization(request);
         if (header.isPresent()) {
-            String h = header.get();
-            if (!h.regionMatches(true, 0, "Basic ", 0, 6)) {
-                throw OAuthError.invalidClient("Authorization: not Basic (expected: Basic with the client id and secret, or none)");
-            }
-            String decoded;
-            try {
-                decoded = new String(Base64.getDecoder().decode(h.substring(6).trim()), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw OAuthError.invalidClient("Authorization: not base64 (expected: Basic base64(client_id:client_secret))");
-            }
-            int colon = decoded.indexOf(':');
-            if (colon <= 0) {
-                throw OAuthError.invalidClient("Authorization: no ':' (expected: Basic base64(client_id:client_secret))");
-            }
-            try {
-                // RFC 6749 section 2.3.1: both parts are form-urlencoded before the Basic encoding.
-                basicId = Optional.of(URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8));
-                basicSecret = Optional.of(URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException e) {
-                throw OAuthError.invalidClient("Authorization: malformed percent-encoding in the client id or secret");
-            }
+            String[] idAndSecret = basic(header.get());
+            basicId = Optional.of(idAndSecret[0]);
+            basicSecret = Optional.of(idAndSecret[1]);
         }
-        Optional<X509Certificate> certificate = request.getCertificate().filter(X509Certificate.class::isInstance)
-                .map(X509Certificate.class::cast);
+        // The TLS client certificate only matters when no other method is used (tls_client_auth): asking
+        // the TLS session for one costs an exception when the peer sent none, so it is asked only then.
+        boolean otherMethod = basicId.isPresent() || form.one("client_secret").isPresent() || form.one("client_assertion").isPresent()
+                || form.one("client_assertion_type").isPresent();
+        Optional<X509Certificate> certificate = otherMethod ? Optional.empty() : request.getCertificate()
+                .filter(X509Certificate.class::isInstance).map(X509Certificate.class::cast);
         return new ClientCredentials(basicId, basicSecret, form.one("client_id"), form.one("client_secret"),
                 form.one("client_assertion_type"), form.one("client_assertion"), certificate, source);
     }

@@ -31,8 +31,91 @@ final class OAuthReplies {
     static MutableHttpResponse<String> json(HttpStatus status, Map<String, ?> body) {
         @SuppressWarnings("unchecked")
         Map<String, Object> map = (Map<String, Object>) body;
-        return HttpResponse.<String>status(status).body(JSONObjectUtils.toJSONString(map)).contentType(MediaType.APPLICATION_JSON_TYPE)
+        return HttpResponse.<String>status(status).body(toJson(map)).contentType(MediaType.APPLICATION_JSON_TYPE)
                 .header("Cache-Control", "no-store").header("Pragma", "no-cache");
+    }
+
+    /**
+     * The JSON text of a reply: written directly for the types replies hold (strings, numbers,
+     * booleans, null, maps, collections), which is a few times cheaper than a general serializer on
+     * the token endpoint's hot path; anything else through Nimbus' serializer.
+     */
+    static String toJson(Map<String, Object> map) {
+        StringBuilder out = new StringBuilder(256);
+        if (!write(out, map)) {
+            return JSONObjectUtils.toJSONString(map);
+        }
+        return out.toString();
+    }
+
+    private static boolean write(StringBuilder out, Object value) {
+        switch (value) {
+            case null -> out.append("null");
+            case String s -> string(out, s);
+            case Boolean b -> out.append(b.booleanValue());
+            case Long n -> out.append(n.longValue());
+            case Integer n -> out.append(n.intValue());
+            case Map<?, ?> m -> {
+                out.append('{');
+                boolean first = true;
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    if (!(e.getKey() instanceof String key)) {
+                        return false;
+                    }
+                    if (!first) {
+                        out.append(',');
+                    }
+                    first = false;
+                    string(out, key);
+                    out.append(':');
+                    if (!write(out, e.getValue())) {
+                        return false;
+                    }
+                }
+                out.append('}');
+            }
+            case java.util.Collection<?> c -> {
+                out.append('[');
+                boolean first = true;
+                for (Object o : c) {
+                    if (!first) {
+                        out.append(',');
+                    }
+                    first = false;
+                    if (!write(out, o)) {
+                        return false;
+                    }
+                }
+                out.append(']');
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A JSON string (RFC 8259 section 7): quote, backslash and control characters escaped, and U+2028/2029 for script contexts. */
+    private static void string(StringBuilder out, String s) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            switch (ch) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (ch < 0x20 || ch == '\u2028' || ch == '\u2029') {
+                        out.append(String.format("\\u%04x", (int) ch));
+                    } else {
+                        out.append(ch);
+                    }
+                }
+            }
+        }
+        out.append('"');
     }
 
     static MutableHttpResponse<String> error(Throwable failure, boolean triedBasic) {

@@ -10,6 +10,7 @@ import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Delete;
@@ -23,15 +24,17 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The OAuth 2.0 bridge's POST endpoints on identity-server's HTTPS port: token (RFC 6749, 8693,
  * 7523), introspection (RFC 7662) and revocation (RFC 7009). Each reads the form, has the client
  * authenticated ({@link BridgeRequests}), makes one call to {@link OAuthTokens} and writes the
- * reply; any other method is 405 with an OAuth error.
+ * reply; any other method is 405 with an OAuth error. Token and introspection requests that need
+ * memory alone are answered on the event loop, the others on the blocking executor
+ * ({@link BridgeRequests#dispatch}); revocation always runs on the blocking executor.
  */
 @Controller
-@ExecuteOn(TaskExecutors.BLOCKING)
 final class TokenEndpoints {
 
     static final String TOKEN = "/oauth2/token";
@@ -47,8 +50,8 @@ final class TokenEndpoints {
     }
 
     @Post(uri = TOKEN, consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
-    HttpResponse<String> token(HttpRequest<?> request, @Nullable @Body String body) {
-        return requests.handle(request, body, (client, form) -> {
+    CompletableFuture<MutableHttpResponse<String>> token(HttpRequest<?> request, @Nullable @Body String body) {
+        return requests.dispatch(request, body, BridgeRequests.Kind.TOKEN, (client, form) -> {
             String grant = form.required("grant_type", "client_credentials, " + GrantType.TOKEN_EXCHANGE.uri() + " or "
                     + GrantType.JWT_BEARER.uri());
             GrantType type = GrantType.of(grant).orElseThrow(() -> OAuthError.unsupportedGrantType("grant_type: '" + Form.shorten(grant)
@@ -71,12 +74,13 @@ final class TokenEndpoints {
     }
 
     @Post(uri = INTROSPECT, consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
-    HttpResponse<String> introspect(HttpRequest<?> request, @Nullable @Body String body) {
-        return requests.handle(request, body, (client, form) ->
+    CompletableFuture<MutableHttpResponse<String>> introspect(HttpRequest<?> request, @Nullable @Body String body) {
+        return requests.dispatch(request, body, BridgeRequests.Kind.INTROSPECT, (client, form) ->
                 OAuthReplies.json(HttpStatus.OK, tokens.introspect(client, form.required("token", "the token to introspect"))));
     }
 
     @Post(uri = REVOKE, consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
+    @ExecuteOn(TaskExecutors.BLOCKING)
     HttpResponse<String> revoke(HttpRequest<?> request, @Nullable @Body String body) {
         return requests.handle(request, body, (client, form) -> {
             tokens.revoke(client, form.required("token", "the token to revoke"));

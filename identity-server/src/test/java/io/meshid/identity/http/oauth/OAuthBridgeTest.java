@@ -162,6 +162,41 @@ class OAuthBridgeTest {
         assertThat(claims.getExpirationTime()).isNotNull();
     }
 
+    /**
+     * A client's first request runs on the blocking executor (its registration is read from the
+     * database); the following ones, with the registration cached, on the event loop. Both answer
+     * alike, and every issuance and every failure is in the audit trail.
+     */
+    @Test
+    void eventLoopAndExecutorPaths_answerAlike_andAuditEveryIssuanceAndFailure() throws Exception {
+        String s = bridge.client("twice", AuthMethod.CLIENT_SECRET_BASIC, List.of(GrantType.CLIENT_CREDENTIALS), List.of("a"),
+                List.of(API), Optional.empty(), Optional.empty()).orElseThrow();
+        List<Map<String, Object>> replies = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            HttpResponse<String> r = bridge.post(http, "/oauth2/token", form("grant_type", "client_credentials"), "Authorization",
+                    basic("twice", s));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Cache-Control")).contains("no-store");
+            replies.add(json(r));
+            verified((String) json(r).get("access_token"));
+        }
+        for (Map<String, Object> reply : replies) {
+            assertThat(reply.keySet()).containsExactlyElementsOf(replies.get(0).keySet());
+            assertThat(reply.get("scope")).isEqualTo("a");
+        }
+        HttpResponse<String> wrong = bridge.post(http, "/oauth2/token", form("grant_type", "client_credentials"), "Authorization",
+                basic("twice", s + "x"));
+        assertOAuthError(wrong, 401, "invalid_client");
+        assertThat(wrong.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).contains("invalid_client"));
+        HttpResponse<String> introspected = bridge.post(http, "/oauth2/introspect", form("token",
+                (String) replies.get(11).get("access_token")), "Authorization", basic("twice", s));
+        assertThat(json(introspected).get("active")).as(introspected.body()).isEqualTo(true);
+        assertThat(audit("identity.oauth.token")).filteredOn(e -> e.target().equals("twice")
+                && e.outcome() == io.meshid.common.audit.AuditEvent.Outcome.SUCCESS).hasSize(12);
+        assertThat(audit("identity.oauth.client_auth")).anyMatch(e -> e.target().equals("twice")
+                && e.outcome() == io.meshid.common.audit.AuditEvent.Outcome.DENIED);
+    }
+
     @Test
     void clientSecretPost_works_andAWrongSecretIsInvalidClient() throws Exception {
         String post = bridge.client("poster", AuthMethod.CLIENT_SECRET_POST, List.of(GrantType.CLIENT_CREDENTIALS), List.of(),
