@@ -31,6 +31,36 @@ public final class CryptoProvider {
         return PROVIDER.getName();
     }
 
+    /**
+     * The name under which {@link #get()} can be asked for by name ({@code Signature.getInstance(alg,
+     * name)}), for JDK code that takes only a provider's name, such as PKIX path validation's
+     * {@code PKIXParameters.setSigProvider}; empty when it is the JDK's own provider (nothing to
+     * register). Conscrypt is registered once, <em>last</em> in the provider list, so that no
+     * lookup without a provider name changes: the JDK's providers still come first for every
+     * algorithm they offer.
+     */
+    public static java.util.Optional<String> registeredName() {
+        return java.util.Optional.ofNullable(REGISTERED);
+    }
+
+    private static final String REGISTERED = register();
+
+    private static String register() {
+        if (!"Conscrypt".equals(PROVIDER.getName())) {
+            return null;
+        }
+        try {
+            if (Security.getProvider(PROVIDER.getName()) == null) {
+                Security.addProvider(PROVIDER);
+            }
+            return Security.getProvider(PROVIDER.getName()) != null ? PROVIDER.getName() : null;
+        } catch (SecurityException e) {
+            LOG.warn("cannot register {} as a JCA provider ({}); certificate chains are verified with the JDK's provider",
+                    PROVIDER.getName(), e.toString());
+            return null;
+        }
+    }
+
     private static Provider load() {
         try {
             if (Conscrypt.isAvailable()) {

@@ -189,9 +189,25 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
                 return same;
             }
         }
-        Verdict fresh = verify(chain, bundle);
+        Verdict fresh = fromHandshake(session, chain, bundle);
+        if (fresh == null) {
+            fresh = verify(chain, bundle);
+        }
         session.putValue(SESSION_KEY, fresh);
         return fresh;
+    }
+
+    /** The verdict of the handshake's own verification of this very chain under this bundle ({@link HandshakeVerification}), or null. */
+    private static Verdict fromHandshake(SSLSession session, Certificate[] chain, X509Bundle bundle) {
+        HandshakeVerification kept = HandshakeVerification.of(session, chain, bundle);
+        if (kept == null) {
+            return null;
+        }
+        List<X509Certificate> certificates = new ArrayList<>(chain.length);
+        for (Certificate certificate : chain) {
+            certificates.add((X509Certificate) certificate); // equal to the kept X.509 chain, so X.509 too
+        }
+        return new Verdict(chain[0], bundle, new VerifiedPeer(kept.verified().spiffeId(), certificates, kept.verified().notAfter()), null);
     }
 
     private Verdict verify(Certificate[] chain, X509Bundle bundle) {

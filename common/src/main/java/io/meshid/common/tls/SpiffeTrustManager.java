@@ -57,17 +57,21 @@ public final class SpiffeTrustManager extends X509ExtendedTrustManager {
      * @throws CertificateException with the reason when the chain is not a valid SVID or the peer is not authorized
      */
     public SpiffeId verifyPeer(X509Certificate[] chain) throws CertificateException {
-        SpiffeId peer;
+        return checkPeer(chain, source.bundle()).spiffeId();
+    }
+
+    private SvidVerifier.Verified checkPeer(X509Certificate[] chain, X509Bundle bundle) throws CertificateException {
+        SvidVerifier.Verified verified;
         try {
-            peer = verifier.verify(chain == null ? null : Arrays.asList(chain), source.bundle(), clock.instant());
+            verified = verifier.check(chain == null ? null : Arrays.asList(chain), bundle, clock.instant());
         } catch (SvidVerificationException e) {
             throw new CertificateException(e.getMessage());
         }
-        if (!peerAuthorizer.test(peer)) {
-            throw new CertificateException("peer " + peer + " is not authorized for this connection"
+        if (!peerAuthorizer.test(verified.spiffeId())) {
+            throw new CertificateException("peer " + verified.spiffeId() + " is not authorized for this connection"
                     + " (expected: a SPIFFE ID the peer authorizer accepts)");
         }
-        return peer;
+        return verified;
     }
 
     @Override
@@ -95,10 +99,16 @@ public final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        if (engine != null) {
-            invalidate(engine.getHandshakeSession());
+        SSLSession handshake = engine == null ? null : engine.getHandshakeSession();
+        invalidate(handshake);
+        if (handshake == null) {
+            verifyPeer(chain);
+            return;
         }
-        verifyPeer(chain);
+        // Kept for CallerIdentityInterceptor, which would otherwise validate the same chain again on the first call.
+        X509Bundle bundle = source.bundle();
+        SvidVerifier.Verified verified = checkPeer(chain, bundle);
+        handshake.putValue(HandshakeVerification.SESSION_KEY, new HandshakeVerification(Arrays.asList(chain), bundle, verified));
     }
 
     private static void invalidate(SSLSession session) {

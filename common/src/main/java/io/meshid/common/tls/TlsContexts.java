@@ -88,7 +88,7 @@ public final class TlsContexts {
 
     static SslContext grpcServer(SvidSource source, ClientAuth clientAuth, SslProvider provider, Clock clock) {
         Objects.requireNonNull(clientAuth, "clientAuth");
-        SslContextBuilder builder = SslContextBuilder.forServer(new SvidKeyManager(source))
+        SslContextBuilder builder = SslContextBuilder.forServer(keyManagers(source, provider))
                 .trustManager(new SpiffeTrustManager(source, id -> true, clock))
                 .clientAuth(clientAuth);
         return new NoResumptionSslContext(build(GrpcSslContexts.configure(builder, provider).protocols(PROTOCOLS), "gRPC server"));
@@ -101,6 +101,22 @@ public final class TlsContexts {
                 .endpointIdentificationAlgorithm(null);
         return build(GrpcSslContexts.configure(builder, provider).protocols(PROTOCOLS), "gRPC client");
     }
+
+    /**
+     * The SVID's key manager for a Netty context. With BoringSSL, Netty would otherwise turn the
+     * Java chain and key into PEM and parse them natively on every handshake; the caching factory
+     * keeps them converted per alias, and {@link SvidKeyManager} names each SVID version with its
+     * own alias, so a rotated SVID is converted once and an old one is never presented. Netty's
+     * cache does not evict: it holds the first {@value #CACHED_KEY_MATERIALS} versions a process
+     * presents (weeks of hourly rotations), and later ones are converted per handshake, as before.
+     */
+    static javax.net.ssl.KeyManagerFactory keyManagers(SvidSource source, SslProvider provider) {
+        javax.net.ssl.KeyManagerFactory factory = new io.netty.handler.ssl.util.KeyManagerFactoryWrapper(new SvidKeyManager(source));
+        return provider == SslProvider.JDK ? factory
+                : new io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory(factory, CACHED_KEY_MATERIALS);
+    }
+
+    static final int CACHED_KEY_MATERIALS = 64;
 
     private static SslContext build(SslContextBuilder builder, String what) {
         try {

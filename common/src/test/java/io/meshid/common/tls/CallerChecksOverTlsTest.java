@@ -214,6 +214,28 @@ class CallerChecksOverTlsTest {
                 .peer()).as("a new bundle is a new verification").isNotSameAs(((CallerIdentityInterceptor.Verdict) reread).peer());
     }
 
+    @ParameterizedTest
+    @MethodSource("io.meshid.common.tls.GrpcMutualTlsTest#providers")
+    void firstCall_takesTheHandshakesOwnVerification_onlyForTheSameChainAndBundle(SslProvider provider) throws Exception {
+        Server server = start(provider);
+        ManagedChannel channel = loopback.connect(server, TlsContexts.grpcClient(clientSource, id -> true, provider));
+        assertThat(Loopback.check(channel)).isEqualTo(ServingStatus.SERVING);
+        javax.net.ssl.SSLSession session = seen.session.get();
+        java.security.cert.Certificate[] peerChain = session.getPeerCertificates();
+
+        HandshakeVerification kept = HandshakeVerification.of(session, peerChain, serverSource.bundle());
+        assertThat(kept).as("the server's trust manager kept what it verified in the handshake's session").isNotNull();
+        assertThat(kept.verified().spiffeId()).isEqualTo(clientSource.svid().spiffeId());
+        assertThat(((CallerIdentityInterceptor.Verdict) session.getValue(CallerIdentityInterceptor.class.getName())).peer().spiffeId())
+                .isEqualTo(clientSource.svid().spiffeId());
+
+        // Another bundle, or another chain than the one verified, is never taken for it.
+        assertThat(HandshakeVerification.of(session, peerChain, serverRootOnly)).isNull();
+        java.security.cert.Certificate[] otherChain = clientPki.svid(CLIENT_PATH).chain().toArray(java.security.cert.Certificate[]::new);
+        assertThat(HandshakeVerification.of(session, otherChain, serverSource.bundle())).isNull();
+        assertThat(HandshakeVerification.of(session, new java.security.cert.Certificate[] {peerChain[0]}, serverSource.bundle())).isNull();
+    }
+
     @Test
     void callerOf_appliesTheSameChecks_forCodeThatRunsBeforeTheInterceptors() {
         CallerIdentityInterceptor interceptor = CallerIdentityInterceptor.requiringSvid(Set.of(), serverSource, clock, List.of());

@@ -56,6 +56,43 @@ class SvidVerifierTest {
     }
 
     @Test
+    void signatures_ofAnEcdsaPath_areCheckedByBoringSsl_whenConscryptIsRegistered() {
+        List<X509Certificate> chain = pki.leaf(ID).issue().chain();
+
+        // The build machines have Conscrypt; elsewhere the JDK's provider checks them (empty).
+        assertThat(SvidVerifier.signatureProvider(chain)).isEqualTo(io.meshid.common.keys.CryptoProvider.registeredName());
+        assertThat(io.meshid.common.keys.CryptoProvider.registeredName()).contains("Conscrypt");
+        assertThat(java.security.Security.getProviders()[java.security.Security.getProviders().length - 1].getName())
+                .as("registered last, so that no lookup without a provider name changes").isEqualTo("Conscrypt");
+    }
+
+    @Test
+    void verify_leafWithATamperedSignature_isRejected_withTheNativeSignatureCheck() throws Exception {
+        TestPki.Issued issued = pki.leaf(ID).issue();
+        byte[] der = issued.leaf().getEncoded();
+        der[der.length - 1] ^= 0x01; // the last byte of the signature's s
+        X509Certificate tampered = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(der));
+        List<X509Certificate> chain = List.of(tampered, issued.chain().get(1));
+        assertThat(SvidVerifier.signatureProvider(chain)).contains("Conscrypt");
+
+        assertThatThrownBy(() -> verifier.verify(chain, pki.bundle(), now))
+                .isInstanceOf(SvidVerificationException.class)
+                .hasMessageContaining(ID);
+    }
+
+    @Test
+    void verify_leafSignedByAnotherKeyUnderTheSameIntermediateName_isRejected_withTheNativeSignatureCheck() {
+        // Same names, other keys: only the signature arithmetic can tell them apart.
+        TestPki other = TestPki.create("example.org");
+        List<X509Certificate> chain = List.of(other.leaf(ID).issue().leaf(), pki.intermediate());
+
+        assertThatThrownBy(() -> verifier.verify(chain, pki.bundle(), now))
+                .isInstanceOf(SvidVerificationException.class)
+                .hasMessageContaining(ID);
+    }
+
+    @Test
     void verify_chainToAnUnknownRoot_isRejected() {
         List<X509Certificate> chain = TestPki.create("example.org").leaf(ID).issue().chain();
 
