@@ -50,11 +50,12 @@ public final class Meshctl implements Runnable {
                 + String.join(", ", spec.subcommands().keySet()) + ")");
     }
 
+    /** The commands, by name: a run builds only the one it names (see {@link #commandLine(Cli, String[])}). */
+    private static final Map<String, Class<?>> COMMANDS = commands();
+
     /** Runs {@code meshctl} and exits with its exit code. */
     public static void main(String[] args) {
-        if (System.getProperty("logback.configurationFile") == null) {
-            System.setProperty("logback.configurationFile", "meshctl-logback.xml");
-        }
+        quietLogging(System.getenv("MESHCTL_LOG_LEVEL"));
         PrintStream stdout = System.out;
         PrintStream stderr = System.err;
         int code = run(args, new Cli(System.getenv(), Path.of("").toAbsolutePath(),
@@ -64,7 +65,7 @@ public final class Meshctl implements Runnable {
 
     /** Runs one command line in {@code cli}'s environment and returns the exit code; never exits the JVM. */
     public static int run(String[] args, Cli cli) {
-        CommandLine commandLine = commandLine(cli);
+        CommandLine commandLine = commandLine(cli, args);
         try {
             return commandLine.execute(args);
         } finally {
@@ -73,10 +74,41 @@ public final class Meshctl implements Runnable {
         }
     }
 
-    /** The command tree, wired to {@code cli}. */
+    /**
+     * Logging for a run: with {@code MESHCTL_LOG_LEVEL} unset or {@code OFF}, none at all (SLF4J's
+     * no-operation provider, so logback never reads its XML: a few percent of a command's start-up);
+     * otherwise logback at that level on stderr (meshctl-logback.xml). A property set by the caller wins.
+     */
+    static void quietLogging(String level) {
+        if (level == null || level.isBlank() || level.trim().equalsIgnoreCase("OFF")) {
+            if (System.getProperty("slf4j.provider") == null) {
+                System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+                // else SLF4J reports on stderr, at its INFO level, that it loaded the provider it was told to
+                if (System.getProperty("slf4j.internal.verbosity") == null) {
+                    System.setProperty("slf4j.internal.verbosity", "WARN");
+                }
+            }
+        } else if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "meshctl-logback.xml");
+        }
+    }
+
+    /** The whole command tree, wired to {@code cli} (help, completion, and tests that read it). */
     static CommandLine commandLine(Cli cli) {
+        return commandLine(cli, new String[0]);
+    }
+
+    /**
+     * The command tree for {@code args}, wired to {@code cli}. When the first argument names a
+     * command (and the line asks for no completion script), only that command's subtree is built:
+     * picocli reflects over every annotated class it is given, and building all of them was about a
+     * quarter of a command's start-up (docs/benchmarks.md, meshctl start-up). Anything else (no
+     * command, {@code --help}, a typo) gets the whole tree, so help, errors and suggestions are
+     * the same as ever.
+     */
+    static CommandLine commandLine(Cli cli, String[] args) {
         CommandLine.IFactory defaults = CommandLine.defaultFactory();
-        CommandLine commandLine = new CommandLine(new Meshctl(), new CommandLine.IFactory() {
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> type) throws Exception {
                 K made = defaults.create(type);
@@ -85,11 +117,19 @@ public final class Meshctl implements Runnable {
                 }
                 return made;
             }
-        });
+        };
+        Class<?> only = args.length > 0 ? COMMANDS.get(args[0]) : null;
+        CommandLine commandLine;
+        if (only == null) {
+            commandLine = new CommandLine(new Meshctl(), factory);
+        } else {
+            commandLine = new CommandLine(new Lone(), factory);
+            commandLine.addSubcommand(args[0], new CommandLine(only, factory));
+        }
         commandLine.setOut(cli.out());
         commandLine.setErr(cli.err());
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
-        commandLine.setParameterExceptionHandler((e, args) -> {
+        commandLine.setParameterExceptionHandler((e, unused) -> {
             CommandLine failed = e.getCommandLine();
             cli.err().println("meshctl: " + e.getMessage() + " (see '" + failed.getCommandSpec().qualifiedName() + " --help')");
             return USAGE;
@@ -107,6 +147,28 @@ public final class Meshctl implements Runnable {
             return FAILED;
         });
         return commandLine;
+    }
+
+    private static Map<String, Class<?>> commands() {
+        Map<String, Class<?>> commands = new java.util.LinkedHashMap<>();
+        for (Class<?> type : Meshctl.class.getAnnotation(Command.class).subcommands()) {
+            if (type != AutoComplete.GenerateCompletion.class) {
+                commands.put(type.getAnnotation(Command.class).name(), type);
+            }
+        }
+        return Map.copyOf(commands);
+    }
+
+    /**
+     * The root of a run that names its command: meshctl's name, version and help options, without
+     * the other commands (reached only when the command is named, so its {@link #run()} never is).
+     */
+    @Command(name = "meshctl", mixinStandardHelpOptions = true, version = "meshctl 0.1.0")
+    static final class Lone implements Runnable {
+        @Override
+        public void run() {
+            throw new IllegalStateException("meshctl: no command");
+        }
     }
 
     /** Environment variables of {@code cli}, for commands. */

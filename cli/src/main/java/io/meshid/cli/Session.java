@@ -18,6 +18,8 @@ import io.meshid.common.tls.SpiffeTrustManager;
 import io.meshid.common.tls.SvidSource;
 import io.meshid.common.tls.TlsContexts;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.UUID;
@@ -30,7 +32,8 @@ import javax.net.ssl.SSLException;
  * One command's connections: mutual TLS with the caller's SVID (or, before it has one, TLS that
  * authenticates the server only), always checking that the server presents
  * {@code spiffe://<trust domain>/meshid/<server>} chaining to the bundle; there is no insecure
- * mode. Every call carries a fresh {@code x-request-id}, reported with any failure, and the
+ * mode. TLS is the JDK's, so that a run loads no native library for its one handshake (netty-tcnative
+ * is not even on the CLI's class path: docs/decisions.md, "meshctl start-up"). Every call carries a fresh {@code x-request-id}, reported with any failure, and the
  * {@code --timeout} deadline. Not thread-safe; close it to close the channels.
  */
 public final class Session implements AutoCloseable {
@@ -74,7 +77,8 @@ public final class Session implements AutoCloseable {
 
     /** A stub of {@code kind}'s server over mutual TLS with the caller's SVID. */
     public <S extends io.grpc.stub.AbstractStub<S>> S stub(ServerKind kind, Function<Channel, S> factory) {
-        ManagedChannel channel = channels.computeIfAbsent(kind, k -> open(k, TlsContexts.grpcClient(svid(), expected(k)::equals)));
+        ManagedChannel channel = channels.computeIfAbsent(kind,
+                k -> open(k, TlsContexts.grpcClient(svid(), expected(k)::equals, SslProvider.JDK)));
         return factory.apply(ClientInterceptors.intercept(channel, new RequestIdInterceptor()))
                 .withDeadlineAfter(options.timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -84,7 +88,7 @@ public final class Session implements AutoCloseable {
             Function<Channel, S> factory) {
         ManagedChannel channel = anonymous.computeIfAbsent(kind, k -> {
             try {
-                SslContext context = GrpcSslContexts.forClient()
+                SslContext context = GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
                         .trustManager(new SpiffeTrustManager(bundle, expected(k)::equals))
                         .endpointIdentificationAlgorithm(null).protocols("TLSv1.3", "TLSv1.2").build();
                 return open(k, context);

@@ -94,7 +94,12 @@ public final class TlsContexts {
         return new NoResumptionSslContext(build(GrpcSslContexts.configure(builder, provider).protocols(PROTOCOLS), "gRPC server"));
     }
 
-    static SslContext grpcClient(SvidSource source, Predicate<SpiffeId> serverAuthorizer, SslProvider provider) {
+    /**
+     * As {@link #grpcClient(SvidSource, Predicate)} with a chosen TLS provider: a short-lived
+     * process (meshctl) passes {@link SslProvider#JDK} so that netty-tcnative's native library is
+     * never loaded for its one handshake.
+     */
+    public static SslContext grpcClient(SvidSource source, Predicate<SpiffeId> serverAuthorizer, SslProvider provider) {
         SslContextBuilder builder = SslContextBuilder.forClient()
                 .keyManager(new SvidKeyManager(source))
                 .trustManager(new SpiffeTrustManager(source, serverAuthorizer))
