@@ -95,7 +95,8 @@ public final class RateLimiter {
         if (windows != null) {
             long count = windows.increment(scope, shorten(subject), windowMs, now);
             if (count == WindowCounters.FULL) {
-                warn("the shared store (" + store.kind() + ") has no room for more counters");
+                warn(store == null ? "this limiter's " + MAX_LOCAL_KEYS + " counters are all live (evicting the least used)"
+                        : "the shared store (" + store.kind() + ") has no room for more counters");
                 count = ownIncrement(scope, subject, windowMs, now);
             }
             return count > limit.permits() ? refusal(count, windowMs, now) : ALLOWED;
