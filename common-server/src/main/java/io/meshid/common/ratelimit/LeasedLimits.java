@@ -48,6 +48,8 @@ final class LeasedLimits implements AutoCloseable {
     private final long syncMillis;
     private final String member = HexFormat.of().formatHex(ThreadRandom.bytes(8));
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    /** The slot of each subject's latest window, per scope: found without building a key. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Slot>> current = new ConcurrentHashMap<>();
     private final LocalCounters local;
     private final ScheduledExecutorService syncer;
     private volatile long lastSyncMillis;
@@ -68,6 +70,8 @@ final class LeasedLimits implements AutoCloseable {
         long aheadWant;
         long unleased;
         long usedAtLastSync;
+        /** {@link #used} as last reported to the store and answered; -1 before the first answer. */
+        long reported = -1;
 
         Slot(String prefix, long windowIndex, long windowMillis, long permits, long windowEnd, long unleasedMax) {
             this.prefix = prefix;
@@ -105,10 +109,36 @@ final class LeasedLimits implements AutoCloseable {
     }
 
     /**
+     * Whether one more call of {@code subject} under {@code scope} in the window
+     * {@code windowIndex} (ending at {@code windowEnd}) is within {@code limit}: its key is
+     * {@code "ratelimit:<scope>:<subject>:<windowIndex>"}. The slot of the subject's current window
+     * is found without building its key, so a call allocates nothing.
+     */
+    boolean tryAcquire(String scope, String subject, long windowIndex, RateLimit limit, long windowEnd) {
+        ConcurrentHashMap<String, Slot> subjects = current.get(scope);
+        if (subjects == null) {
+            subjects = current.computeIfAbsent(scope, s -> new ConcurrentHashMap<>());
+        }
+        Slot slot = subjects.get(subject);
+        if (slot == null || slot.windowIndex != windowIndex || slot.permits != limit.permits()) {
+            return tryAcquire("ratelimit:" + scope + ":" + subject + ":", windowIndex, limit, windowEnd, subjects, subject);
+        }
+        if (clock.millis() - lastSyncMillis > 3 * syncMillis) {
+            return tryAcquire(slot.prefix, windowIndex, limit, windowEnd);
+        }
+        return admit(slot);
+    }
+
+    /**
      * Whether one more call of the key {@code prefix + windowIndex} (the window ending at
      * {@code windowEnd}) is within {@code limit}.
      */
     boolean tryAcquire(String prefix, long windowIndex, RateLimit limit, long windowEnd) {
+        return tryAcquire(prefix, windowIndex, limit, windowEnd, null, null);
+    }
+
+    private boolean tryAcquire(String prefix, long windowIndex, RateLimit limit, long windowEnd, Map<String, Slot> subjects,
+            String subject) {
         String key = prefix + windowIndex;
         long now = clock.millis();
         if (now - lastSyncMillis > 3 * syncMillis) {
@@ -126,6 +156,13 @@ final class LeasedLimits implements AutoCloseable {
             slot = slots.computeIfAbsent(key, k -> new Slot(prefix, windowIndex, limit.window().toMillis(), limit.permits(), windowEnd,
                     unleased(limit.permits(), slack)));
         }
+        if (subjects != null && slot.permits == limit.permits()) {
+            subjects.put(subject, slot);
+        }
+        return admit(slot);
+    }
+
+    private boolean admit(Slot slot) {
         synchronized (slot) {
             if (slot.used < slot.reserved && slot.used < slot.permits) {
                 slot.used++;
@@ -168,6 +205,9 @@ final class LeasedLimits implements AutoCloseable {
     void sync() {
         long now = clock.millis();
         slots.values().removeIf(s -> s.windowEnd <= now);
+        for (ConcurrentHashMap<String, Slot> subjects : current.values()) {
+            subjects.values().removeIf(s -> s.windowEnd <= now);
+        }
         for (Slot s : List.copyOf(slots.values())) {
             if (s.windowEnd - now <= 2 * syncMillis && slots.size() < MAX_KEYS) {
                 long recent;
@@ -183,16 +223,27 @@ final class LeasedLimits implements AutoCloseable {
                 }
             }
         }
-        List<Map.Entry<String, Slot>> live = new ArrayList<>(slots.entrySet());
+        // A key with nothing new to report and nothing to ask ahead keeps its lease as it is: no round trip for it.
+        List<Map.Entry<String, Slot>> live = new ArrayList<>(slots.size());
+        for (Map.Entry<String, Slot> e : slots.entrySet()) {
+            Slot s = e.getValue();
+            synchronized (s) {
+                if (s.used != s.reported || s.aheadWant > 0) {
+                    live.add(e);
+                }
+            }
+        }
         for (int from = 0; from < live.size(); from += MAX_KEYS_PER_SYNC) {
             List<Map.Entry<String, Slot>> batch = live.subList(from, Math.min(live.size(), from + MAX_KEYS_PER_SYNC));
             List<LeasedCounters.Lease> leases = new ArrayList<>(batch.size());
+            long[] sent = new long[batch.size()];
             for (Map.Entry<String, Slot> e : batch) {
                 Slot s = e.getValue();
                 synchronized (s) {
                     long want = Math.max(Math.max(s.unleasedMax, 2 * (s.used - s.usedAtLastSync)), s.aheadWant);
                     s.aheadWant = 0;
                     s.usedAtLastSync = s.used;
+                    sent[leases.size()] = s.used;
                     leases.add(new LeasedCounters.Lease(e.getKey(), s.used, want, s.permits));
                 }
             }
@@ -203,6 +254,7 @@ final class LeasedLimits implements AutoCloseable {
                 Slot s = batch.get(i).getValue();
                 synchronized (s) {
                     s.reserved = Math.max(s.reserved, reserved[i]);
+                    s.reported = sent[i];
                 }
             }
         }

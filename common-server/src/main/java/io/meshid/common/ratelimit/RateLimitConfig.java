@@ -44,9 +44,9 @@ public final class RateLimitConfig {
 
     /**
      * Whether the counters are shared by every replica ({@code meshid.rate-limit.shared}, default
-     * true): in the shared store; with Redis, the per-caller and per-source limits through leases
-     * synced every {@link #getSyncInterval()} (no round trip per call), the per-method limits with
-     * one store call per call. False counts in this replica only (each replica enforces the limits on its
+     * true): in the shared store (in-process: in its memory); with Redis, every limit (per caller,
+     * per source, per method) through leases synced every {@link #getSyncInterval()} (no round trip
+     * per call, within the documented tolerance). False counts in this replica only (each replica enforces the limits on its
      * own, as Envoy's local rate limit does), for servers on a request's hot path.
      */
     public boolean isShared() {
@@ -58,7 +58,7 @@ public final class RateLimitConfig {
     }
 
     /**
-     * How often a replica syncs its leased per-caller and per-source counts with Redis
+     * How often a replica syncs its leased counts with Redis
      * ({@code meshid.rate-limit.sync-interval}, default {@code PT0.1S}, between 10 ms and 10 s).
      */
     public java.time.Duration getSyncInterval() {

@@ -28,11 +28,11 @@ import java.util.Optional;
  * message naming the limit and when to retry, a {@code google.rpc.RetryInfo} in the status details
  * (as every meshid rpc's rate limit, see docs/api.md) and the metadata {@code retry-after-ms}; the
  * service never sees it. Runs after the interceptors that establish the caller and its address,
- * before any service code. Counters live in the {@link SharedStore} (in-process), or in this replica
- * only when {@link RateLimitConfig#isShared()} is false; with Redis, the per-caller and per-source
- * limits are counted from memory against leases synced in the background ({@link LeasedLimits}:
- * no round trip per call, a documented tolerance), and the per-method limits with one Redis call each.
- * Thread-safe.
+ * before any service code. Counters live in the {@link SharedStore}'s own memory (in-process), or in this replica
+ * only when {@link RateLimitConfig#isShared()} is false; with Redis, every limit (per caller, per
+ * source and per method) is counted from memory against leases synced in the background
+ * ({@link LeasedLimits}: no round trip per call, a documented tolerance). No limit costs a store
+ * round trip on the call's path. Thread-safe.
  */
 @Singleton
 public final class RateLimitInterceptor implements ServerInterceptor, Ordered {
@@ -48,6 +48,10 @@ public final class RateLimitInterceptor implements ServerInterceptor, Ordered {
     private final RateLimit perCaller;
     private final RateLimit perSource;
     private final Map<String, RateLimit> methods;
+    /** {@code "method:" + method} for each limited method, built once. */
+    private final Map<String, String> methodScopes;
+    /** Source address to its limit key ({@link SourceAddresses#limitKey}, a parse each), bounded. */
+    private final Map<String, String> sourceKeys = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Inject
     RateLimitInterceptor(RateLimitConfig config, SharedStore store, Optional<Clock> clock) {
@@ -84,6 +88,26 @@ public final class RateLimitInterceptor implements ServerInterceptor, Ordered {
         this.perCaller = RateLimit.perSecond(config.getPerCallerPerSecond());
         this.perSource = RateLimit.perSecond(config.getPerSourcePerSecond());
         this.methods = config.getMethods();
+        Map<String, String> scopes = new java.util.HashMap<>();
+        methods.keySet().forEach(m -> scopes.put(m, "method:" + m));
+        this.methodScopes = Map.copyOf(scopes);
+    }
+
+    private String sourceKey(String address) {
+        if (address == null) {
+            return SourceAddresses.limitKey(null);
+        }
+        String key = sourceKeys.get(address);
+        if (key == null) {
+            key = SourceAddresses.limitKey(address);
+            if (sourceKeys.size() >= 10_000) {
+                sourceKeys.clear();
+            }
+            if (key != null) {
+                sourceKeys.put(address, key);
+            }
+        }
+        return key;
     }
 
     /** The limiter that counts (for tests). */
@@ -104,12 +128,12 @@ public final class RateLimitInterceptor implements ServerInterceptor, Ordered {
         }
         String method = call.getMethodDescriptor().getFullMethodName();
         Optional<SpiffeId> caller = CallerIdentity.current();
-        String source = SourceAddresses.limitKey(SourceAddressInterceptor.current());
+        String source = sourceKey(SourceAddressInterceptor.current());
         RateLimit methodLimit = methods.get(method);
         if (methodLimit != null) {
             String subject = caller.map(SpiffeId::toString).orElse(source);
             String who = caller.isPresent() ? "caller " + subject : "source address " + subject;
-            if (refused(call, limiter.acquire("method:" + method, subject, methodLimit), method + " for " + who, methodLimit)) {
+            if (refused(call, limiter.acquire(methodScopes.get(method), subject, methodLimit), method + " for " + who, methodLimit)) {
                 return new ServerCall.Listener<>() { };
             }
         }

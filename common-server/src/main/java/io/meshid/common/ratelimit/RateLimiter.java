@@ -2,6 +2,7 @@ package io.meshid.common.ratelimit;
 
 import io.meshid.common.store.SharedStore;
 import io.meshid.common.store.SharedStoreUnavailableException;
+import io.meshid.common.store.WindowCounters;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,25 +16,44 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fixed-window counters in the {@link SharedStore}: one {@code INCR} (with an expiry set by the
- * first one) per call and key, so every replica sharing one Redis counts against the same limit.
- * A key found over its limit is refused locally for the rest of its window without asking the
- * store again, so a flood costs one store call per key and window, not one per call. When the
- * store cannot count (Redis unavailable, or the in-process store's counter space full), the call
- * is counted in this limiter's own bounded counters instead ({@link LocalCounters}: the limit then
- * holds per replica, and an evicted counter restarts) rather than refused or let through
- * uncounted; a warning says so at most once a minute. Thread-safe.
+ * Fixed-window rate limits. Where the counters live depends on the store:
+ *
+ * <ul>
+ *   <li>no store ({@link #local}) or the in-process store: in memory ({@link WindowCounters}: one
+ *       slot per scope and subject, a call adds one to an atomic counter and allocates nothing);
+ *       with the in-process store the counters are the store's own
+ *       ({@link SharedStore#windowCounters()}), so every limiter on one store counts together;
+ *   <li>Redis with {@link LeasedLimits}: in memory against leases synced in the background, for
+ *       every limit ({@link #acquire} and {@link #acquireBulk} alike), within the documented
+ *       tolerance;
+ *   <li>Redis without leases: one {@code INCR} (with an expiry set by the first one) per call and
+ *       key, so every replica sharing one Redis counts exactly against the same limit. A key found
+ *       over its limit is then refused locally for the rest of its window without asking the store
+ *       again, so a flood costs one store call per key and window, not one per call.
+ * </ul>
+ *
+ * When the store cannot count (Redis unavailable, or the in-process store's counter space full),
+ * the call is counted in this limiter's own bounded counters instead ({@link WindowCounters}, then
+ * {@link LocalCounters} once those are full: the limit then holds per replica, and an evicted
+ * counter restarts) rather than refused or let through uncounted; a warning says so at most once a
+ * minute. Thread-safe.
  */
 public final class RateLimiter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimiter.class);
     private static final int MAX_KEY_PART = 200;
     static final int MAX_LOCAL_KEYS = 100_000;
+    private static final Decision ALLOWED = new Decision(true, 0, Duration.ZERO);
 
-    /** Null: count in {@link #local} only. */
+    /** Null: count in memory only. */
     private final SharedStore store;
-    /** Null: {@link #acquireBulk} counts as {@link #acquire} does. */
+    /** Null: limits in Redis count with one store call each. */
     private final LeasedLimits leased;
+    /** The store's counters (in-process store), or this limiter's own (no store); null with Redis. */
+    private final WindowCounters windows;
+    /** This limiter's own counters, when the store cannot count. */
+    private final WindowCounters own;
+    /** When {@link #own} is full too. */
     private final LocalCounters local;
     private final Clock clock;
     /** Keys known to be over their limit, with the end of their window (epoch ms). */
@@ -45,11 +65,13 @@ public final class RateLimiter {
         this(store, clock, null);
     }
 
-    /** Counts in {@code store}, and the high-volume limits ({@link #acquireBulk}) through {@code leased} when not null. */
+    /** Counts in {@code store}, and every limit through {@code leased} when not null (Redis). */
     RateLimiter(SharedStore store, Clock clock, LeasedLimits leased) {
         this.store = store;
         this.leased = leased;
         this.clock = clock;
+        this.own = new WindowCounters(MAX_LOCAL_KEYS);
+        this.windows = store == null ? own : "in-process".equals(store.kind()) ? store.windowCounters().orElse(null) : null;
         this.local = new LocalCounters(clock, MAX_LOCAL_KEYS);
     }
 
@@ -65,75 +87,89 @@ public final class RateLimiter {
     /**
      * Counts one call of {@code subject} (a caller identity, a source address or its IPv6 /64,
      * see {@link io.meshid.common.server.SourceAddresses#limitKey}) under {@code scope} and says
-     * whether it is within {@code limit}.
+     * whether it is within {@code limit}. The count of an allowed call is not reported (0).
      */
     public Decision acquire(String scope, String subject, RateLimit limit) {
-        return acquire(scope, subject, limit, false);
-    }
-
-    /**
-     * As {@link #acquire}, for the limits every call meets (per caller, per source): counted from
-     * memory with leases synced in the background when this limiter has them ({@link LeasedLimits},
-     * Redis), so that no call waits for the store.
-     */
-    public Decision acquireBulk(String scope, String subject, RateLimit limit) {
-        return acquire(scope, subject, limit, leased != null);
-    }
-
-    /** Whether {@link #acquireBulk} answers from memory (no store round trip). */
-    public boolean bulkInMemory() {
-        return leased != null || store == null || "in-process".equals(store.kind());
-    }
-
-    /** Whether {@link #acquire} answers from memory. */
-    public boolean exactInMemory() {
-        return store == null || "in-process".equals(store.kind());
-    }
-
-    private Decision acquire(String scope, String subject, RateLimit limit, boolean bulk) {
         long now = clock.millis();
         long windowMs = limit.window().toMillis();
+        if (windows != null) {
+            long count = windows.increment(scope, shorten(subject), windowMs, now);
+            if (count == WindowCounters.FULL) {
+                warn(store == null ? "this limiter's " + MAX_LOCAL_KEYS + " counters are all live (evicting the least used)"
+                        : "the shared store (" + store.kind() + ") has no room for more counters");
+                count = ownIncrement(scope, subject, windowMs, now);
+            }
+            return count > limit.permits() ? refusal(count, windowMs, now) : ALLOWED;
+        }
         long windowIndex = now / windowMs;
-        long windowEnd = (windowIndex + 1) * windowMs;
+        if (leased != null) {
+            return leased.tryAcquire(scope, shorten(subject), windowIndex, limit, (windowIndex + 1) * windowMs) ? ALLOWED
+                    : refusal(limit.permits() + 1, windowMs, now);
+        }
         String key = "ratelimit:" + scope + ":" + shorten(subject) + ":" + windowIndex;
-        Duration retry = Duration.ofMillis(Math.max(1, windowEnd - now));
         Long until = refusedUntil.get(key);
         if (until != null) {
             if (until > now) {
-                return new Decision(false, limit.permits() + 1, retry);
+                return refusal(limit.permits() + 1, windowMs, now);
             }
             refusedUntil.remove(key);
         }
-        if (bulk) {
-            String prefix = "ratelimit:" + scope + ":" + shorten(subject) + ":";
-            return leased.tryAcquire(prefix, windowIndex, limit, windowEnd) ? new Decision(true, 0, Duration.ZERO)
-                    : new Decision(false, limit.permits() + 1, retry);
+        long count;
+        try {
+            count = store.increment(key, limit.window().plusSeconds(1));
+        } catch (SharedStoreUnavailableException | IllegalStateException e) {
+            warn("the shared store (" + store.kind() + ") cannot count: " + e.getMessage());
+            count = ownIncrement(scope, subject, windowMs, now);
         }
-        long count = increment(key, limit.window().plusSeconds(1));
         if (count > limit.permits()) {
             if (refusedUntil.size() > MAX_LOCAL_KEYS) {
                 refusedUntil.entrySet().removeIf(e -> e.getValue() <= now);
             }
-            refusedUntil.put(key, windowEnd);
-            return new Decision(false, count, retry);
+            refusedUntil.put(key, (windowIndex + 1) * windowMs);
+            return refusal(count, windowMs, now);
         }
-        return new Decision(true, count, Duration.ZERO);
+        return ALLOWED;
     }
 
-    private long increment(String key, Duration ttl) {
-        if (store == null) {
-            return local.increment(key, ttl);
+    /**
+     * As {@link #acquire}: kept for the limits every call meets (per caller, per source). Every
+     * limit now counts the same way (from memory, or leased with Redis), so this is the same call.
+     */
+    public Decision acquireBulk(String scope, String subject, RateLimit limit) {
+        return acquire(scope, subject, limit);
+    }
+
+    /** Whether {@link #acquire} answers from memory (no store round trip). */
+    public boolean bulkInMemory() {
+        return exactInMemory();
+    }
+
+    /** Whether {@link #acquire} answers from memory: always, except with Redis and no leases. */
+    public boolean exactInMemory() {
+        return windows != null || leased != null;
+    }
+
+    private static Decision refusal(long count, long windowMs, long now) {
+        long windowEnd = (now / windowMs + 1) * windowMs;
+        return new Decision(false, count, Duration.ofMillis(Math.max(1, windowEnd - now)));
+    }
+
+    /** Counts in this limiter's own counters, then in its Caffeine-bounded ones when those are full. */
+    private long ownIncrement(String scope, String subject, long windowMs, long now) {
+        String shortSubject = shorten(subject);
+        long count = own == windows ? WindowCounters.FULL : own.increment(scope, shortSubject, windowMs, now);
+        if (count == WindowCounters.FULL) {
+            count = local.increment("ratelimit:" + scope + ":" + shortSubject + ":" + now / windowMs,
+                    Duration.ofMillis(windowMs).plusSeconds(1));
         }
-        try {
-            return store.increment(key, ttl);
-        } catch (SharedStoreUnavailableException | IllegalStateException e) {
-            long now = clock.millis();
-            long last = lastWarning.get();
-            if (now - last > 60_000 && lastWarning.compareAndSet(last, now)) {
-                LOG.warn("rate limits: the shared store ({}) cannot count, counting in this replica only: {}", store.kind(),
-                        e.getMessage());
-            }
-            return local.increment(key, ttl);
+        return count;
+    }
+
+    private void warn(String what) {
+        long now = clock.millis();
+        long last = lastWarning.get();
+        if (now - last > 60_000 && lastWarning.compareAndSet(last, now)) {
+            LOG.warn("rate limits: {}, counting in this replica only", what);
         }
     }
 

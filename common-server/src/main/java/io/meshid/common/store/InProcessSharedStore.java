@@ -19,7 +19,9 @@ import java.util.function.Consumer;
  * replay guard, nor can a full store of those stop counting. When a space is full, it first drops
  * the expired entries; if none has expired, a write of a new key in that space fails with
  * {@link IllegalStateException}: a replay guard or a revocation is never evicted to make room.
- * Expired entries go lazily, when read or when room is needed. Thread-safe.
+ * Expired entries go lazily, when read or when room is needed. Rate limits count in
+ * {@link #windowCounters()} ({@link WindowCounters}, one atomic add per call), whose slots take
+ * room in the counters' space too. Thread-safe.
  */
 final class InProcessSharedStore implements SharedStore {
 
@@ -47,6 +49,8 @@ final class InProcessSharedStore implements SharedStore {
     /** No entry expires before this instant: a purge before it cannot free anything. */
     private final LongAccumulator earliestExpiry = new LongAccumulator(Math::min, Long.MAX_VALUE);
     private final ReentrantLock purgeLock = new ReentrantLock();
+    /** Rate-limit counters: their slots take room in {@link #counters}, the counters' space. */
+    private final WindowCounters windows;
     private final LocalSubscribers subscribers = new LocalSubscribers("meshid-store-in-process-delivery");
     private volatile boolean closed;
 
@@ -56,6 +60,12 @@ final class InProcessSharedStore implements SharedStore {
             throw new IllegalArgumentException("maxEntries: " + maxEntries + " (expected: at least 1)");
         }
         this.maxEntries = maxEntries;
+        this.windows = new WindowCounters(maxEntries, counters);
+    }
+
+    @Override
+    public Optional<WindowCounters> windowCounters() {
+        return Optional.of(windows);
     }
 
     @Override
@@ -163,6 +173,7 @@ final class InProcessSharedStore implements SharedStore {
         closed = true;
         subscribers.close();
         entries.clear();
+        windows.clear();
         size.set(0);
         counters.set(0);
     }
@@ -240,6 +251,9 @@ final class InProcessSharedStore implements SharedStore {
             }
             if (now < earliestExpiry.get()) {
                 return false;
+            }
+            if (counter) {
+                windows.purgeEnded(now);
             }
             // Writes that land during the scan accumulate into the fresh minimum themselves.
             earliestExpiry.reset();

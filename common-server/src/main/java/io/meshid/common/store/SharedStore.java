@@ -64,6 +64,17 @@ public interface SharedStore extends AutoCloseable {
     long increment(String key, Duration window);
 
     /**
+     * Fixed-window counters kept in this process for everything that uses this store, when the
+     * store itself lives in this process (the in-process store): rate limits count there with one
+     * atomic add per call instead of an {@link #increment} each. Their slots share the counters'
+     * space of {@link #increment} (see {@link #inProcess}). Empty for a store that other processes
+     * share (Redis), whose counters must go through the store.
+     */
+    default java.util.Optional<WindowCounters> windowCounters() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Sends {@code message} to every current subscriber of {@code channel}, in this process and in
      * the other replicas. Delivery is at most once and asynchronous, as with Redis pub/sub: a
      * subscriber that is not connected at the time misses the message, so subscribers use messages

@@ -59,6 +59,20 @@ class InProcessRateLimitTest extends RateLimitContract {
     }
 
     @Test
+    void aLocalLimiterWithEveryCounterLive_stillCountsANewSubject() {
+        MutableClock clock = MutableClock.at(Instant.parse("2026-12-01T10:00:00Z"));
+        RateLimiter limiter = RateLimiter.local(clock);
+        RateLimit limit = new RateLimit(2, Duration.ofMinutes(1));
+        for (int i = 0; i < RateLimiter.MAX_LOCAL_KEYS; i++) {
+            limiter.acquire("source", "10.0." + i, limit);
+        }
+
+        assertThat(limiter.acquire("source", "new", limit).allowed()).isTrue();
+        assertThat(limiter.acquire("source", "new", limit).allowed()).isTrue();
+        assertThat(limiter.acquire("source", "new", limit).allowed()).isFalse();
+    }
+
+    @Test
     void badLimits_failNamingTheKey() {
         RateLimitConfig config = new RateLimitConfig();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> config.setMethodLimits(java.util.List.of("Foo=10/PT1M")))

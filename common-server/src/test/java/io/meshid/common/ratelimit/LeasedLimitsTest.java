@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * The tolerance of limits shared through leases (issue 16 point 3), on the machine's Redis with
  * replicas as separate {@link LeasedLimits} (each its own member, synced by hand): one replica alone
  * admits the limit exactly, and N replicas under any interleaving of calls and syncs admit at most
- * {@code permits + N × ⌈permits × slack⌉} in a window.
+ * {@code permits + N × ⌈permits × slack⌉} in a window; the same for a small per-method limit
+ * (10 a minute, as RenewX509Svid's) counted through {@link RateLimiter#acquire}.
  */
 @RequiresRedis
 class LeasedLimitsTest {
@@ -30,7 +31,7 @@ class LeasedLimitsTest {
     private final MutableClock clock = MutableClock.at(Instant.parse("2026-12-01T10:00:00Z"));
 
     @Test
-    void withRedis_callerAndSourceLimitsCountInMemory_andAMethodLimitDoesNot() {
+    void withRedis_everyLimitCountsInMemory_perMethodLimitsToo() {
         RateLimitConfig config = new RateLimitConfig();
         config.setEnabled(true);
         config.setMethodLimits(List.of("meshid.test.v1.S/Renew=10/PT1M"));
@@ -38,7 +39,7 @@ class LeasedLimitsTest {
             RateLimitInterceptor limits = new RateLimitInterceptor(config, store, java.util.Optional.of(clock));
             try {
                 assertThat(limits.countsInMemory("meshid.test.v1.S/Mint")).isTrue();
-                assertThat(limits.countsInMemory("meshid.test.v1.S/Renew")).isFalse();
+                assertThat(limits.countsInMemory("meshid.test.v1.S/Renew")).isTrue();
             } finally {
                 limits.close();
             }
@@ -113,6 +114,62 @@ class LeasedLimitsTest {
                 assertThat(admitted).as("trial " + trial).isLessThanOrEqualTo(LeasedLimits.tolerance(LIMIT, 3, SLACK))
                         .isGreaterThanOrEqualTo(LIMIT.permits());
             }
+        }
+    }
+
+    @Test
+    void aPerMethodLimit_throughTheLimiter_threeReplicas_stayWithinTheDocumentedTolerance() {
+        RateLimit renew = new RateLimit(10, Duration.ofMinutes(1));
+        try (SharedStore store = SharedStore.redis(ExternalServices.redisUri(), Duration.ofSeconds(2))) {
+            Random random = new Random(15);
+            for (int trial = 0; trial < 20; trial++) {
+                List<LeasedLimits> leases = new ArrayList<>();
+                List<RateLimiter> replicas = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    LeasedLimits leased = new LeasedLimits((LeasedCounters) store, clock, Duration.ofMillis(100), SLACK, false);
+                    leases.add(leased);
+                    replicas.add(new RateLimiter(store, clock, leased));
+                }
+                String scope = "method:meshid.test.v1.S/Renew-" + UUID.randomUUID();
+                long admitted = 0;
+                for (int step = 0; step < 200; step++) {
+                    int r = random.nextInt(3);
+                    if (random.nextInt(3) == 0) {
+                        leases.get(r).sync();
+                    } else {
+                        int burst = random.nextInt(5);
+                        for (int c = 0; c < burst; c++) {
+                            if (replicas.get(r).acquire(scope, "spiffe://rl.test/w", renew).allowed()) {
+                                admitted++;
+                            }
+                        }
+                    }
+                }
+                assertThat(admitted).as("trial " + trial).isLessThanOrEqualTo(LeasedLimits.tolerance(renew, 3, SLACK))
+                        .isGreaterThanOrEqualTo(renew.permits());
+            }
+        }
+    }
+
+    @Test
+    void aPerMethodLimit_oneReplica_admitsTheLimitExactly_andRefusesWithTheWindowsEnd() {
+        RateLimit renew = new RateLimit(10, Duration.ofMinutes(1));
+        try (SharedStore store = SharedStore.redis(ExternalServices.redisUri(), Duration.ofSeconds(2))) {
+            LeasedLimits leased = new LeasedLimits((LeasedCounters) store, clock, Duration.ofMillis(100), SLACK, false);
+            RateLimiter replica = new RateLimiter(store, clock, leased);
+            String scope = "method:meshid.test.v1.S/Renew-" + UUID.randomUUID();
+            int admitted = 0;
+            RateLimiter.Decision last = null;
+            for (int round = 0; round < 15; round++) {
+                for (int c = 0; c < 3; c++) {
+                    last = replica.acquire(scope, "spiffe://rl.test/w", renew);
+                    admitted += last.allowed() ? 1 : 0;
+                }
+                leased.sync();
+            }
+            assertThat(admitted).isEqualTo(10);
+            assertThat(last.allowed()).isFalse();
+            assertThat(last.retryAfter()).isPositive().isLessThanOrEqualTo(renew.window());
         }
     }
 }

@@ -29,7 +29,7 @@ class IdentityInlineCallsTest {
 
     @Test
     void aMethodRunsInlineOnlyWhenEveryLimitOfItCountsFromMemory() {
-        // Redis with leased per-caller and per-source limits: only a method with its own (exact, per-call) limit stays off.
+        // A method with a limit counted by a store round trip (a Redis limiter without leases) stays off the event loop.
         String exchange = IdentityServiceGrpc.getExchangeTokenMethod().getFullMethodName();
         IdentityInlineCalls calls = new IdentityInlineCalls(call -> java.util.Optional.empty(), id -> true, td -> true,
                 method -> !method.equals(exchange), true);
