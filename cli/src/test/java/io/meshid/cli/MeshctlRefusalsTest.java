@@ -231,7 +231,7 @@ class MeshctlRefusalsTest {
 
         DevMesh.Run json = mesh.meshctl("trust-domain", "list", "--json");
         assertThat(json.code()).as("stderr: %s", json.err()).isZero();
-        assertThat(json.out()).contains("\"trustDomains\"", "\"name\": \"" + DevMesh.DOMAIN + "\"");
+        assertThat(json.out()).contains("\"trust_domains\"", "\"name\": \"" + DevMesh.DOMAIN + "\"");
     }
 
     @Test

@@ -9,15 +9,10 @@ import io.micronaut.context.annotation.Requires;
 import io.micronaut.runtime.server.EmbeddedServer;
 import jakarta.inject.Singleton;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,7 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class ServingCheckReadinessTest {
 
-    private final HttpClient http = HttpClient.newHttpClient();
+    private static final Duration BOUND = Duration.ofSeconds(5);
 
     @Test
     void aRequiredServingCheck_makesTheServerNotReadyWhileItFails() throws Exception {
@@ -35,19 +30,19 @@ class ServingCheckReadinessTest {
                 EmbeddedServer server = ApplicationContext.builder().properties(properties(database, List.of(Toggle.NAME)))
                         .run(EmbeddedServer.class)) {
             Toggle toggle = server.getApplicationContext().getBean(Toggle.class);
-            URI readiness = URI.create("http://127.0.0.1:" + server.getPort() + "/health/readiness");
-            assertThat(await(readiness, r -> r.statusCode() == 200).body()).contains("\"" + Toggle.NAME + "\":{");
+            Readiness readiness = Readiness.of(server.getPort());
+            assertThat(readiness.await(r -> r.statusCode() == 200, BOUND).body()).contains("\"" + Toggle.NAME + "\":{");
 
             toggle.failing = true;
-            HttpResponse<String> down = await(readiness, r -> r.statusCode() == 503);
+            HttpResponse<String> down = readiness.await(r -> r.statusCode() == 503, BOUND);
             assertThat(down.statusCode()).isEqualTo(503);
-            assertThat(down.body()).matches("(?s).*\"" + Toggle.NAME + "\":\\{[^}]*\"status\":\"DOWN\".*")
-                    .doesNotContain("toggled off");
-            assertThat(get(URI.create("http://127.0.0.1:" + server.getPort() + "/prometheus")).body())
+            assertThat(Readiness.shows(down, Toggle.NAME, "DOWN")).as(down.body()).isTrue();
+            assertThat(down.body()).doesNotContain("toggled off");
+            assertThat(readiness.get(URI.create("http://127.0.0.1:" + server.getPort() + "/prometheus")).body())
                     .contains("meshid_dependency_up{dependency=\"" + Toggle.NAME + "\"} 0.0");
 
             toggle.failing = false;
-            assertThat(await(readiness, r -> r.statusCode() == 200).statusCode()).isEqualTo(200);
+            assertThat(readiness.await(r -> r.statusCode() == 200, BOUND).statusCode()).isEqualTo(200);
         }
     }
 
@@ -62,31 +57,10 @@ class ServingCheckReadinessTest {
     }
 
     private static Map<String, Object> properties(TestDatabase database, List<String> required) throws Exception {
-        Map<String, Object> p = new HashMap<>(database.properties("common"));
-        p.put("meshid.data-dir", Files.createTempDirectory("meshid-serving-check").toString());
-        p.put("micronaut.server.port", -1);
-        p.put("grpc.server.port", 0);
-        p.put("meshid.tls.mode", "PLAINTEXT");
+        Map<String, Object> p = Readiness.serverProperties(database, database.url());
         p.put("meshid.test.serving-check", true);
         p.put("meshid.health.required", required);
         return p;
-    }
-
-    private HttpResponse<String> await(URI uri, Predicate<HttpResponse<String>> done) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        HttpResponse<String> last;
-        do {
-            last = get(uri);
-            if (done.test(last)) {
-                return last;
-            }
-            Thread.sleep(50);
-        } while (System.nanoTime() < deadline);
-        return last;
-    }
-
-    private HttpResponse<String> get(URI uri) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** A check the test turns on and off. */

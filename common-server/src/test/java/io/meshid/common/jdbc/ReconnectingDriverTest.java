@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.meshid.common.testing.CuttableProxy;
 import io.meshid.common.testing.ExternalServices;
 import io.meshid.common.testing.RequiresPostgres;
-import java.net.URI;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -127,12 +126,11 @@ class ReconnectingDriverTest {
     }
 
     private static CuttableProxy proxyToPostgres() throws Exception {
-        URI pg = URI.create(ExternalServices.postgresUrl().replaceFirst("^jdbc:", ""));
-        return CuttableProxy.to(pg.getHost(), pg.getPort() < 0 ? 5432 : pg.getPort());
+        return CuttableProxy.toPostgres();
     }
 
     private static String viaProxy(CuttableProxy proxy) {
-        return ExternalServices.postgresUrl().replaceFirst("//[^/]+/", "//127.0.0.1:" + proxy.port() + "/");
+        return proxy.route(ExternalServices.postgresUrl());
     }
 
     private static Properties postgresUser() {

@@ -36,6 +36,17 @@ public final class CuttableProxy implements AutoCloseable {
         return new CuttableProxy(host, port);
     }
 
+    /** A proxy to the test PostgreSQL ({@link ExternalServices#postgresUrl()}). */
+    public static CuttableProxy toPostgres() throws IOException {
+        java.net.URI pg = java.net.URI.create(ExternalServices.postgresUrl().replaceFirst("^jdbc:", ""));
+        return to(pg.getHost(), pg.getPort() < 0 ? 5432 : pg.getPort());
+    }
+
+    /** {@code jdbcUrl} with its host and port replaced by this proxy's. */
+    public String route(String jdbcUrl) {
+        return jdbcUrl.replaceFirst("//[^/]+/", "//127.0.0.1:" + port() + "/");
+    }
+
     public int port() {
         return listener.getLocalPort();
     }
