@@ -159,7 +159,7 @@ final class InProcessSharedStore implements SharedStore {
         ensureOpen();
         LocalSubscribers.Handle handle = new LocalSubscribers.Handle(channel, listener, onResync);
         subscribers.add(handle);
-        subscribers.resync(handle);
+        subscribers.start(handle);
         return () -> subscribers.remove(handle);
     }
 

@@ -60,8 +60,13 @@ final class LocalSubscribers implements AutoCloseable {
         }
     }
 
-    /** Registers {@code handle}; returns whether it is the first on its channel. */
+    /**
+     * Registers {@code handle}; returns whether it is the first on its channel. A new listener owes
+     * one resync from now on: it runs before its first message, or when {@link #start} is delivered,
+     * whichever comes first, and only once.
+     */
     boolean add(Handle handle) {
+        handle.missed.set(true);
         List<Handle> listeners = byChannel.compute(handle.channel, (channel, current) -> {
             List<Handle> next = current == null ? new CopyOnWriteArrayList<>() : current;
             next.add(handle);
@@ -108,9 +113,12 @@ final class LocalSubscribers implements AutoCloseable {
         delivery.execute(() -> deliver(channel, null, snapshot));
     }
 
-    /** Queues a resync of {@code handle} alone: its subscription starts now. */
-    void resync(Handle handle) {
-        handle.missed.set(true);
+    /**
+     * Queues the first resync of {@code handle}, registered by {@link #add}: call it once its
+     * subscription is live, so that what its {@code onResync} reads is followed by every later
+     * message. Runs nothing if a message delivered meanwhile already ran it.
+     */
+    void start(Handle handle) {
         delivery.execute(() -> deliver(handle.channel, null, List.of(handle)));
     }
 

@@ -24,6 +24,8 @@ import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -96,6 +98,8 @@ final class RedisSharedStore implements SharedStore, LeasedCounters {
     private final String leaseSha;
     private final LocalSubscribers subscribers = new LocalSubscribers("meshid-store-redis-delivery");
     private final Object subscriptionLock = new Object();
+    /** Channels whose first SUBSCRIBE is not confirmed yet: their confirmation resyncs no one. */
+    private final Set<String> firstConfirmations = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     /** {@link System#nanoTime} when a connection to Redis was last lost. */
     private volatile long disconnectedAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
@@ -147,8 +151,11 @@ final class RedisSharedStore implements SharedStore, LeasedCounters {
 
             @Override
             public void subscribed(String channel, long count) {
-                // The first SUBSCRIBE, and lettuce's re-subscription after every reconnect.
-                subscribers.resync(channel);
+                // The first SUBSCRIBE's confirmation is subscribe()'s to handle (it may come before or
+                // after the sync call returns); any other is lettuce re-subscribing after a reconnect.
+                if (!firstConfirmations.remove(channel)) {
+                    subscribers.resync(channel);
+                }
             }
         });
     }
@@ -265,20 +272,21 @@ final class RedisSharedStore implements SharedStore, LeasedCounters {
         Objects.requireNonNull(onResync, "onResync");
         LocalSubscribers.Handle handle = new LocalSubscribers.Handle(channel, listener, onResync);
         synchronized (subscriptionLock) {
-            if (!subscribers.add(handle)) {
-                // The channel's subscription is live already: this listener starts now.
-                subscribers.resync(handle);
-            } else {
+            if (subscribers.add(handle)) {
+                firstConfirmations.add(channel);
                 try {
                     call("SUBSCRIBE", () -> {
                         pubSub.sync().subscribe(channel);
                         return null;
                     });
                 } catch (RuntimeException e) {
+                    firstConfirmations.remove(channel);
                     subscribers.remove(handle);
                     throw e;
                 }
             }
+            // The channel's subscription is live now: this listener's first resync may run.
+            subscribers.start(handle);
         }
         return () -> unsubscribe(handle);
     }
