@@ -3,6 +3,7 @@ package io.meshid.sidecar.proxy;
 import io.meshid.sidecar.revocation.RevocationList;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLSession;
@@ -11,6 +12,12 @@ import javax.net.ssl.SSLSession;
  * Whether an open upstream TLS connection may carry another request. Stateless.
  */
 final class ConnectionValidity {
+
+    /** The chains of a connection's handshake (fixed once it is done), kept so that each request does not copy them. */
+    private record Chains(List<X509Certificate> peer, List<X509Certificate> local) {
+    }
+
+    private static final AttributeKey<Chains> CHAINS = AttributeKey.valueOf("meshid.upstream-chains");
 
     private ConnectionValidity() {
     }
@@ -26,10 +33,16 @@ final class ConnectionValidity {
         if (tls == null) {
             return "";
         }
-        SSLSession session = tls.engine().getSession();
-        List<X509Certificate> peer = SidecarTls.peerChain(session);
-        if (peer.isEmpty() || revocations.expired(peer).isPresent()
-                || revocations.expired(SidecarTls.localChain(session)).isPresent()) {
+        Chains chains = connection.attr(CHAINS).get();
+        if (chains == null) {
+            SSLSession session = tls.engine().getSession();
+            chains = new Chains(SidecarTls.peerChain(session), SidecarTls.localChain(session));
+            if (!chains.peer().isEmpty()) {
+                connection.attr(CHAINS).set(chains);
+            }
+        }
+        List<X509Certificate> peer = chains.peer();
+        if (peer.isEmpty() || revocations.expired(peer).isPresent() || revocations.expired(chains.local()).isPresent()) {
             return "";
         }
         return revocations.revocationRefusal(peer).orElse(null);
