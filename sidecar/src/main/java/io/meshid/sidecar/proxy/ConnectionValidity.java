@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.List;
 import javax.net.ssl.SSLSession;
 
@@ -13,8 +14,24 @@ import javax.net.ssl.SSLSession;
  */
 final class ConnectionValidity {
 
-    /** The chains of a connection's handshake (fixed once it is done), kept so that each request does not copy them. */
-    private record Chains(List<X509Certificate> peer, List<X509Certificate> local) {
+    /**
+     * The chains of a connection's handshake (fixed once it is done) and the earliest expiry of their
+     * certificates, kept so that each request neither copies the chains nor reads every date again.
+     */
+    private record Chains(List<X509Certificate> peer, List<X509Certificate> local, Instant expires) {
+
+        static Chains of(List<X509Certificate> peer, List<X509Certificate> local) {
+            Instant expires = Instant.MAX;
+            for (List<X509Certificate> chain : List.of(peer, local)) {
+                for (X509Certificate c : chain) {
+                    Instant notAfter = c.getNotAfter().toInstant();
+                    if (notAfter.isBefore(expires)) {
+                        expires = notAfter;
+                    }
+                }
+            }
+            return new Chains(peer, local, expires);
+        }
     }
 
     private static final AttributeKey<Chains> CHAINS = AttributeKey.valueOf("meshid.upstream-chains");
@@ -36,13 +53,13 @@ final class ConnectionValidity {
         Chains chains = connection.attr(CHAINS).get();
         if (chains == null) {
             SSLSession session = tls.engine().getSession();
-            chains = new Chains(SidecarTls.peerChain(session), SidecarTls.localChain(session));
+            chains = Chains.of(SidecarTls.peerChain(session), SidecarTls.localChain(session));
             if (!chains.peer().isEmpty()) {
                 connection.attr(CHAINS).set(chains);
             }
         }
         List<X509Certificate> peer = chains.peer();
-        if (peer.isEmpty() || revocations.expired(peer).isPresent() || revocations.expired(chains.local()).isPresent()) {
+        if (peer.isEmpty() || revocations.past(chains.expires())) {
             return "";
         }
         return revocations.revocationRefusal(peer).orElse(null);
