@@ -44,7 +44,8 @@ public final class PolicyDecider implements Decider {
 
     private static final Logger LOG = LoggerFactory.getLogger(PolicyDecider.class);
 
-    private record Cached(boolean allowed, long version, Instant freshUntil, Instant staleUntil) {
+    /** A cached decision, with the verdict a cache hit answers (made once, not per request). */
+    private record Cached(boolean allowed, long version, Instant freshUntil, Instant staleUntil, Verdict hit) {
     }
 
     private final PolicyConfig config;
@@ -69,6 +70,8 @@ public final class PolicyDecider implements Decider {
         this.stub = PolicyServiceGrpc.newFutureStub(channel);
         this.cache = Caffeine.newBuilder()
                 .maximumSize(config.cacheSize())
+                // upkeep on the calling event loop: no hand-off to (and wake-up of) a ForkJoinPool thread
+                .executor(Runnable::run)
                 .expireAfter(new Expiry<CheckInput, Cached>() {
                     @Override
                     public long expireAfterCreate(CheckInput key, Cached value, long currentTime) {
@@ -104,8 +107,7 @@ public final class PolicyDecider implements Decider {
         Cached cached = cache.getIfPresent(input);
         boolean watching = watch.isCurrent();
         if (cached != null && watching && now.isBefore(cached.freshUntil())) {
-            return CompletableFuture.completedFuture(verdict(cached.allowed(), "cached decision of policy version "
-                    + cached.version()));
+            return CompletableFuture.completedFuture(cached.hit());
         }
         long generationAtAsk = generation.get();
         CompletableFuture<Verdict> result = new CompletableFuture<>();
@@ -153,7 +155,8 @@ public final class PolicyDecider implements Decider {
             ttl = Duration.ofMinutes(5);
         }
         Instant freshUntil = clock.instant().plus(ttl);
-        Cached value = new Cached(allowed, response.getPolicyVersion(), freshUntil, freshUntil.plus(config.staleIfError()));
+        Cached value = new Cached(allowed, response.getPolicyVersion(), freshUntil, freshUntil.plus(config.staleIfError()),
+                verdict(allowed, "cached decision of policy version " + response.getPolicyVersion()));
         // A decision asked before a version change must not outlive the change.
         if (generation.get() == generationAtAsk && response.getPolicyVersion() >= watch.version()) {
             cache.put(input, value);

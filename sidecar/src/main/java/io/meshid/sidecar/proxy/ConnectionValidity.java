@@ -3,7 +3,9 @@ package io.meshid.sidecar.proxy;
 import io.meshid.sidecar.revocation.RevocationList;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.List;
 import javax.net.ssl.SSLSession;
 
@@ -11,6 +13,28 @@ import javax.net.ssl.SSLSession;
  * Whether an open upstream TLS connection may carry another request. Stateless.
  */
 final class ConnectionValidity {
+
+    /**
+     * The chains of a connection's handshake (fixed once it is done) and the earliest expiry of their
+     * certificates, kept so that each request neither copies the chains nor reads every date again.
+     */
+    private record Chains(List<X509Certificate> peer, List<X509Certificate> local, Instant expires) {
+
+        static Chains of(List<X509Certificate> peer, List<X509Certificate> local) {
+            Instant expires = Instant.MAX;
+            for (List<X509Certificate> chain : List.of(peer, local)) {
+                for (X509Certificate c : chain) {
+                    Instant notAfter = c.getNotAfter().toInstant();
+                    if (notAfter.isBefore(expires)) {
+                        expires = notAfter;
+                    }
+                }
+            }
+            return new Chains(peer, local, expires);
+        }
+    }
+
+    private static final AttributeKey<Chains> CHAINS = AttributeKey.valueOf("meshid.upstream-chains");
 
     private ConnectionValidity() {
     }
@@ -26,10 +50,16 @@ final class ConnectionValidity {
         if (tls == null) {
             return "";
         }
-        SSLSession session = tls.engine().getSession();
-        List<X509Certificate> peer = SidecarTls.peerChain(session);
-        if (peer.isEmpty() || revocations.expired(peer).isPresent()
-                || revocations.expired(SidecarTls.localChain(session)).isPresent()) {
+        Chains chains = connection.attr(CHAINS).get();
+        if (chains == null) {
+            SSLSession session = tls.engine().getSession();
+            chains = Chains.of(SidecarTls.peerChain(session), SidecarTls.localChain(session));
+            if (!chains.peer().isEmpty()) {
+                connection.attr(CHAINS).set(chains);
+            }
+        }
+        List<X509Certificate> peer = chains.peer();
+        if (peer.isEmpty() || revocations.past(chains.expires())) {
             return "";
         }
         return revocations.revocationRefusal(peer).orElse(null);

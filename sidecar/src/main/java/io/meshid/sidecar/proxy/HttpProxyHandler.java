@@ -95,10 +95,24 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     private boolean switching;
     private boolean responseStarted;
     private boolean upstreamNeedsFlush;
+    /** Inside a downstream read (until its channelReadComplete): upstream writes wait for one flush there. */
+    private boolean reading;
+    /** Response bytes written downstream since the last flush (the end of an upstream read flushes them). */
+    private boolean downstreamNeedsFlush;
     private boolean grpc;
     private String requestId;
+    /*
+     * The two timers are lazy: set once and left running across requests (a schedule and a cancel
+     * per request cost more than the rest of the head handling); when one fires it checks the
+     * moment its wait began and either acts, or waits for the rest, or (the connection is busy with
+     * something else) ends until it is needed again.
+     */
     private Future<?> headerTimer;
     private Future<?> responseTimer;
+    /** When the connection last became idle (System.nanoTime): the head must be complete within the header read timeout. */
+    private long idleSince;
+    /** When the current request was sent (System.nanoTime): its response must start within the response timeout. */
+    private long awaitingSince;
 
     /** A handler of one HTTP/1.1 connection. */
     HttpProxyHandler(Gate gate, Limits limits, Transport transport) {
@@ -138,6 +152,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext context, Object msg) {
+        reading = true;
         if (state == State.TUNNEL) {
             if (tunnelRefused()) {
                 ReferenceCountUtil.release(msg);
@@ -166,6 +181,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext context) {
+        reading = false;
         if (upstreamNeedsFlush && upstream != null) {
             upstreamNeedsFlush = false;
             upstream.flush();
@@ -180,7 +196,6 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
             discarding = true;
             return;
         }
-        cancel(headerTimer);
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
             HttpResponseStatus status = cause instanceof TooLongHttpHeaderException
@@ -234,9 +249,17 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         responseStarted = false;
         interim = false;
         switching = false;
-        ctx.channel().config().setAutoRead(false);
-        gate.admit(ctx.channel(), request, requestId).whenComplete((admission, error) ->
-                ctx.executor().execute(() -> onAdmission(request, admission, error)));
+        // Reading goes on (no epoll_ctl pair per request): a body that comes before the admission
+        // stops it in onContent, and a request head before the response is pipelining (above).
+        java.util.concurrent.CompletableFuture<Admission> admitting = gate.admit(ctx.channel(), request, requestId)
+                .toCompletableFuture();
+        Admission now = admitting.isDone() && !admitting.isCompletedExceptionally() ? admitting.getNow(null) : null;
+        if (now != null && now.admitted() && ctx.executor().inEventLoop()) {
+            // Decided already (a cached decision, an outbound route): forward in this read, no task hop.
+            onAdmission(request, now, null);
+            return;
+        }
+        admitting.whenComplete((admission, error) -> ctx.executor().execute(() -> onAdmission(request, admission, error)));
     }
 
     private static String framingProblem(HttpHeaders headers) {
@@ -308,6 +331,10 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         if (state == State.ADMITTING) {
             pending.add(content);
             requestComplete |= last;
+            if (!last) {
+                // hold the rest of the body in the socket until the gate has answered
+                ctx.channel().config().setAutoRead(false);
+            }
             return;
         }
         upstream.write(content);
@@ -321,15 +348,27 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
 
     private void requestSent() {
         requestComplete = true;
-        upstreamNeedsFlush = false;
-        upstream.flush();
+        flushUpstream();
         if (!responseStarted) {
             state = State.AWAITING;
-            ctx.channel().config().setAutoRead(false);
-            responseTimer = ctx.executor().schedule(this::responseTimedOut, limits.responseTimeout().toNanos(),
-                    TimeUnit.NANOSECONDS);
+            // reading goes on: a request head now is pipelining (closed after this response)
+            awaitingSince = System.nanoTime();
+            if (responseTimer == null) {
+                responseTimer = ctx.executor().schedule(this::responseTimerFired, limits.responseTimeout().toNanos(),
+                        TimeUnit.NANOSECONDS);
+            }
         } else {
             state = State.AWAITING;
+        }
+    }
+
+    /** Flushes the upstream now, or at the end of the downstream read this runs in (one flush per read). */
+    private void flushUpstream() {
+        if (reading) {
+            upstreamNeedsFlush = true;
+        } else {
+            upstreamNeedsFlush = false;
+            upstream.flush();
         }
     }
 
@@ -390,7 +429,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
             if (requestComplete) {
                 requestSent();
             } else {
-                upstream.flush();
+                flushUpstream();
                 ctx.channel().config().setAutoRead(upstream.isWritable());
             }
         });
@@ -499,11 +538,11 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
                 return;
             }
             ctx.write(msg);
+            downstreamNeedsFlush = true;
             throttleUpstream();
             return;
         }
         if (msg instanceof HttpResponse response) {
-            cancel(responseTimer);
             if (response.decoderResult().isFailure()) {
                 ReferenceCountUtil.release(msg);
                 LOG.info("request {}: malformed upstream response ({})", requestId, response.decoderResult().cause().toString());
@@ -546,6 +585,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         }
         boolean last = msg instanceof LastHttpContent;
         ctx.write(msg);
+        downstreamNeedsFlush = true;
         if (last) {
             if (interim) {
                 interim = false;
@@ -572,7 +612,8 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     }
 
     void onUpstreamReadComplete(Channel from) {
-        if (from == upstream) {
+        if (from == upstream && downstreamNeedsFlush) {
+            downstreamNeedsFlush = false;
             ctx.flush();
         }
     }
@@ -610,6 +651,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
             }
             return;
         }
+        downstreamNeedsFlush = false;
         ctx.flush();
         if (upstreamKey == null && upstream != null) {
             upstream.close();
@@ -672,8 +714,15 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void responseTimedOut() {
+    private void responseTimerFired() {
+        responseTimer = null;
         if (state == State.AWAITING && !responseStarted) {
+            long left = limits.responseTimeout().toNanos() - (System.nanoTime() - awaitingSince);
+            if (left > 0) {
+                // armed for an earlier request: wait for the rest of this one's time
+                responseTimer = ctx.executor().schedule(this::responseTimerFired, left, TimeUnit.NANOSECONDS);
+                return;
+            }
             LOG.info("request {}: no response within {}", requestId, limits.responseTimeout());
             refuseAndClose(HttpResponseStatus.GATEWAY_TIMEOUT, "the upstream did not answer in time", requestId);
         }
@@ -818,14 +867,27 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     }
 
     private void armHeaderTimer() {
-        cancel(headerTimer);
-        headerTimer = ctx.executor().schedule(() -> {
-            if (state == State.IDLE && ctx.channel().isActive()) {
-                LOG.debug("no complete request head within {}: closed", limits.headerReadTimeout());
-                refuseAndClose(HttpResponseStatus.REQUEST_TIMEOUT, "no complete request head within "
-                        + limits.headerReadTimeout(), null);
-            }
-        }, limits.headerReadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        idleSince = System.nanoTime();
+        if (headerTimer == null) {
+            headerTimer = ctx.executor().schedule(this::headerTimerFired, limits.headerReadTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void headerTimerFired() {
+        headerTimer = null;
+        if (state != State.IDLE || !ctx.channel().isActive()) {
+            return; // busy: armed again when the connection next becomes idle
+        }
+        long left = limits.headerReadTimeout().toNanos() - (System.nanoTime() - idleSince);
+        if (left > 0) {
+            // armed for an earlier idle spell: wait for the rest of this one's time
+            headerTimer = ctx.executor().schedule(this::headerTimerFired, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        LOG.debug("no complete request head within {}: closed", limits.headerReadTimeout());
+        refuseAndClose(HttpResponseStatus.REQUEST_TIMEOUT, "no complete request head within "
+                + limits.headerReadTimeout(), null);
     }
 
     private void refuseAndClose(HttpResponseStatus status, String message, String id) {

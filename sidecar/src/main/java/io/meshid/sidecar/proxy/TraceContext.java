@@ -3,7 +3,6 @@ package io.meshid.sidecar.proxy;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 
 /**
  * W3C trace context through the sidecar: a valid {@code traceparent} keeps its trace id and flags
@@ -16,7 +15,8 @@ public final class TraceContext {
     /** The W3C header name. */
     public static final String TRACEPARENT = "traceparent";
 
-    private static final Pattern VALID = Pattern.compile("([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?");
+    /** {@code vv-<32 hex trace id>-<16 hex span id>-ff}, then {@code -<anything>} from a later version. */
+    private static final int LENGTH = 55;
     private static final String ZERO_TRACE = "0".repeat(32);
     private static final String ZERO_SPAN = "0".repeat(16);
     private static final HexFormat HEX = HexFormat.of();
@@ -30,11 +30,10 @@ public final class TraceContext {
         String traceId = null;
         String flags = "01";
         if (incoming != null) {
-            var m = VALID.matcher(incoming.trim());
-            if (m.matches() && !"ff".equals(m.group(1)) && !ZERO_TRACE.equals(m.group(2)) && !ZERO_SPAN.equals(m.group(3))
-                    && ("00".equals(m.group(1)) ? m.group(5) == null : true)) {
-                traceId = m.group(2);
-                flags = m.group(4);
+            String v = incoming.trim();
+            if (valid(v)) {
+                traceId = v.substring(3, 35);
+                flags = v.substring(53, 55);
             }
         }
         if (traceId == null) {
@@ -44,6 +43,45 @@ public final class TraceContext {
         String value = "00-" + traceId + "-" + randomHex(8) + "-" + flags;
         headers.set(TRACEPARENT, value);
         return value;
+    }
+
+    /**
+     * The W3C rules, without a regular expression (this runs on every request): the version, trace
+     * id, span id and flags in lower-case hex; version {@code ff} invalid; all-zero ids invalid;
+     * version {@code 00} exactly 55 characters, a later version may append {@code -…}.
+     */
+    static boolean valid(String v) {
+        int n = v.length();
+        if (n < LENGTH || v.charAt(2) != '-' || v.charAt(35) != '-' || v.charAt(52) != '-'
+                || !hex(v, 0, 2) || !hex(v, 3, 35) || !hex(v, 36, 52) || !hex(v, 53, 55)) {
+            return false;
+        }
+        if (v.startsWith("ff") || v.regionMatches(3, ZERO_TRACE, 0, 32) || v.regionMatches(36, ZERO_SPAN, 0, 16)) {
+            return false;
+        }
+        if (n == LENGTH) {
+            return true;
+        }
+        if (v.startsWith("00") || v.charAt(LENGTH) != '-') {
+            return false;
+        }
+        for (int i = LENGTH + 1; i < n; i++) {
+            char c = v.charAt(i);
+            if (c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean hex(String v, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = v.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String randomHex(int bytes) {

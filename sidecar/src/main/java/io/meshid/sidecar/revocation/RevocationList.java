@@ -163,6 +163,11 @@ public final class RevocationList {
         return Optional.empty();
     }
 
+    /** Whether this list's clock is past {@code notAfter} (a chain's earliest expiry, found once by the caller). */
+    public boolean past(Instant notAfter) {
+        return clock.instant().isAfter(notAfter);
+    }
+
     private Optional<String> unknown() {
         if (snapshot == null) {
             return Optional.of("the revocations of " + trustDomain.name() + " are not known yet (" + lostWhy
