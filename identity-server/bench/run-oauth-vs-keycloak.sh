@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # The OAuth bridge against Keycloak, same machine, same run (docs/benchmarks.md, "OAuth bridge"):
 # wrk (Debian's, keep-alive, HTTPS) POSTs client_credentials with Basic to /oauth2/token and
-# introspections of one token, first to meshid's bridge (identity-server, H2, in-process store,
-# HTTPS with its SVID), then to Keycloak's server distribution (production mode, HTTPS with a
+# introspections of one token, first to meshid's bridge (identity-server, PostgreSQL, in-process
+# store, HTTPS with its SVID), then to Keycloak's server distribution (production mode, HTTPS with a
 # self-signed P-256 certificate, local caches, H2 dev-file database) on loopback. Reports
-# requests/s, p50, p99, CPU seconds per 1,000 requests and the server's RSS for both.
+# requests/s, p50, p99, CPU milliseconds per request and the server's RSS for both; for meshid also
+# the CPU of its PostgreSQL backends (the audit rows), which run outside its JVM.
 # Keycloak is fetched here with Maven on demand (never by the test suite) and unpacked under
 # identity-server/target/bench; it needs a JDK 21+ (the JDK 25 found by ./meshid java works).
 #
 #   MVN_ARGS=-o identity-server/bench/run-oauth-vs-keycloak.sh   # ~4 minutes quiet, ~15 on a loaded machine
 #
 # Settings (environment): KEYCLOAK_VERSION=26.5.6 CONNECTIONS=16 THREADS=2 DURATION=20s WARMUP=10s
+# DB=postgres (default: a fresh schema in the PostgreSQL at 127.0.0.1:5432, db test, user postgres,
+# as production runs; dropped at the end) or DB=h2 (in memory inside meshid's JVM, as before
+# 2026-12-05 04:00: its audit table then fills meshid's heap).
+# ONLY=token or ONLY=introspect runs just that request type on meshid's side (for a profile of one).
 # SKIP_KEYCLOAK=1 measures only meshid's half (about a minute; no ratios), e.g. before and after a
 # change to the bridge. JAVA_OPTS adds options to meshid's JVM (e.g. a JFR recording).
 # Prints the table with the load average before each measured run (the machine may be shared), the
@@ -27,6 +32,7 @@ CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
 DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-10s}
+DB=${DB:-postgres}
 WORK="$OUT/oauth"
 mkdir -p "$WORK"
 pids=()
@@ -47,6 +53,15 @@ end
 LUA
 
 cpu_seconds() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
+# CPU seconds of meshid's PostgreSQL backends (found by their application name), 0 without them.
+db_seconds() {
+  local total=0 p
+  [ "$DB" = postgres ] && [ -n "${MESHID_DB_APP:-}" ] || { echo 0; return; }
+  for p in $(psql -h 127.0.0.1 -U postgres -d test -Atc "SELECT pid FROM pg_stat_activity WHERE application_name = '$MESHID_DB_APP'"); do
+    [ -r "/proc/$p/stat" ] && total=$(awk -v t="$total" '{print t + ($14 + $15) / 100}' "/proc/$p/stat")
+  done
+  echo "$total"
+}
 rss_mib() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$1/status"; }
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -55,30 +70,35 @@ declare -A RPS P99
 # run KEY NAME PID URL BODY AUTH: warm-up, then the measured run; prints one table row and keeps
 # requests/s and p99 under KEY for the verdict. The load average is the machine's before the run.
 run() {
-  local key=$1 name=$2 pid=$3 url=$4 body=$5 auth=$6 before after line la
+  local key=$1 name=$2 pid=$3 url=$4 body=$5 auth=$6 before after dbb dba dbcol line la
   BODY=$body AUTH=$auth wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$WORK/post.lua" "$url" >/dev/null
   la=$(load)
   before=$(cpu_seconds "$pid")
+  dbb=$(db_seconds)
   line=$(BODY=$body AUTH=$auth wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$WORK/post.lua" "$url" | grep '^RESULT')
   after=$(cpu_seconds "$pid")
+  dba=$(db_seconds)
   read -r _ rps p50 p99 errors total <<<"$line"
   RPS[$key]=$rps
   P99[$key]=$p99
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" \
-    "$(awk -v a="$after" -v b="$before" -v n="$total" 'BEGIN {printf "%.3f", (a - b) * 1000 / n}')" "$(rss_mib "$pid")" "$errors" "$la"
+  dbcol=$(awk -v a="$dba" -v b="$dbb" -v n="$total" 'BEGIN {printf "%.3f", (a - b) * 1000 / n}')
+  [ "$key" = mt ] || [ "$key" = mi ] || dbcol="–"
+  [ "$DB" = postgres ] || dbcol="–"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" \
+    "$(awk -v a="$after" -v b="$before" -v n="$total" 'BEGIN {printf "%.3f", (a - b) * 1000 / n}')" "$dbcol" "$(rss_mib "$pid")" "$errors" "$la"
 }
 
-echo "$(date -u '+%F %H:%M UTC'), $(nproc) cores, $CONNECTIONS connections, $THREADS wrk threads, $DURATION after $WARMUP warm-up"
+echo "$(date -u '+%F %H:%M UTC'), $(nproc) cores, $CONNECTIONS connections, $THREADS wrk threads, $DURATION after $WARMUP warm-up, meshid on $DB"
 echo
-echo "| server / request | requests/s | p50 ms | p99 ms | server CPU ms per request | RSS MiB | errors | load average before |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| server / request | requests/s | p50 ms | p99 ms | server CPU ms per request | its PostgreSQL CPU ms per request | RSS MiB | errors | load average before |"
+echo "|---|---|---|---|---|---|---|---|---|"
 
 # --- meshid ---
 export MESHID_LOG_FORMAT=text MESHID_LOG_LEVEL=WARN
 # A previous run's file would name a server that is gone: wait for this one's.
 rm -f "$WORK/meshid.env"
 java -Xms512m -Xmx512m --enable-native-access=ALL-UNNAMED ${JAVA_OPTS:-} -cp "$CP" \
-  io.meshid.identity.http.oauth.OAuthBenchServer "$WORK/meshid.env" >"$WORK/meshid.log" 2>&1 &
+  io.meshid.identity.http.oauth.OAuthBenchServer "$WORK/meshid.env" "$DB" >"$WORK/meshid.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do [ -s "$WORK/meshid.env" ] && break; sleep 1; done
 [ -s "$WORK/meshid.env" ] || { echo "meshid's bench server did not start; see $WORK/meshid.log" >&2; exit 1; }
@@ -87,8 +107,8 @@ source "$WORK/meshid.env"
 auth="Basic $(printf '%s' "bench:$MESHID_SECRET" | base64 -w0)"
 token=$(curl -sf --cacert "$MESHID_BUNDLE" -H "Authorization: $auth" -d grant_type=client_credentials "$MESHID_URL/oauth2/token" \
   | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p') || { echo "meshid gave no token; see $WORK/meshid.log" >&2; exit 1; }
-run mt "meshid token" "$MESHID_PID" "$MESHID_URL/oauth2/token" "grant_type=client_credentials" "$auth"
-run mi "meshid introspect" "$MESHID_PID" "$MESHID_URL/oauth2/introspect" "token=$token" "$auth"
+[ "${ONLY:-}" = introspect ] || run mt "meshid token" "$MESHID_PID" "$MESHID_URL/oauth2/token" "grant_type=client_credentials" "$auth"
+[ "${ONLY:-}" = token ] || run mi "meshid introspect" "$MESHID_PID" "$MESHID_URL/oauth2/introspect" "token=$token" "$auth"
 kill "$MESHID_PID"
 
 if [ "${SKIP_KEYCLOAK:-0}" = 1 ]; then

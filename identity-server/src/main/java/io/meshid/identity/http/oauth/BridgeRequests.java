@@ -75,6 +75,64 @@ final class BridgeRequests {
     private final boolean localTokenChecks;
     private final ExecutorService blocking;
 
+    /**
+     * What the steps read of a request, whichever server part received it: Micronaut's routing
+     * ({@link #of(HttpRequest)}) or the bridge's own event-loop handler ({@link FastBridgeHandler}).
+     */
+    interface Incoming {
+        /** The first value of header {@code name}, or null. */
+        String header(CharSequence name);
+
+        /** The peer's IP address. */
+        String source();
+
+        /** The TLS client certificate, if the peer sent one. */
+        Optional<X509Certificate> certificate();
+
+        /** The request's id ({@link RequestIdFilter}). */
+        String requestId();
+
+        /** The local address the request came in on. */
+        java.net.InetSocketAddress serverAddress();
+
+        boolean secure();
+    }
+
+    /** A request received through Micronaut's routing. */
+    static Incoming of(HttpRequest<?> request) {
+        return new Incoming() {
+            @Override
+            public String header(CharSequence name) {
+                return request.getHeaders().get(name);
+            }
+
+            @Override
+            public String source() {
+                return request.getRemoteAddress().getAddress().getHostAddress();
+            }
+
+            @Override
+            public Optional<X509Certificate> certificate() {
+                return request.getCertificate().filter(X509Certificate.class::isInstance).map(X509Certificate.class::cast);
+            }
+
+            @Override
+            public String requestId() {
+                return RequestIdFilter.of(request);
+            }
+
+            @Override
+            public java.net.InetSocketAddress serverAddress() {
+                return request.getServerAddress();
+            }
+
+            @Override
+            public boolean secure() {
+                return request.isSecure();
+            }
+        };
+    }
+
     /** Which endpoint a request is for, as far as running it on the event loop goes. */
     enum Kind {
         TOKEN, INTROSPECT
@@ -101,30 +159,44 @@ final class BridgeRequests {
      */
     CompletableFuture<MutableHttpResponse<String>> dispatch(HttpRequest<?> request, String body, Kind kind,
             BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step) {
-        if (inMemory(request, body, kind)) {
-            // As the gRPC door's inline calls: code that could block (a key re-read) answers from memory and works in the background.
-            Context inline = Context.current().withValue(InlineCalls.INLINE, Boolean.TRUE);
-            Context previous = inline.attach();
-            try {
-                return CompletableFuture.completedFuture(handle(request, body, step));
-            } finally {
-                inline.detach(previous);
-            }
+        Incoming in = of(request);
+        MutableHttpResponse<String> inline = inline(in, body, kind, step);
+        if (inline != null) {
+            return CompletableFuture.completedFuture(inline);
         }
-        Supplier<MutableHttpResponse<String>> run = () -> handle(request, body, step);
+        Supplier<MutableHttpResponse<String>> run = () -> handle(in, body, step);
         return CompletableFuture.supplyAsync(PropagatedContext.wrapCurrent(run), blocking);
+    }
+
+    /**
+     * The reply to the request, answered right here when it touches memory alone (see the class
+     * comment), or null when it must run on the blocking executor.
+     */
+    MutableHttpResponse<String> inline(Incoming in, String body, Kind kind,
+            BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step) {
+        if (!inMemory(in, body, kind)) {
+            return null;
+        }
+        // As the gRPC door's inline calls: code that could block (a key re-read) answers from memory and works in the background.
+        Context inline = Context.current().withValue(InlineCalls.INLINE, Boolean.TRUE);
+        Context previous = inline.attach();
+        try {
+            return handle(in, body, step);
+        } finally {
+            inline.detach(previous);
+        }
     }
 
     /**
      * Whether the request can be served from memory alone. Only a cheap look: anything unusual
      * (a malformed request included) goes to the executor, whose run answers it.
      */
-    private boolean inMemory(HttpRequest<?> request, String body, Kind kind) {
+    private boolean inMemory(Incoming request, String body, Kind kind) {
         if (!localStore || body == null || body.length() > MAX_BODY) {
             return false;
         }
         try {
-            String type = request.getHeaders().get(HttpHeaders.CONTENT_TYPE);
+            String type = request.header(HttpHeaders.CONTENT_TYPE);
             if (type == null || !type.toLowerCase(Locale.ROOT).split(";", 2)[0].trim().equals(FORM)) {
                 return false;
             }
@@ -155,21 +227,26 @@ final class BridgeRequests {
 
     /** Runs {@code step} for the authenticated client of {@code request}, or answers the failure. */
     MutableHttpResponse<String> handle(HttpRequest<?> request, String body, BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step) {
-        // The request's id is current while the domain services run: their audit events and log lines carry it.
-        return RequestIds.callWith(RequestIdFilter.of(request), () -> serve(request, body, step));
+        return handle(of(request), body, step);
     }
 
-    private MutableHttpResponse<String> serve(HttpRequest<?> request, String body,
+    private MutableHttpResponse<String> handle(Incoming request, String body,
+            BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step) {
+        // The request's id is current while the domain services run: their audit events and log lines carry it.
+        return RequestIds.callWith(request.requestId(), () -> serve(request, body, step));
+    }
+
+    private MutableHttpResponse<String> serve(Incoming request, String body,
             BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step) {
         boolean basic = authorization(request).isPresent();
         try {
-            String source = source(request);
+            String source = request.source();
             if (!limiter.acquire("oauth", SourceAddresses.limitKey(source), RateLimit.perSecond(config.getRequestsPerSourcePerSecond()))
                     .allowed()) {
                 throw new OAuthError("invalid_request", 429, "rate limit: more than " + config.getRequestsPerSourcePerSecond()
                         + " requests per second from this source (expected: fewer; retry after the Retry-After seconds)", 1);
             }
-            String type = request.getHeaders().get(HttpHeaders.CONTENT_TYPE);
+            String type = request.header(HttpHeaders.CONTENT_TYPE);
             if (type == null || !type.toLowerCase(Locale.ROOT).split(";", 2)[0].trim().equals(FORM)) {
                 throw OAuthError.invalidRequest("Content-Type: " + (type == null ? "missing" : Form.shorten(type)) + " (expected: "
                         + FORM + ")");
@@ -193,27 +270,27 @@ final class BridgeRequests {
 
     /** The bridge's base URL: configured, or the request's {@code https://} Host. */
     String baseUrl(HttpRequest<?> request) {
+        return baseUrl(of(request));
+    }
+
+    private String baseUrl(Incoming request) {
         return config.getBaseUrl().orElseGet(() -> {
-            String host = request.getHeaders().get(HttpHeaders.HOST);
+            String host = request.header(HttpHeaders.HOST);
             if (host == null || !host.matches("[A-Za-z0-9.\\-\\[\\]:]{1,300}")) {
-                host = request.getServerAddress().getHostString() + ":" + request.getServerAddress().getPort();
+                host = request.serverAddress().getHostString() + ":" + request.serverAddress().getPort();
             }
-            return (request.isSecure() ? "https://" : "http://") + host;
+            return (request.secure() ? "https://" : "http://") + host;
         });
     }
 
-    private Set<String> audiences(HttpRequest<?> request) {
+    private Set<String> audiences(Incoming request) {
         String base = baseUrl(request);
         // A set, not Set.of: the issuer is often the base URL itself (meshid.identity.jwt.issuer).
         return new java.util.HashSet<>(java.util.List.of(issuer(), base, base + "/oauth2/token"));
     }
 
-    private static String source(HttpRequest<?> request) {
-        return request.getRemoteAddress().getAddress().getHostAddress();
-    }
-
-    private static Optional<String> authorization(HttpRequest<?> request) {
-        return Optional.ofNullable(request.getHeaders().get(HttpHeaders.AUTHORIZATION));
+    private static Optional<String> authorization(Incoming request) {
+        return Optional.ofNullable(request.header(HttpHeaders.AUTHORIZATION));
     }
 
     /** The client id and secret of a Basic {@code Authorization} header, or {@code invalid_client}. */
@@ -240,7 +317,7 @@ final class BridgeRequests {
         }
     }
 
-    private static ClientCredentials credentials(HttpRequest<?> request, Form form, String source) {
+    private static ClientCredentials credentials(Incoming request, Form form, String source) {
         Optional<String> basicId = Optional.empty();
         Optional<String> basicSecret = Optional.empty();
         Optional<String> header = authorization(request);
@@ -253,8 +330,7 @@ final class BridgeRequests {
         // the TLS session for one costs an exception when the peer sent none, so it is asked only then.
         boolean otherMethod = basicId.isPresent() || form.one("client_secret").isPresent() || form.one("client_assertion").isPresent()
                 || form.one("client_assertion_type").isPresent();
-        Optional<X509Certificate> certificate = otherMethod ? Optional.empty() : request.getCertificate()
-                .filter(X509Certificate.class::isInstance).map(X509Certificate.class::cast);
+        Optional<X509Certificate> certificate = otherMethod ? Optional.empty() : request.certificate();
         return new ClientCredentials(basicId, basicSecret, form.one("client_id"), form.one("client_secret"),
                 form.one("client_assertion_type"), form.one("client_assertion"), certificate, source);
     }

@@ -1,5 +1,6 @@
 package io.meshid.identity.http.oauth;
 
+import io.meshid.identity.oauth.AuthenticatedClient;
 import io.meshid.identity.oauth.GrantType;
 import io.meshid.identity.oauth.OAuthError;
 import io.meshid.identity.oauth.OAuthTokens;
@@ -25,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 
 /**
  * The OAuth 2.0 bridge's POST endpoints on identity-server's HTTPS port: token (RFC 6749, 8693,
@@ -43,6 +45,8 @@ final class TokenEndpoints {
 
     private final BridgeRequests requests;
     private final OAuthTokens tokens;
+    private final BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> tokenStep = this::tokenStep;
+    private final BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> introspectStep = this::introspectStep;
 
     TokenEndpoints(BridgeRequests requests, OAuthTokens tokens) {
         this.requests = requests;
@@ -51,32 +55,42 @@ final class TokenEndpoints {
 
     @Post(uri = TOKEN, consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
     CompletableFuture<MutableHttpResponse<String>> token(HttpRequest<?> request, @Nullable @Body String body) {
-        return requests.dispatch(request, body, BridgeRequests.Kind.TOKEN, (client, form) -> {
-            String grant = form.required("grant_type", "client_credentials, " + GrantType.TOKEN_EXCHANGE.uri() + " or "
-                    + GrantType.JWT_BEARER.uri());
-            GrantType type = GrantType.of(grant).orElseThrow(() -> OAuthError.unsupportedGrantType("grant_type: '" + Form.shorten(grant)
-                    + "' (expected: client_credentials, " + GrantType.TOKEN_EXCHANGE.uri() + " or " + GrantType.JWT_BEARER.uri() + ")"));
-            List<String> scopes = form.one("scope").map(s -> Arrays.stream(s.split(" ")).filter(x -> !x.isEmpty()).toList())
-                    .orElse(List.of());
-            TokenReply reply = tokens.token(client, new TokenRequest(type, scopes, form.all("audience"), form.all("resource"),
-                    form.one("subject_token"), form.one("subject_token_type"), form.one("actor_token"), form.one("actor_token_type"),
-                    form.one("requested_token_type"), form.one("assertion")));
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("access_token", reply.accessToken());
-            reply.issuedTokenType().ifPresent(t -> out.put("issued_token_type", t));
-            out.put("token_type", reply.tokenType());
-            out.put("expires_in", reply.expiresIn());
-            if (!reply.scopes().isEmpty()) {
-                out.put("scope", String.join(" ", reply.scopes()));
-            }
-            return OAuthReplies.json(HttpStatus.OK, out);
-        });
+        return requests.dispatch(request, body, BridgeRequests.Kind.TOKEN, tokenStep);
     }
 
     @Post(uri = INTROSPECT, consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
     CompletableFuture<MutableHttpResponse<String>> introspect(HttpRequest<?> request, @Nullable @Body String body) {
-        return requests.dispatch(request, body, BridgeRequests.Kind.INTROSPECT, (client, form) ->
-                OAuthReplies.json(HttpStatus.OK, tokens.introspect(client, form.required("token", "the token to introspect"))));
+        return requests.dispatch(request, body, BridgeRequests.Kind.INTROSPECT, introspectStep);
+    }
+
+    /** What {@code kind}'s endpoint does for an authenticated client; {@link FastBridgeHandler} runs the same. */
+    BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step(BridgeRequests.Kind kind) {
+        return kind == BridgeRequests.Kind.TOKEN ? tokenStep : introspectStep;
+    }
+
+    private MutableHttpResponse<String> tokenStep(AuthenticatedClient client, Form form) {
+        String grant = form.required("grant_type", "client_credentials, " + GrantType.TOKEN_EXCHANGE.uri() + " or "
+                + GrantType.JWT_BEARER.uri());
+        GrantType type = GrantType.of(grant).orElseThrow(() -> OAuthError.unsupportedGrantType("grant_type: '" + Form.shorten(grant)
+                + "' (expected: client_credentials, " + GrantType.TOKEN_EXCHANGE.uri() + " or " + GrantType.JWT_BEARER.uri() + ")"));
+        List<String> scopes = form.one("scope").map(s -> Arrays.stream(s.split(" ")).filter(x -> !x.isEmpty()).toList())
+                .orElse(List.of());
+        TokenReply reply = tokens.token(client, new TokenRequest(type, scopes, form.all("audience"), form.all("resource"),
+                form.one("subject_token"), form.one("subject_token_type"), form.one("actor_token"), form.one("actor_token_type"),
+                form.one("requested_token_type"), form.one("assertion")));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("access_token", reply.accessToken());
+        reply.issuedTokenType().ifPresent(t -> out.put("issued_token_type", t));
+        out.put("token_type", reply.tokenType());
+        out.put("expires_in", reply.expiresIn());
+        if (!reply.scopes().isEmpty()) {
+            out.put("scope", String.join(" ", reply.scopes()));
+        }
+        return OAuthReplies.json(HttpStatus.OK, out);
+    }
+
+    private MutableHttpResponse<String> introspectStep(AuthenticatedClient client, Form form) {
+        return OAuthReplies.json(HttpStatus.OK, tokens.introspect(client, form.required("token", "the token to introspect")));
     }
 
     @Post(uri = REVOKE, consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)

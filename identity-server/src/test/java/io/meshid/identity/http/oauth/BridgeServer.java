@@ -50,12 +50,17 @@ final class BridgeServer implements AutoCloseable {
     private final TestDatabase db;
 
     BridgeServer(Map<String, Object> extra) throws Exception {
+        this(extra, TestDatabase.h2());
+    }
+
+    /** On {@code database} (closed with the server), e.g. a PostgreSQL schema for the benchmark. */
+    BridgeServer(Map<String, Object> extra, TestDatabase database) throws Exception {
         dir = Files.createTempDirectory("meshid-bridge");
         X509Svid svid = pki.leaf("spiffe://bridge.test/meshid/identity-server").hosts("localhost", "127.0.0.1").issue().svid();
         Files.writeString(dir.resolve("cert.pem"), Pem.writeCertificates(svid.chain()));
         Files.writeString(dir.resolve("key.pem"), Pem.writePrivateKey(svid.privateKey()));
         Files.writeString(dir.resolve("bundle.pem"), Pem.writeCertificates(List.of(pki.root())));
-        db = TestDatabase.h2();
+        db = database;
         Map<String, Object> p = new HashMap<>(JwtTestContexts.properties(db, DOMAIN));
         p.put("meshid.tls.mode", "SVID");
         p.put("meshid.tls.cert-file", dir.resolve("cert.pem").toString());
