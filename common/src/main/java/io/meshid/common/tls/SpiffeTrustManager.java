@@ -5,8 +5,6 @@ import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Predicate;
@@ -31,17 +29,6 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * JDK's TLS neither caches it nor issues a session ticket for it: no client can resume it and skip
  * this verification on a later connection (BoringSSL contexts are kept from resuming by
  * {@link NoResumptionSslContext}). Thread-safe.
- *
- * <p>On a client (when it verifies a server) the last server chain it accepted is remembered with
- * the bundle instance it was verified under and the window in which that verdict holds: a new
- * handshake that presents the very same chain (certificate by certificate, DER-equal) under the
- * very same bundle instance, inside that window, is accepted without running the path validation
- * again. The window is the chain's own validity (the latest {@code notBefore} of the path to the
- * earliest {@code notAfter} of the path and its authority) and at most
- * {@value #SERVER_VERDICT_SECONDS} s after the verification; any new bundle (authorities or CRLs
- * changed), any other chain, or a clock outside the window verifies in full. A sidecar that opens
- * many connections to the same servers (and a renewing workload's new connection) skips one
- * chain validation per handshake. Client certificates are always verified in full.
  */
 public final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
@@ -51,14 +38,6 @@ public final class SpiffeTrustManager extends X509ExtendedTrustManager {
     private final Predicate<SpiffeId> peerAuthorizer;
     private final Clock clock;
     private final SvidVerifier verifier = new SvidVerifier();
-    /** The last server chain this client accepted, and where that verdict holds; null before the first. */
-    private volatile ServerVerdict lastServer;
-
-    /** How long at most a server chain's verdict is reused, whatever its validity. */
-    static final long SERVER_VERDICT_SECONDS = 60;
-
-    private record ServerVerdict(X509Certificate[] chain, X509Bundle bundle, SpiffeId spiffeId, Instant from, Instant until) {
-    }
 
     /** Trusts peers with a valid SVID of the source's trust domain that {@code peerAuthorizer} accepts. */
     public SpiffeTrustManager(SvidSource source, Predicate<SpiffeId> peerAuthorizer) {
@@ -102,32 +81,7 @@ public final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        checkServer(chain);
-    }
-
-    /**
-     * A server's chain: accepted from the last verdict when it is the same chain under the same
-     * bundle instance inside the verdict's window (see the class comment), else verified in full
-     * (and remembered when accepted).
-     */
-    private void checkServer(X509Certificate[] chain) throws CertificateException {
-        X509Bundle bundle = source.bundle();
-        Instant now = clock.instant();
-        ServerVerdict known = lastServer;
-        if (known != null && known.bundle() == bundle && !now.isBefore(known.from()) && now.isBefore(known.until())
-                && Arrays.equals(known.chain(), chain)) {
-            if (!peerAuthorizer.test(known.spiffeId())) {
-                throw new CertificateException("peer " + known.spiffeId() + " is not authorized for this connection"
-                        + " (expected: a SPIFFE ID the peer authorizer accepts)");
-            }
-            return;
-        }
-        SvidVerifier.Verified verified = checkPeer(chain, bundle);
-        // Every certificate of the path was valid at now (so its notBefore lies before): the verdict holds from now until the
-        // earliest notAfter of the path and its authority, capped; a clock set back before now verifies again.
-        Instant until = verified.notAfter();
-        Instant cap = now.plus(Duration.ofSeconds(SERVER_VERDICT_SECONDS));
-        lastServer = new ServerVerdict(chain.clone(), bundle, verified.spiffeId(), now, until.isBefore(cap) ? until : cap);
+        verifyPeer(chain);
     }
 
     @Override
@@ -140,7 +94,7 @@ public final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        checkServer(chain);
+        verifyPeer(chain);
     }
 
     @Override
@@ -165,7 +119,7 @@ public final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        checkServer(chain);
+        verifyPeer(chain);
     }
 
     @Override
