@@ -168,17 +168,25 @@ public final class CallerIdentityInterceptor implements ServerInterceptor, Order
         if (session == null) {
             return NO_CERTIFICATE;
         }
+        Object kept = session.getValue(SESSION_KEY);
+        if (kept == NO_CERTIFICATE) {
+            // Found on an earlier call over this connection: a session's peer chain is fixed when its
+            // handshake ends (servers never resume), so asking again would only throw again.
+            return NO_CERTIFICATE;
+        }
         Certificate[] chain;
         try {
             chain = session.getPeerCertificates();
         } catch (SSLPeerUnverifiedException noCertificate) {
+            session.putValue(SESSION_KEY, NO_CERTIFICATE);
             return NO_CERTIFICATE;
         }
         if (chain == null || chain.length == 0) {
+            session.putValue(SESSION_KEY, NO_CERTIFICATE);
             return NO_CERTIFICATE;
         }
         X509Bundle bundle = source.get().bundle();
-        if (session.getValue(SESSION_KEY) instanceof Verdict known && known.leaf() == chain[0]) {
+        if (kept instanceof Verdict known && known.leaf() == chain[0]) {
             if (known.bundle() == bundle) {
                 return known;
             }

@@ -106,6 +106,15 @@ class GrpcMutualTlsTest {
                     assertThat(e.getStatus().getDescription())
                             .isEqualTo("a client X.509-SVID is required for grpc.health.v1.Health/Watch");
                 });
+        // The interceptor keeps "no client certificate" in the connection's session after the first call:
+        // the anonymous method still runs without an identity, the other is still refused.
+        seen.caller.set(null);
+        assertThat(Loopback.check(channel)).isEqualTo(ServingStatus.SERVING);
+        assertThat(seen.caller.get()).isEmpty();
+        assertThatThrownBy(() -> HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .watch(HealthCheckRequest.getDefaultInstance()).next())
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
     }
 
     @Test

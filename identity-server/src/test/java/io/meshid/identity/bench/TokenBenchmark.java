@@ -291,6 +291,9 @@ public final class TokenBenchmark {
         log("attesting " + count + " SVIDs to renew once each, and making as many CSRs of fresh keys (not timed)");
         List<io.meshid.common.tls.StaticSvidSource> fleet = w.attested(count);
         List<ByteString> csrs = Workloads.csrs(count);
+        // One client TLS context for the fleet, as each sidecar keeps one of its own; every connection still
+        // makes a full handshake with its member's SVID (FleetTls).
+        FleetTls tls = new FleetTls(fleet.get(0), Workloads.SERVER::equals);
         AtomicInteger next = new AtomicInteger();
         ClosedLoop.Call call = (caller, seq, done) -> {
             int i = next.getAndIncrement();
@@ -298,7 +301,8 @@ public final class TokenBenchmark {
                 done.failed("fresh SVIDs used up");
                 return;
             }
-            ManagedChannel channel = w.channelWith(fleet.get(i));
+            String member = tls.join(fleet.get(i).svid());
+            ManagedChannel channel = w.channelAs(tls.context(), member);
             StreamObserver<io.meshid.proto.identity.v1.RenewX509SvidResponse> reply = observer(done, r -> r.getSvid().getCertChainCount() >= 2);
             IdentityServiceGrpc.newStub(channel).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                     .renewX509Svid(RenewX509SvidRequest.newBuilder().setCsr(csrs.get(i)).build(), new StreamObserver<>() {
@@ -310,12 +314,14 @@ public final class TokenBenchmark {
                         @Override
                         public void onError(Throwable t) {
                             channel.shutdown();
+                            tls.leave(member);
                             reply.onError(t);
                         }
 
                         @Override
                         public void onCompleted() {
                             channel.shutdown();
+                            tls.leave(member);
                             reply.onCompleted();
                         }
                     });

@@ -152,6 +152,15 @@ final class Workloads implements AutoCloseable {
         return builder().sslContext(TlsContexts.grpcClient(held, SERVER::equals)).build();
     }
 
+    /**
+     * A channel over the shared client context {@code tls} whose connections present the SVID
+     * {@code member} names ({@link FleetTls#join}: the channel's authority is that host, on this
+     * server's port); the caller shuts it down.
+     */
+    ManagedChannel channelAs(io.netty.handler.ssl.SslContext tls, String member) {
+        return builder().sslContext(tls).overrideAuthority(member + ":" + port).build();
+    }
+
     private static StaticSvidSource held(AttestResponse reply, KeyPair key) throws Exception {
         List<X509Certificate> chain = new ArrayList<>();
         for (ByteString der : reply.getSvid().getCertChainList()) {
