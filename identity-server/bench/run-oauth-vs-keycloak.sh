@@ -49,6 +49,8 @@ done = function(summary, latency, requests)
   io.write(string.format("RESULT %.1f %.2f %.2f %d %d\n", summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect
     + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.requests))
+  io.write(string.format("ERRORS non-2xx/3xx %d, timeouts %d, connect %d, read %d, write %d\n", summary.errors.status,
+    summary.errors.timeout, summary.errors.connect, summary.errors.read, summary.errors.write))
 end
 LUA
 
@@ -70,12 +72,15 @@ declare -A RPS P99
 # run KEY NAME PID URL BODY AUTH: warm-up, then the measured run; prints one table row and keeps
 # requests/s and p99 under KEY for the verdict. The load average is the machine's before the run.
 run() {
-  local key=$1 name=$2 pid=$3 url=$4 body=$5 auth=$6 before after dbb dba dbcol line la
+  local key=$1 name=$2 pid=$3 url=$4 body=$5 auth=$6 before after dbb dba dbcol line la out
   BODY=$body AUTH=$auth wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$WORK/post.lua" "$url" >/dev/null
   la=$(load)
   before=$(cpu_seconds "$pid")
   dbb=$(db_seconds)
-  line=$(BODY=$body AUTH=$auth wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$WORK/post.lua" "$url" | grep '^RESULT')
+  out=$(BODY=$body AUTH=$auth wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$WORK/post.lua" "$url")
+  line=$(grep '^RESULT' <<<"$out")
+  # What the errors column counts, by kind, on stderr so that the table stays one block.
+  grep '^ERRORS' <<<"$out" | sed "s/^/$name: /" >&2
   after=$(cpu_seconds "$pid")
   dba=$(db_seconds)
   read -r _ rps p50 p99 errors total <<<"$line"
