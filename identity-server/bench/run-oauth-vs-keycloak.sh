@@ -17,7 +17,8 @@
 # 2026-12-05 04:00: its audit table then fills meshid's heap).
 # ONLY=token or ONLY=introspect runs just that request type on meshid's side (for a profile of one).
 # SKIP_KEYCLOAK=1 measures only meshid's half (about a minute; no ratios), e.g. before and after a
-# change to the bridge. JAVA_OPTS adds options to meshid's JVM (e.g. a JFR recording).
+# change to the bridge. STATUSES=1 counts the replies by status (and shows the first refusal's body)
+# at some wrk CPU. JAVA_OPTS adds options to meshid's JVM (e.g. a JFR recording).
 # Prints the table with the load average before each measured run (the machine may be shared), the
 # ratios against the goal, and the load at the end.
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o). Needs: wrk, curl, openssl (apt-get install wrk).
@@ -45,7 +46,28 @@ wrk.method = "POST"
 wrk.body = os.getenv("BODY")
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = os.getenv("AUTH")
+-- STATUSES=1: count the replies by status and keep the first refusal's body (costs wrk some CPU,
+-- since every reply is then handed to Lua; off by default).
+threads = {}
+setup = function(thread) table.insert(threads, thread) end
+if os.getenv("STATUSES") == "1" then
+  init = function(args) statuses = {} firstRefusal = "" end
+  response = function(status, headers, body)
+    statuses[status] = (statuses[status] or 0) + 1
+    if status >= 300 and firstRefusal == "" then firstRefusal = status .. " " .. body:gsub("%s+", " "):sub(1, 300) end
+  end
+end
 done = function(summary, latency, requests)
+  if os.getenv("STATUSES") == "1" then
+    local all, first = {}, ""
+    for _, t in ipairs(threads) do
+      for status, n in pairs(t:get("statuses")) do all[status] = (all[status] or 0) + n end
+      if first == "" then first = t:get("firstRefusal") end
+    end
+    local parts = {}
+    for status, n in pairs(all) do table.insert(parts, status .. ": " .. n) end
+    io.write("STATUSES " .. table.concat(parts, ", ") .. (first ~= "" and ("; first refusal: " .. first) or "") .. "\n")
+  end
   io.write(string.format("RESULT %.1f %.2f %.2f %d %d\n", summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect
     + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.requests))
@@ -80,7 +102,7 @@ run() {
   out=$(BODY=$body AUTH=$auth wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$WORK/post.lua" "$url")
   line=$(grep '^RESULT' <<<"$out")
   # What the errors column counts, by kind, on stderr so that the table stays one block.
-  grep '^ERRORS' <<<"$out" | sed "s/^/$name: /" >&2
+  grep '^ERRORS\|^STATUSES' <<<"$out" | sed "s/^/$name: /" >&2
   after=$(cpu_seconds "$pid")
   dba=$(db_seconds)
   read -r _ rps p50 p99 errors total <<<"$line"

@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * then releases every waiter. {@link #record} returns only once its event is committed, but
  * thousands of audited calls a second cost tens of commits, not thousands. {@link #recordSoon}
  * only queues, and never waits: when {@value #QUEUE_BOUND} events wait it refuses at once with
- * {@code UNAVAILABLE}. {@link #recordIfRoom} takes an event only while the queue is less than half
+ * {@code UNAVAILABLE} (counted, {@code meshid.audit.refused}, and reported in a warning at most
+ * once a minute). A first attempt at a batch is written with {@code COPY} on PostgreSQL
+ * ({@link AuditInserts#insertNew}), a retry with idempotent inserts. {@link #recordIfRoom} takes an event only while the queue is less than half
  * full, and otherwise drops it, counted ({@code meshid.audit.dropped}, {@link #droppedEvents()})
  * and reported in a warning at most once a minute; the other half stays for {@link #recordSoon}
  * and {@link #record}. A batch
@@ -129,6 +131,10 @@ final class JdbcAuditLog implements AuditLog {
     /** Drops not yet reported in a warning, and when the last warning was written ({@link System#nanoTime}). */
     private final AtomicLong droppedUnreported = new AtomicLong();
     private final AtomicLong lastDropWarning = new AtomicLong(System.nanoTime() - DROP_WARNING_INTERVAL_NANOS);
+    /** Audited operations refused because the queue was full, those not yet in a warning, and the last warning's time. */
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong refusedUnreported = new AtomicLong();
+    private final AtomicLong lastRefusalWarning = new AtomicLong(System.nanoTime() - DROP_WARNING_INTERVAL_NANOS);
     private final AtomicLong folded = new AtomicLong();
     private final AtomicLong pruned = new AtomicLong();
     private final Thread writer;
@@ -170,6 +176,8 @@ final class JdbcAuditLog implements AuditLog {
                     .description("Audit events of denials dropped because the queue was more than half full").register(meters);
             Gauge.builder("meshid.audit.queued", queue, BlockingQueue::size)
                     .description("Audit events waiting to be written").register(meters);
+            FunctionCounter.builder("meshid.audit.refused", refused, AtomicLong::get)
+                    .description("Audited operations refused (UNAVAILABLE) because the audit queue was full").register(meters);
             FunctionCounter.builder("meshid.audit.folded", folded, AtomicLong::get)
                     .description("Repeated identical denials counted into one event instead of a row each").register(meters);
             FunctionCounter.builder("meshid.audit.pruned", pruned, AtomicLong::get)
@@ -235,6 +243,15 @@ final class JdbcAuditLog implements AuditLog {
 
     private void offer(Pending pending) {
         if (!running || !queue.offer(pending)) {
+            refused.incrementAndGet();
+            long unreported = refusedUnreported.incrementAndGet();
+            long now = System.nanoTime();
+            long last = lastRefusalWarning.get();
+            if (running && now - last >= DROP_WARNING_INTERVAL_NANOS && lastRefusalWarning.compareAndSet(last, now)) {
+                refusedUnreported.addAndGet(-unreported);
+                LOG.warn("audit trail: refused {} audited operations in the last minute ({} since start): the queue of {} events "
+                        + "is full (the database is behind); they were answered UNAVAILABLE", unreported, refused.get(), queueBound);
+            }
             throw new MeshidException.Unavailable("audit trail: " + (running ? "backlog of " + queueBound + " events full"
                     : "shutting down") + "; retry shortly", null);
         }
@@ -264,6 +281,11 @@ final class JdbcAuditLog implements AuditLog {
     /** Events dropped by {@link #recordIfRoom} because the queue was more than half full (also a metric). */
     long droppedEvents() {
         return dropped.get();
+    }
+
+    /** Audited operations refused because the queue was full (also a metric, and a warning at most once a minute). */
+    long refusedEvents() {
+        return refused.get();
     }
 
     /** Repeats of denials counted into summary events rather than written one by one. */
@@ -384,7 +406,11 @@ final class JdbcAuditLog implements AuditLog {
         try {
             if (!events.isEmpty()) {
                 try (Connection c = dataSource.getConnection()) {
-                    AuditInserts.insert(c, events);
+                    if (batch.stream().allMatch(p -> p.attempt() == 0)) {
+                        AuditInserts.insertNew(c, events);
+                    } else {
+                        AuditInserts.insert(c, events);
+                    }
                 }
             }
             batch.forEach(p -> {

@@ -19,6 +19,8 @@ final class ClientSecrets {
 
     static final int BYTES = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Never used itself, only cloned: a MessageDigest is not thread-safe. */
+    private static final MessageDigest SHA256 = sha256();
 
     private ClientSecrets() {
     }
@@ -45,7 +47,16 @@ final class ClientSecrets {
 
     private static byte[] digest(String s) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            // A clone of a ready instance skips getInstance's provider look-up on every token request.
+            return ((MessageDigest) SHA256.clone()).digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 of this JDK cannot be cloned", e);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from the JDK", e);
         }

@@ -1,6 +1,5 @@
 package io.meshid.identity.oauth;
 
-import java.util.Arrays;
 import java.util.Optional;
 
 /** The grant types of the bridge's token endpoint. */
@@ -11,6 +10,8 @@ public enum GrantType {
     TOKEN_EXCHANGE("urn:ietf:params:oauth:grant-type:token-exchange"),
     /** RFC 7523 section 2.1. */
     JWT_BEARER("urn:ietf:params:oauth:grant-type:jwt-bearer");
+
+    private static final GrantType[] VALUES = values();
 
     private final String uri;
 
@@ -25,6 +26,11 @@ public enum GrantType {
 
     /** The grant type with {@code grant_type} value {@code value}, if one is. */
     public static Optional<GrantType> of(String value) {
-        return Arrays.stream(values()).filter(g -> g.uri.equals(value)).findFirst();
+        for (GrantType g : VALUES) {
+            if (g.uri.equals(value)) {
+                return Optional.of(g);
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -31,7 +31,6 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -158,13 +157,13 @@ final class BridgeRequests {
      * touches memory alone (see the class comment), otherwise on the blocking executor.
      */
     CompletableFuture<MutableHttpResponse<String>> dispatch(HttpRequest<?> request, String body, Kind kind,
-            BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step) {
+            BiFunction<AuthenticatedClient, Form, OAuthReplies.Reply> step) {
         Incoming in = of(request);
-        MutableHttpResponse<String> inline = inline(in, body, kind, step);
+        OAuthReplies.Reply inline = inline(in, body, kind, step);
         if (inline != null) {
-            return CompletableFuture.completedFuture(inline);
+            return CompletableFuture.completedFuture(inline.toResponse());
         }
-        Supplier<MutableHttpResponse<String>> run = () -> handle(in, body, step);
+        Supplier<MutableHttpResponse<String>> run = () -> handle(in, body, step).toResponse();
         return CompletableFuture.supplyAsync(PropagatedContext.wrapCurrent(run), blocking);
     }
 
@@ -172,72 +171,105 @@ final class BridgeRequests {
      * The reply to the request, answered right here when it touches memory alone (see the class
      * comment), or null when it must run on the blocking executor.
      */
-    MutableHttpResponse<String> inline(Incoming in, String body, Kind kind,
-            BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step) {
-        if (!inMemory(in, body, kind)) {
+    OAuthReplies.Reply inline(Incoming in, String body, Kind kind,
+            BiFunction<AuthenticatedClient, Form, OAuthReplies.Reply> step) {
+        Parsed parsed = inMemory(in, body, kind);
+        if (parsed == null) {
             return null;
         }
         // As the gRPC door's inline calls: code that could block (a key re-read) answers from memory and works in the background.
         Context inline = Context.current().withValue(InlineCalls.INLINE, Boolean.TRUE);
         Context previous = inline.attach();
         try {
-            return handle(in, body, step);
+            return RequestIds.callWith(in.requestId(), () -> serve(in, body, step, parsed));
         } finally {
             inline.detach(previous);
         }
     }
 
     /**
-     * Whether the request can be served from memory alone. Only a cheap look: anything unusual
-     * (a malformed request included) goes to the executor, whose run answers it.
+     * The form and the Basic credentials of a request that passed {@link #inMemory}: the same
+     * values {@link #serve} would read from the body and the header, read once.
      */
-    private boolean inMemory(Incoming request, String body, Kind kind) {
+    private record Parsed(Form form, String[] basic) {
+    }
+
+    /**
+     * The parsed request when it can be served from memory alone, else null. Only a cheap look:
+     * anything unusual (a malformed request included) goes to the executor, whose run answers it.
+     */
+    private Parsed inMemory(Incoming request, String body, Kind kind) {
         if (!localStore || body == null || body.length() > MAX_BODY) {
-            return false;
+            return null;
         }
         try {
-            String type = request.header(HttpHeaders.CONTENT_TYPE);
-            if (type == null || !type.toLowerCase(Locale.ROOT).split(";", 2)[0].trim().equals(FORM)) {
-                return false;
+            if (!isForm(request.header(HttpHeaders.CONTENT_TYPE))) {
+                return null;
             }
             Form form = Form.parse(body);
             if (form.one("client_assertion").isPresent() || form.one("client_assertion_type").isPresent()) {
-                return false;
+                return null;
             }
-            Optional<String> header = authorization(request);
+            String header = request.header(HttpHeaders.AUTHORIZATION);
+            String[] basic = null;
             Optional<String> id;
-            if (header.isPresent()) {
-                id = Optional.of(basic(header.get())[0]);
+            if (header != null) {
+                basic = basic(header);
+                id = Optional.of(basic[0]);
             } else if (form.one("client_secret").isPresent()) {
                 id = form.one("client_id");
             } else {
-                return false;
+                return null;
             }
             if (id.isEmpty() || !clients.inMemory(home, id.get())) {
-                return false;
+                return null;
             }
-            return switch (kind) {
+            boolean local = switch (kind) {
                 case TOKEN -> form.one("grant_type").filter("client_credentials"::equals).isPresent() && keys.signingKeyInMemory(home);
                 case INTROSPECT -> localTokenChecks;
             };
+            return local ? new Parsed(form, basic) : null;
         } catch (RuntimeException e) {
-            return false;
+            return null;
         }
     }
 
+    /**
+     * Whether {@code type} is {@value #FORM}, parameters aside, ASCII letters in any case (what
+     * lower-casing and splitting it accepted, without the copies).
+     */
+    static boolean isForm(String type) {
+        if (type == null) {
+            return false;
+        }
+        int semicolon = type.indexOf(';');
+        String media = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
+        if (media.length() != FORM.length()) {
+            return false;
+        }
+        for (int i = 0; i < media.length(); i++) {
+            char ch = media.charAt(i);
+            if ((ch >= 'A' && ch <= 'Z' ? (char) (ch + 32) : ch) != FORM.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Runs {@code step} for the authenticated client of {@code request}, or answers the failure. */
-    MutableHttpResponse<String> handle(HttpRequest<?> request, String body, BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step) {
+    OAuthReplies.Reply handle(HttpRequest<?> request, String body, BiFunction<AuthenticatedClient, Form, OAuthReplies.Reply> step) {
         return handle(of(request), body, step);
     }
 
-    private MutableHttpResponse<String> handle(Incoming request, String body,
-            BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step) {
+    private OAuthReplies.Reply handle(Incoming request, String body,
+            BiFunction<AuthenticatedClient, Form, OAuthReplies.Reply> step) {
         // The request's id is current while the domain services run: their audit events and log lines carry it.
-        return RequestIds.callWith(request.requestId(), () -> serve(request, body, step));
+        return RequestIds.callWith(request.requestId(), () -> serve(request, body, step, null));
     }
 
-    private MutableHttpResponse<String> serve(Incoming request, String body,
-            BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step) {
+    /** The steps in order; {@code parsed}, when not null, holds the form and Basic credentials already read. */
+    private OAuthReplies.Reply serve(Incoming request, String body,
+            BiFunction<AuthenticatedClient, Form, OAuthReplies.Reply> step, Parsed parsed) {
         boolean basic = authorization(request).isPresent();
         try {
             String source = request.source();
@@ -247,19 +279,21 @@ final class BridgeRequests {
                         + " requests per second from this source (expected: fewer; retry after the Retry-After seconds)", 1);
             }
             String type = request.header(HttpHeaders.CONTENT_TYPE);
-            if (type == null || !type.toLowerCase(Locale.ROOT).split(";", 2)[0].trim().equals(FORM)) {
+            if (!isForm(type)) {
                 throw OAuthError.invalidRequest("Content-Type: " + (type == null ? "missing" : Form.shorten(type)) + " (expected: "
                         + FORM + ")");
             }
             if (body != null && body.length() > MAX_BODY) {
                 throw new OAuthError("invalid_request", 413, "body: more than " + MAX_BODY + " bytes");
             }
-            Form form = Form.parse(body);
+            Form form = parsed != null ? parsed.form() : Form.parse(body);
+            String[] idAndSecret = parsed != null ? parsed.basic() : null;
             // The audiences only matter to a client assertion: computed when one is verified, not per request.
-            AuthenticatedClient client = authenticator.authenticate(home, credentials(request, form, source), () -> audiences(request));
+            AuthenticatedClient client = authenticator.authenticate(home, credentials(request, form, source, idAndSecret),
+                    () -> audiences(request));
             return step.apply(client, form);
         } catch (RuntimeException e) {
-            return OAuthReplies.error(e, basic);
+            return OAuthReplies.failure(e, basic);
         }
     }
 
@@ -317,12 +351,13 @@ final class BridgeRequests {
         }
     }
 
-    private static ClientCredentials credentials(Incoming request, Form form, String source) {
+    /** The request's credentials; {@code parsedBasic}, when not null, is the Basic header already decoded. */
+    private static ClientCredentials credentials(Incoming request, Form form, String source, String[] parsedBasic) {
         Optional<String> basicId = Optional.empty();
         Optional<String> basicSecret = Optional.empty();
         Optional<String> header = authorization(request);
         if (header.isPresent()) {
-            String[] idAndSecret = basic(header.get());
+            String[] idAndSecret = parsedBasic != null ? parsedBasic : basic(header.get());
             basicId = Optional.of(idAndSecret[0]);
             basicSecret = Optional.of(idAndSecret[1]);
         }

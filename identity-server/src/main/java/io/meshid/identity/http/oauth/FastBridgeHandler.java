@@ -3,7 +3,6 @@ package io.meshid.identity.http.oauth;
 import io.meshid.common.server.RequestIds;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micronaut.http.MutableHttpResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -172,7 +171,7 @@ final class FastBridgeHandler extends ChannelDuplexHandler {
         body = null;
         long start = System.nanoTime();
         String requestId = RequestIds.acceptOrCreate(r.headers().get(RequestIdFilter.HEADER));
-        MutableHttpResponse<String> reply = shared.requests().inline(new Incoming(r.headers(), ctx, requestId),
+        OAuthReplies.Reply reply = shared.requests().inline(new Incoming(r.headers(), ctx, requestId),
                 b.toString(StandardCharsets.UTF_8), k, shared.endpoints().step(k));
         if (reply == null) {
             // Needs more than memory: Micronaut's controller runs it on the blocking executor.
@@ -183,17 +182,20 @@ final class FastBridgeHandler extends ChannelDuplexHandler {
         }
         b.release();
         String text = reply.body();
-        FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(reply.code()),
+        FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(reply.status()),
                 text == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8)));
         HttpHeaders headers = out.headers();
-        reply.getHeaders().forEach((name, values) -> headers.add(name, values));
-        SecurityHeadersFilter.apply(headers.contains(HttpHeaderNames.CACHE_CONTROL), headers::add);
+        List<String> replyHeaders = reply.headers();
+        for (int i = 0; i < replyHeaders.size(); i += 2) {
+            headers.add(replyHeaders.get(i), replyHeaders.get(i + 1));
+        }
+        SecurityHeadersFilter.apply(reply.header("Cache-Control") != null, headers::add);
         headers.set(RequestIdFilter.HEADER, requestId);
         headers.set(HttpHeaderNames.DATE, date());
         headers.set(HttpHeaderNames.CONTENT_LENGTH, out.content().readableBytes());
         ctx.write(out, ctx.voidPromise());
         wrote = true;
-        record(r.uri(), reply.code(), System.nanoTime() - start);
+        record(r.uri(), reply.status(), System.nanoTime() - start);
     }
 
     @Override

@@ -8,7 +8,9 @@ import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -28,11 +30,62 @@ final class OAuthReplies {
     private OAuthReplies() {
     }
 
+    /** The headers of every JSON reply, as name, value pairs. */
+    private static final List<String> JSON_HEADERS = List.of("Content-Type", MediaType.APPLICATION_JSON, "Cache-Control", "no-store",
+            "Pragma", "no-cache");
+
+    /**
+     * A reply as the bridge's steps make it, before a server part writes it: Micronaut's controller
+     * ({@link #toResponse}) or the event-loop handler ({@link FastBridgeHandler}), which writes it
+     * without building Micronaut's response object (a visible part of a token's CPU). Immutable.
+     *
+     * @param status  the HTTP status
+     * @param body    the JSON text
+     * @param headers name, value, name, value, ...
+     */
+    record Reply(int status, String body, List<String> headers) {
+
+        Reply {
+            headers = List.copyOf(headers);
+        }
+
+        /** This reply with one more header. */
+        Reply header(String name, String value) {
+            List<String> more = new ArrayList<>(headers);
+            more.add(name);
+            more.add(value);
+            return new Reply(status, body, more);
+        }
+
+        /** The value of header {@code name} (case-insensitive), or null. */
+        String header(String name) {
+            for (int i = 0; i < headers.size(); i += 2) {
+                if (headers.get(i).equalsIgnoreCase(name)) {
+                    return headers.get(i + 1);
+                }
+            }
+            return null;
+        }
+
+        /** The same reply as Micronaut's response, for its controllers. */
+        MutableHttpResponse<String> toResponse() {
+            MutableHttpResponse<String> r = HttpResponse.<String>status(HttpStatus.valueOf(status)).body(body);
+            for (int i = 0; i < headers.size(); i += 2) {
+                r.header(headers.get(i), headers.get(i + 1));
+            }
+            return r;
+        }
+    }
+
     static MutableHttpResponse<String> json(HttpStatus status, Map<String, ?> body) {
+        return reply(status.getCode(), body).toResponse();
+    }
+
+    /** A JSON reply of {@code body} with {@code Cache-Control: no-store} and {@code Pragma: no-cache}. */
+    static Reply reply(int status, Map<String, ?> body) {
         @SuppressWarnings("unchecked")
         Map<String, Object> map = (Map<String, Object>) body;
-        return HttpResponse.<String>status(status).body(toJson(map)).contentType(MediaType.APPLICATION_JSON_TYPE)
-                .header("Cache-Control", "no-store").header("Pragma", "no-cache");
+        return new Reply(status, toJson(map), JSON_HEADERS);
     }
 
     /**
@@ -119,18 +172,24 @@ final class OAuthReplies {
     }
 
     static MutableHttpResponse<String> error(Throwable failure, boolean triedBasic) {
+        return failure(failure, triedBasic).toResponse();
+    }
+
+    /** The OAuth error reply to {@code failure}. */
+    static Reply failure(Throwable failure, boolean triedBasic) {
         OAuthError e = map(failure);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", e.code());
         if (e.getMessage() != null) {
             body.put("error_description", printable(e.getMessage()));
         }
-        MutableHttpResponse<String> reply = json(HttpStatus.valueOf(e.status()), body);
+        Reply reply = reply(e.status(), body);
         if (e.status() == 401) {
-            reply.header("WWW-Authenticate", triedBasic ? "Basic realm=\"meshid\", error=\"invalid_client\"" : "Basic realm=\"meshid\"");
+            reply = reply.header("WWW-Authenticate", triedBasic ? "Basic realm=\"meshid\", error=\"invalid_client\""
+                    : "Basic realm=\"meshid\"");
         }
         if (e.retryAfterSeconds() > 0) {
-            reply.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+            reply = reply.header("Retry-After", Long.toString(e.retryAfterSeconds()));
         }
         return reply;
     }

@@ -9,7 +9,6 @@ import io.meshid.identity.oauth.TokenRequest;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
-import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Body;
@@ -45,8 +44,8 @@ final class TokenEndpoints {
 
     private final BridgeRequests requests;
     private final OAuthTokens tokens;
-    private final BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> tokenStep = this::tokenStep;
-    private final BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> introspectStep = this::introspectStep;
+    private final BiFunction<AuthenticatedClient, Form, OAuthReplies.Reply> tokenStep = this::tokenStep;
+    private final BiFunction<AuthenticatedClient, Form, OAuthReplies.Reply> introspectStep = this::introspectStep;
 
     TokenEndpoints(BridgeRequests requests, OAuthTokens tokens) {
         this.requests = requests;
@@ -64,11 +63,11 @@ final class TokenEndpoints {
     }
 
     /** What {@code kind}'s endpoint does for an authenticated client; {@link FastBridgeHandler} runs the same. */
-    BiFunction<AuthenticatedClient, Form, MutableHttpResponse<String>> step(BridgeRequests.Kind kind) {
+    BiFunction<AuthenticatedClient, Form, OAuthReplies.Reply> step(BridgeRequests.Kind kind) {
         return kind == BridgeRequests.Kind.TOKEN ? tokenStep : introspectStep;
     }
 
-    private MutableHttpResponse<String> tokenStep(AuthenticatedClient client, Form form) {
+    private OAuthReplies.Reply tokenStep(AuthenticatedClient client, Form form) {
         String grant = form.required("grant_type", "client_credentials, " + GrantType.TOKEN_EXCHANGE.uri() + " or "
                 + GrantType.JWT_BEARER.uri());
         GrantType type = GrantType.of(grant).orElseThrow(() -> OAuthError.unsupportedGrantType("grant_type: '" + Form.shorten(grant)
@@ -86,11 +85,11 @@ final class TokenEndpoints {
         if (!reply.scopes().isEmpty()) {
             out.put("scope", String.join(" ", reply.scopes()));
         }
-        return OAuthReplies.json(HttpStatus.OK, out);
+        return OAuthReplies.reply(200, out);
     }
 
-    private MutableHttpResponse<String> introspectStep(AuthenticatedClient client, Form form) {
-        return OAuthReplies.json(HttpStatus.OK, tokens.introspect(client, form.required("token", "the token to introspect")));
+    private OAuthReplies.Reply introspectStep(AuthenticatedClient client, Form form) {
+        return OAuthReplies.reply(200, tokens.introspect(client, form.required("token", "the token to introspect")));
     }
 
     @Post(uri = REVOKE, consumes = MediaType.ALL, produces = MediaType.APPLICATION_JSON)
@@ -98,8 +97,8 @@ final class TokenEndpoints {
     HttpResponse<String> revoke(HttpRequest<?> request, @Nullable @Body String body) {
         return requests.handle(request, body, (client, form) -> {
             tokens.revoke(client, form.required("token", "the token to revoke"));
-            return OAuthReplies.json(HttpStatus.OK, Map.of());
-        });
+            return OAuthReplies.reply(200, Map.of());
+        }).toResponse();
     }
 
     @Get(uris = {TOKEN, INTROSPECT, REVOKE}, produces = MediaType.APPLICATION_JSON)

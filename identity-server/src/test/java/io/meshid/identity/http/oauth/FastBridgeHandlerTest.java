@@ -99,6 +99,11 @@ class FastBridgeHandlerTest {
         same(fast.post(fastHttp, TokenEndpoints.TOKEN, "{}", "Authorization", basic("svc", fastSecret), "Content-Type", "application/json"),
                 routed.post(routedHttp, TokenEndpoints.TOKEN, "{}", "Authorization", basic("svc", routedSecret), "Content-Type",
                         "application/json"));
+        // The form's media type in another case and with a parameter is still the form, on both paths.
+        same(fast.post(fastHttp, TokenEndpoints.TOKEN, form("grant_type", "client_credentials"), "Authorization", basic("svc", fastSecret),
+                "Content-Type", "Application/X-WWW-Form-URLencoded ; charset=UTF-8"), routed.post(routedHttp, TokenEndpoints.TOKEN,
+                        form("grant_type", "client_credentials"), "Authorization", basic("svc", routedSecret), "Content-Type",
+                        "Application/X-WWW-Form-URLencoded ; charset=UTF-8"));
         // The caller's request id is echoed by both.
         HttpResponse<String> withId = fast.post(fastHttp, TokenEndpoints.INTROSPECT, form("token", fastAt), "Authorization",
                 basic("svc", fastSecret), "X-Request-Id", "job-7");
