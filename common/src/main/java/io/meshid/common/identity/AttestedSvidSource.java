@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.InternalNettyChannelBuilder;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.meshid.common.tls.Pem;
@@ -423,9 +424,17 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
         }
     }
 
+    /**
+     * A channel to {@code address}. Census stats and tracing are off: meshid ships neither, and
+     * gRPC otherwise looks both up by {@code Class.forName} on every channel it builds (two failed
+     * class lookups, each with its exception, per renewal).
+     */
     private static ManagedChannel channel(String address, SslContext tls) {
-        return NettyChannelBuilder.forAddress(IdentityConfig.host(address), IdentityConfig.port(address)).sslContext(tls)
-                .keepAliveTime(1, TimeUnit.MINUTES).build();
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(IdentityConfig.host(address), IdentityConfig.port(address))
+                .sslContext(tls).keepAliveTime(1, TimeUnit.MINUTES);
+        InternalNettyChannelBuilder.setStatsEnabled(builder, false);
+        InternalNettyChannelBuilder.setTracingEnabled(builder, false);
+        return builder.build();
     }
 
     /** Transient failures are retried; a server that fails verification (wrong SPIFFE ID, other trust domain) is not. */
