@@ -202,11 +202,10 @@ run() {
   local name=$1 url=$2 a=${3:-} b=${4:-} mode=${5:-} t0a t0b t1a t1b line sat requests lua=()
   [ "$mode" = unique ] && lua=(-s "$W/unique.lua")
   local hostport=${url#http://}
-  # JIT first: 5 s of wrk on 16 connections (some 20,000 to 60,000 requests), outside the CPU count.
-  # The fixed-rate warm-up alone (10,000 requests) left the sidecars' hot paths in C1's profiling
-  # tier: the same work measured 241 µs per request there and 116 µs after the JVM had compiled it
-  # (client side, 2026-12-05, branch sidecar-fast2). A sidecar in service is compiled; nginx needs
-  # none of this, and every case gets the same warm-up.
+  # Warm-up first: 5 s of wrk on 16 connections, outside the CPU count, so that the sidecars' JIT
+  # compilation is less of the 1,000/s figures (the same client-side work measured 241 µs per
+  # request a minute after start and 116 µs minutes later; on a loaded machine this warm-up did not
+  # close that gap: docs/benchmarks.md, branch sidecar-fast2). Every case gets the same warm-up.
   wrk -t2 -c16 -d5s -H 'Host: bench-server' "${lua[@]}" "$url" > /dev/null
   [ -n "$a" ] && { t0a=$(ticks "$a"); t0b=$(ticks "$b"); }
   line=$("$JAVA" -XX:+UseSerialGC "$ROOT/sidecar/bench/FixedRateLoad.java" "${hostport%/}" bench-server "$RATE" "$WARMUP" "$DURATION" 16 $mode)
