@@ -18,7 +18,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps a {@code WatchPolicyVersion} stream open to policy-server and reports every version it has
  * not seen before (the first message after each reconnection included). After a failure it
- * reconnects with jittered exponential backoff (100 ms doubling up to 10 s). {@link #isCurrent()}
+ * reconnects with jittered exponential backoff (100 ms doubling up to 10 s), except that a stream
+ * that had delivered a version and lived at least {@value #HEALTHY_STREAM_MS} ms is replaced at
+ * once: policy-server ends every connection at its maximum age (30 s, then 30 s of grace), and
+ * while the watch is down every request of the sidecar asks {@code Check}, so the ordinary end of a
+ * healthy stream should cost one round trip, not a backoff. {@link #isCurrent()}
  * says whether the stream is open and has delivered the current version. Thread-safe.
  */
 final class PolicyVersionWatch implements AutoCloseable {
@@ -26,6 +30,7 @@ final class PolicyVersionWatch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyVersionWatch.class);
     private static final long MIN_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 10_000;
+    static final long HEALTHY_STREAM_MS = 1_000;
 
     private final PolicyServiceGrpc.PolicyServiceStub stub;
     private final TrustDomain trustDomain;
@@ -39,6 +44,8 @@ final class PolicyVersionWatch implements AutoCloseable {
     private volatile boolean current;
     private volatile boolean closed;
     private long backoffMs = MIN_BACKOFF_MS;
+    /** When the open stream delivered its first version (System.nanoTime), or 0 before that. */
+    private long deliveredSince;
     private Context.CancellableContext call;
 
     PolicyVersionWatch(Channel channel, TrustDomain trustDomain, LongConsumer onNewVersion) {
@@ -74,6 +81,9 @@ final class PolicyVersionWatch implements AutoCloseable {
                     public void onNext(WatchPolicyVersionResponse message) {
                         synchronized (PolicyVersionWatch.this) {
                             backoffMs = MIN_BACKOFF_MS;
+                            if (deliveredSince == 0) {
+                                deliveredSince = System.nanoTime();
+                            }
                         }
                         long seen = message.getVersion();
                         if (seen != version) {
@@ -102,7 +112,9 @@ final class PolicyVersionWatch implements AutoCloseable {
         }
         long delay;
         synchronized (this) {
-            delay = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
+            long healthyMs = deliveredSince == 0 ? -1 : (System.nanoTime() - deliveredSince) / 1_000_000;
+            deliveredSince = 0;
+            delay = retryDelayMs(backoffMs, healthyMs, ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1));
             backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
         }
         LOG.warn("policy version watch lost ({}); reconnecting in {} ms, asking policy-server on every request meanwhile",
@@ -112,6 +124,19 @@ final class PolicyVersionWatch implements AutoCloseable {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // closing
         }
+    }
+
+    /**
+     * The wait before reconnecting: none after a stream that delivered a version and lived at least
+     * {@link #HEALTHY_STREAM_MS} ({@code healthyMs}, -1 when it delivered none), else half the
+     * backoff plus {@code jitterMs} (0 to half the backoff). A server that ends every stream at once
+     * still meets the backoff.
+     */
+    static long retryDelayMs(long backoffMs, long healthyMs, long jitterMs) {
+        if (healthyMs >= HEALTHY_STREAM_MS) {
+            return 0;
+        }
+        return backoffMs / 2 + jitterMs;
     }
 
     @Override

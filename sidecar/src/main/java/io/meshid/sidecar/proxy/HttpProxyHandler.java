@@ -29,7 +29,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -62,6 +61,8 @@ import org.slf4j.LoggerFactory;
 final class HttpProxyHandler extends ChannelDuplexHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpProxyHandler.class);
+
+    private static final io.netty.util.AsciiString PROXY_CONNECTION = io.netty.util.AsciiString.cached("proxy-connection");
 
     /** How long a refused HTTP/2 connection stays open after its GOAWAY (for the answers in flight). */
     static final long GOAWAY_CLOSE_DELAY_MILLIS = 1_000;
@@ -109,6 +110,15 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
      */
     private Future<?> headerTimer;
     private Future<?> responseTimer;
+    /**
+     * HTTP/1.1 only (HTTP/2 connections keep Netty's IdleStateHandler, whose listener on every
+     * write cost more than this): no byte read or written for the idle timeout closes the
+     * connection, except while awaiting a response (the response timeout bounds that) and in a
+     * tunnel. Lazy like the two above: it runs once per idle timeout and checks the last activity.
+     */
+    private Future<?> idleTimer;
+    /** The end of the last downstream read or flush (System.nanoTime). */
+    private long lastActivity;
     /** When the connection last became idle (System.nanoTime): the head must be complete within the header read timeout. */
     private long idleSince;
     /** When the current request was sent (System.nanoTime): its response must start within the response timeout. */
@@ -141,12 +151,14 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         if (context.channel().isActive()) {
             // added after the TLS handshake chose the protocol: the connection is active already
             armHeaderTimer();
+            startIdleTimer();
         }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext context) throws Exception {
         armHeaderTimer();
+        startIdleTimer();
         super.channelActive(context);
     }
 
@@ -182,6 +194,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     @Override
     public void channelReadComplete(ChannelHandlerContext context) {
         reading = false;
+        lastActivity = System.nanoTime();
         if (upstreamNeedsFlush && upstream != null) {
             upstreamNeedsFlush = false;
             upstream.flush();
@@ -274,17 +287,29 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
                 return "Transfer-Encoding " + values + " (expected: exactly \"chunked\")";
             }
         }
-        if (headers.getAll(HttpHeaderNames.CONTENT_LENGTH).size() > 1) {
+        if (hasLength && count(headers, HttpHeaderNames.CONTENT_LENGTH) > 1) {
             return "more than one Content-Length (expected: one)";
         }
-        if (headers.getAll(HttpHeaderNames.HOST).size() > 1) {
+        if (count(headers, HttpHeaderNames.HOST) > 1) {
             return "more than one Host (expected: one)";
         }
         return null;
     }
 
+    /** How many times header {@code name} occurs (no list made: this runs on every request). */
+    private static int count(HttpHeaders headers, CharSequence name) {
+        int n = 0;
+        for (var values = headers.valueCharSequenceIterator(name); values.hasNext(); values.next()) {
+            n++;
+        }
+        return n;
+    }
+
     private static void removeHopByHop(HttpHeaders headers, boolean upgrade) {
-        for (String token : headers.getAll(HttpHeaderNames.CONNECTION)) {
+        // the lists only when there is something in them (most requests have neither header)
+        List<String> connection = headers.contains(HttpHeaderNames.CONNECTION)
+                ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of();
+        for (String token : connection) {
             for (String name : token.split(",")) {
                 String n = name.trim().toLowerCase(Locale.ROOT);
                 if (!n.isEmpty() && !(upgrade && n.equals("upgrade")) && !n.equals("close") && !n.equals("keep-alive")
@@ -295,13 +320,15 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         }
         headers.remove(HttpHeaderNames.CONNECTION);
         headers.remove(HttpHeaderNames.KEEP_ALIVE);
-        headers.remove("proxy-connection");
+        headers.remove(PROXY_CONNECTION);
         // "TE: trailers" is the one TE value HTTP/2 allows, and gRPC servers expect it; any other goes.
-        boolean trailers = headers.getAll(HttpHeaderNames.TE).stream()
-                .anyMatch(v -> v.trim().equalsIgnoreCase(HttpHeaderValues.TRAILERS.toString()));
-        headers.remove(HttpHeaderNames.TE);
-        if (trailers) {
-            headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        if (headers.contains(HttpHeaderNames.TE)) {
+            boolean trailers = headers.getAll(HttpHeaderNames.TE).stream()
+                    .anyMatch(v -> v.trim().equalsIgnoreCase(HttpHeaderValues.TRAILERS.toString()));
+            headers.remove(HttpHeaderNames.TE);
+            if (trailers) {
+                headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+            }
         }
         if (upgrade) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -615,6 +642,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         if (from == upstream && downstreamNeedsFlush) {
             downstreamNeedsFlush = false;
             ctx.flush();
+            lastActivity = System.nanoTime();
         }
     }
 
@@ -671,7 +699,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         state = State.TUNNEL;
         LOG.debug("request {}: protocol switched, tunnelling", requestId);
         ChannelPipeline down = ctx.pipeline();
-        for (String name : new String[] {"http-decoder", "http-encoder", "idle"}) {
+        for (String name : new String[] {"http-decoder", "http-encoder"}) {
             if (down.get(name) != null) {
                 down.remove(name);
             }
@@ -732,20 +760,11 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext context) throws Exception {
+        lastActivity = System.nanoTime();
         if (upstream != null && (state == State.AWAITING || state == State.STREAMING || state == State.TUNNEL)) {
             upstream.config().setAutoRead(context.channel().isWritable());
         }
         super.channelWritabilityChanged(context);
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext context, Object evt) throws Exception {
-        if (evt instanceof IdleStateEvent && state != State.AWAITING) {
-            LOG.debug("connection idle for {}: closed", limits.idleTimeout());
-            closeBoth();
-            return;
-        }
-        super.userEventTriggered(context, evt);
     }
 
     @Override
@@ -754,6 +773,7 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         state = State.CLOSED;
         cancel(headerTimer);
         cancel(responseTimer);
+        cancel(idleTimer);
         releasePending();
         if (upstream != null) {
             upstream.close();
@@ -888,6 +908,29 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
         LOG.debug("no complete request head within {}: closed", limits.headerReadTimeout());
         refuseAndClose(HttpResponseStatus.REQUEST_TIMEOUT, "no complete request head within "
                 + limits.headerReadTimeout(), null);
+    }
+
+    /** HTTP/1.1: started once per connection, then reschedules itself (see {@link #idleTimer}). */
+    private void startIdleTimer() {
+        lastActivity = System.nanoTime();
+        if (idleTimer == null && h2 == null) {
+            idleTimer = ctx.executor().schedule(this::idleTimerFired, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void idleTimerFired() {
+        idleTimer = null;
+        if (state == State.TUNNEL || state == State.CLOSED || !ctx.channel().isActive()) {
+            return;
+        }
+        long left = limits.idleTimeout().toNanos() - (System.nanoTime() - lastActivity);
+        if (left > 0 || state == State.AWAITING) {
+            idleTimer = ctx.executor().schedule(this::idleTimerFired, left > 0 ? left : limits.idleTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
+            return;
+        }
+        LOG.debug("connection idle for {}: closed", limits.idleTimeout());
+        closeBoth();
     }
 
     private void refuseAndClose(HttpResponseStatus status, String message, String id) {

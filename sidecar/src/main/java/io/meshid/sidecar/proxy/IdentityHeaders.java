@@ -2,6 +2,7 @@ package io.meshid.sidecar.proxy;
 
 import io.meshid.common.spiffe.SpiffeId;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.List;
 
 /**
@@ -23,11 +24,22 @@ public final class IdentityHeaders {
     private IdentityHeaders() {
     }
 
-    /** Removes every identity header. */
+    /** {@link #STRIPPED} as AsciiStrings, which cache their (case-insensitive) hash: ten lookups per request. */
+    private static final AsciiString[] STRIPPED_ASCII = STRIPPED.stream().map(AsciiString::cached)
+            .toArray(AsciiString[]::new);
+
+    private static final AsciiString XFCC_ASCII = AsciiString.cached(XFCC);
+
+    /** Removes every identity header (names compare case-insensitively). */
     public static void strip(HttpHeaders headers) {
-        for (String name : STRIPPED) {
+        for (AsciiString name : STRIPPED_ASCII) {
             headers.remove(name);
         }
+    }
+
+    /** Sets {@code x-forwarded-client-cert} to {@link #xfcc}. */
+    public static void setXfcc(HttpHeaders headers, SpiffeId own, SpiffeId peer) {
+        headers.set(XFCC_ASCII, xfcc(own, peer));
     }
 
     /** {@code By=<own>;URI=<peer>}, quoting nothing because SPIFFE IDs hold no {@code ,;="}. */

@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One HTTP listener of the sidecar (inbound or outbound): binds, bounds connections, and builds
  * each connection's pipeline, {@code [first handlers (TLS, peer identity)], idle, protocol}, where
- * {@link Protocols} then adds HTTP/1.1 ({@code http-decoder, http-encoder, proxy}) or HTTP/2 (the
- * frame codec and one {@code proxy} per stream), chosen by ALPN over TLS and by the first bytes in
- * plaintext. Pooled buffers, 32/64 KiB write-buffer water marks (past the high mark a
+ * {@link Protocols} then adds HTTP/1.1 ({@code http-decoder, http-encoder, proxy}, without
+ * {@code idle}: the proxy handler keeps that timeout itself) or HTTP/2 (the frame codec and one
+ * {@code proxy} per stream), chosen by ALPN over TLS and by the first bytes in plaintext. Pooled buffers, 32/64 KiB write-buffer water marks (past the high mark a
  * channel is not writable, and the other side of the proxy stops reading). Thread-safe.
  */
 public final class Listener {

@@ -58,6 +58,10 @@ final class Protocols {
     }
 
     static void http1(ChannelPipeline p, Setup setup) {
+        // HttpProxyHandler keeps the idle timeout of an HTTP/1.1 connection itself (cheaper per write)
+        if (p.get("idle") != null) {
+            p.remove("idle");
+        }
         p.addLast("http-decoder", new StrictRequestDecoder(setup.decoding().clone()));
         p.addLast("http-encoder", new HttpResponseEncoder());
         p.addLast("proxy", new HttpProxyHandler(setup.gate(), setup.limits(), setup.transport()));

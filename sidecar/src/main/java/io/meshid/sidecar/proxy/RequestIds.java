@@ -1,6 +1,7 @@
 package io.meshid.sidecar.proxy;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -16,15 +17,17 @@ public final class RequestIds {
     /** The header name. */
     public static final String HEADER = "x-request-id";
 
+    private static final AsciiString HEADER_ASCII = AsciiString.cached(HEADER);
+
     private RequestIds() {
     }
 
     /** The id of the request, now set in its headers. */
     public static String ensure(HttpHeaders headers) {
-        String id = headers.get(HEADER);
+        String id = headers.get(HEADER_ASCII);
         if (id == null || !safe(id)) {
             id = newId();
-            headers.set(HEADER, id);
+            headers.set(HEADER_ASCII, id);
         }
         return id;
     }

@@ -1,6 +1,7 @@
 package io.meshid.sidecar.proxy;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -17,6 +18,9 @@ public final class TraceContext {
 
     /** {@code vv-<32 hex trace id>-<16 hex span id>-ff}, then {@code -<anything>} from a later version. */
     private static final int LENGTH = 55;
+    // AsciiStrings cache their hash (the lookups run on every request)
+    private static final AsciiString TRACEPARENT_ASCII = AsciiString.cached(TRACEPARENT);
+    private static final AsciiString TRACESTATE = AsciiString.cached("tracestate");
     private static final String ZERO_TRACE = "0".repeat(32);
     private static final String ZERO_SPAN = "0".repeat(16);
     private static final HexFormat HEX = HexFormat.of();
@@ -26,7 +30,7 @@ public final class TraceContext {
 
     /** Replaces the request's {@code traceparent} by the sidecar's span; returns the new value. */
     public static String continueOrStart(HttpHeaders headers) {
-        String incoming = headers.get(TRACEPARENT);
+        String incoming = headers.get(TRACEPARENT_ASCII);
         String traceId = null;
         String flags = "01";
         if (incoming != null) {
@@ -38,10 +42,10 @@ public final class TraceContext {
         }
         if (traceId == null) {
             traceId = randomHex(16);
-            headers.remove("tracestate");
+            headers.remove(TRACESTATE);
         }
         String value = "00-" + traceId + "-" + randomHex(8) + "-" + flags;
-        headers.set(TRACEPARENT, value);
+        headers.set(TRACEPARENT_ASCII, value);
         return value;
     }
 

@@ -36,6 +36,9 @@ final class InboundGate implements Gate {
 
     private static final Logger LOG = LoggerFactory.getLogger(InboundGate.class);
 
+    private static final io.netty.util.AttributeKey<String> SOURCE_ADDRESS =
+            io.netty.util.AttributeKey.valueOf("meshid.source-address");
+
     private final SvidSource source;
     private final Decider decider;
     private final Upstream workload;
@@ -77,7 +80,7 @@ final class InboundGate implements Gate {
                     "path longer than 4096 bytes"));
         }
         String action = isGrpc(request) ? path : request.method().name();
-        Map<String, String> headers = new HashMap<>();
+        Map<String, String> headers = contextHeaders.isEmpty() ? Map.of() : new HashMap<>();
         for (String name : contextHeaders) {
             List<String> values = request.headers().getAll(name);
             if (!values.isEmpty()) {
@@ -85,11 +88,16 @@ final class InboundGate implements Gate {
                 headers.put(name, joined.length() > 4096 ? joined.substring(0, 4096) : joined);
             }
         }
-        String sourceAddress = connection.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-                ? a.getAddress().getHostAddress() : "";
+        String sourceAddress = connection.attr(SOURCE_ADDRESS).get();
+        if (sourceAddress == null) {
+            // once per connection: the text form of the address is made anew on every call
+            sourceAddress = connection.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                    ? a.getAddress().getHostAddress() : "";
+            connection.attr(SOURCE_ADDRESS).set(sourceAddress);
+        }
         CheckInput input = new CheckInput(peer, action.length() > 256 ? action.substring(0, 256) : action, own, path,
                 headers, sourceAddress);
-        request.headers().set(IdentityHeaders.XFCC, IdentityHeaders.xfcc(own, peer));
+        IdentityHeaders.setXfcc(request.headers(), own, peer);
         return decider.decide(input, requestId).thenApply(verdict -> {
             if (verdict.allowed()) {
                 return Admission.forward(workload);
