@@ -47,7 +47,10 @@ public record AuditEvent(
         FAILED
     }
 
-    /** Checks presence, keeps the microsecond precision both databases store, cuts text to its column width. */
+    /**
+     * Checks presence, keeps the microsecond precision both databases store, cuts text to its column
+     * width and replaces U+0000 (which PostgreSQL refuses) with U+FFFD.
+     */
     public AuditEvent {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(occurredAt, "occurredAt");
@@ -71,6 +74,9 @@ public record AuditEvent(
         if (value == null) {
             return "";
         }
-        return value.length() <= max ? value : value.substring(0, max);
+        String kept = value.length() <= max ? value : value.substring(0, max);
+        // PostgreSQL text cannot hold U+0000: one such value (a caller's input, say) would fail the
+        // whole batch it is written in, on every retry. It is stored as U+FFFD instead.
+        return kept.indexOf('\0') < 0 ? kept : kept.replace('\0', '\uFFFD');
     }
 }

@@ -235,6 +235,21 @@ abstract class AuditLogContract {
     }
 
     @Test
+    void anEventCarryingNul_isStoredWithAReplacement_andDoesNotFailItsBatch() throws Exception {
+        // An attacker's value with U+0000 (PostgreSQL text cannot hold it) must not poison the
+        // batch it lands in: that would fail every audited call queued beside it, again on each retry.
+        String nul = "evil\u0000client";
+        audit.recordSoon(AuditEvent.of(T0, "nul.example", "neighbour", "x.do", "before", AuditEvent.Outcome.SUCCESS, "", "r"));
+        audit.record(AuditEvent.of(T0, "nul.example", nul, "x.do", nul, AuditEvent.Outcome.DENIED, nul, nul));
+        audit.record(AuditEvent.of(T0, "nul.example", "neighbour", "x.do", "after", AuditEvent.Outcome.SUCCESS, "", "r"));
+
+        List<AuditEvent> stored = audit.find(new AuditQuery("nul.example", T0, Optional.empty(), 10));
+        assertThat(stored).extracting(AuditEvent::target).containsExactlyInAnyOrder("before", "evil\uFFFDclient", "after");
+        assertThat(stored).filteredOn(e -> e.outcome() == AuditEvent.Outcome.DENIED).singleElement()
+                .satisfies(e -> assertThat(List.of(e.actor(), e.detail(), e.requestId())).containsOnly("evil\uFFFDclient"));
+    }
+
+    @Test
     void prune_deletesOnlyRowsOlderThanTheRetention() throws Exception {
         javax.sql.DataSource ds = dataSource();
         Instant now = T0.plus(java.time.Duration.ofDays(100));
