@@ -1,5 +1,6 @@
 package io.meshid.common.audit;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.meshid.common.errors.MeshidException;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -407,7 +408,7 @@ final class JdbcAuditLog implements AuditLog {
             if (!events.isEmpty()) {
                 try (Connection c = dataSource.getConnection()) {
                     if (batch.stream().allMatch(p -> p.attempt() == 0)) {
-                        AuditInserts.insertNew(c, events);
+                        copy(c, events);
                     } else {
                         AuditInserts.insert(c, events);
                     }
@@ -441,6 +442,23 @@ final class JdbcAuditLog implements AuditLog {
                         e.toString());
             }
             giveUp(exhausted, e);
+        }
+    }
+
+    /**
+     * A first attempt: {@link AuditInserts#insertNew}. Its {@code COPY} runs on the driver's own
+     * connection, past the pool's proxy, so the pool cannot see that the connection died: it is
+     * evicted here, or the next borrower (this writer's retry, within the pool's validation
+     * bypass window) would get the dead connection again.
+     */
+    private void copy(Connection c, List<AuditEvent> events) throws SQLException {
+        try {
+            AuditInserts.insertNew(c, events);
+        } catch (SQLException | RuntimeException e) {
+            if (lostConnection(e) && dataSource.isWrapperFor(HikariDataSource.class)) {
+                dataSource.unwrap(HikariDataSource.class).evictConnection(c);
+            }
+            throw e;
         }
     }
 
