@@ -56,6 +56,18 @@ public final class AuditInserts {
      * {@link #insert} elsewhere.
      */
     static void insertNew(Connection c, List<AuditEvent> events) throws SQLException {
+        insertNew(c, events, true);
+    }
+
+    /**
+     * As {@link #insertNew(Connection, List)}; with {@code waitForFlush} false (no caller waits for
+     * these events: {@code recordSoon}), PostgreSQL commits without waiting for its WAL flush
+     * ({@code SET LOCAL synchronous_commit TO OFF}, this transaction only): a slow or stalled disk
+     * flush then no longer holds the writer while the queue fills. Such rows can be lost if
+     * PostgreSQL itself crashes within about three {@code wal_writer_delay}s of the commit, never
+     * corrupted; the events were already only queued in memory when their callers went on.
+     */
+    static void insertNew(Connection c, List<AuditEvent> events, boolean waitForFlush) throws SQLException {
         if (!c.isWrapperFor(PGConnection.class)) {
             insert(c, events);
             return;
@@ -63,6 +75,11 @@ public final class AuditInserts {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
+            if (!waitForFlush) {
+                try (java.sql.Statement s = c.createStatement()) {
+                    s.execute("SET LOCAL synchronous_commit TO OFF");
+                }
+            }
             copy(c.unwrap(PGConnection.class), events);
             c.commit();
         } catch (SQLException | RuntimeException e) {

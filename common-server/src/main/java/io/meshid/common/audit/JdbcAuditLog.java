@@ -408,7 +408,7 @@ final class JdbcAuditLog implements AuditLog {
             if (!events.isEmpty()) {
                 try (Connection c = dataSource.getConnection()) {
                     if (batch.stream().allMatch(p -> p.attempt() == 0)) {
-                        copy(c, events);
+                        copy(c, batch, events);
                     } else {
                         AuditInserts.insert(c, events);
                     }
@@ -446,14 +446,15 @@ final class JdbcAuditLog implements AuditLog {
     }
 
     /**
-     * A first attempt: {@link AuditInserts#insertNew}. Its {@code COPY} runs on the driver's own
+     * A first attempt: {@link AuditInserts#insertNew}, without waiting for PostgreSQL's WAL flush
+     * when no caller waits for the batch ({@code recordSoon} only). Its {@code COPY} runs on the driver's own
      * connection, past the pool's proxy, so the pool cannot see that the connection died: it is
      * evicted here, or the next borrower (this writer's retry, within the pool's validation
      * bypass window) would get the dead connection again.
      */
-    private void copy(Connection c, List<AuditEvent> events) throws SQLException {
+    private void copy(Connection c, List<Pending> batch, List<AuditEvent> events) throws SQLException {
         try {
-            AuditInserts.insertNew(c, events);
+            AuditInserts.insertNew(c, events, batch.stream().anyMatch(Pending::awaited));
         } catch (SQLException | RuntimeException e) {
             if (lostConnection(e) && dataSource.isWrapperFor(HikariDataSource.class)) {
                 dataSource.unwrap(HikariDataSource.class).evictConnection(c);

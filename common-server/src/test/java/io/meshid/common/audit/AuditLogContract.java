@@ -250,6 +250,25 @@ abstract class AuditLogContract {
     }
 
     @Test
+    void aBatchNoCallerWaitsFor_isStored_andLeavesItsConnectionDurableForTheNextBorrower() throws Exception {
+        // recordSoon's batches commit without waiting for PostgreSQL's WAL flush; record's must still
+        // wait, so the setting must end with that transaction, never stay on the pooled connection.
+        List<AuditEvent> batch = List.of(
+                AuditEvent.of(T0, "async.example", "a", "x.do", "1", AuditEvent.Outcome.SUCCESS, "", "r"),
+                AuditEvent.of(T0, "async.example", "a", "x.do", "2", AuditEvent.Outcome.SUCCESS, "", "r"));
+        try (java.sql.Connection c = dataSource().getConnection()) {
+            AuditInserts.insertNew(c, batch, false);
+            if (c.isWrapperFor(org.postgresql.PGConnection.class)) {
+                try (java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SHOW synchronous_commit")) {
+                    rs.next();
+                    assertThat(rs.getString(1)).isEqualTo("on");
+                }
+            }
+        }
+        assertThat(count(dataSource(), "trust_domain = 'async.example'")).isEqualTo(2);
+    }
+
+    @Test
     void prune_deletesOnlyRowsOlderThanTheRetention() throws Exception {
         javax.sql.DataSource ds = dataSource();
         Instant now = T0.plus(java.time.Duration.ofDays(100));
