@@ -72,22 +72,14 @@ public final class AuditInserts {
             insert(c, events);
             return;
         }
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
+        inTransaction(c, () -> {
             if (!waitForFlush) {
                 try (java.sql.Statement s = c.createStatement()) {
                     s.execute("SET LOCAL synchronous_commit TO OFF");
                 }
             }
             copy(c.unwrap(PGConnection.class), events);
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(autoCommit);
-        }
+        });
     }
 
     private static void copy(PGConnection pg, List<AuditEvent> events) throws SQLException {
@@ -140,10 +132,20 @@ public final class AuditInserts {
 
     /** Inserts {@code events} and commits, or rolls back and throws. */
     static void insert(Connection c, List<AuditEvent> events) throws SQLException {
+        inTransaction(c, () -> insertWithin(c, events));
+    }
+
+    /** Work on one connection that throws {@link SQLException}. */
+    private interface SqlWork {
+        void run() throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction on {@code c} and commits, or rolls back and throws. */
+    private static void inTransaction(Connection c, SqlWork work) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
-            insertWithin(c, events);
+            work.run();
             c.commit();
         } catch (SQLException | RuntimeException e) {
             c.rollback();
