@@ -17,6 +17,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -53,7 +54,10 @@ final class ServerTokens {
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         String hash = sha256(token);
         Instant now = clock.instant();
-        Instant expires = now.plus(ttl);
+        // Whole milliseconds: the grant seals the expiry in milliseconds, and the database keeps
+        // microseconds, rounding the rest; a nanosecond clock reading ending in x.999_5xx ms would
+        // come back one millisecond later and the sealed grant would no longer match its row.
+        Instant expires = now.plus(ttl).truncatedTo(ChronoUnit.MILLIS);
         byte[] grant = sealer.seal(grant(id, expires), owner(hash));
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement("INSERT INTO ca_server_token (token_sha256, spiffe_id, expires_at, "
