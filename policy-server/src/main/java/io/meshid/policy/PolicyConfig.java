@@ -158,7 +158,7 @@ public final class PolicyConfig {
                 Duration.ofSeconds(10));
     }
 
-    /** Cached policy slices per evaluating thread and version ({@code meshid.policy.slices-per-thread}). */
+    /** Cached policy slices per pooled native cache and version ({@code meshid.policy.slices-per-thread}; the name is older than the pool). */
     public int getSlicesPerThread() {
         return slicesPerThread;
     }

@@ -166,14 +166,14 @@ public final class CompiledPolicySet {
         return statics.size() + templates.size() + links.size();
     }
 
-    /** An engine that evaluates every request against all policies, one cached set per thread. */
+    /** An engine that evaluates every request against all policies, its natively cached set pooled ({@link PooledSlices}). */
     public PolicyEngine fullEvaluator() {
         return new FullEvaluator(this);
     }
 
     /**
      * An engine that evaluates each request against only the policies and links whose scope can
-     * match it, keeping up to {@code maxSlicesPerThread} cached slices per thread.
+     * match it, keeping up to {@code maxSlicesPerThread} cached slices per pooled cache ({@link PooledSlices}).
      */
     public PolicyEngine slicedEvaluator(int maxSlicesPerThread) {
         if (maxSlicesPerThread < 1) {

@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
  * Decides with meshid's Java evaluator ({@link JavaPolicySet}) where it can, and with the native
  * sliced engine otherwise: for a request whose slice holds a policy outside the supported subset,
  * or a request whose input only the native engine can judge. The native engine, and its
- * per-thread cached slices, is only touched by such requests. Thread-safe, on any thread.
+ * pooled cached slices, is only touched by such requests. Thread-safe, on any thread.
  */
 final class JavaSlicedEvaluator implements PolicyEngine {
 

@@ -20,22 +20,22 @@ import java.util.Set;
 final class SlicedEvaluator implements PolicyEngine {
 
     private final ScopeIndex index;
-    private final ThreadSlices slices;
+    private final PooledSlices slices;
 
     SlicedEvaluator(CompiledPolicySet policies, int maxSlicesPerThread) {
         this.index = policies.index();
-        this.slices = new ThreadSlices(maxSlicesPerThread, policies::policySet);
+        this.slices = new PooledSlices(maxSlicesPerThread, policies::policySet);
     }
 
     @Override
     public Decision decide(DecisionRequest request) {
-        return CedarCalls.decide(request, slices.get(slice(index, request)));
+        return slices.apply(slice(index, request), set -> CedarCalls.decide(request, set));
     }
 
     /**
      * The index numbers of the policies and links whose resource scope can match {@code request}'s
      * resource (through its ancestors among the request's entities). Slicing on the resource alone
-     * keeps one slice per resource, shared by all its callers, so that per-thread caches of slices
+     * keeps one slice per resource, shared by all its callers, so that the pooled caches of slices
      * hit in a mesh with many caller and service pairs; the principal scope of the few policies
      * that remain is Cedar's to check.
      */

@@ -30,7 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The decision path: authorize the caller, look up the active version (lock-free), build the
- * Cedar request, answer from the cache or evaluate (sliced, per-thread cached policy sets),
+ * Cedar request, answer from the cache or evaluate (sliced, natively cached policy sets in a pool),
  * evaluate the shadow version beside it on a cache miss, and offer the record to the decision
  * log. No blocking I/O: safe on a gRPC transport thread. Thread-safe.
  */
