@@ -12,7 +12,7 @@ import io.grpc.Status;
 import io.meshid.common.audit.AuditEvent;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.store.SharedStore;
-import io.meshid.identity.attestation.k8s.K8sTokens;
+import io.meshid.common.kubernetes.K8sTokens;
 import io.meshid.identity.trustdomain.RecordingProvisioner;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc;
 import io.meshid.proto.ca.v1.GetTrustBundleRequest;
