@@ -3,10 +3,15 @@ package io.meshid.common.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshid.common.identity.AttestedSvidSource;
 import io.meshid.common.identity.Evidence;
+import io.meshid.common.testing.TestDatabase;
+import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.exceptions.ConfigurationException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,5 +50,19 @@ class AttestedServerIdentityTest {
                 .hasMessageStartingWith("meshid.tls.attest.kubernetes-cluster: kubernetes cluster:");
         assertThatThrownBy(() -> AttestedServerIdentity.evidence(dir.resolve("missing").toString(), "", ""))
                 .hasMessageStartingWith("meshid.tls.attest.join-token-file: cannot read");
+    }
+
+    @Test
+    void anyKubernetesSetting_wiresTheAttestedSource_andABadOneStopsItsCreation() {
+        Map<String, Object> p = new HashMap<>(TestDatabase.h2().properties("common"));
+        p.put("grpc.server.port", 0);
+        try (ApplicationContext none = ApplicationContext.run(p)) {
+            assertThat(none.containsBean(AttestedSvidSource.class)).isFalse();
+        }
+        p.put("meshid.tls.attest.kubernetes-cluster", "prod");
+        try (ApplicationContext context = ApplicationContext.run(p)) {
+            assertThatThrownBy(() -> context.getBean(AttestedSvidSource.class)).rootCause().isInstanceOf(ConfigurationException.class)
+                    .hasMessageStartingWith("meshid.tls.attest.kubernetes-token-file: not set");
+        }
     }
 }
