@@ -19,8 +19,8 @@ import java.util.Optional;
 
 /**
  * The CA's door for the servers' own identities: the two rpcs of {@code meshid.identity.v1.IdentityService}
- * that a process needs to get and keep an SVID ({@code Attest} with a server join token,
- * {@code RenewX509Svid} over mutual TLS), so identity-server and policy-server run the sidecar's own
+ * that a process needs to get and keep an SVID ({@code Attest} with a server join token or a
+ * Kubernetes service account token, {@code RenewX509Svid} over mutual TLS), so identity-server and policy-server run the sidecar's own
  * client ({@code io.meshid.common.identity.AttestedSvidSource}) against the CA. Only these two
  * methods are bound (any other of that service is {@code UNIMPLEMENTED} here), and the domain issues
  * nothing but {@link ServerIdentities#identities()}. Thread-safe.
@@ -47,13 +47,16 @@ final class ServerIdentityEndpoint implements IdentityServiceGrpc.AsyncService, 
 
     @Override
     public void attest(AttestRequest request, StreamObserver<AttestResponse> response) {
-        if (request.getEvidenceCase() != AttestRequest.EvidenceCase.JOIN_TOKEN) {
-            throw new MeshidException.InvalidArgument("evidence: " + request.getEvidenceCase()
-                    + " (expected: join_token; cert-authority attests servers with its own join tokens only)");
-        }
         Optional<SpiffeId> requested = request.getSpiffeId().isEmpty() ? Optional.empty()
                 : Optional.of(CaMessages.spiffeId("spiffe_id", request.getSpiffeId()));
-        IssuedX509Svid issued = servers.attest(request.getJoinToken(), request.getCsr().toByteArray(), requested);
+        byte[] csr = request.getCsr().toByteArray();
+        IssuedX509Svid issued = switch (request.getEvidenceCase()) {
+            case JOIN_TOKEN -> servers.attest(request.getJoinToken(), csr, requested);
+            case KUBERNETES -> servers.attestKubernetes(request.getKubernetes().getCluster(), request.getKubernetes().getToken(),
+                    csr, requested);
+            case EVIDENCE_NOT_SET -> throw new MeshidException.InvalidArgument("evidence: not set (expected: join_token, or "
+                    + "kubernetes with a service account token granted a server identity)");
+        };
         response.onNext(AttestResponse.newBuilder().setSvid(CaMessages.svid(issued))
                 .setTrustBundle(CaMessages.bundle(authorities.bundle(issued.spiffeId().trustDomain()))).build());
         response.onCompleted();

@@ -33,13 +33,16 @@ import java.util.Set;
 /**
  * The servers' own identities, issued by the CA itself (identity-server and policy-server are
  * reserved identities that no public rpc signs, so nobody else can): {@link #attest} with a server
- * join token made beside the CA ({@link ServerTokens}), and {@link #renew} by a server over mutual
+ * join token made beside the CA ({@link ServerTokens}), or {@link #attestKubernetes} with a
+ * Kubernetes service account token of an account granted a server identity by configuration
+ * ({@link ServerAccounts}; reusable, so a restarted server attests again without a new token),
+ * and {@link #renew} by a server over mutual
  * TLS with its current, valid SVID, for that same SPIFFE ID only. Only the paths of
  * {@code meshid.ca.server-identities} in the CA's own trust domain are ever issued here; never an
  * admin path and never the CA's own. The SVIDs name the hosts of {@code meshid.tls.server-names}, as
  * the CA's own does, so HTTPS clients verify them with the bundle alone. Every attestation is
- * audited ({@value #ATTEST_ACTION}): a success with the identity issued, a refusal with the token's
- * fingerprint (never the token) and the caller's source address, repeats of the same refusal
+ * audited ({@value #ATTEST_ACTION}): a success with the identity issued and the evidence, a refusal
+ * with the token's fingerprint (never the token) and the caller's source address, repeats of the same refusal
  * folded into a counted event. Thread-safe.
  */
 @Singleton
@@ -52,6 +55,7 @@ public final class ServerIdentities {
 
     private final InternalIssuance ca;
     private final ServerTokens tokens;
+    private final ServerAccounts accounts;
     private final TrustDomain home;
     private final Set<String> paths;
     private final Duration ttl;
@@ -61,10 +65,11 @@ public final class ServerIdentities {
     private final AuditLog audit;
     private final Clock clock;
 
-    ServerIdentities(InternalIssuance ca, ServerTokens tokens, MeshidConfig meshid, CaConfig config, TlsConfig tls, AuditLog audit,
+    ServerIdentities(InternalIssuance ca, ServerTokens tokens, ServerAccounts accounts, MeshidConfig meshid, CaConfig config, TlsConfig tls, AuditLog audit,
             Optional<Clock> clock, @Nullable @Property(name = "meshid.test.server-svid-ttl") Duration testTtl) {
         this.ca = ca;
         this.tokens = tokens;
+        this.accounts = accounts;
         this.audit = audit;
         this.clock = clock.orElseGet(Clock::systemUTC);
         this.home = meshid.getTrustDomain();
@@ -103,13 +108,7 @@ public final class ServerIdentities {
      */
     public IssuedX509Svid attest(String joinToken, byte[] csr, Optional<SpiffeId> requested) {
         String token = "join token " + fingerprint(joinToken);
-        try {
-            // A CSR that cannot be signed is refused before the token is spent (the CA checks it again when signing).
-            WorkloadCsr.parse(csr, maxCsrBytes, allowedKeys);
-        } catch (MeshidException e) {
-            refused(token, e);
-            throw e;
-        }
+        checkCsr(token, csr);
         Optional<SpiffeId> named = tokens.redeem(joinToken).filter(this::isServerIdentity);
         if (named.isEmpty()) {
             MeshidException e = new MeshidException.Unauthenticated("join_token: not a valid server join token of this CA "
@@ -117,23 +116,60 @@ public final class ServerIdentities {
             refused(token, e);
             throw e;
         }
-        SpiffeId id = named.get();
-        if (requested.isPresent() && !requested.get().equals(id)) {
-            MeshidException e = new MeshidException.PermissionDenied("spiffe_id: " + requested.get() + " (expected: " + id
-                    + ", the identity the token names)");
-            refused(token, e);
+        return issue(token, named.get(), "the token names", csr, requested, ATTESTED);
+    }
+
+    /**
+     * Attestation with a Kubernetes projected service account token of {@code cluster}: signs the
+     * CSR for the server identity the token's account is granted ({@link ServerAccounts}).
+     * {@code requested}, when given, must be that identity. The token is not used up: the same
+     * account attests again after a restart, or when its SVID expired unrenewed.
+     *
+     * @throws MeshidException.Unauthenticated for a token that does not verify (signature, issuer,
+     *     audience other than the CA's SPIFFE ID alone, expiry, unknown cluster)
+     * @throws MeshidException.PermissionDenied for an account granted no server identity, or asking for another
+     */
+    public IssuedX509Svid attestKubernetes(String cluster, String token, byte[] csr, Optional<SpiffeId> requested) {
+        String evidence = "kubernetes token " + fingerprint(token);
+        checkCsr(evidence, csr);
+        ServerAccounts.Granted granted;
+        try {
+            granted = accounts.identityOf(cluster, token);
+        } catch (MeshidException e) {
+            refused(evidence, e);
             throw e;
         }
-        IssuedX509Svid issued = ca.signInternal(params(csr, id, ATTESTED));
+        return issue(evidence + " of " + granted.subject(), granted.id(), "the service account is granted", csr, requested,
+                "cert-authority (kubernetes service account " + granted.subject() + ")");
+    }
+
+    /** Refuses (audited) a CSR that cannot be signed, before any evidence is spent; the CA checks it again when signing. */
+    private void checkCsr(String evidence, byte[] csr) {
+        try {
+            WorkloadCsr.parse(csr, maxCsrBytes, allowedKeys);
+        } catch (MeshidException e) {
+            refused(evidence, e);
+            throw e;
+        }
+    }
+
+    private IssuedX509Svid issue(String evidence, SpiffeId id, String why, byte[] csr, Optional<SpiffeId> requested, String caller) {
+        if (requested.isPresent() && !requested.get().equals(id)) {
+            MeshidException e = new MeshidException.PermissionDenied("spiffe_id: " + requested.get() + " (expected: " + id
+                    + ", the identity " + why + ")");
+            refused(evidence, e);
+            throw e;
+        }
+        IssuedX509Svid issued = ca.signInternal(params(csr, id, caller));
         audit.recordSoon(AuditEvent.of(clock.instant(), home.name(), "anonymous", ATTEST_ACTION, id.toString(),
-                AuditEvent.Outcome.SUCCESS, "serial " + issued.serial() + " with " + token + "; from " + source(),
+                AuditEvent.Outcome.SUCCESS, "serial " + issued.serial() + " with " + evidence + "; from " + source(),
                 RequestIds.current()));
         return issued;
     }
 
-    private void refused(String token, MeshidException e) {
+    private void refused(String evidence, MeshidException e) {
         // Folded: one client retrying a bad token must not write a row per call.
-        audit.recordRepeatable(AuditEvent.of(clock.instant(), home.name(), "anonymous", ATTEST_ACTION, token,
+        audit.recordRepeatable(AuditEvent.of(clock.instant(), home.name(), "anonymous", ATTEST_ACTION, evidence,
                 AuditEvent.Outcome.DENIED, e.getMessage() + "; from " + source(), RequestIds.current()));
     }
 

@@ -131,14 +131,14 @@ class ServerIdentitiesTest {
     }
 
     @Test
-    void attest_withUnknownTokenOrKubernetesEvidence_isRefused() throws Exception {
+    void attest_withUnknownTokenOrKubernetesEvidenceOfNoCluster_isRefused() throws Exception {
         IdentityServiceBlockingStub stub = anonymous();
         AttestRequest unknown = attest("not-a-token");
         AttestRequest kubernetes = AttestRequest.newBuilder().setKubernetes(KubernetesServiceAccountToken.newBuilder()
                 .setCluster("c").setToken("x")).setCsr(unknown.getCsr()).build();
 
         assertCode(() -> stub.attest(unknown), Status.Code.UNAUTHENTICATED);
-        assertCode(() -> stub.attest(kubernetes), Status.Code.INVALID_ARGUMENT);
+        assertCode(() -> stub.attest(kubernetes), Status.Code.UNAUTHENTICATED);
     }
 
     @Test

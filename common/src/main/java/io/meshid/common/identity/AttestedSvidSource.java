@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  *       connection, with a new key each time (identity-server renews each SVID once and never for
  *       a used key). A failed renewal is retried with jittered backoff while the current SVID is
  *       valid; when identity-server refuses the renewal for good (the SVID was revoked, the entry
- *       removed) a reusable evidence (Kubernetes token) attests again, a join token cannot.
+ *       removed) or the SVID expired unrenewed (identity-server was unreachable), a reusable
+ *       evidence (Kubernetes token) attests again, over TLS without a client certificate; a join
+ *       token cannot.
  *   <li><b>Trust bundle</b>: from the attestation and renewal replies, and pushed by the CA's
  *       {@code WatchTrustBundle} stream; a bundle with a lower sequence number than the one held is
  *       ignored. A broken stream reconnects with jittered backoff; the first message after a
@@ -115,15 +117,7 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
      */
     public static AttestedSvidSource start(IdentityConfig config, boolean ownWatch) {
         X509Bundle bootstrap = bootstrapBundle(config);
-        SslContext tls;
-        try {
-            tls = GrpcSslContexts.forClient()
-                    .trustManager(new BootstrapTrustManager(bootstrap, config.identityServerId(), config.clock()))
-                    .endpointIdentificationAlgorithm(null).protocols("TLSv1.3", "TLSv1.2").build();
-        } catch (SSLException e) {
-            throw new IllegalStateException("cannot build the bootstrap TLS context: " + e.getMessage(), e);
-        }
-        ManagedChannel channel = channel(config.identityServer(), tls);
+        ManagedChannel channel = channel(config.identityServer(), anonymousTls(bootstrap, config));
         try {
             Instant giveUp = config.clock().instant().plus(ATTEST_PATIENCE);
             for (int attempt = 0; ; attempt++) {
@@ -227,13 +221,15 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
             return;
         }
         boolean refused = status.getCode() == Status.Code.PERMISSION_DENIED || status.getCode() == Status.Code.UNAUTHENTICATED;
+        boolean expired = config.clock().instant().isAfter(current.notAfter());
         Duration delay = config.backoff().delay(attempt);
-        if (refused && config.evidence().reusable()) {
-            LOG.warn("renewal of {} refused ({}); attesting again in {}", current, status, delay);
+        if ((refused || expired) && config.evidence().reusable()) {
+            LOG.warn("renewal of {} {} ({}); attesting again in {}", current, expired ? "failed past its expiry" : "refused",
+                    status, delay);
             schedule(() -> reattest(0), delay.toMillis());
             return;
         }
-        if (config.clock().instant().isAfter(current.notAfter())) {
+        if (expired) {
             LOG.error("the SVID {} expired and cannot be renewed ({}); this process has no valid identity until it attests again",
                     current, status);
         } else {
@@ -246,7 +242,7 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
         if (closed) {
             return;
         }
-        ManagedChannel channel = channel(config.identityServer(), mtls);
+        ManagedChannel channel = channel(config.identityServer(), anonymousTls(state.bundle(), config));
         KeyPair key = Svids.newKey();
         try {
             AttestResponse reply = IdentityServiceGrpc.newBlockingStub(channel)
@@ -389,6 +385,21 @@ public final class AttestedSvidSource implements SvidSource, AutoCloseable {
     @Override
     public String toString() {
         return "AttestedSvidSource[" + state.svid() + ", " + state.bundle() + "]";
+    }
+
+    /**
+     * TLS for {@code Attest}: the server verified against {@code bundle} and its expected SPIFFE ID,
+     * no client certificate (attestation is anonymous, and an expired or revoked SVID presented
+     * would fail the handshake).
+     */
+    private static SslContext anonymousTls(X509Bundle bundle, IdentityConfig config) {
+        try {
+            return GrpcSslContexts.forClient()
+                    .trustManager(new BootstrapTrustManager(bundle, config.identityServerId(), config.clock()))
+                    .endpointIdentificationAlgorithm(null).protocols("TLSv1.3", "TLSv1.2").build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot build the attestation TLS context: " + e.getMessage(), e);
+        }
     }
 
     private static AttestRequest attestRequest(IdentityConfig config, KeyPair key) {

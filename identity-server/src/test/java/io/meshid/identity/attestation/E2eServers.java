@@ -93,7 +93,7 @@ final class E2eServers implements AutoCloseable {
         return admin;
     }
 
-    private int identityPort() {
+    int identityPort() {
         return context().getBean(GrpcEmbeddedServer.class).getPort();
     }
 

@@ -10,9 +10,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Status;
 import io.meshid.common.audit.AuditEvent;
+import io.meshid.common.identity.AttestedSvidSource;
+import io.meshid.common.identity.Backoff;
+import io.meshid.common.identity.Evidence;
+import io.meshid.common.identity.IdentityConfig;
+import io.meshid.common.spiffe.SpiffeId;
+import io.meshid.common.tls.Pem;
+import io.meshid.proto.common.v1.RevocationReason;
+import io.meshid.proto.identity.v1.RevokeX509SvidRequest;
+import java.time.Duration;
+import java.util.Optional;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.store.SharedStore;
-import io.meshid.identity.attestation.k8s.K8sTokens;
+import io.meshid.common.kubernetes.K8sTokens;
 import io.meshid.identity.trustdomain.RecordingProvisioner;
 import io.meshid.proto.ca.v1.CertificateAuthorityGrpc;
 import io.meshid.proto.ca.v1.GetTrustBundleRequest;
@@ -105,6 +115,31 @@ class KubernetesAttestEndToEndTest {
     private int issuedFor(String spiffeId) {
         return CertificateAuthorityGrpc.newBlockingStub(servers.caAsAdmin()).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .listIssued(ListIssuedRequest.newBuilder().setSpiffeId(spiffeId).build()).getCertificatesCount();
+    }
+
+    @Test
+    void theSidecarsSource_whoseSvidIsRevoked_attestsAgainWithItsServiceAccountToken_withoutPresentingIt() throws Exception {
+        Path dir = Files.createTempDirectory("meshid-e2e-k8s-source");
+        Path bundle = Files.writeString(dir.resolve("bundle.pem"), Pem.writeCertificates(servers.admin().bundle().authorities()));
+        Path token = Files.writeString(dir.resolve("token"), issuer.token("payments", "api", now()));
+        IdentityConfig config = new IdentityConfig("127.0.0.1:" + servers.identityPort(),
+                SpiffeId.parse("spiffe://e2e.test/meshid/identity-server"), servers.caAddress(),
+                SpiffeId.parse("spiffe://e2e.test/meshid/cert-authority"), bundle, new Evidence.Kubernetes("prod", token),
+                Optional.empty(), new Backoff(Duration.ofMillis(50), Duration.ofMillis(500)), servers.clock);
+
+        try (AttestedSvidSource source = AttestedSvidSource.start(config)) {
+            var first = source.svid().leaf().getSerialNumber();
+            registry.revokeX509Svid(RevokeX509SvidRequest.newBuilder().setTrustDomain("e2e.test").setSerialNumber(first.toString(16))
+                    .setReason(RevocationReason.REVOCATION_REASON_KEY_COMPROMISE).build());
+            source.renewSoon();
+
+            long giveUp = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (source.svid().leaf().getSerialNumber().equals(first) && System.nanoTime() < giveUp) {
+                Thread.sleep(20);
+            }
+            assertThat(source.svid().leaf().getSerialNumber()).as("a new SVID after the revoked one").isNotEqualTo(first);
+            assertThat(source.svid().spiffeId().toString()).isEqualTo("spiffe://e2e.test/ns/payments/sa/api");
+        }
     }
 
     @Test

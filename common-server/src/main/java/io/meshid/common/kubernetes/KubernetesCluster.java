@@ -1,24 +1,21 @@
-package io.meshid.identity.attestation.k8s;
+package io.meshid.common.kubernetes;
 
-import io.micronaut.context.annotation.EachProperty;
-import io.micronaut.context.annotation.Parameter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * One Kubernetes cluster whose projected service account tokens identity-server accepts
- * ({@code meshid.identity.kubernetes.clusters.<name>.*}): the token issuer ({@code iss}), the
- * audience tokens must carry, the trust domain its workloads belong to (default
- * {@code meshid.trust-domain}), and where its JWKS comes from: a file ({@code jwks-file}, e.g.
- * the output of {@code kubectl get --raw /openid/v1/jwks}) or an https URL ({@code jwks-url}),
- * exactly one of them. Checked by {@link KubernetesTokenVerifier} at start-up.
+ * One Kubernetes cluster whose projected service account tokens a server accepts: the token
+ * issuer ({@code iss}), the audience tokens must carry, the trust domain its accounts belong to
+ * (default {@code meshid.trust-domain}), and where its JWKS comes from: a file ({@code jwks-file},
+ * e.g. the output of {@code kubectl get --raw /openid/v1/jwks}) or an https URL
+ * ({@code jwks-url}), exactly one of them. Each server binds it under its own prefix with an
+ * {@code @EachProperty} subclass (identity-server: {@code meshid.identity.kubernetes.clusters},
+ * for workloads; cert-authority: {@code meshid.ca.kubernetes.clusters}, for the servers' own
+ * identities). Checked by {@link KubernetesTokenVerifier} at start-up. Not thread-safe while it
+ * is being bound; read only afterwards.
  */
-@EachProperty(KubernetesCluster.PREFIX)
-public final class KubernetesCluster {
-
-    /** Configuration prefix of the clusters. */
-    public static final String PREFIX = "meshid.identity.kubernetes.clusters";
+public class KubernetesCluster {
 
     private final String name;
     private String issuer;
@@ -28,7 +25,8 @@ public final class KubernetesCluster {
     private String jwksUrl;
     private Duration jwksCacheTtl = Duration.ofMinutes(5);
 
-    KubernetesCluster(@Parameter String name) {
+    /** A cluster called {@code name}, the key of its entry. */
+    public KubernetesCluster(String name) {
         this.name = name;
     }
 

@@ -1,4 +1,4 @@
-package io.meshid.identity.attestation.k8s;
+package io.meshid.common.kubernetes;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -12,12 +12,9 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import io.meshid.common.errors.MeshidException;
-import io.meshid.common.server.MeshidConfig;
 import io.meshid.common.spiffe.InvalidSpiffeIdException;
 import io.meshid.common.spiffe.TrustDomain;
-import io.micronaut.context.annotation.Context;
 import io.micronaut.context.exceptions.ConfigurationException;
-import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.URL;
 import java.text.ParseException;
@@ -39,9 +36,11 @@ import java.util.Set;
  * (its {@code jwks-cache-ttl}, 5 min by default), fetched again at most every few seconds when a
  * token names an unknown key, and bounded to 256 KiB. Every failure is an
  * {@link MeshidException.Unauthenticated} that names the cluster and the reason, never the token.
- * Clusters are checked at start-up. Thread-safe.
+ * With {@link Use#soleAudience()} a token must name the configured audience and no other, so a
+ * token shown to another audience (identity-server, a third party) cannot be replayed here.
+ * Clusters are checked when it is made (at start-up: each server makes one from its own
+ * configuration, identity-server for workloads, cert-authority for the servers). Thread-safe.
  */
-@Context
 public final class KubernetesTokenVerifier {
 
     /** Longest token accepted, as the contract says. */
@@ -54,20 +53,34 @@ public final class KubernetesTokenVerifier {
     public record ServiceAccount(String cluster, TrustDomain trustDomain, String namespace, String name) {
     }
 
+    /**
+     * Who verifies: {@code prefix} is where the clusters are configured (for messages), {@code server}
+     * names the verifying server in refusals, and {@code soleAudience} refuses tokens that also name
+     * other audiences.
+     */
+    public record Use(String prefix, String server, boolean soleAudience) {
+    }
+
     private record Verifier(KubernetesCluster cluster, TrustDomain trustDomain, DefaultJWTProcessor<SecurityContext> processor) {
     }
 
     private final Map<String, Verifier> clusters = new HashMap<>();
+    private final Use use;
 
-    @Inject
-    KubernetesTokenVerifier(List<KubernetesCluster> configured, MeshidConfig meshid, Clock clock) {
+    /**
+     * Checks {@code configured} and verifies their tokens; an account's trust domain is its
+     * cluster's {@code trust-domain}, else {@code defaultDomain}.
+     *
+     * @throws ConfigurationException naming the key of a bad setting
+     */
+    public KubernetesTokenVerifier(Use use, List<? extends KubernetesCluster> configured, TrustDomain defaultDomain, Clock clock) {
+        this.use = use;
         for (KubernetesCluster c : configured) {
-            clusters.put(c.getName(), verifier(c, meshid, clock));
+            clusters.put(c.getName(), verifier(use.prefix() + "." + c.getName(), c, defaultDomain, clock));
         }
     }
 
-    private static Verifier verifier(KubernetesCluster c, MeshidConfig meshid, Clock clock) {
-        String key = KubernetesCluster.PREFIX + "." + c.getName();
+    private static Verifier verifier(String key, KubernetesCluster c, TrustDomain defaultDomain, Clock clock) {
         if (!c.getName().matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")) {
             throw new ConfigurationException(key + ": the name (expected: 1 to 63 lowercase letters, digits or '-')");
         }
@@ -86,7 +99,7 @@ public final class KubernetesTokenVerifier {
         }
         TrustDomain domain;
         try {
-            domain = c.getTrustDomain().map(TrustDomain::of).orElse(meshid.getTrustDomain());
+            domain = c.getTrustDomain().map(TrustDomain::of).orElse(defaultDomain);
         } catch (InvalidSpiffeIdException e) {
             throw new ConfigurationException(key + ".trust-domain: " + e.getMessage());
         }
@@ -148,8 +161,12 @@ public final class KubernetesTokenVerifier {
         return serviceAccount(v, claims);
     }
 
-    private static ServiceAccount serviceAccount(Verifier v, JWTClaimsSet claims) {
+    private ServiceAccount serviceAccount(Verifier v, JWTClaimsSet claims) {
         String cluster = v.cluster().getName();
+        if (use.soleAudience() && claims.getAudience().size() != 1) {
+            throw refused(cluster, "aud names " + claims.getAudience().size() + " audiences, and "
+                    + use.server() + " accepts only tokens made for it alone");
+        }
         Object k8s = claims.getClaim("kubernetes.io");
         if (!(k8s instanceof Map<?, ?> kubernetes) || !(kubernetes.get("namespace") instanceof String namespace)
                 || !(kubernetes.get("serviceaccount") instanceof Map<?, ?> sa) || !(sa.get("name") instanceof String name)) {
@@ -165,9 +182,11 @@ public final class KubernetesTokenVerifier {
         return new ServiceAccount(cluster, v.trustDomain(), namespace, name);
     }
 
-    private static MeshidException refused(String cluster, String reason) {
+    private MeshidException refused(String cluster, String reason) {
+        String audience = Optional.ofNullable(clusters.get(cluster)).map(v -> " " + v.cluster().getAudience()).orElse("");
         return new MeshidException.Unauthenticated("kubernetes token of cluster " + cluster + " refused: " + reason
-                + " (expected: a projected service account token of that cluster, unexpired, for identity-server's audience)");
+                + " (expected: a projected service account token of that cluster, unexpired, for " + use.server()
+                + "'s audience" + audience + ")");
     }
 
     private static String printable(String s) {

@@ -1,10 +1,9 @@
-package io.meshid.identity.attestation.k8s;
+package io.meshid.common.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshid.common.errors.MeshidException;
-import io.meshid.common.server.MeshidConfig;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.common.testing.MutableClock;
 import io.micronaut.context.exceptions.ConfigurationException;
@@ -45,9 +44,8 @@ class KubernetesTokenVerifierTest {
     }
 
     private KubernetesTokenVerifier verifier(KubernetesCluster... clusters) {
-        MeshidConfig meshid = new MeshidConfig();
-        meshid.setTrustDomain("k8s.test");
-        return new KubernetesTokenVerifier(List.of(clusters), meshid, clock);
+        return new KubernetesTokenVerifier(new KubernetesTokenVerifier.Use("meshid.identity.kubernetes.clusters", "identity-server", false),
+                List.of(clusters), TrustDomain.of("k8s.test"), clock);
     }
 
     private void assertRefused(String cluster, String token, String reason) {
@@ -75,6 +73,18 @@ class KubernetesTokenVerifierTest {
     @Test
     void wrongAudience_isRefused() throws Exception {
         assertRefused("prod", issuer.token("payments", "api", now, b -> b.audience("vault")), "aud claim rejected");
+    }
+
+    @Test
+    void anotherAudienceBeside_isAccepted_unlessTheVerifierWantsItAlone() throws Exception {
+        String both = issuer.token("payments", "api", now, b -> b.audience(List.of(K8sTokens.AUDIENCE, "vault")));
+        KubernetesTokenVerifier alone = new KubernetesTokenVerifier(new KubernetesTokenVerifier.Use("meshid.ca.kubernetes.clusters",
+                "cert-authority", true), List.of(cluster("prod", issuer.jwksFile())), TrustDomain.of("k8s.test"), clock);
+
+        assertThat(verifier.verify("prod", both).name()).isEqualTo("api");
+        assertThat(alone.verify("prod", issuer.token("payments", "api", now)).name()).isEqualTo("api");
+        assertThatThrownBy(() -> alone.verify("prod", both)).isInstanceOf(MeshidException.Unauthenticated.class)
+                .hasMessageContaining("aud names 2 audiences").hasMessageContaining("cert-authority's audience meshid");
     }
 
     @Test

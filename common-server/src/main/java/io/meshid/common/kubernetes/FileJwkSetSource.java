@@ -1,4 +1,4 @@
-package io.meshid.identity.attestation.k8s;
+package io.meshid.common.kubernetes;
 
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.JWKSet;
