@@ -1,5 +1,7 @@
 package io.meshid.common.concurrent;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -65,6 +67,21 @@ public final class SharedPool<T> {
                 return;
             }
         }
+    }
+
+    /**
+     * Takes every idle object out of the pool and returns them, for a caller that retires what
+     * they hold; objects borrowed at the time stay with their callers (and come back on release).
+     */
+    public List<T> drain() {
+        List<T> out = new ArrayList<>();
+        for (int slot = 0; slot < slots.length(); slot++) {
+            T t = slots.getAndSet(slot, null);
+            if (t != null) {
+                out.add(t);
+            }
+        }
+        return out;
     }
 
     /** How many objects this pool has made so far (for tests and metrics). */

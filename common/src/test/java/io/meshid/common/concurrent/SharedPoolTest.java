@@ -68,6 +68,21 @@ class SharedPoolTest {
     }
 
     @Test
+    void drain_takesTheIdleObjects_notTheBorrowedOnes() {
+        SharedPool<Object> pool = new SharedPool<>(4, Object::new);
+        Object a = pool.borrow();
+        Object b = pool.borrow();
+        Object held = pool.borrow();
+        pool.release(a);
+        pool.release(b);
+
+        assertThat(pool.drain()).containsExactlyInAnyOrder(a, b);
+        assertThat(pool.drain()).isEmpty();
+        pool.release(held);
+        assertThat(pool.borrow()).as("what is released after a drain is pooled again").isSameAs(held);
+    }
+
+    @Test
     void badCapacity_isRejected() {
         assertThatThrownBy(() -> new SharedPool<>(0, Object::new)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("capacity: 0 (expected: between 1 and 4096)");

@@ -42,4 +42,11 @@ final class JavaSlicedEvaluator implements PolicyEngine {
         }
         return decision != null ? decision : fallback.decide(request);
     }
+
+    /** Frees the native cache of the sets idle in the fallback's pool ({@link PooledSlices#release}). */
+    void releaseCachedSets() {
+        if (fallback instanceof SlicedEvaluator sliced) {
+            sliced.releaseCachedSets();
+        }
+    }
 }

@@ -68,6 +68,21 @@ final class PooledSlices {
         }
     }
 
+    /**
+     * Frees the native cache of the sets idle in the pool, at once, and empties the pool: such a
+     * set otherwise holds its place until it is garbage-collected, and one that lived long enough
+     * to reach the old generation may not be for a long time, so that a process making many
+     * short-lived engines (Cedar's conformance corpus: thousands of policy sets) fills the cache
+     * and every later set is evaluated uncached. Caches borrowed by decisions in flight are not
+     * touched; the engine stays usable (it caches new sets).
+     */
+    void release() {
+        for (Map<BitSet, PolicySet> cache : caches.drain()) {
+            cache.values().forEach(JniCalls::uncache);
+            cache.clear();
+        }
+    }
+
     /** How many caches the pool has made so far (for tests). */
     long cachesMade() {
         return caches.made();

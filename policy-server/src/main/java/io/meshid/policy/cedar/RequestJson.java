@@ -54,6 +54,15 @@ final class RequestJson {
         }
     }
 
+    /**
+     * Empties the memo of entity JSON, which holds the first {@value #MAX_CACHED_ENTITIES} entities
+     * and then stops growing (Cedar's conformance corpus, with tens of thousands of one-off
+     * entities, fills it: it forgets them when it is done).
+     */
+    static void forgetEntities() {
+        ENTITIES.clear();
+    }
+
     /** One entity as cedar-java's EntitySerializer writes it; memoized. */
     static String entity(EntityData entity) {
         String known = ENTITIES.get(entity);

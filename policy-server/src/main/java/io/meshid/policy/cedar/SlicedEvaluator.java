@@ -32,6 +32,11 @@ final class SlicedEvaluator implements PolicyEngine {
         return slices.apply(slice(index, request), set -> CedarCalls.decide(request, set));
     }
 
+    /** Frees the native cache of the sets idle in this engine's pool ({@link PooledSlices#release}). */
+    void releaseCachedSets() {
+        slices.release();
+    }
+
     /**
      * The index numbers of the policies and links whose resource scope can match {@code request}'s
      * resource (through its ancestors among the request's entities). Slicing on the resource alone

@@ -10,14 +10,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -31,14 +38,21 @@ import org.slf4j.LoggerFactory;
  * with native fallback) and the native engine alone. Policies are compiled as the store compiles
  * a version, with the action groups read from the test's schema (the corpus's own Action
  * entities are dropped: meshid must find them in the schema). meshid's rule that any error denies
- * is applied to Cedar's expected answer. Requests meshid cannot express (extension values or
- * entity tags in the data, values that only a schema would type as extension values) are counted
- * by reason. The corpus is read where it lies, never copied: see {@link CorpusFiles}.
+ * is applied to Cedar's expected answer. Requests meshid cannot express (extension values in the
+ * data, entity tags that the request's evaluation can read, values that only a schema would type
+ * as extension values) are counted by reason; tags no evaluation can read are left out, as meshid
+ * sends none. The corpus is read where it lies, never copied: see {@link CorpusFiles}. Each test's
+ * natively cached policy sets are freed when it ends, so that every native decision takes the
+ * cached way production takes (see {@link ThreadSlices#releaseThisThread}).
  */
 class CedarCorpusTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(CedarCorpusTest.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, ActionGroups> ACTION_GROUPS = new ConcurrentHashMap<>();
+    private static final AtomicInteger SKIPPED_SCHEMAS = new AtomicInteger();
+    private static final int VERIFY_EVERY = 16;
+    private static final Pattern ACTION_IN = Pattern.compile("\\baction\\b[^;]*?\\bin\\b");
     private static final Set<String> EXTENSION_TYPES = Set.of("ipaddr", "decimal", "datetime", "duration");
 
     @Test
@@ -60,14 +74,19 @@ class CedarCorpusTest {
                 files.put(name, text);
             }
         });
-        // Tests are independent: spread them over the cores (the engines are thread-safe).
-        tests.parallelStream().map(test -> run(test, files, false)).toList().forEach(tally::add);
-        files.clear();
-        Map<String, String> handWritten = CorpusFiles.reader(root);
-        try (Stream<Path> written = Files.walk(root.resolve("tests"))) {
-            for (Path test : written.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
-                tally.add(run(Files.readString(test), handWritten, true));
+        try {
+            // Tests are independent: spread them over the cores (the engines are thread-safe).
+            tests.parallelStream().map(test -> run(test, files, false)).toList().forEach(tally::add);
+            files.clear();
+            Map<String, String> handWritten = CorpusFiles.reader(root);
+            try (Stream<Path> written = Files.walk(root.resolve("tests"))) {
+                for (Path test : written.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+                    tally.add(run(Files.readString(test), handWritten, true));
+                }
             }
+        } finally {
+            ACTION_GROUPS.clear();
+            RequestJson.forgetEntities();
         }
 
         LOG.info("Cedar corpus: {} tests, {} requests: {} decided by the Java evaluator, {} by the native fallback; not "
@@ -94,15 +113,19 @@ class CedarCorpusTest {
         if (handWritten && schemaText != null && EXTENSION_TYPES.stream().anyMatch(schemaText::contains)) {
             unexpressible = "values typed as extension values by the schema";
         }
-        Set<EntityData> entities = new LinkedHashSet<>();
+        Data data = new Data();
         if (unexpressible == null) {
-            unexpressible = entities(files.get(test.path("entities").asText()), entities, handWritten);
+            unexpressible = entities(files.get(test.path("entities").asText()), data, handWritten);
         }
         CompiledPolicySet compiled = null;
         if (unexpressible == null) {
             try {
-                compiled = CompiledPolicySet.compile(policies(files.get(test.path("policies").asText())), Map.of(), List.of(),
-                        ActionGroups.fromSchemaJson(Schema.parse(Schema.JsonOrCedar.Cedar, schemaText).toJsonFormat()));
+                String policyText = files.get(test.path("policies").asText());
+                Set<Policy> parsed = PolicySet.parsePolicies(policyText).policies;
+                compiled = CompiledPolicySet.compile(byId(parsed), Map.of(), List.of(), actionGroups(schemaText));
+                if (!data.tagged.isEmpty() && (policyText.contains("hasTag") || policyText.contains("getTag"))) {
+                    data.tagsReadable = literals(parsed);
+                }
             } catch (Exception e) {
                 if (String.valueOf(e.getMessage()).contains("invalid utf-8")) {
                     // cedar-java passes strings through JNI's modified UTF-8, which Cedar refuses for
@@ -120,17 +143,35 @@ class CedarCorpusTest {
             tally.unexpressible.merge(unexpressible, requests.size(), Integer::sum);
             return tally;
         }
-        PolicyEngine full = compiled.engine(EngineKind.JAVA, 4);
-        PolicyEngine nativeOnly = compiled.engine(EngineKind.NATIVE, 4);
+        JavaSlicedEvaluator full = (JavaSlicedEvaluator) compiled.engine(EngineKind.JAVA, 4);
+        SlicedEvaluator nativeOnly = (SlicedEvaluator) compiled.engine(EngineKind.NATIVE, 4);
+        try {
+            decideAll(test, requests, compiled, data, handWritten, full, nativeOnly, tally);
+        } finally {
+            // Free this test's places in cedar-java's native cache (1,024 sets) now: left to the
+            // garbage collector, they fill it within seconds and every later set goes uncached,
+            // which is neither the way production decides nor fast.
+            full.releaseCachedSets();
+            nativeOnly.releaseCachedSets();
+        }
+        return tally;
+    }
+
+    /** Every request of a test on the three paths, into {@code tally}. */
+    private static void decideAll(JsonNode test, JsonNode requests, CompiledPolicySet compiled, Data data,
+            boolean handWritten, PolicyEngine full, PolicyEngine nativeOnly, Tally tally) {
         for (JsonNode request : requests) {
             tally.requests++;
             DecisionRequest cedar;
             try {
                 EntityRef action = ref(request.path("action"));
-                List<EntityData> all = new ArrayList<>(entities);
+                List<EntityData> all = new ArrayList<>(data.entities);
                 all.addAll(compiled.actionGroups().entities(action));
                 cedar = new DecisionRequest(ref(request.path("principal")), action, ref(request.path("resource")),
                         record(request.path("context"), handWritten), all);
+                if (data.tagsRead(cedar)) {
+                    throw new Unexpressible("entity tags that the request's evaluation can read");
+                }
             } catch (Unexpressible e) {
                 tally.unexpressible.merge(e.getMessage(), 1, Integer::sum);
                 continue;
@@ -147,7 +188,6 @@ class CedarCorpusTest {
             expected.check(where + " [java with fallback]", full.decide(cedar), tally.mismatches);
             expected.check(where + " [native]", nativeOnly.decide(cedar), tally.mismatches);
         }
-        return tally;
     }
 
     /** Cedar's answer with meshid's rule applied: an error denies, and no permit then determined it. */
@@ -174,35 +214,195 @@ class CedarCorpusTest {
         }
     }
 
+    /**
+     * The action groups of a schema in Cedar's format, read as the store reads a version's
+     * ({@link ActionGroups#fromSchemaJson} of cedar-java's JSON form), once per distinct schema
+     * (3,150 of the generated tests share theirs with an earlier one) and with one native parse:
+     * the corpus's schemas are valid, so {@code Schema.parse}'s own check is not repeated here.
+     * A schema in which no action can be in a group (see {@link #mayDeclareActionGroups}) has
+     * none, and is not converted (the conversion is most of the test's native time); one in
+     * {@value #VERIFY_EVERY} of those is converted anyway, to check that it indeed has none.
+     */
+    private static ActionGroups actionGroups(String schemaText) {
+        ActionGroups known = ACTION_GROUPS.get(schemaText);
+        if (known != null) {
+            return known;
+        }
+        boolean mayHaveGroups = mayDeclareActionGroups(schemaText);
+        if (!mayHaveGroups && SKIPPED_SCHEMAS.incrementAndGet() % VERIFY_EVERY != 0) {
+            return ActionGroups.NONE;
+        }
+        ActionGroups groups;
+        try {
+            groups = ActionGroups.fromSchemaJson(
+                    new Schema(Schema.JsonOrCedar.Cedar, Optional.empty(), Optional.of(schemaText)).toJsonFormat());
+        } catch (Exception e) {
+            throw new IllegalStateException("corpus: a schema cedar-java cannot read: " + e.getMessage(), e);
+        }
+        if (!mayHaveGroups && !groups.isEmpty()) {
+            throw new AssertionError("corpus: mayDeclareActionGroups missed the action groups of this schema:\n" + schemaText);
+        }
+        ACTION_GROUPS.putIfAbsent(schemaText, groups);
+        return groups;
+    }
+
+    /**
+     * False only when no action of a schema in Cedar's format can be in a group: outside string
+     * literals and comments, no {@code in} between an {@code action} and the {@code ;} that ends
+     * its declaration, and no {@code grpc} (the action {@link ActionGroups} makes a group of
+     * undeclared gRPC methods). Text with NUL or a character outside the BMP, which cedar-java
+     * cannot pass to Cedar, answers true, so that the conversion refuses it as the store would.
+     */
+    static boolean mayDeclareActionGroups(String schemaText) {
+        if (schemaText.contains("grpc")) {
+            return true;
+        }
+        StringBuilder code = new StringBuilder(schemaText.length());
+        for (int i = 0; i < schemaText.length(); i++) {
+            char c = schemaText.charAt(i);
+            if (c == 0 || Character.isSurrogate(c)) {
+                return true;
+            }
+            if (c == '"') {
+                for (i++; i < schemaText.length() && schemaText.charAt(i) != '"'; i++) {
+                    char inString = schemaText.charAt(i);
+                    if (inString == 0 || Character.isSurrogate(inString)) {
+                        return true;
+                    }
+                    if (inString == '\\') {
+                        i++;
+                    }
+                }
+                code.append(" \"\" ");
+            } else if (c == '/' && i + 1 < schemaText.length() && schemaText.charAt(i + 1) == '/') {
+                while (i < schemaText.length() && schemaText.charAt(i) != '\n') {
+                    i++;
+                }
+                code.append('\n');
+            } else {
+                code.append(c);
+            }
+        }
+        return ACTION_IN.matcher(code).find();
+    }
+
     /** Static policies by the ids Cedar gives them ({@code policy0}, ...), as the expected reasons name them. */
-    private static Map<String, String> policies(String text) throws Exception {
+    private static Map<String, String> byId(Set<Policy> parsed) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (Policy policy : PolicySet.parsePolicies(text).policies) {
+        for (Policy policy : parsed) {
             out.put(policy.policyID, policy.policySrc);
         }
         return out;
     }
 
-    /** Reads the entities into {@code out} (Action entities left out); the reason they are not expressible, or null. */
-    private static String entities(String text, Set<EntityData> out, boolean implicitRefs) {
+    /**
+     * Every entity the policies name (in their scopes or as literals), from their JSON form: more
+     * than that (any object with a textual type and id), never less.
+     */
+    private static Set<EntityRef> literals(Set<Policy> parsed) throws Exception {
+        Set<EntityRef> out = new HashSet<>();
+        for (Policy policy : parsed) {
+            JSON.readTree(policy.toJson()).forEach(node -> entityObjects(node, out));
+        }
+        return out;
+    }
+
+    private static void entityObjects(JsonNode node, Set<EntityRef> out) {
+        if (node.isObject() && node.path("type").isTextual() && node.path("id").isTextual()) {
+            out.add(key(new EntityRef(node.get("type").asText(), node.get("id").asText())));
+        }
+        if (node.isContainerNode()) {
+            node.forEach(child -> entityObjects(child, out));
+        }
+    }
+
+    /**
+     * Reads the entities into {@code out} (Action entities and tags left out: meshid sends neither);
+     * the reason they are not expressible, or null.
+     */
+    private static String entities(String text, Data out, boolean implicitRefs) {
         try {
             for (JsonNode entity : JSON.readTree(text)) {
-                if (entity.path("tags").size() > 0) {
-                    return "entity tags in the data";
-                }
                 EntityRef uid = ref(entity.path("uid"));
+                if (entity.path("tags").size() > 0) {
+                    out.tagged.add(key(uid));
+                }
                 if (uid.type().equals("Action") || uid.type().endsWith("::Action")) {
                     continue;
                 }
                 Set<EntityRef> parents = new LinkedHashSet<>();
                 entity.path("parents").forEach(p -> parents.add(ref(p)));
-                out.add(new EntityData(uid, record(entity.path("attrs"), implicitRefs), parents));
+                Map<String, Object> attributes = record(entity.path("attrs"), implicitRefs);
+                out.entities.add(new EntityData(uid, attributes, parents));
+                Set<EntityRef> refs = new HashSet<>();
+                references(attributes, refs);
+                out.attributeRefs.merge(key(uid), refs, (a, b) -> {
+                    a.addAll(b);
+                    return a;
+                });
             }
             return null;
         } catch (Unexpressible e) {
             return e.getMessage();
         } catch (IOException e) {
             throw new IllegalStateException("corpus: entities are not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** The entity references in a value (nested records and sets included), by {@link #key}. */
+    private static void references(Object value, Set<EntityRef> out) {
+        switch (value) {
+            case EntityRef ref -> out.add(key(ref));
+            case List<?> list -> list.forEach(v -> references(v, out));
+            case Map<?, ?> map -> map.values().forEach(v -> references(v, out));
+            default -> { }
+        }
+    }
+
+    /** The reference with its type as Cedar prints it, so that references compare as Cedar's UIDs do. */
+    private static EntityRef key(EntityRef ref) {
+        return new EntityRef(CedarCalls.canonicalType(ref.type()), ref.id());
+    }
+
+    /**
+     * A test's entities as meshid sends them, and what it takes to tell whether a request could
+     * read one of the tags left out: Cedar reads a tag only through {@code hasTag}/{@code getTag}
+     * on an entity the evaluation reaches, and it reaches only the request's principal, action,
+     * resource, the entities in its context, those the policies name, and (transitively) those in
+     * the attributes of reached entities (an ancestor is only compared, never reached).
+     */
+    private static final class Data {
+        final Set<EntityData> entities = new LinkedHashSet<>();
+        /** Entities carrying tags in the corpus's data, Action entities included. */
+        final Set<EntityRef> tagged = new HashSet<>();
+        /** The entity references in each entity's attributes. */
+        final Map<EntityRef, Set<EntityRef>> attributeRefs = new HashMap<>();
+        /** The entities the policies name when they call hasTag or getTag and some entity has tags; else null. */
+        Set<EntityRef> tagsReadable;
+
+        /** True when evaluating {@code request} may read a tag that meshid does not send. */
+        boolean tagsRead(DecisionRequest request) {
+            if (tagsReadable == null) {
+                return false;
+            }
+            Set<EntityRef> reached = new HashSet<>(tagsReadable);
+            reached.add(key(request.principal()));
+            reached.add(key(request.action()));
+            reached.add(key(request.resource()));
+            references(request.context(), reached);
+            Deque<EntityRef> todo = new ArrayDeque<>(reached);
+            while (!todo.isEmpty()) {
+                EntityRef next = todo.pop();
+                if (tagged.contains(next)) {
+                    return true;
+                }
+                for (EntityRef ref : attributeRefs.getOrDefault(next, Set.of())) {
+                    if (reached.add(ref)) {
+                        todo.push(ref);
+                    }
+                }
+            }
+            return false;
         }
     }
 

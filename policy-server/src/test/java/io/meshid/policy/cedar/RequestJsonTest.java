@@ -130,6 +130,28 @@ class RequestJsonTest {
                 .isNull();
     }
 
+    @Test
+    void uncache_freesTheSetInCedar_andReleaseLeavesTheEngineUsable() throws Exception {
+        assertThat(JniCalls.canUncache()).isTrue();
+        CompiledPolicySet policies = CompiledPolicySet.compile(Map.of("p", "permit (principal, action, resource);"), Map.of(), List.of());
+        DecisionRequest request = new DecisionRequest(ALICE, READ, SVC, Map.of(), List.of());
+        PolicySet set = policies.policySet(policies.all());
+        set.cache();
+        assertThat(JniCalls.authorize(request, set)).isNotNull();
+
+        assertThat(JniCalls.uncache(set)).isTrue();
+
+        // Cedar no longer knows the set: the short way declines (its cleaner's later removal is a no-op).
+        assertThat(JniCalls.authorize(request, set)).isNull();
+        assertThat(JniCalls.uncache(policies.policySet(policies.all()))).as("a set never cached").isFalse();
+
+        SlicedEvaluator engine = (SlicedEvaluator) policies.engine(EngineKind.NATIVE, 4);
+        assertThat(engine.decide(request).allowed()).isTrue();
+        engine.releaseCachedSets();
+        assertThat(engine.decide(request).allowed()).as("after release, a new set is cached and decides").isTrue();
+        engine.releaseCachedSets();
+    }
+
     /** What cedar-java's isAuthorized sends for a cached set: its private request type, through its own writer. */
     private static String cedarJavas(DecisionRequest request, String setId) throws Exception {
         Set<Entity> entities = new HashSet<>();
