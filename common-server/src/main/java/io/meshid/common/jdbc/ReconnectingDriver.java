@@ -21,7 +21,7 @@ import java.util.logging.Logger;
  * the URL (PostgreSQL, H2), and once a URL has been reached, a connection attempt that fails
  * because the database cannot be reached is retried every 100–250 ms (jittered), however long the
  * database stays away, instead of failing at once. Each try is bounded by the real driver's own
- * timeouts (the pool's login timeout, {@code connectTimeout}); only an interrupt ends the retrying.
+ * timeouts (the pool's login timeout, {@code connectTimeout}).
  *
  * <p>Why: Hikari creates connections on one thread and, after a failed attempt, sleeps with a
  * back-off that doubles from 10 ms to 5 s and cannot be configured. After an outage of a few
@@ -30,14 +30,16 @@ import java.util.logging.Logger;
  * gets its connection within one retry interval of the database's return, whether the outage
  * lasted seconds or hours (an earlier version gave up after 5 minutes, and Hikari's 5 s back-off
  * then decided again). While it retries it logs one WARN a minute (how long the database has
- * been unreachable, that it keeps trying). An attempt for a pool that has been closed meanwhile
- * stops at its next try, so no attempt outlives its pool: {@link PoolSetup} marks each pool's
- * driver properties with {@link #POOL_PROPERTY} and tells this driver when that pool is open
- * ({@link #watch}). Failures
- * that retrying cannot mend (bad
- * credentials, an unknown database, anything outside SQLSTATE classes 08 and 57P03) fail at once,
- * and so does the very first connection to a URL, so that a server started against a database
- * that is not there stops at start-up as before. An interrupted caller stops retrying.
+ * been unreachable, that it keeps trying).
+ *
+ * <p>What ends the retrying: the database's return; an interrupt of the calling thread; the close
+ * of the pool the attempt is for, seen at the next try (Hikari's shutdown waits for its creator
+ * thread but never interrupts it, so an attempt would otherwise outlive its pool): {@link PoolSetup}
+ * marks each pool's driver properties with {@link #POOL_PROPERTY}, and {@link DatabaseRequirements}
+ * tells this driver whether that pool is still open ({@link #watch}). Failures that retrying cannot
+ * mend (bad credentials, an unknown database, anything outside SQLSTATE classes 08 and 57P03) fail
+ * at once, and so does the very first connection to a URL, so that a server started against a
+ * database that is not there stops at start-up as before.
  *
  * <p>It is not registered with {@link DriverManager}: only a pool that names it
  * ({@code datasources.*.driver-class-name}) uses it, and Hikari instantiates it.

@@ -2,13 +2,11 @@ package io.meshid.identity.tokens;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meshid.common.errors.MeshidException;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.testing.OwnRedis;
 import io.meshid.common.testing.RequiresCommand;
 import io.meshid.common.testing.RequiresPostgres;
 import io.meshid.common.testing.TestDatabase;
-import io.meshid.identity.jwt.JwtSvids;
 import io.meshid.identity.jwt.JwtTestContexts;
 import io.meshid.identity.registry.EntryParams;
 import io.meshid.identity.registry.Registry;
@@ -17,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -82,16 +79,10 @@ class LongRedisOutageTest {
     }
 
     private static String mint(ApplicationContext context) {
-        return context.getBean(JwtSvids.class).mint(new JwtSvids.MintParams(API, List.of(ORDERS.toString()), Optional.empty())).token();
+        return TokenChecks.mint(context, API, ORDERS);
     }
 
-    /** VALID, the reason it is invalid, or UNAVAILABLE. */
     private static String check(TokenValidation validation, String token) {
-        try {
-            TokenCheck c = validation.validate(ORDERS, token, ORDERS.toString(), Set.of(TokenType.JWT_SVID));
-            return c instanceof TokenCheck.Invalid invalid ? invalid.reason().name() : "VALID";
-        } catch (MeshidException.Unavailable e) {
-            return "UNAVAILABLE";
-        }
+        return TokenChecks.check(validation, token, ORDERS);
     }
 }
