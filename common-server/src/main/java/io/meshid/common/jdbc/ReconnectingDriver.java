@@ -7,51 +7,73 @@ import java.sql.DriverPropertyInfo;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
  * The JDBC driver the servers' pools connect through: it hands every call to the real driver for
  * the URL (PostgreSQL, H2), and once a URL has been reached, a connection attempt that fails
- * because the database cannot be reached is retried every 100–250 ms (jittered) for up to
- * {@link #RETRY_WINDOW}, instead of failing at once.
+ * because the database cannot be reached is retried every 100–250 ms (jittered), however long the
+ * database stays away, instead of failing at once. Each try is bounded by the real driver's own
+ * timeouts (the pool's login timeout, {@code connectTimeout}).
  *
  * <p>Why: Hikari creates connections on one thread and, after a failed attempt, sleeps with a
  * back-off that doubles from 10 ms to 5 s and cannot be configured. After an outage of a few
  * seconds that sleep, not the database, decided when a server served again (up to 5 s). With
  * this driver the pool's creator thread stays in {@code connect} while the database is away and
- * gets its connection within one retry interval of the database's return; Hikari's back-off only
- * starts after a whole window without the database. Failures that retrying cannot mend (bad
- * credentials, an unknown database, anything outside SQLSTATE classes 08 and 57P03) fail at once,
- * and so does the very first connection to a URL, so that a server started against a database
- * that is not there stops at start-up as before. An interrupted caller stops retrying.
+ * gets its connection within one retry interval of the database's return, whether the outage
+ * lasted seconds or hours (an earlier version gave up after 5 minutes, and Hikari's 5 s back-off
+ * then decided again). While it retries it logs one WARN a minute (how long the database has
+ * been unreachable, that it keeps trying).
+ *
+ * <p>What ends the retrying: the database's return; an interrupt of the calling thread; the close
+ * of the pool the attempt is for, seen at the next try (Hikari's shutdown waits for its creator
+ * thread but never interrupts it, so an attempt would otherwise outlive its pool): {@link PoolSetup}
+ * marks each pool's driver properties with {@link #POOL_PROPERTY}, and {@link DatabaseRequirements}
+ * tells this driver whether that pool is still open ({@link #watch}). Failures that retrying cannot
+ * mend (bad credentials, an unknown database, anything outside SQLSTATE classes 08 and 57P03) fail
+ * at once, and so does the very first connection to a URL, so that a server started against a
+ * database that is not there stops at start-up as before.
  *
  * <p>It is not registered with {@link DriverManager}: only a pool that names it
  * ({@code datasources.*.driver-class-name}) uses it, and Hikari instantiates it.
  */
 public final class ReconnectingDriver implements Driver {
 
-    /** How long one connection attempt keeps retrying before it lets the pool's back-off take over. */
-    public static final Duration RETRY_WINDOW = Duration.ofMinutes(5);
+    /** How often a retrying attempt says in the log that the database is still unreachable. */
+    static final Duration WARN_EVERY = Duration.ofMinutes(1);
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReconnectingDriver.class);
     private static final long MIN_PAUSE_MILLIS = 100;
     private static final long MAX_PAUSE_MILLIS = 250;
+
+    /**
+     * The driver property naming the pool an attempt is for (removed before the real driver sees
+     * the properties); an attempt of a pool that {@link #watch} says is closed stops retrying.
+     */
+    public static final String POOL_PROPERTY = "meshid.pool";
+
+    /** Whether each watched pool is still open, by {@link #POOL_PROPERTY}. */
+    private static final Map<String, BooleanSupplier> POOLS = new ConcurrentHashMap<>();
 
     /** URLs reached at least once in this JVM: only those are retried. */
     private static final Set<String> REACHED = ConcurrentHashMap.newKeySet();
 
-    private final Duration window;
+    private final LongSupplier nanoClock;
 
     public ReconnectingDriver() {
-        this(RETRY_WINDOW);
+        this(System::nanoTime);
     }
 
-    /** For tests: a shorter window. */
-    ReconnectingDriver(Duration window) {
-        this.window = window;
+    /** For tests: a clock that can make an outage look as long as the test needs. */
+    ReconnectingDriver(LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
     }
 
     @Override
@@ -60,17 +82,31 @@ public final class ReconnectingDriver implements Driver {
         if (driver == null) {
             return null;
         }
-        long deadline = System.nanoTime() + window.toNanos();
+        String pool = info == null ? null : info.getProperty(POOL_PROPERTY);
+        Properties forDriver = info;
+        if (pool != null) {
+            forDriver = new Properties();
+            forDriver.putAll(info);
+            forDriver.remove(POOL_PROPERTY);
+        }
+        long since = nanoClock.getAsLong();
+        long warned = since;
         while (true) {
             try {
-                Connection c = driver.connect(url, info);
+                Connection c = driver.connect(url, forDriver);
                 if (c != null) {
                     REACHED.add(url);
                 }
                 return c;
             } catch (SQLException e) {
-                if (!REACHED.contains(url) || !unreachable(e) || System.nanoTime() >= deadline) {
+                if (!REACHED.contains(url) || !unreachable(e) || closed(pool)) {
                     throw e;
+                }
+                long now = nanoClock.getAsLong();
+                if (now - warned >= WARN_EVERY.toNanos()) {
+                    warned = now;
+                    LOG.warn("Database at {} unreachable for {} s ({}); still retrying every 100-250 ms (docs/operations.md, "
+                            + "PostgreSQL)", masked(url), Duration.ofNanos(now - since).toSeconds(), e.getMessage());
                 }
                 try {
                     Thread.sleep(ThreadLocalRandom.current().nextLong(MIN_PAUSE_MILLIS, MAX_PAUSE_MILLIS + 1));
@@ -80,6 +116,30 @@ public final class ReconnectingDriver implements Driver {
                 }
             }
         }
+    }
+
+    /**
+     * Tells attempts marked with {@code pool} (the value of {@link #POOL_PROPERTY}) whether their
+     * pool is open; once {@code open} says false, they stop retrying.
+     */
+    public static void watch(String pool, BooleanSupplier open) {
+        POOLS.put(pool, open);
+    }
+
+    private static boolean closed(String pool) {
+        if (pool == null) {
+            return false;
+        }
+        BooleanSupplier open = POOLS.get(pool);
+        return open != null && !open.getAsBoolean();
+    }
+
+    /** {@code url} without its query string, which may carry a password. */
+    static String masked(String url) {
+        int q = url.indexOf('?');
+        int semicolon = url.indexOf(';');
+        int cut = q < 0 ? semicolon : semicolon < 0 ? q : Math.min(q, semicolon);
+        return cut < 0 ? url : url.substring(0, cut);
     }
 
     /**

@@ -112,6 +112,7 @@ final class RedisSharedStore implements SharedStore, LeasedCounters {
         }
         RedisURI redisUri = parse(uri, maskedUri);
         redisUri.setTimeout(commandTimeout);
+        RedisRequirements.checkTransport(redisUri, maskedUri);
         this.resources = DefaultClientResources.builder()
                 .reconnectDelay(Delay.fullJitter(Duration.ofMillis(RECONNECT_MIN_MILLIS), Duration.ofMillis(RECONNECT_MAX_MILLIS),
                         50, TimeUnit.MILLISECONDS))

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -71,17 +73,61 @@ class ReconnectingDriverTest {
         }
     }
 
+    /**
+     * "After a long outage" without waiting for one: the driver's clock jumps 10 minutes at every
+     * reading, so the attempt believes the database has been gone for half an hour and more (an earlier version gave
+     * up after 5 minutes, and Hikari's 5 s back-off then decided). Promise: it still retries, and
+     * has its connection within 2 s of the database's return.
+     */
     @Test
-    void afterItsWindow_anAttemptGivesUp_withTheDatabasesOwnError() throws Exception {
+    void afterAnOutageOfHalfAnHour_anAttemptStillRetries_andConnectsWithinTwoSecondsOfTheReturn() throws Exception {
         try (CuttableProxy proxy = proxyToPostgres()) {
-            ReconnectingDriver driver = new ReconnectingDriver(Duration.ofMillis(600));
+            AtomicLong clock = new AtomicLong();
+            ReconnectingDriver driver = new ReconnectingDriver(() -> clock.addAndGet(Duration.ofMinutes(10).toNanos()));
             String url = viaProxy(proxy);
             driver.connect(url, postgresUser()).close();
 
             proxy.cut();
-            assertThatThrownBy(() -> driver.connect(url, postgresUser()))
-                    .isInstanceOf(SQLException.class)
-                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).startsWith("08"));
+            CompletableFuture<Connection> waiting = CompletableFuture.supplyAsync(() -> connect(driver, url));
+            Thread.sleep(1_000);
+            assertThat(waiting).as("still retrying after what looks like half an hour").isNotDone();
+            assertThat(clock.get()).as("the outage the attempt saw").isGreaterThan(Duration.ofMinutes(30).toNanos());
+
+            proxy.restore();
+            long back = System.nanoTime();
+            try (Connection c = waiting.get(2, TimeUnit.SECONDS)) {
+                assertThat(c.isValid(1)).isTrue();
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - back)).isLessThan(Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
+    void anAttemptForAPoolThatWasClosed_stopsRetrying_evenWhileTheDatabaseIsGone() throws Exception {
+        try (CuttableProxy proxy = proxyToPostgres()) {
+            ReconnectingDriver driver = new ReconnectingDriver();
+            String url = viaProxy(proxy);
+            String pool = "test-" + System.nanoTime();
+            AtomicBoolean open = new AtomicBoolean(true);
+            ReconnectingDriver.watch(pool, open::get);
+            Properties marked = postgresUser();
+            marked.setProperty(ReconnectingDriver.POOL_PROPERTY, pool);
+            driver.connect(url, marked).close();
+
+            proxy.cut();
+            CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    driver.connect(url, marked).close();
+                    outcome.complete(null);
+                } catch (Throwable t) {
+                    outcome.complete(t);
+                }
+            });
+            Thread.sleep(500);
+            assertThat(outcome).as("retrying while its pool is open").isNotDone();
+            open.set(false);
+            assertThat(outcome.get(2, TimeUnit.SECONDS)).isInstanceOf(SQLException.class);
         }
     }
 

@@ -9,7 +9,6 @@ import io.meshid.common.testing.OwnRedis;
 import io.meshid.common.testing.RequiresCommand;
 import io.meshid.common.testing.RequiresPostgres;
 import io.meshid.common.testing.TestDatabase;
-import io.meshid.identity.jwt.JwtSvids;
 import io.meshid.identity.jwt.JwtTestContexts;
 import io.meshid.identity.registry.EntryParams;
 import io.meshid.identity.registry.Registry;
@@ -92,17 +91,11 @@ class ReplicatedRevocationViewTest {
     }
 
     private static String mint(ApplicationContext context) {
-        return context.getBean(JwtSvids.class).mint(new JwtSvids.MintParams(API, List.of(ORDERS.toString()), Optional.empty())).token();
+        return TokenChecks.mint(context, API, ORDERS);
     }
 
-    /** VALID, the reason it is invalid, or UNAVAILABLE. */
     private static String check(TokenValidation validation, String token) {
-        try {
-            TokenCheck c = validation.validate(ORDERS, token, ORDERS.toString(), Set.of(TokenType.JWT_SVID));
-            return c instanceof TokenCheck.Invalid invalid ? invalid.reason().name() : "VALID";
-        } catch (MeshidException.Unavailable e) {
-            return "UNAVAILABLE";
-        }
+        return TokenChecks.check(validation, token, ORDERS);
     }
 
     /** Waits (at most 15 s: reconnects back off) until the check says {@code expected}; returns the last answer. */
