@@ -3,6 +3,16 @@ package io.meshid.sidecar.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -40,7 +50,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.Collections;
+import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -65,8 +77,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 17.1 as an operator does it, with real processes on PostgreSQL and Redis and meshid's own
  * tools only: from three empty schemas, the CA's bootstrap command mints the first admin and
- * single-use server join tokens; cert-authority starts; identity-server
- * and policy-server attest to it with those tokens (the sidecar's client, {@link AttestedSvidSource})
+ * single-use server join tokens; cert-authority starts; identity-server attests to it with its
+ * join token and policy-server with a Kubernetes service account token the CA grants the
+ * policy-server identity (both with the sidecar's client, {@link AttestedSvidSource})
  * and serve mutual TLS (the admin manages entries and policies, a workload attests through
  * identity-server, which signs at the CA with its attested SVID); a used token opens nothing; then,
  * with 40-second server SVIDs, both servers renew at half life without a restart, and the gRPC
@@ -82,6 +95,7 @@ class ServerBootstrapEndToEndTest {
     private static final SpiffeId CA = SpiffeId.parse("spiffe://" + DOMAIN + "/meshid/cert-authority");
     private static final SpiffeId IDENTITY = SpiffeId.parse("spiffe://" + DOMAIN + "/meshid/identity-server");
     private static final SpiffeId POLICY = SpiffeId.parse("spiffe://" + DOMAIN + "/meshid/policy-server");
+    private static final String K8S_ISSUER = "https://kubernetes.default.svc.cluster.local";
 
     @TempDir
     Path dir;
@@ -126,6 +140,13 @@ class ServerBootstrapEndToEndTest {
                 "-Dmeshid.ca.dns-name-suffixes=" + DOMAIN + "=localhost", "-Dmeshid.tls.server-names=localhost,127.0.0.1",
                 // Short server SVIDs (issued 30 s back-dated, so half life is 5 s after issuance) to see renewals.
                 "-Dmeshid.test.min-svid-ttl=PT30S", "-Dmeshid.test.server-svid-ttl=PT40S"));
+        // policy-server attests with a Kubernetes service account token of cluster "test" (issue 17.1: a join
+        // token or a service account token); the CA grants that account the policy-server identity.
+        ECKey cluster = new ECKeyGenerator(Curve.P_256).keyID("test-cluster").generate();
+        Path jwks = Files.writeString(dir.resolve("cluster-jwks.json"), new JWKSet(cluster.toPublicJWK()).toString());
+        ca.addAll(List.of("-Dmeshid.ca.kubernetes.clusters.test.issuer=" + K8S_ISSUER,
+                "-Dmeshid.ca.kubernetes.clusters.test.jwks-file=" + jwks,
+                "-Dmeshid.ca.kubernetes.clusters.test.service-accounts=meshid:policy-server=" + POLICY.path()));
         Path admin = dir.resolve("admin");
 
         // 1. The CA starts on its empty schema while the bootstrap command, beside it with the same
@@ -139,7 +160,7 @@ class ServerBootstrapEndToEndTest {
         // 2. (That a second first admin is refused, and tampered tokens too, ServerIdentitiesTest shows
         // in-process: each command run costs a JVM start.)
         Command tokens = command("cert-authority", ca, "bootstrap", "server-token", "--spiffe-id", IDENTITY.toString(), "--out",
-                dir.resolve("identity.token").toString(), "--spiffe-id", POLICY.toString(), "--out", dir.resolve("policy.token").toString(),
+                dir.resolve("identity.token").toString(),
                 // A second identity-server replica, and the same replica started again (a token is single use).
                 "--spiffe-id", IDENTITY.toString(), "--out", dir.resolve("identity-2.token").toString(),
                 "--spiffe-id", IDENTITY.toString(), "--out", dir.resolve("identity-3.token").toString());
@@ -155,7 +176,9 @@ class ServerBootstrapEndToEndTest {
                 "-Dmeshid.identity.ca-address=" + caAddress, "-Dmeshid.identity.key-encryption-key-file=" + idKek));
         List<String> pol = new ArrayList<>(database("pol"));
         pol.addAll(attest);
-        pol.add("-Dmeshid.tls.attest.join-token-file=" + dir.resolve("policy.token"));
+        Path serviceAccountToken = Files.writeString(dir.resolve("policy-server.sa-token"), serviceAccountToken(cluster, "meshid", "policy-server"));
+        pol.addAll(List.of("-Dmeshid.tls.attest.kubernetes-token-file=" + serviceAccountToken,
+                "-Dmeshid.tls.attest.kubernetes-cluster=test"));
         CompletableFuture<String> policyGrpc = CompletableFuture.supplyAsync(() -> start("policy-server", pol));
         String identityGrpc = start("identity-server", id);
         String policyAddress = policyGrpc.get(90, TimeUnit.SECONDS);
@@ -285,6 +308,24 @@ class ServerBootstrapEndToEndTest {
         var again = RegistryServiceGrpc.newBlockingStub(channel(againAddress, IDENTITY, admin)).withDeadlineAfter(30, TimeUnit.SECONDS);
         assertThat(again.createEntry(CreateEntryRequest.newBuilder().setSpiffeId("spiffe://" + DOMAIN + "/after-restart").build())
                 .getEntry().getSpiffeId()).isEqualTo("spiffe://" + DOMAIN + "/after-restart");
+    }
+
+    /**
+     * A projected service account token of the test cluster as the kubelet writes it for a pod of
+     * {@code namespace}/{@code account}, with the CA's SPIFFE ID as its only audience.
+     */
+    private static String serviceAccountToken(ECKey cluster, String namespace, String account) throws JOSEException {
+        Instant now = Instant.now();
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(K8S_ISSUER).audience(List.of(CA.toString()))
+                .subject("system:serviceaccount:" + namespace + ":" + account).issueTime(Date.from(now)).notBeforeTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(java.time.Duration.ofHours(1))))
+                .claim("kubernetes.io", Map.of("namespace", namespace,
+                        "pod", Map.of("name", account + "-7d9f", "uid", UUID.randomUUID().toString()),
+                        "serviceaccount", Map.of("name", account, "uid", UUID.randomUUID().toString())))
+                .build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(cluster.getKeyID()).build(), claims);
+        jwt.sign(new ECDSASigner(cluster));
+        return jwt.serialize();
     }
 
     /** {@code options} with the join-token file replaced by {@code token} (in the test's directory). */
