@@ -20,7 +20,8 @@
 # Settings (environment): BENCH_PORT_BASE (24000; the dev mesh uses +1…+443, this script +601…+652),
 # BENCH_RATE (1000), BENCH_WARMUP / BENCH_DURATION (10 / 20 s, fixed rate, after 5 s of wrk on 16
 # connections for the JIT, outside the CPU count), BENCH_SAT_DURATION (15 s), BENCH_CONNECTIONS (64, wrk),
-# BENCH_CASES (the runs, in order, repeats allowed; default "direct sidecars nginx sidecars-cold"),
+# BENCH_CASES (the runs, in order, repeats allowed; default "direct sidecars nginx sidecars-cold";
+# also idle: every proxy's CPU over BENCH_DURATION seconds without requests),
 # BENCH_JAR (the sidecar jar; default this tree's sidecar/target), BENCH_BASE_JAR (a sidecar jar of
 # another build, e.g. main's, with its lib/ beside it: a second pair runs from it on ports
 # +641…+652, for the cases sidecars-base and sidecars-base-cold, an A/B in the same minutes),
@@ -225,6 +226,17 @@ run() {
     log "$name saturation: CPU per request $(cpu_us "$t0a" "$t1a" "$requests") µs (client side), $(cpu_us "$t0b" "$t1b" "$requests") µs (server side); RSS $(($(rss_kib "$a") / 1024)) MiB, $(($(rss_kib "$b") / 1024)) MiB"
   fi
 }
+# idle: the proxies' CPU over DURATION seconds with no request at all (background work: timers,
+# JIT, GC), in milliseconds per second; what a low request rate pays on top of its requests.
+idle() {
+  local who p t0=() t1=() i=0
+  local procs=("${PID_OF[sidecar-client]}" "${PID_OF[sidecar-server]}" "${PID_OF[proxy-a]}" "${PID_OF[proxy-b]}")
+  for p in "${procs[@]}"; do t0+=("$(ticks "$p")"); done
+  sleep "$DURATION"
+  for p in "${procs[@]}"; do t1+=("$(ticks "$p")"); done
+  log "idle for $DURATION s: CPU ms per second: sidecars $(idle_ms "${t0[0]}" "${t1[0]}") (client side), $(idle_ms "${t0[1]}" "${t1[1]}") (server side); nginx $(idle_ms "${t0[2]}" "${t1[2]}"), $(idle_ms "${t0[3]}" "${t1[3]}")"
+}
+idle_ms() { awk -v d=$(($2 - $1)) -v s="$DURATION" -v hz="$TICK" 'BEGIN { printf "%.1f", d / hz * 1000 / s }'; }
 cpu_us() { awk -v d=$(($2 - $1)) -v n="$3" -v hz="$TICK" 'BEGIN { printf "%.1f", d / hz * 1e6 / n }'; }
 cat > "$W/unique.lua" <<'LUA'
 -- a new path every request: every request misses the sidecar's decision cache (and policy-server's)
@@ -237,13 +249,14 @@ LUA
 
 for c in $CASES; do
   case $c in
+    idle) idle ;;
     direct) run direct "http://127.0.0.1:$P_UP/" ;;
     sidecars) run sidecars "http://127.0.0.1:$P_S1_OUT/" "${PID_OF[sidecar-client]}" "${PID_OF[sidecar-server]}" ;;
     nginx) run nginx "http://127.0.0.1:$P_NA/" "${PID_OF[proxy-a]}" "${PID_OF[proxy-b]}" ;;
     sidecars-cold) run sidecars-cold "http://127.0.0.1:$P_S1_OUT/" "${PID_OF[sidecar-client]}" "${PID_OF[sidecar-server]}" unique ;;
     sidecars-base) run sidecars-base "http://127.0.0.1:$P_B1_OUT/" "${PID_OF[base-client]}" "${PID_OF[base-server]}" ;;
     sidecars-base-cold) run sidecars-base-cold "http://127.0.0.1:$P_B1_OUT/" "${PID_OF[base-client]}" "${PID_OF[base-server]}" unique ;;
-    *) log "unknown case $c (expected: direct, sidecars, nginx, sidecars-cold, sidecars-base, sidecars-base-cold)"; exit 2 ;;
+    *) log "unknown case $c (expected: idle, direct, sidecars, nginx, sidecars-cold, sidecars-base, sidecars-base-cold)"; exit 2 ;;
   esac
 done
 log "$(uptime | sed 's/.*load average/load average at the end/'); everything in $OUT"

@@ -63,6 +63,16 @@ public interface AuditLog {
         return recordIfRoom(event);
     }
 
+    /**
+     * Whether the queue of {@link #recordSoon} is more than half full (the database is behind):
+     * a server can then hold new audited work back for a moment (stop reading a connection)
+     * rather than take it and see {@link #recordSoon} refuse it. Cheap and non-blocking. This
+     * default, which stores at once, is never behind.
+     */
+    default boolean behind() {
+        return false;
+    }
+
     /** Events matching the query, newest first; includes every event queued here before the call. */
     List<AuditEvent> find(AuditQuery query);
 }

@@ -242,6 +242,11 @@ final class JdbcAuditLog implements AuditLog {
         return false;
     }
 
+    @Override
+    public boolean behind() {
+        return queue.size() >= queueBound / 2;
+    }
+
     private void offer(Pending pending) {
         if (!running || !queue.offer(pending)) {
             refused.incrementAndGet();

@@ -94,4 +94,19 @@ class JdbcAuditLogBackPressureTest {
                 .hasMessageContaining("backlog of " + BOUND + " events full");
         assertThat(audit.recordIfRoom(event("late denial"))).isFalse();
     }
+
+    @Test
+    void behind_fromHalfTheQueue() throws Exception {
+        jamTheWriter();
+        assertThat(audit.behind()).isFalse();
+        for (int i = 0; i < BOUND / 2 - 1; i++) {
+            audit.recordSoon(event("issued-" + i));
+        }
+        assertThat(audit.behind()).isFalse();
+
+        audit.recordSoon(event("the half"));
+
+        assertThat(audit.behind()).isTrue();
+        assertThat(audit.recordIfRoom(event("denial"))).isFalse();
+    }
 }

@@ -1,5 +1,6 @@
 package io.meshid.identity.http.oauth;
 
+import io.meshid.common.audit.AuditLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.BeanProvider;
 import io.micronaut.context.annotation.Requires;
@@ -30,12 +31,15 @@ final class FastBridge implements BeanCreatedEventListener<NettyServerCustomizer
     private final BeanProvider<BridgeRequests> requests;
     private final BeanProvider<TokenEndpoints> endpoints;
     private final BeanProvider<MeterRegistry> meters;
+    private final BeanProvider<AuditLog> audit;
     private volatile FastBridgeHandler.Shared shared;
 
-    FastBridge(BeanProvider<BridgeRequests> requests, BeanProvider<TokenEndpoints> endpoints, BeanProvider<MeterRegistry> meters) {
+    FastBridge(BeanProvider<BridgeRequests> requests, BeanProvider<TokenEndpoints> endpoints, BeanProvider<MeterRegistry> meters,
+            BeanProvider<AuditLog> audit) {
         this.requests = requests;
         this.endpoints = endpoints;
         this.meters = meters;
+        this.audit = audit;
     }
 
     @Override
@@ -47,7 +51,8 @@ final class FastBridge implements BeanCreatedEventListener<NettyServerCustomizer
     private FastBridgeHandler.Shared shared() {
         FastBridgeHandler.Shared s = shared;
         if (s == null) {
-            s = new FastBridgeHandler.Shared(requests.get(), endpoints.get(), meters.isPresent() ? meters.get() : null);
+            AuditLog trail = audit.get();
+            s = new FastBridgeHandler.Shared(requests.get(), endpoints.get(), meters.isPresent() ? meters.get() : null, trail::behind);
             shared = s;
         }
         return s;

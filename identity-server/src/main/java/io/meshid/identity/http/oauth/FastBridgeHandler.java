@@ -21,18 +21,22 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -59,10 +63,18 @@ final class FastBridgeHandler extends ChannelDuplexHandler {
     private static volatile long dateSecond;
     private static volatile String dateText = "";
 
-    /** What the handlers of all connections share. */
-    record Shared(BridgeRequests requests, TokenEndpoints endpoints, MeterRegistry meters, Map<String, Timer> timers) {
-        Shared(BridgeRequests requests, TokenEndpoints endpoints, MeterRegistry meters) {
-            this(requests, endpoints, meters, new ConcurrentHashMap<>());
+    /** How long a token request waits for the audit trail to catch up before it is answered anyway (then 503). */
+    static final Duration MAX_AUDIT_WAIT = Duration.ofSeconds(1);
+    private static final long RECHECK_MICROS = 500;
+
+    /**
+     * What the handlers of all connections share; {@code auditBehind} says when the audit trail's
+     * queue is more than half full ({@link io.meshid.common.audit.AuditLog#behind}).
+     */
+    record Shared(BridgeRequests requests, TokenEndpoints endpoints, MeterRegistry meters, BooleanSupplier auditBehind,
+            Map<String, Timer> timers) {
+        Shared(BridgeRequests requests, TokenEndpoints endpoints, MeterRegistry meters, BooleanSupplier auditBehind) {
+            this(requests, endpoints, meters, auditBehind, new ConcurrentHashMap<>());
         }
     }
 
@@ -74,6 +86,11 @@ final class FastBridgeHandler extends ChannelDuplexHandler {
     private BridgeRequests.Kind kind;
     private ByteBuf body;
     private boolean wrote;
+    /** A token request held back while the audit trail catches up: the connection reads nothing more meanwhile. */
+    private boolean waiting;
+    /** Messages decoded from what was already read while {@link #waiting}, handled in order afterwards. */
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    private boolean closed;
 
     FastBridgeHandler(Shared shared) {
         this.shared = shared;
@@ -81,6 +98,10 @@ final class FastBridgeHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (waiting) {
+            held.add(msg);
+            return;
+        }
         if (request != null && msg instanceof HttpContent content) {
             ByteBuf part = content.content();
             if (body.readableBytes() + part.readableBytes() > BridgeRequests.MAX_BODY) {
@@ -169,6 +190,39 @@ final class FastBridgeHandler extends ChannelDuplexHandler {
         BridgeRequests.Kind k = kind;
         request = null;
         body = null;
+        if (k == BridgeRequests.Kind.TOKEN && shared.auditBehind().getAsBoolean()) {
+            // Every token issued is audited first; with the audit queue half full, taking more would
+            // soon be refused (503). Back-pressure instead: this connection reads nothing more until
+            // the trail has room (re-checked every RECHECK_MICROS), for at most MAX_AUDIT_WAIT.
+            waiting = true;
+            awaitAudit(ctx, r, b, ctx.executor().ticker().nanoTime());
+            return;
+        }
+        answer(ctx, r, b, k);
+    }
+
+    private void awaitAudit(ChannelHandlerContext ctx, HttpRequest r, ByteBuf b, long since) {
+        ctx.executor().schedule(() -> {
+            if (closed) {
+                b.release();
+                return;
+            }
+            if (shared.auditBehind().getAsBoolean() && ctx.executor().ticker().nanoTime() - since < MAX_AUDIT_WAIT.toNanos()) {
+                awaitAudit(ctx, r, b, since);
+                return;
+            }
+            waiting = false;
+            answer(ctx, r, b, BridgeRequests.Kind.TOKEN);
+            while (!waiting && !held.isEmpty()) {
+                channelRead(ctx, held.poll());
+            }
+            if (!waiting) {
+                channelReadComplete(ctx);
+            }
+        }, RECHECK_MICROS, TimeUnit.MICROSECONDS);
+    }
+
+    private void answer(ChannelHandlerContext ctx, HttpRequest r, ByteBuf b, BridgeRequests.Kind k) {
         long start = System.nanoTime();
         String requestId = RequestIds.acceptOrCreate(r.headers().get(RequestIdFilter.HEADER));
         OAuthReplies.Reply reply = shared.requests().inline(new Incoming(r.headers(), ctx, requestId),
@@ -200,6 +254,10 @@ final class FastBridgeHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (waiting) {
+            ctx.fireChannelReadComplete();
+            return;
+        }
         if (wrote) {
             wrote = false;
             ctx.flush();
@@ -208,6 +266,14 @@ final class FastBridgeHandler extends ChannelDuplexHandler {
             }
         }
         ctx.fireChannelReadComplete();
+    }
+
+    /** Reads asked for downstream (by Micronaut) wait while a request waits; it reads on when answered. */
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+        if (!waiting) {
+            ctx.read();
+        }
     }
 
     @Override
@@ -223,9 +289,13 @@ final class FastBridgeHandler extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        closed = true;
         if (body != null) {
             body.release();
             body = null;
+        }
+        while (!held.isEmpty()) {
+            ReferenceCountUtil.release(held.poll());
         }
     }
 

@@ -128,4 +128,94 @@ class FastBridgeHandlerTest {
     private static Set<String> names(HttpResponse<String> r) {
         return new TreeSet<>(r.headers().map().keySet().stream().map(String::toLowerCase).toList());
     }
+
+    /**
+     * With the audit trail behind, a token request waits (its connection reads nothing more) and is
+     * answered once the trail has room; a request queued behind it on the same connection is
+     * answered after it, in order.
+     */
+    @Test
+    void tokenRequest_waitsWhileTheAuditTrailIsBehind_thenIsAnswered() {
+        java.util.concurrent.atomic.AtomicBoolean behind = new java.util.concurrent.atomic.AtomicBoolean(true);
+        io.netty.channel.embedded.EmbeddedChannel channel = channel(behind);
+        channel.writeInbound(tokenRequest(), tokenBody());
+        channel.writeInbound(tokenRequest(), tokenBody());
+        channel.advanceTimeBy(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat((Object) channel.readOutbound()).isNull();
+
+        behind.set(false);
+        channel.advanceTimeBy(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+
+        for (int i = 0; i < 2; i++) {
+            io.netty.handler.codec.http.FullHttpResponse reply = channel.readOutbound();
+            assertThat(reply).as("reply %d", i).isNotNull();
+            assertThat(reply.status().code()).isEqualTo(200);
+            assertThat(reply.content().toString(java.nio.charset.StandardCharsets.UTF_8)).contains("access_token");
+            reply.release();
+        }
+        channel.finishAndReleaseAll();
+    }
+
+    /** A trail that stays behind: the request is answered after the longest wait, with the refusal recordSoon gives. */
+    @Test
+    void tokenRequest_whenTheAuditTrailStaysBehind_isAnsweredAfterTheLongestWait() {
+        io.netty.channel.embedded.EmbeddedChannel channel = channel(new java.util.concurrent.atomic.AtomicBoolean(true));
+        channel.writeInbound(tokenRequest(), tokenBody());
+        channel.advanceTimeBy(FastBridgeHandler.MAX_AUDIT_WAIT.toMillis() - 10, java.util.concurrent.TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat((Object) channel.readOutbound()).isNull();
+
+        channel.advanceTimeBy(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+
+        io.netty.handler.codec.http.FullHttpResponse reply = channel.readOutbound();
+        assertThat(reply).isNotNull();
+        // The real trail is not behind: the request is answered as usual once the wait is over.
+        assertThat(reply.status().code()).isEqualTo(200);
+        reply.release();
+        channel.finishAndReleaseAll();
+    }
+
+    /** The fast server's bridge in an embedded channel with a stand-in for the trail's "behind"; time frozen. */
+    private io.netty.channel.embedded.EmbeddedChannel channel(java.util.concurrent.atomic.AtomicBoolean behind) {
+        // One token over the real port first: the client is then in memory, so the handler answers
+        // on its own (a first look-up in the database is handed to Micronaut, absent here).
+        try {
+            assertThat(fast.post(fastHttp, TokenEndpoints.TOKEN, form("grant_type", "client_credentials"), "Authorization",
+                    basic("svc", fastSecret)).statusCode()).isEqualTo(200);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        FastBridgeHandler.Shared shared = new FastBridgeHandler.Shared(fast.context().getBean(BridgeRequests.class),
+                fast.context().getBean(TokenEndpoints.class), null, behind::get);
+        io.netty.channel.embedded.EmbeddedChannel channel = new io.netty.channel.embedded.EmbeddedChannel() {
+            @Override
+            protected java.net.SocketAddress remoteAddress0() {
+                return new java.net.InetSocketAddress("127.0.0.1", 40000);
+            }
+
+            @Override
+            protected java.net.SocketAddress localAddress0() {
+                return new java.net.InetSocketAddress("127.0.0.1", 8443);
+            }
+        };
+        channel.freezeTime();
+        channel.pipeline().addLast(new FastBridgeHandler(shared));
+        return channel;
+    }
+
+    private io.netty.handler.codec.http.HttpRequest tokenRequest() {
+        io.netty.handler.codec.http.HttpRequest r = new io.netty.handler.codec.http.DefaultHttpRequest(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.POST, TokenEndpoints.TOKEN);
+        r.headers().set("Authorization", basic("svc", fastSecret)).set("Content-Type", "application/x-www-form-urlencoded")
+                .set("Content-Length", form("grant_type", "client_credentials").length());
+        return r;
+    }
+
+    private static io.netty.handler.codec.http.LastHttpContent tokenBody() {
+        return new io.netty.handler.codec.http.DefaultLastHttpContent(io.netty.buffer.Unpooled.copiedBuffer(
+                form("grant_type", "client_credentials"), java.nio.charset.StandardCharsets.UTF_8));
+    }
 }
