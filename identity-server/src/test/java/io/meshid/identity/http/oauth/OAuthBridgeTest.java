@@ -255,6 +255,33 @@ class OAuthBridgeTest {
                 JWT_BEARER, "client_assertion", assertion(stranger, "signer", aud, "a3"))), 401, "invalid_client");
     }
 
+    /** RFC 7523 section 3: {@code exp} is required, and meshid takes none more than 5 minutes ahead (a long-lived assertion is a bearer secret). */
+    @Test
+    void privateKeyJwt_refusesAnAssertionWithoutExpiry_orExpiringFarAhead() throws Exception {
+        bridge.client("signer-exp", AuthMethod.PRIVATE_KEY_JWT, List.of(GrantType.CLIENT_CREDENTIALS), List.of(), List.of(API),
+                Optional.of(new JWKSet(signingKey.toPublicJWK()).toString()), Optional.empty());
+        String aud = bridge.base() + "/oauth2/token";
+        for (Date exp : java.util.Arrays.asList(null, Date.from(Instant.now().plusSeconds(3600)))) {
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(signingKey.getKeyID()).build(),
+                    new JWTClaimsSet.Builder().issuer("signer-exp").subject("signer-exp").audience(aud)
+                            .jwtID(UUID.randomUUID().toString()).expirationTime(exp).issueTime(new Date()).build());
+            jwt.sign(new ECDSASigner(signingKey));
+            HttpResponse<String> r = bridge.post(http, "/oauth2/token", form("grant_type", "client_credentials",
+                    "client_assertion_type", JWT_BEARER, "client_assertion", jwt.serialize()));
+            assertOAuthError(r, 401, "invalid_client");
+            assertThat(r.body()).as("exp %s", exp).contains("exp");
+        }
+    }
+
+    /** RFC 7523 section 3.1: an assertion grant whose assertion is not a JWT is {@code invalid_grant}, 400, over HTTP too. */
+    @Test
+    void jwtBearerGrant_withAnAssertionThatIsNotAJwt_isInvalidGrant() throws Exception {
+        String bearerSecret = bridge.client("bearer", AuthMethod.CLIENT_SECRET_BASIC, List.of(GrantType.JWT_BEARER), List.of(),
+                List.of(API), Optional.empty(), Optional.empty()).orElseThrow();
+        assertOAuthError(bridge.post(http, "/oauth2/token", form("grant_type", GrantType.JWT_BEARER.uri(), "assertion", "not-a-jwt"),
+                "Authorization", basic("bearer", bearerSecret)), 400, "invalid_grant");
+    }
+
     @Test
     void tlsClientAuth_bindsTheToken_introspectionShowsCnf_andValidateTokenWantsTheProof() throws Exception {
         bridge.client("mtls", AuthMethod.TLS_CLIENT_AUTH, List.of(GrantType.CLIENT_CREDENTIALS), List.of("jobs"), List.of(API),
