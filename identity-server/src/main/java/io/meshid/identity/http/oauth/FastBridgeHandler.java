@@ -90,6 +90,8 @@ final class FastBridgeHandler extends ChannelDuplexHandler {
     private boolean waiting;
     /** Messages decoded from what was already read while {@link #waiting}, handled in order afterwards. */
     private final ArrayDeque<Object> held = new ArrayDeque<>();
+    /** A read asked for downstream while {@link #waiting}: passed on once the request is answered. */
+    private boolean readAsked;
     private boolean closed;
 
     FastBridgeHandler(Shared shared) {
@@ -218,6 +220,11 @@ final class FastBridgeHandler extends ChannelDuplexHandler {
             }
             if (!waiting) {
                 channelReadComplete(ctx);
+                if (readAsked) {
+                    // Micronaut asked while we waited and will not ask again: a lost read would stall the connection.
+                    readAsked = false;
+                    ctx.read();
+                }
             }
         }, RECHECK_MICROS, TimeUnit.MICROSECONDS);
     }
@@ -268,10 +275,12 @@ final class FastBridgeHandler extends ChannelDuplexHandler {
         ctx.fireChannelReadComplete();
     }
 
-    /** Reads asked for downstream (by Micronaut) wait while a request waits; it reads on when answered. */
+    /** Reads asked for downstream (by Micronaut) wait while a request waits, and are passed on when it is answered. */
     @Override
     public void read(ChannelHandlerContext ctx) {
-        if (!waiting) {
+        if (waiting) {
+            readAsked = true;
+        } else {
             ctx.read();
         }
     }
