@@ -56,6 +56,7 @@ public final class Meshctl implements Runnable {
     /** Runs {@code meshctl} and exits with its exit code. */
     public static void main(String[] args) {
         quietLogging(System.getenv("MESHCTL_LOG_LEVEL"));
+        noPublicCas();
         PrintStream stdout = System.out;
         PrintStream stderr = System.err;
         int code = run(args, new Cli(System.getenv(), Path.of("").toAbsolutePath(),
@@ -90,6 +91,19 @@ public final class Meshctl implements Runnable {
             }
         } else if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "meshctl-logback.xml");
+        }
+    }
+
+    /**
+     * meshctl trusts only the meshid bundle it is given ({@link Session}); it never needs the JDK's
+     * list of public CAs, so the JDK is told to have none (unless the caller set a trust store).
+     * Netty and gRPC build the JDK's default TLS context once on the way (to read its protocols and
+     * ALPN support), which would otherwise parse the ~150 certificates of {@code cacerts}: 60 ms or
+     * more of a command (docs/benchmarks.md, meshctl start-up).
+     */
+    static void noPublicCas() {
+        if (System.getProperty("javax.net.ssl.trustStore") == null) {
+            System.setProperty("javax.net.ssl.trustStore", "NONE");
         }
     }
 

@@ -64,4 +64,24 @@ class MeshctlCommandTreeTest {
         assertThat(Meshctl.run(new String[0], cli)).isEqualTo(Meshctl.USAGE);
         assertThat(err.toString()).contains("a command is missing").contains("entry").contains("audit");
     }
+
+    @Test
+    void theJdksPublicCasAreNotReadUnlessTheCallerNamesATrustStore() {
+        String before = System.getProperty("javax.net.ssl.trustStore");
+        try {
+            System.clearProperty("javax.net.ssl.trustStore");
+            Meshctl.noPublicCas();
+            assertThat(System.getProperty("javax.net.ssl.trustStore")).isEqualTo("NONE");
+
+            System.setProperty("javax.net.ssl.trustStore", "/etc/ssl/company-cas.p12");
+            Meshctl.noPublicCas();
+            assertThat(System.getProperty("javax.net.ssl.trustStore")).isEqualTo("/etc/ssl/company-cas.p12");
+        } finally {
+            if (before == null) {
+                System.clearProperty("javax.net.ssl.trustStore");
+            } else {
+                System.setProperty("javax.net.ssl.trustStore", before);
+            }
+        }
+    }
 }
