@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
  * codes: 0 done, 1 refused or failed (the server's message and request id on stderr), 2 usage
  * (a bad flag, a missing or bad file, no credentials). Not thread-safe: one run per instance.
  */
-@Command(name = "meshctl", mixinStandardHelpOptions = true, version = "meshctl 0.1.0",
+@Command(name = "meshctl", mixinStandardHelpOptions = true, version = Meshctl.VERSION,
         description = "meshid's operator CLI: registration entries, join tokens, SVIDs, the CA, tokens, policies and the audit trail.",
         subcommands = {TrustDomainCommand.class, EntryCommand.class, JoinTokenCommand.class, SvidCommand.class,
             CaCommand.class, TokenCommand.class, PolicyCommand.class, OAuthClientCommand.class, AuditCommand.class,
@@ -33,6 +33,9 @@ import picocli.CommandLine.Command;
         footer = {"", "Server and credentials: flags, then MESHID_* environment variables, then the dev mesh's endpoints.json "
             + "(see docs/cli.md).", "Exit codes: 0 done, 1 refused or failed, 2 usage."})
 public final class Meshctl implements Runnable {
+
+    /** What {@code --version} prints. */
+    static final String VERSION = "meshctl 0.1.0";
 
     /** Exit code of a command that did what it was asked. */
     public static final int OK = 0;
@@ -66,9 +69,10 @@ public final class Meshctl implements Runnable {
 
     /** Runs one command line in {@code cli}'s environment and returns the exit code; never exits the JVM. */
     public static int run(String[] args, Cli cli) {
-        CommandLine commandLine = commandLine(cli, args);
+        String[] line = globalOptionsLast(args);
+        CommandLine commandLine = commandLine(cli, line);
         try {
-            return commandLine.execute(args);
+            return commandLine.execute(line);
         } finally {
             cli.out().flush();
             cli.err().flush();
@@ -107,6 +111,62 @@ public final class Meshctl implements Runnable {
         }
     }
 
+    /**
+     * {@code -h/--help} on every command of the tree, not only the root: {@code meshctl token mint
+     * --help} prints that command's usage (and exits 0) instead of complaining about the options it
+     * lacks. ({@code --version} stays the root's: {@code policy get --version N} is an option of its own.)
+     */
+    private static void standardHelpOptions(CommandLine line) {
+        CommandLine.Model.CommandSpec spec = line.getCommandSpec();
+        if (spec.findOption("--help") == null) {
+            spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                    .description("Show this help message and exit.").build());
+        }
+        line.getSubcommands().values().forEach(Meshctl::standardHelpOptions);
+    }
+
+    /** {@link GlobalOptions}' flags by name: whether each takes a value. */
+    private static final Map<String, Boolean> GLOBAL_OPTIONS = globalOptions();
+
+    /**
+     * {@code args} with the {@link GlobalOptions} flags that come before the command moved behind
+     * its words (before a {@code --}, if any): kubectl and spire-server take connection flags on
+     * either side ({@code meshctl --json entry list}), while picocli gives them to the leaf command
+     * only, which would refuse them as unknown options of the root. Anything else is left as it is.
+     */
+    static String[] globalOptionsLast(String[] args) {
+        int i = 0;
+        while (i < args.length && GLOBAL_OPTIONS.containsKey(flagName(args[i]))) {
+            boolean takesValue = GLOBAL_OPTIONS.get(flagName(args[i]));
+            i += takesValue && !args[i].contains("=") ? 2 : 1;
+        }
+        if (i == 0 || i >= args.length) {
+            return args;
+        }
+        java.util.List<String> rest = new java.util.ArrayList<>(java.util.Arrays.asList(args).subList(i, args.length));
+        int at = rest.indexOf("--");
+        rest.addAll(at < 0 ? rest.size() : at, java.util.Arrays.asList(args).subList(0, i));
+        return rest.toArray(String[]::new);
+    }
+
+    private static String flagName(String arg) {
+        int equals = arg.indexOf('=');
+        return arg.startsWith("-") && equals > 0 ? arg.substring(0, equals) : arg;
+    }
+
+    private static Map<String, Boolean> globalOptions() {
+        Map<String, Boolean> options = new java.util.HashMap<>();
+        for (java.lang.reflect.Field field : GlobalOptions.class.getDeclaredFields()) {
+            CommandLine.Option option = field.getAnnotation(CommandLine.Option.class);
+            if (option != null) {
+                for (String name : option.names()) {
+                    options.put(name, field.getType() != boolean.class);
+                }
+            }
+        }
+        return Map.copyOf(options);
+    }
+
     /** The whole command tree, wired to {@code cli} (help, completion, and tests that read it). */
     static CommandLine commandLine(Cli cli) {
         return commandLine(cli, new String[0]);
@@ -140,6 +200,7 @@ public final class Meshctl implements Runnable {
             commandLine = new CommandLine(new Lone(), factory);
             commandLine.addSubcommand(args[0], new CommandLine(only, factory));
         }
+        standardHelpOptions(commandLine);
         commandLine.setOut(cli.out());
         commandLine.setErr(cli.err());
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
@@ -177,7 +238,7 @@ public final class Meshctl implements Runnable {
      * The root of a run that names its command: meshctl's name, version and help options, without
      * the other commands (reached only when the command is named, so its {@link #run()} never is).
      */
-    @Command(name = "meshctl", mixinStandardHelpOptions = true, version = "meshctl 0.1.0")
+    @Command(name = "meshctl", mixinStandardHelpOptions = true, version = Meshctl.VERSION)
     static final class Lone implements Runnable {
         @Override
         public void run() {

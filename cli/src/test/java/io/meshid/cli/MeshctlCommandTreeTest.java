@@ -84,4 +84,51 @@ class MeshctlCommandTreeTest {
             }
         }
     }
+
+    @Test
+    void connectionFlagsMayComeBeforeTheCommand() {
+        assertThat(Meshctl.globalOptionsLast(new String[] {"--json", "--dev-dir", "/d", "--timeout=3s", "entry", "show", "id"}))
+                .containsExactly("entry", "show", "id", "--json", "--dev-dir", "/d", "--timeout=3s");
+        assertThat(Meshctl.globalOptionsLast(new String[] {"-o", "policy", "put", "--", "-odd-dir"}))
+                .containsExactly("policy", "put", "-o", "--", "-odd-dir");
+        String[][] unchanged = {{"entry", "list", "--json"}, {"--help"}, {"--json"}, {"--dev-dir", "/d"}, {"--no-such", "entry", "list"}, {}};
+        for (String[] args : unchanged) {
+            assertThat(Meshctl.globalOptionsLast(args)).as(String.join(" ", args)).containsExactly(args);
+        }
+
+        int code = Meshctl.run(new String[] {"--dev-dir", "/nonexistent-dev-dir", "entry", "list"}, cli);
+
+        assertThat(code).isEqualTo(Meshctl.USAGE);
+        assertThat(err.toString()).contains("/nonexistent-dev-dir").doesNotContain("Unknown option");
+    }
+
+    @Test
+    void everyCommandPrintsItsOwnHelp() {
+        java.util.List<java.util.List<String>> paths = new java.util.ArrayList<>();
+        commands(Meshctl.commandLine(cli), new java.util.ArrayList<>(), paths);
+        assertThat(paths).hasSizeGreaterThan(30).contains(java.util.List.of("token", "mint"), java.util.List.of("entry", "list"));
+        for (java.util.List<String> path : paths) {
+            for (String flag : new String[] {"--help", "-h"}) {
+                StringWriter pathOut = new StringWriter();
+                Cli own = new Cli(Map.of(), Path.of("").toAbsolutePath(), new PrintWriter(pathOut, true), new PrintWriter(err, true));
+                String[] args = java.util.stream.Stream.concat(path.stream(), java.util.stream.Stream.of(flag)).toArray(String[]::new);
+
+                assertThat(Meshctl.run(args, own)).as(String.join(" ", args) + ": " + err).isZero();
+                assertThat(pathOut.toString()).as(String.join(" ", args)).startsWith("Usage: meshctl " + String.join(" ", path));
+            }
+        }
+        assertThat(err.toString()).isEmpty();
+    }
+
+    private static void commands(CommandLine line, java.util.List<String> path, java.util.List<java.util.List<String>> paths) {
+        line.getSubcommands().forEach((name, sub) -> {
+            if (!name.equals(sub.getCommandName())) {
+                return; // an alias
+            }
+            java.util.List<String> subPath = new java.util.ArrayList<>(path);
+            subPath.add(name);
+            paths.add(subPath);
+            commands(sub, subPath, paths);
+        });
+    }
 }
