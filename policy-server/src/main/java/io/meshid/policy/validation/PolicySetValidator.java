@@ -133,9 +133,12 @@ public final class PolicySetValidator {
                     ? Schema.JsonOrCedar.Json : Schema.JsonOrCedar.Cedar;
             return Optional.of(Schema.parse(format, text));
         } catch (Exception e) {
-            errors.add(new ValidationError(Part.SCHEMA, 0, "", Optional.empty(), "schema_error", SourceReading.cedarMessage(e)
-                    + " (expected: a valid Cedar schema in " + (source.schemaFormat() == PolicySetSource.SchemaFormat.JSON
-                    ? "JSON" : "Cedar") + " format)"));
+            boolean json = source.schemaFormat() == PolicySetSource.SchemaFormat.JSON;
+            Optional<ParseErrors.Span> at = json ? Optional.empty() : ParseErrors.inCedarSchema(text);
+            TextPositions positions = new TextPositions(text);
+            errors.add(new ValidationError(Part.SCHEMA, 0, "", at.map(a -> positions.location(a.start(), a.end())), "schema_error",
+                    SourceReading.cedarMessage(e) + SourceReading.expected(at, "a valid Cedar schema in " + (json ? "JSON" : "Cedar")
+                    + " format")));
             return Optional.empty();
         }
     }

@@ -98,8 +98,10 @@ final class SourceReading {
         try {
             parsed = Policy.parseStaticPolicy(s.text());
         } catch (Exception e) {
-            errors.add(new ValidationError(Part.POLICIES, 0, guessedId, where, "parse_error", cedarMessage(e)
-                    + " (expected: one Cedar static policy ending in ';')"));
+            Optional<ParseErrors.Span> at = ParseErrors.inPolicy(s.text());
+            Optional<ValidationError.Location> precise = at.map(a -> policyPositions.location(byteStart + a.start(), byteStart + a.end()));
+            errors.add(new ValidationError(Part.POLICIES, 0, guessedId, precise.or(() -> where), "parse_error", cedarMessage(e)
+                    + expected(at, "one Cedar static policy ending in ';'")));
             return;
         }
         String id;
@@ -130,8 +132,10 @@ final class SourceReading {
             Policy parsed = Policy.parsePolicyTemplate(t.body());
             slots = slotsOf(new Policy(parsed.policySrc, t.id()));
         } catch (Exception e) {
-            errors.add(new ValidationError(Part.TEMPLATE, index, t.id(), whole, "parse_error", cedarMessage(e)
-                    + " (expected: one Cedar policy with ?principal and/or ?resource slots)"));
+            Optional<ParseErrors.Span> at = ParseErrors.inTemplate(t.body());
+            Optional<ValidationError.Location> precise = at.map(a -> positions.location(a.start(), a.end()));
+            errors.add(new ValidationError(Part.TEMPLATE, index, t.id(), precise.or(() -> whole), "parse_error", cedarMessage(e)
+                    + expected(at, "one Cedar policy with ?principal and/or ?resource slots")));
             return;
         }
         templates.add(new TemplateItem(index, t.id(), t.body(), slots));
@@ -229,6 +233,13 @@ final class SourceReading {
     }
 
     /** Cedar's message without the JNI wrapping. */
+    /** " (expected: …)": what Cedar's parser expected where it stopped, else {@code otherwise}. */
+    static String expected(Optional<ParseErrors.Span> at, String otherwise) {
+        String cedar = at.map(ParseErrors.Span::expected).orElse("");
+        return cedar.startsWith("expected ") ? " (expected here: " + cedar.substring("expected ".length()) + "; in all: " + otherwise + ")"
+                : " (expected: " + otherwise + ")";
+    }
+
     static String cedarMessage(Exception e) {
         String message = String.valueOf(e.getMessage());
         for (String prefix : List.of("Internal error: ", "Internal JNI Error: ")) {

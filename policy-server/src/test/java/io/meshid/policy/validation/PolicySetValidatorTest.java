@@ -52,8 +52,9 @@ class PolicySetValidatorTest {
         assertThat(report.errors()).allMatch(e -> e.part() == Part.POLICIES);
         assertThat(report.errors()).noneMatch(e -> e.policyId().equals("ok"));
         ValidationError broken = report.errors().stream().filter(e -> e.policyId().equals("broken")).findFirst().orElseThrow();
-        assertThat(broken.location()).get().extracting(ValidationError.Location::line, ValidationError.Location::column)
-                .containsExactly(2, 1);
+        assertThat(broken.location()).as("where the parser stopped, not where the policy starts").get()
+                .extracting(ValidationError.Location::line, ValidationError.Location::column)
+                .containsExactly(3, "permit(principal, ".length() + 1);
         ValidationError attr = report.errors().stream().filter(e -> e.policyId().equals("attr")).findFirst().orElseThrow();
         int offset = text.indexOf("principal.nosuch");
         assertThat(attr.location()).contains(new ValidationError.Location(6, offset - text.lastIndexOf('\n', offset), offset,
@@ -172,5 +173,27 @@ class PolicySetValidatorTest {
                 "@id(\"x;\") permit(principal, action, resource) when { context.path like \"a\\\";*\" };", "trailing");
         assertThat(s.get(0).start()).isEqualTo(14);
         assertThat(Optional.of(s.get(1).end())).contains(s.get(1).start() + "trailing".length());
+    }
+
+    @Test
+    void parseErrors_arePlacedWhereCedarsParserStopped() {
+        String policies = "@id(\"a\")\npermit(principal, action, resource)\nwhen { context.path == };\n";
+        ValidationError policy = validate(policies).errors().stream().filter(e -> e.code().equals("parse_error")).findFirst().orElseThrow();
+        assertThat(policy.location()).get().extracting(ValidationError.Location::line, ValidationError.Location::column)
+                .containsExactly(3, "when { context.path == ".length() + 1);
+        assertThat(policy.message()).contains("unexpected token `}`").contains("(expected here: ");
+
+        String body = "permit(principal == ?principal, action, resource)\nwhen { \"abc };";
+        ValidationError template = PolicySetValidator.validate(withTemplates(List.of(new PolicySetSource.Template("t", body)), List.of()))
+                .errors().stream().filter(e -> e.part() == Part.TEMPLATE).findFirst().orElseThrow();
+        assertThat(template.location()).get().extracting(ValidationError.Location::line).isEqualTo(2);
+
+        String schema = "entity User;\nentity Team in [User\n";
+        ValidationError broken = PolicySetValidator.validate(new PolicySetSource(PolicySetSource.SchemaFormat.CEDAR, schema,
+                "@id(\"x\") permit(principal, action, resource);", List.of(), List.of())).errors().stream()
+                .filter(e -> e.part() == Part.SCHEMA).findFirst().orElseThrow();
+        assertThat(broken.location()).as("a schema error has a position too").get()
+                .extracting(ValidationError.Location::line).isEqualTo(2);
+        assertThat(broken.message()).contains("(expected here: ");
     }
 }
