@@ -65,8 +65,12 @@ public final class TrustDomains {
         return registry.trustDomain(domain).orElseThrow();
     }
 
+    /** In the new trust domain's trail and in the acting admin's, whose admins could not read the other's. */
     private void record(TrustDomain domain, SpiffeId admin, AuditEvent.Outcome outcome, String detail) {
-        audit.record(AuditEvent.of(clock.instant(), domain.name(), admin.toString(), "identity.trust_domain.create", domain.name(),
-                outcome, detail, RequestIds.current()));
+        Instant at = clock.instant();
+        for (TrustDomain in : new java.util.LinkedHashSet<>(List.of(domain, admin.trustDomain()))) {
+            audit.record(AuditEvent.of(at, in.name(), admin.toString(), "identity.trust_domain.create", domain.name(),
+                    outcome, detail, RequestIds.current()));
+        }
     }
 }

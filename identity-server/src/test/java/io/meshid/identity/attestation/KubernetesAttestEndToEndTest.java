@@ -220,6 +220,9 @@ class KubernetesAttestEndToEndTest {
                 .isNotEmpty();
         assertThat(servers.audit("tenant.test", "identity.trust_domain.create", Instant.EPOCH)).extracting(AuditEvent::outcome)
                 .containsExactly(AuditEvent.Outcome.SUCCESS);
+        assertThat(servers.audit("e2e.test", "identity.trust_domain.create", Instant.EPOCH)).as("in the acting admin's trail too")
+                .filteredOn(e -> e.target().equals("tenant.test")).extracting(AuditEvent::outcome)
+                .containsExactly(AuditEvent.Outcome.SUCCESS);
         assertThatThrownBy(() -> registry.createTrustDomain(CreateTrustDomainRequest.newBuilder().setName("tenant.test").build()))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.ALREADY_EXISTS));
     }

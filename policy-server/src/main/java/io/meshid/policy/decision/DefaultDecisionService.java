@@ -3,6 +3,7 @@ package io.meshid.policy.decision;
 import io.meshid.common.authz.Admins;
 import io.meshid.common.errors.MeshidException;
 import io.meshid.common.server.MeshidConfig;
+import io.meshid.common.server.RequestIds;
 import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.spiffe.TrustDomain;
 import io.meshid.policy.PolicyConfig;
@@ -139,7 +140,11 @@ final class DefaultDecisionService implements DecisionService {
         }
         List<String> errors = new ArrayList<>(outcome.errors().size());
         outcome.errors().forEach(e -> errors.add(e.policyId().isEmpty() ? e.message() : e.policyId() + ": " + e.message()));
-        log.offer(new DecisionRecord(clock.instant(), request.requestId(), caller.toString(), request.principal().toString(),
+        // A request without its own request_id (meshctl policy check, a client calling Check itself) is logged and audited
+        // under the call's x-request-id, as every other rpc's events are.
+        String requestId = request.requestId().isEmpty() && !RequestIds.current().equals("none") ? RequestIds.current()
+                : request.requestId();
+        log.offer(new DecisionRecord(clock.instant(), requestId, caller.toString(), request.principal().toString(),
                 request.action(), request.resource().toString(), request.resource().trustDomain().name(), request.path(),
                 request.sourceAddress(), outcome.allowed(), outcome.determiningPolicies(), errors, outcome.policyVersion(),
                 (System.nanoTime() - started) / 1000, cached, shadow == null ? 0 : shadow.version(),

@@ -87,4 +87,28 @@ class DecisionEndToEndTest {
             assertThat(e.detail()).contains("DENY action=DELETE path=/entries/9").contains("policies=[ledger-no-delete]");
         });
     }
+
+    @Test
+    void aCheckWithoutItsOwnRequestId_isAuditedUnderTheCallsXRequestId() throws Exception {
+        Instant before = Instant.now().minusSeconds(1);
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("x-request-id", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "e2e-header-id");
+        CheckResponse reply = PolicyServiceGrpc.newBlockingStub(asLedger)
+                .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers))
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .check(CheckRequest.newBuilder().setPrincipal(CHECKOUT).setAction("DELETE").setResource(LEDGER)
+                        .setContext(io.meshid.proto.policy.v1.RequestContext.newBuilder().setPath("/entries/10")).build());
+        assertThat(reply.getDecision()).isEqualTo(Decision.DECISION_DENY);
+
+        AuditLog audit = server.context().getBean(AuditLog.class);
+        Optional<AuditEvent> event = Optional.empty();
+        for (int i = 0; i < 100 && event.isEmpty(); i++) {
+            event = audit.find(new AuditQuery("meshid.local", before, Optional.of("policy.decide"), 100)).stream()
+                    .filter(e -> e.detail().contains("path=/entries/10")).findFirst();
+            if (event.isEmpty()) {
+                Thread.sleep(50);
+            }
+        }
+        assertThat(event).hasValueSatisfying(e -> assertThat(e.requestId()).isEqualTo("e2e-header-id"));
+    }
 }
