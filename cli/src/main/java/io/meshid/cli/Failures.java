@@ -19,15 +19,18 @@ final class Failures {
         String id = requestId == null ? "" : ", request id " + requestId;
         if (status.getCode() == Status.Code.UNAVAILABLE && status.getCause() != null) {
             Throwable root = root(status.getCause());
+            String code = " (UNAVAILABLE" + id + ")";
             if (root instanceof ConnectException || root instanceof java.nio.channels.UnresolvedAddressException
                     || root instanceof java.net.UnknownHostException) {
-                return "cannot reach " + who + " (" + root.getMessage() + "; expected: a running server there, see --server)";
+                return "cannot reach " + who + " (" + root.getMessage() + "; expected: a running server there, see --server)" + code;
             }
             if (root instanceof SSLException || root instanceof CertificateException) {
-                return "TLS with " + who + " failed: " + root.getMessage() + " (expected: a server whose SVID chains to --bundle "
-                        + "and names it, and a client SVID it trusts)";
+                String reason = String.valueOf(root.getMessage());
+                // meshid's trust manager already says what it expected; the JDK's and Netty's messages do not
+                return "TLS with " + who + " failed: " + reason + (reason.contains("(expected") ? ""
+                        : " (expected: a server whose SVID chains to --bundle and names it, and a client SVID it trusts)") + code;
             }
-            return "cannot reach " + who + " (" + root + ")";
+            return "cannot reach " + who + " (" + root + ")" + code;
         }
         if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
             return who + " did not answer in time (DEADLINE_EXCEEDED" + id + "; expected: an answer within --timeout)";

@@ -50,6 +50,20 @@ public final class GlobalOptions {
             description = "Deadline of each call (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    @Option(names = {"-o", "--json"}, description = "Print JSON (stable field names: the API's) instead of a table.")
+    @Option(names = "--json", description = "Print JSON (stable field names: the API's) instead of a table.")
     boolean json;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "json|table",
+            description = "Output format, as kubectl's -o: json (the same as --json) or table (the default).")
+    Format output;
+
+    /** What {@code -o} takes. */
+    enum Format {
+        JSON, TABLE
+    }
+
+    /** Whether the caller asked for JSON, with {@code --json} or {@code -o json}. */
+    boolean json() {
+        return json || output == Format.JSON;
+    }
 }

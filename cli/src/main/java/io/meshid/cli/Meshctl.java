@@ -29,7 +29,7 @@ import picocli.CommandLine.Command;
         description = "meshid's operator CLI: registration entries, join tokens, SVIDs, the CA, tokens, policies and the audit trail.",
         subcommands = {TrustDomainCommand.class, EntryCommand.class, JoinTokenCommand.class, SvidCommand.class,
             CaCommand.class, TokenCommand.class, PolicyCommand.class, OAuthClientCommand.class, AuditCommand.class,
-            AutoComplete.GenerateCompletion.class},
+            AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
         footer = {"", "Server and credentials: flags, then MESHID_* environment variables, then the dev mesh's endpoints.json "
             + "(see docs/cli.md).", "Exit codes: 0 done, 1 refused or failed, 2 usage."})
 public final class Meshctl implements Runnable {
@@ -129,23 +129,41 @@ public final class Meshctl implements Runnable {
     private static final Map<String, Boolean> GLOBAL_OPTIONS = globalOptions();
 
     /**
-     * {@code args} with the {@link GlobalOptions} flags that come before the command moved behind
-     * its words (before a {@code --}, if any): kubectl and spire-server take connection flags on
-     * either side ({@code meshctl --json entry list}), while picocli gives them to the leaf command
-     * only, which would refuse them as unknown options of the root. Anything else is left as it is.
+     * {@code args} with the {@link GlobalOptions} flags that come before or between the command's
+     * words ({@code meshctl --json entry list}, {@code meshctl entry --json list}) moved behind
+     * them (before a {@code --}, if any): kubectl and spire-server take connection flags anywhere,
+     * while picocli gives them to the leaf command only, which would refuse them as unknown options
+     * of the root or the group. A command is at most two words (group, verb); scanning stops at
+     * the second word or at the first other option. Anything else is left as it is.
      */
     static String[] globalOptionsLast(String[] args) {
+        java.util.List<String> moved = new java.util.ArrayList<>();
+        java.util.List<String> rest = new java.util.ArrayList<>();
         int i = 0;
-        while (i < args.length && GLOBAL_OPTIONS.containsKey(flagName(args[i]))) {
-            boolean takesValue = GLOBAL_OPTIONS.get(flagName(args[i]));
-            i += takesValue && !args[i].contains("=") ? 2 : 1;
+        int words = 0;
+        while (i < args.length && words < 2) {
+            String arg = args[i];
+            if (GLOBAL_OPTIONS.containsKey(flagName(arg))) {
+                boolean takesValue = GLOBAL_OPTIONS.get(flagName(arg)) && !arg.contains("=");
+                moved.add(arg);
+                if (takesValue && i + 1 < args.length) {
+                    moved.add(args[i + 1]);
+                }
+                i += takesValue ? 2 : 1;
+            } else if (arg.startsWith("-")) {
+                break;
+            } else {
+                rest.add(arg);
+                words++;
+                i++;
+            }
         }
-        if (i == 0 || i >= args.length) {
+        if (moved.isEmpty() || words == 0) {
             return args;
         }
-        java.util.List<String> rest = new java.util.ArrayList<>(java.util.Arrays.asList(args).subList(i, args.length));
+        rest.addAll(java.util.Arrays.asList(args).subList(Math.min(i, args.length), args.length));
         int at = rest.indexOf("--");
-        rest.addAll(at < 0 ? rest.size() : at, java.util.Arrays.asList(args).subList(0, i));
+        rest.addAll(at < 0 ? rest.size() : at, moved);
         return rest.toArray(String[]::new);
     }
 
@@ -206,7 +224,12 @@ public final class Meshctl implements Runnable {
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setParameterExceptionHandler((e, unused) -> {
             CommandLine failed = e.getCommandLine();
-            cli.err().println("meshctl: " + e.getMessage() + " (see '" + failed.getCommandSpec().qualifiedName() + " --help')");
+            String expected = "";
+            if (!failed.getSubcommands().isEmpty() && String.valueOf(e.getMessage()).startsWith("Missing required subcommand")) {
+                expected = " (expected one of: " + String.join(", ", failed.getSubcommands().keySet().stream()
+                        .filter(n -> !n.equals("help")).toList()) + ")";
+            }
+            cli.err().println("meshctl: " + e.getMessage() + expected + " (see '" + failed.getCommandSpec().qualifiedName() + " --help')");
             return USAGE;
         });
         commandLine.setExecutionExceptionHandler((e, failed, parsed) -> {
@@ -227,7 +250,7 @@ public final class Meshctl implements Runnable {
     private static Map<String, Class<?>> commands() {
         Map<String, Class<?>> commands = new java.util.LinkedHashMap<>();
         for (Class<?> type : Meshctl.class.getAnnotation(Command.class).subcommands()) {
-            if (type != AutoComplete.GenerateCompletion.class) {
+            if (type != AutoComplete.GenerateCompletion.class && type != CommandLine.HelpCommand.class) {
                 commands.put(type.getAnnotation(Command.class).name(), type);
             }
         }

@@ -23,7 +23,7 @@ public abstract class ServerCommand implements Callable<Integer>, CliAware {
     @Override
     public final Integer call() {
         try (Session session = new Session(options, cli)) {
-            return run(session, new Output(cli.out(), options.json));
+            return run(session, new Output(cli.out(), options.json()));
         }
     }
 

@@ -70,7 +70,7 @@ public final class Session implements AutoCloseable {
 
     /** Whether the caller asked for JSON. */
     public boolean json() {
-        return options.json;
+        return options.json();
     }
 
     /** The caller's SVID and bundle, read once. */
@@ -121,6 +121,21 @@ public final class Session implements AutoCloseable {
         } catch (StatusRuntimeException e) {
             throw CliException.failed(Failures.describe(e, kind.serverName(), settings.findServer(kind).orElse(null), lastRequestId));
         }
+    }
+
+    /**
+     * A refusal by {@code kind}'s server that meshctl describes itself ({@code text}: a first line,
+     * then details on lines of their own), in the form of every failure line: the server and
+     * address, the text, the status and the request id.
+     */
+    public String refusal(ServerKind kind, StatusRuntimeException e, String text) {
+        int newline = text.indexOf('\n');
+        String first = newline < 0 ? text : text.substring(0, newline);
+        String rest = newline < 0 ? "" : text.substring(newline);
+        boolean colon = first.endsWith(":");
+        return kind.serverName() + settings.findServer(kind).map(a -> " at " + a).orElse("") + ": "
+                + (colon ? first.substring(0, first.length() - 1) : first) + " (" + e.getStatus().getCode()
+                + (lastRequestId == null ? "" : ", request id " + lastRequestId) + ")" + (colon ? ":" : "") + rest;
     }
 
     /** The SPIFFE ID {@code kind}'s server must present. */

@@ -101,8 +101,12 @@ public final class Settings {
 
     private String devHint() {
         Path dir = devDir();
-        return dir == null ? ": none found here or above; start one with ./meshid dev"
-                : ": " + dir.resolve(DevEndpoints.FILE) + " does not name it";
+        if (dir == null) {
+            return ": none found here or above; start one with ./meshid dev";
+        }
+        Path file = dir.resolve(DevEndpoints.FILE);
+        return java.nio.file.Files.isRegularFile(file) ? ": " + file + " does not name it"
+                : ": " + file + " does not exist (is the dev mesh started with that data directory?)";
     }
 
     private Path devDir() {

@@ -30,7 +30,7 @@ class MeshctlCommandTreeTest {
 
     @Test
     void noCommandHelpAndCompletionGetTheWholeTree() {
-        String[][] lines = {{}, {"--help"}, {"-V"}, {"generate-completion"}, {"entri", "list"}};
+        String[][] lines = {{}, {"--help"}, {"-V"}, {"generate-completion"}, {"help", "entry"}, {"entri", "list"}};
         for (String[] args : lines) {
             assertThat(Meshctl.commandLine(cli, args).getSubcommands())
                     .as(String.join(" ", args))
@@ -89,8 +89,12 @@ class MeshctlCommandTreeTest {
     void connectionFlagsMayComeBeforeTheCommand() {
         assertThat(Meshctl.globalOptionsLast(new String[] {"--json", "--dev-dir", "/d", "--timeout=3s", "entry", "show", "id"}))
                 .containsExactly("entry", "show", "id", "--json", "--dev-dir", "/d", "--timeout=3s");
-        assertThat(Meshctl.globalOptionsLast(new String[] {"-o", "policy", "put", "--", "-odd-dir"}))
-                .containsExactly("policy", "put", "-o", "--", "-odd-dir");
+        assertThat(Meshctl.globalOptionsLast(new String[] {"-o", "json", "policy", "put", "--", "-odd-dir"}))
+                .containsExactly("policy", "put", "-o", "json", "--", "-odd-dir");
+        assertThat(Meshctl.globalOptionsLast(new String[] {"entry", "--json", "list", "--limit", "5"}))
+                .containsExactly("entry", "list", "--limit", "5", "--json");
+        assertThat(Meshctl.globalOptionsLast(new String[] {"entry", "show", "--json", "id"})).as("after the verb: picocli's own")
+                .containsExactly("entry", "show", "--json", "id");
         String[][] unchanged = {{"entry", "list", "--json"}, {"--help"}, {"--json"}, {"--dev-dir", "/d"}, {"--no-such", "entry", "list"}, {}};
         for (String[] args : unchanged) {
             assertThat(Meshctl.globalOptionsLast(args)).as(String.join(" ", args)).containsExactly(args);
@@ -122,13 +126,27 @@ class MeshctlCommandTreeTest {
 
     private static void commands(CommandLine line, java.util.List<String> path, java.util.List<java.util.List<String>> paths) {
         line.getSubcommands().forEach((name, sub) -> {
-            if (!name.equals(sub.getCommandName())) {
-                return; // an alias
+            if (!name.equals(sub.getCommandName()) || name.equals("help")) {
+                return; // an alias, or picocli's help command (help --help is the root's usage)
             }
             java.util.List<String> subPath = new java.util.ArrayList<>(path);
             subPath.add(name);
             paths.add(subPath);
             commands(sub, subPath, paths);
         });
+    }
+
+    @Test
+    void helpNamesACommandAsGitAndKubectlDo() {
+        assertThat(Meshctl.run(new String[] {"help", "entry"}, cli)).isZero();
+
+        assertThat(out.toString()).startsWith("Usage: meshctl entry").contains("create", "delete");
+    }
+
+    @Test
+    void aGroupWithoutItsVerbNamesTheVerbs() {
+        assertThat(Meshctl.run(new String[] {"entry"}, cli)).isEqualTo(Meshctl.USAGE);
+
+        assertThat(err.toString()).contains("Missing required subcommand").contains("(expected one of: create, list, show, delete)");
     }
 }

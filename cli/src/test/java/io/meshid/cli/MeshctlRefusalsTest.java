@@ -135,9 +135,17 @@ class MeshctlRefusalsTest {
         for (String verb : new String[] {"validate", "put"}) {
             DevMesh.Run run = mesh.meshctl("policy", verb, dir.toString());
             assertThat(run.code()).as(run.err()).isEqualTo(1);
-            assertThat(run.err()).startsWith("meshctl: the policy set does not validate")
+            assertThat(run.err()).startsWith(verb.equals("put") ? "meshctl: policy-server at " : "meshctl: the policy set does not validate")
+                    .contains("the policy set does not validate")
                     .containsPattern(java.util.regex.Pattern.quote(dir.resolve("policies.cedar").toString()) + ":\\d+:\\d+: ");
+            DevMesh.Run json = mesh.meshctl("policy", verb, dir.toString(), "--json");
+            assertThat(json.code()).isEqualTo(1);
+            assertThat(com.google.gson.JsonParser.parseString(json.out()).getAsJsonObject().getAsJsonArray("errors")).as(verb)
+                    .isNotEmpty();
         }
+        DevMesh.Run put = mesh.meshctl("policy", "put", dir.toString());
+        assertThat(put.err().lines().findFirst().orElseThrow()).as("the refusal's first line, as every failure's")
+                .containsPattern("\\(INVALID_ARGUMENT, request id [0-9a-f-]{36}\\):$");
         DevMesh.Run notADir = mesh.meshctl("policy", "validate", tmp.resolve("missing").toString());
         oneLine(notADir, 2);
         assertThat(notADir.err()).contains("not a directory (expected: a policy directory");
@@ -191,6 +199,14 @@ class MeshctlRefusalsTest {
             {"entry", "list", "--cert", notPem.toString()},
             {"entry", "list", "--key", tmp.resolve("nokey.pem").toString()},
             {"entry", "list", "--server", "nocolon"},
+            {"entry", "list", "--admin", "yes"},
+            {"policy", "get", "--version", "1", "--shadow", "--out", tmp.resolve("got").toString()},
+            {"policy", "get", "--out", notPem.toString()},
+            {"policy", "rollback", "abc"},
+            {"policy", "diff", "abc", "2"},
+            {"ca", "issued", "--serial", "nothex"},
+            {"token", "validate", "", "--audience", "x"},
+            {"entry"},
             {},
         };
         for (String[] command : cases) {

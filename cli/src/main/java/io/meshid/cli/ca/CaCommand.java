@@ -115,8 +115,8 @@ public final class CaCommand {
                 + "the bundle after --cutoff-after.")
         boolean compromised;
 
-        @Option(names = "--cutoff-after", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
-                description = "With --compromised: how long the old authorities stay trusted (default 5m, at most 1h).")
+        @Option(names = "--cutoff-after", paramLabel = "DURATION", converter = Converters.DurationOrZeroConverter.class,
+                description = "With --compromised: how long the old authorities stay trusted (default 5m, at most 1h; 0: at once).")
         Duration cutoffAfter;
 
         @Override
@@ -170,6 +170,9 @@ public final class CaCommand {
         protected int run(Session session, Output out) {
             if (limit < 1 || limit > 100_000) {
                 throw CliException.usage("--limit " + limit + " (expected: between 1 and 100000)");
+            }
+            if (!serial.matches("[0-9A-Fa-f:]*")) {
+                throw CliException.usage("--serial '" + serial + "' is not a serial number (expected: hexadecimal, such as 4f3a09…)");
             }
             ListIssuedResponse.Builder all = ListIssuedResponse.newBuilder();
             String token = "";

@@ -5,6 +5,7 @@ import com.google.rpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.meshid.cli.CliException;
+import io.meshid.cli.Converters;
 import io.meshid.cli.Output;
 import io.meshid.cli.ServerCommand;
 import io.meshid.cli.ServerKind;
@@ -42,7 +43,7 @@ public final class PolicyCommand {
     @Command(name = "get", description = "Write a version (default: the active one) into a directory: schema, policies, "
             + "templates, links.")
     static final class Get extends ServerCommand {
-        @Option(names = "--version", paramLabel = "N", description = "Which version (default: the active one).")
+        @Option(names = "--version", paramLabel = "N", converter = Converters.VersionConverter.class, description = "Which version (default: the active one).")
         Long version;
 
         @Option(names = "--shadow", description = "The shadow version instead of the active one.")
@@ -53,12 +54,15 @@ public final class PolicyCommand {
 
         @Override
         protected int run(Session session, Output output) {
+            if (version != null && shadow) {
+                throw CliException.usage("--version with --shadow (expected: one of them: a version, or the shadow version)");
+            }
             PolicySet set = fetch(session, version, shadow);
             Path dir = cli.resolve(out);
             try {
                 PolicyDirectory.write(dir, set.getSource());
             } catch (IOException e) {
-                throw CliException.failed("cannot write " + dir + ": " + e.getMessage() + " (expected: a writable directory)");
+                throw CliException.usage("cannot write " + dir + ": " + e.getMessage() + " (expected: a writable directory)");
             }
             if (output.json()) {
                 output.json(set.getVersion());
@@ -106,7 +110,7 @@ public final class PolicyCommand {
         @Option(names = "--comment", paramLabel = "TEXT", description = "Why, kept with the version.")
         String comment = "";
 
-        @Option(names = "--expected-version", paramLabel = "N",
+        @Option(names = "--expected-version", paramLabel = "N", converter = Converters.VersionConverter.class,
                 description = "Refuse unless the newest version is N (0: none yet): no lost updates.")
         Long expectedVersion;
 
@@ -127,7 +131,10 @@ public final class PolicyCommand {
             } catch (StatusRuntimeException e) {
                 PolicySetValidationFailure failure = validationFailure(e);
                 if (failure != null) {
-                    throw CliException.failed(problems(policies, failure.getErrorsList()));
+                    if (out.json()) {
+                        out.json(failure);
+                    }
+                    throw CliException.failed(session.refusal(ServerKind.POLICY, e, problems(policies, failure.getErrorsList())));
                 }
                 return session.call(ServerKind.POLICY, () -> {
                     throw e;
@@ -146,7 +153,7 @@ public final class PolicyCommand {
     /** {@code policy diff}. */
     @Command(name = "diff", description = "Compare two versions, or a version (default: the active one) with a directory.")
     static final class Diff extends ServerCommand {
-        @Parameters(paramLabel = "VERSION", arity = "0..2", description = "One or two version numbers.")
+        @Parameters(paramLabel = "VERSION", arity = "0..2", converter = Converters.VersionConverter.class, description = "One or two version numbers.")
         List<Long> versions = new java.util.ArrayList<>();
 
         @Option(names = "--dir", paramLabel = "DIR", description = "Compare with this policy directory.")
@@ -187,12 +194,19 @@ public final class PolicyCommand {
                 diff.append(TextDiff.unified(leftName + "/" + name, left.getOrDefault(name, ""), rightName + "/" + name,
                         right.getOrDefault(name, "")));
             }
-            if (diff.isEmpty()) {
+            if (out.json()) {
+                com.google.gson.JsonObject json = new com.google.gson.JsonObject();
+                json.addProperty("left", leftName);
+                json.addProperty("right", rightName);
+                json.addProperty("differs", !diff.isEmpty());
+                json.addProperty("diff", diff.toString());
+                out.line(json.toString());
+            } else if (diff.isEmpty()) {
                 out.line("no differences");
-                return 0;
+            } else {
+                out.raw(diff.toString());
             }
-            out.raw(diff.toString());
-            return exitCode ? 1 : 0;
+            return exitCode && !diff.isEmpty() ? 1 : 0;
         }
 
         private static java.util.Set<String> union(Map<String, String> a, Map<String, String> b) {
@@ -233,13 +247,14 @@ public final class PolicyCommand {
     /** {@code policy rollback VERSION}. */
     @Command(name = "rollback", description = "Make a copy of an earlier version the new active version.")
     static final class Rollback extends ServerCommand {
-        @Parameters(index = "0", paramLabel = "VERSION", description = "The version to go back to.")
+        @Parameters(index = "0", paramLabel = "VERSION", converter = Converters.VersionConverter.class,
+                description = "The version to go back to.")
         long target;
 
         @Option(names = "--comment", paramLabel = "TEXT", description = "Why, kept with the new version.")
         String comment = "";
 
-        @Option(names = "--expected-version", paramLabel = "N", description = "Refuse unless the newest version is N.")
+        @Option(names = "--expected-version", paramLabel = "N", converter = Converters.VersionConverter.class, description = "Refuse unless the newest version is N.")
         Long expectedVersion;
 
         @Override

@@ -202,9 +202,27 @@ final class PolicyDirectory {
                 i++;
             }
         } catch (JsonParseException | IllegalStateException | UnsupportedOperationException e) {
-            throw CliException.usage(file + ": " + e.getMessage() + expected, e);
+            throw CliException.usage(file + jsonWhere(e) + ": not valid JSON: " + jsonReason(e) + expected, e);
         }
         return links;
+    }
+
+    private static final java.util.regex.Pattern JSON_AT = java.util.regex.Pattern.compile("at line (\\d+) column (\\d+)");
+
+    /** {@code :line:column} of a JSON error from Gson's message ("... at line 2 column 1 path $[1]"), or nothing. */
+    private static String jsonWhere(Exception e) {
+        java.util.regex.Matcher m = JSON_AT.matcher(String.valueOf(e.getMessage()));
+        return m.find() ? ":" + m.group(1) + ":" + m.group(2) : "";
+    }
+
+    /** Gson's reason without its Java exception name, position and JSON path. */
+    private static String jsonReason(Exception e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        String message = String.valueOf(cause.getMessage());
+        int at = message.indexOf(" at line ");
+        String reason = at > 0 ? message.substring(0, at) : message;
+        int see = reason.indexOf("\nSee ");
+        return (see > 0 ? reason.substring(0, see) : reason).strip();
     }
 
     private static String text(Path file, boolean required) {

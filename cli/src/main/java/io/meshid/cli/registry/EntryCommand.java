@@ -41,7 +41,8 @@ public final class EntryCommand {
         SpiffeId spiffeId;
 
         @Option(names = "--selector", paramLabel = "TYPE:VALUE", converter = Converters.SelectorConverter.class,
-                description = "A selector the workload must have (repeatable), such as k8s:ns:payments. None: join tokens only.")
+                description = "A selector the workload must have (repeatable), such as k8s:cluster:prod with k8s:ns:payments "
+                        + "(a k8s entry names one cluster and one namespace, and at most one k8s:sa). None: join tokens only.")
         List<Selector> selectors = new ArrayList<>();
 
         @Option(names = "--x509-ttl", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
@@ -92,7 +93,8 @@ public final class EntryCommand {
                 description = "Only entries with this selector (repeatable).")
         List<Selector> selectors = new ArrayList<>();
 
-        @Option(names = "--admin", paramLabel = "true|false", arity = "1", description = "Only admin (true) or non-admin entries.")
+        @Option(names = "--admin", paramLabel = "true|false", arity = "1", converter = Converters.BooleanConverter.class,
+                description = "Only admin (true) or non-admin entries.")
         Boolean admin;
 
         @Override

@@ -225,7 +225,10 @@ public final class OAuthClientCommand {
                     .deleteOAuthClient(DeleteOAuthClientRequest.newBuilder().setTrustDomain(session.trustDomain().name())
                             .setClientId(clientId).build()));
             if (out.json()) {
-                out.line("{\"deleted\": \"" + clientId.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
+                com.google.gson.JsonObject json = new com.google.gson.JsonObject();
+                json.addProperty("client_id", clientId);
+                json.addProperty("deleted", true);
+                out.line(json.toString());
             } else {
                 out.line("deleted OAuth client " + clientId);
             }

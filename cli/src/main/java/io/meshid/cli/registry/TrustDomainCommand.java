@@ -38,8 +38,8 @@ public final class TrustDomainCommand {
                 out.json(reply);
             } else {
                 TrustDomain d = reply.getTrustDomain();
-                out.fields(List.of(new String[] {"name", d.getName()}, new String[] {"created_at", Output.time(d.getCreatedAt())},
-                        new String[] {"created_by", d.getCreatedBy()}));
+                out.fields(List.of(new String[] {"name", d.getName()}, new String[] {"description", d.getDescription()},
+                        new String[] {"created_at", Output.time(d.getCreatedAt())}, new String[] {"created_by", d.getCreatedBy()}));
             }
             return 0;
         }

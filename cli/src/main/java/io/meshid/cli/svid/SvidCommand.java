@@ -109,7 +109,7 @@ public final class SvidCommand {
                         + " (expected: a writable directory)");
             }
             if (output.json()) {
-                output.json(svid.toBuilder().clearCertChain());
+                output.json(svid);
             } else {
                 output.fields(List.of(new String[] {"spiffe_id", svid.getSpiffeId()}, new String[] {"serial_number", svid.getSerialNumber()},
                         new String[] {"not_after", Output.time(svid.getNotAfter())}, new String[] {"written", dir + "/{cert,key,bundle}.pem"}));

@@ -73,6 +73,10 @@ public final class TokenCommand {
 
         @Override
         protected int run(Session session, Output out) {
+            if (token.isBlank() || audience.isBlank()) {
+                throw CliException.usage((token.isBlank() ? "TOKEN" : "--audience") + " is empty (expected: "
+                        + (token.isBlank() ? "a JWT in compact serialization, header.payload.signature)" : "the audience the token must be for)"));
+            }
             ValidateTokenRequest.Builder request = ValidateTokenRequest.newBuilder().setToken(token).setAudience(audience);
             for (String t : types) {
                 request.addExpectedTypes(switch (t) {
