@@ -59,6 +59,12 @@ class MeshctlEndToEndTest {
         assertThat(renewed.code()).as(renewed.err()).isZero();
 
         assertThat(ok("ca", "issued", "--spiffe-id", "spiffe://meshid.local/ns/shop/sa/cart").out()).contains(serial);
+        JsonObject first = json(ok("ca", "issued", "--limit", "1", "--json"));
+        String next = first.get("next_page_token").getAsString();
+        assertThat(next).as("a --limit that stops early says where to go on").isNotEmpty();
+        JsonObject second = json(ok("ca", "issued", "--limit", "1", "--page-token", next, "--json"));
+        assertThat(second.getAsJsonArray("certificates").get(0).getAsJsonObject().get("serial_number"))
+                .isNotEqualTo(first.getAsJsonArray("certificates").get(0).getAsJsonObject().get("serial_number"));
         assertThat(ok("svid", "revoke", serial, "--reason", "key-compromise", "--comment", "test").out()).contains("revoked:");
         assertThat(ok("entry", "delete", id).out()).contains("deleted entry " + id);
         DevMesh.Run gone = mesh.meshctl("entry", "show", id);

@@ -166,6 +166,10 @@ public final class CaCommand {
         @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "At most N rows (default ${DEFAULT-VALUE}).")
         int limit;
 
+        @Option(names = "--page-token", paramLabel = "TOKEN",
+                description = "Go on from where an earlier --limit stopped: its JSON's next_page_token.")
+        String pageToken = "";
+
         @Override
         protected int run(Session session, Output out) {
             if (limit < 1 || limit > 100_000) {
@@ -175,7 +179,7 @@ public final class CaCommand {
                 throw CliException.usage("--serial '" + serial + "' is not a serial number (expected: hexadecimal, such as 4f3a09…)");
             }
             ListIssuedResponse.Builder all = ListIssuedResponse.newBuilder();
-            String token = "";
+            String token = pageToken;
             do {
                 ListIssuedRequest request = ListIssuedRequest.newBuilder().setTrustDomain(session.trustDomain().name())
                         .setSpiffeId(spiffeId).setSerialNumber(serial).setPageSize(Math.min(1000, limit - all.getCertificatesCount()))

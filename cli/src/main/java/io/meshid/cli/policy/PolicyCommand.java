@@ -222,6 +222,10 @@ public final class PolicyCommand {
         @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "At most N (default ${DEFAULT-VALUE}, at most 1000).")
         int limit;
 
+        @Option(names = "--page-token", paramLabel = "TOKEN",
+                description = "Go on from where an earlier --limit stopped: its JSON's next_page_token.")
+        String pageToken = "";
+
         @Override
         protected int run(Session session, Output out) {
             if (limit < 1 || limit > 1000) {
@@ -229,7 +233,7 @@ public final class PolicyCommand {
             }
             ListPolicyVersionsResponse reply = session.call(ServerKind.POLICY, () -> session.stub(ServerKind.POLICY,
                     PolicyAdminServiceGrpc::newBlockingStub).listPolicyVersions(ListPolicyVersionsRequest.newBuilder()
-                            .setTrustDomain(session.trustDomain().name()).setPageSize(limit).build()));
+                            .setTrustDomain(session.trustDomain().name()).setPageSize(limit).setPageToken(pageToken).build()));
             if (out.json()) {
                 out.json(reply);
                 return 0;
