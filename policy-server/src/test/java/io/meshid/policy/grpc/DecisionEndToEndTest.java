@@ -72,15 +72,7 @@ class DecisionEndToEndTest {
         assertThat(reply.getDeniedResponse().getStatus().getCode()).isEqualTo(StatusCode.Forbidden);
         assertThat(reply.getDeniedResponse().getBody()).contains("ledger-no-delete");
 
-        AuditLog audit = server.context().getBean(AuditLog.class);
-        Optional<AuditEvent> event = Optional.empty();
-        for (int i = 0; i < 100 && event.isEmpty(); i++) {
-            event = audit.find(new AuditQuery("meshid.local", before, Optional.of("policy.decide"), 100)).stream()
-                    .filter(e -> e.requestId().equals("e2e-delete")).findFirst();
-            if (event.isEmpty()) {
-                Thread.sleep(50);
-            }
-        }
+        Optional<AuditEvent> event = decisionEvent(before, e -> e.requestId().equals("e2e-delete"));
         assertThat(event).hasValueSatisfying(e -> {
             assertThat(e.outcome()).isEqualTo(AuditEvent.Outcome.DENIED);
             assertThat(e.actor()).isEqualTo(CHECKOUT);
@@ -100,15 +92,20 @@ class DecisionEndToEndTest {
                         .setContext(io.meshid.proto.policy.v1.RequestContext.newBuilder().setPath("/entries/10")).build());
         assertThat(reply.getDecision()).isEqualTo(Decision.DECISION_DENY);
 
+        assertThat(decisionEvent(before, e -> e.detail().contains("path=/entries/10")))
+                .hasValueSatisfying(e -> assertThat(e.requestId()).isEqualTo("e2e-header-id"));
+    }
+
+    /** The first policy.decide event since {@code since} that {@code wanted} accepts, awaited for up to 5 s (the log is asynchronous). */
+    private Optional<AuditEvent> decisionEvent(Instant since, java.util.function.Predicate<AuditEvent> wanted) throws InterruptedException {
         AuditLog audit = server.context().getBean(AuditLog.class);
         Optional<AuditEvent> event = Optional.empty();
         for (int i = 0; i < 100 && event.isEmpty(); i++) {
-            event = audit.find(new AuditQuery("meshid.local", before, Optional.of("policy.decide"), 100)).stream()
-                    .filter(e -> e.detail().contains("path=/entries/10")).findFirst();
+            event = audit.find(new AuditQuery("meshid.local", since, Optional.of("policy.decide"), 100)).stream().filter(wanted).findFirst();
             if (event.isEmpty()) {
                 Thread.sleep(50);
             }
         }
-        assertThat(event).hasValueSatisfying(e -> assertThat(e.requestId()).isEqualTo("e2e-header-id"));
+        return event;
     }
 }
