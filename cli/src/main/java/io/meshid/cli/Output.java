@@ -17,6 +17,8 @@ import java.util.List;
  */
 public final class Output {
 
+    private static final com.google.gson.Gson GSON = new com.google.gson.Gson();
+
     private static final JsonFormat.Printer JSON = JsonFormat.printer().preservingProtoFieldNames().alwaysPrintFieldsWithNoPresence();
 
     private final PrintWriter out;
@@ -39,6 +41,21 @@ public final class Output {
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("cannot print the reply as JSON: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Prints a JSON object of meshctl's own, for a command whose rpc returns nothing to print:
+     * {@code keysAndValues} alternate names and values (strings, booleans, numbers), in order.
+     */
+    public void json(Object... keysAndValues) {
+        if (keysAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("keys and values: " + keysAndValues.length + " items (expected: pairs)");
+        }
+        com.google.gson.JsonObject object = new com.google.gson.JsonObject();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            object.add((String) keysAndValues[i], GSON.toJsonTree(keysAndValues[i + 1]));
+        }
+        out.println(object);
     }
 
     /** Prints a line. */

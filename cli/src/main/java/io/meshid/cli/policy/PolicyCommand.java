@@ -195,12 +195,7 @@ public final class PolicyCommand {
                         right.getOrDefault(name, "")));
             }
             if (out.json()) {
-                com.google.gson.JsonObject json = new com.google.gson.JsonObject();
-                json.addProperty("left", leftName);
-                json.addProperty("right", rightName);
-                json.addProperty("differs", !diff.isEmpty());
-                json.addProperty("diff", diff.toString());
-                out.line(json.toString());
+                out.json("left", leftName, "right", rightName, "differs", !diff.isEmpty(), "diff", diff.toString());
             } else if (diff.isEmpty()) {
                 out.line("no differences");
             } else {

@@ -159,7 +159,7 @@ public final class EntryCommand {
             session.call(ServerKind.IDENTITY, () -> session.stub(ServerKind.IDENTITY, RegistryServiceGrpc::newBlockingStub)
                     .deleteEntry(DeleteEntryRequest.newBuilder().setId(id).build()));
             if (out.json()) {
-                out.line("{\"id\": \"" + id + "\", \"deleted\": true}");
+                out.json("id", id, "deleted", true);
             } else {
                 out.line("deleted entry " + id);
             }

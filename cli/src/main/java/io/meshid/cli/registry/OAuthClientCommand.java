@@ -225,10 +225,7 @@ public final class OAuthClientCommand {
                     .deleteOAuthClient(DeleteOAuthClientRequest.newBuilder().setTrustDomain(session.trustDomain().name())
                             .setClientId(clientId).build()));
             if (out.json()) {
-                com.google.gson.JsonObject json = new com.google.gson.JsonObject();
-                json.addProperty("client_id", clientId);
-                json.addProperty("deleted", true);
-                out.line(json.toString());
+                out.json("client_id", clientId, "deleted", true);
             } else {
                 out.line("deleted OAuth client " + clientId);
             }

@@ -37,8 +37,12 @@ public final class RequestIds {
      * inside {@link #callWith}), or "none" outside a call.
      */
     public static String current() {
-        String id = CONTEXT_KEY.get();
-        return id == null ? "none" : id;
+        return ofCall().orElse("none");
+    }
+
+    /** The request id of the call being served on this thread, or empty outside a call. */
+    public static java.util.Optional<String> ofCall() {
+        return java.util.Optional.ofNullable(CONTEXT_KEY.get());
     }
 
     /**

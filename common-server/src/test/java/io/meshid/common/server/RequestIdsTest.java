@@ -42,8 +42,10 @@ class RequestIdsTest {
     @Test
     void callWith_makesTheIdCurrentAndLogged_onlyWhileTheBodyRuns() {
         assertThat(RequestIds.current()).isEqualTo("none");
-        String seen = RequestIds.callWith("http-42", () -> RequestIds.current() + "/" + org.slf4j.MDC.get(RequestIds.MDC_KEY));
-        assertThat(seen).isEqualTo("http-42/http-42");
+        assertThat(RequestIds.ofCall()).isEmpty();
+        String seen = RequestIds.callWith("http-42", () -> RequestIds.current() + "/" + org.slf4j.MDC.get(RequestIds.MDC_KEY)
+                + "/" + RequestIds.ofCall().orElseThrow());
+        assertThat(seen).isEqualTo("http-42/http-42/http-42");
         assertThat(RequestIds.current()).isEqualTo("none");
         assertThat(org.slf4j.MDC.get(RequestIds.MDC_KEY)).isNull();
     }

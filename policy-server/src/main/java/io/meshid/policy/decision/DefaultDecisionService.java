@@ -142,8 +142,7 @@ final class DefaultDecisionService implements DecisionService {
         outcome.errors().forEach(e -> errors.add(e.policyId().isEmpty() ? e.message() : e.policyId() + ": " + e.message()));
         // A request without its own request_id (meshctl policy check, a client calling Check itself) is logged and audited
         // under the call's x-request-id, as every other rpc's events are.
-        String requestId = request.requestId().isEmpty() && !RequestIds.current().equals("none") ? RequestIds.current()
-                : request.requestId();
+        String requestId = request.requestId().isEmpty() ? RequestIds.ofCall().orElse("") : request.requestId();
         log.offer(new DecisionRecord(clock.instant(), requestId, caller.toString(), request.principal().toString(),
                 request.action(), request.resource().toString(), request.resource().trustDomain().name(), request.path(),
                 request.sourceAddress(), outcome.allowed(), outcome.determiningPolicies(), errors, outcome.policyVersion(),

@@ -1,6 +1,5 @@
 package io.meshid.policy.validation;
 
-import com.cedarpolicy.BasicAuthorizationEngine;
 import com.cedarpolicy.model.DetailedError;
 import com.cedarpolicy.model.ValidationRequest;
 import com.cedarpolicy.model.ValidationResponse;
@@ -51,7 +50,7 @@ final class ParseErrors {
 
     private static Optional<Span> first(Schema schema, PolicySet set, String about) {
         try {
-            ValidationResponse response = new BasicAuthorizationEngine().validate(new ValidationRequest(schema, set));
+            ValidationResponse response = PolicySetValidator.ENGINE.validate(new ValidationRequest(schema, set));
             List<DetailedError> errors = response.errors.map(List::copyOf).orElse(List.of());
             return errors.stream().filter(e -> e.message.startsWith(about) && !e.sourceLocations.isEmpty()).findFirst()
                     .map(e -> e.sourceLocations.getFirst())

@@ -37,7 +37,7 @@ import java.util.Set;
  */
 public final class PolicySetValidator {
 
-    private static final BasicAuthorizationEngine ENGINE = new BasicAuthorizationEngine();
+    static final BasicAuthorizationEngine ENGINE = new BasicAuthorizationEngine();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private PolicySetValidator() {
