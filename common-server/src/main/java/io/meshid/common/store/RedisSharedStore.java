@@ -103,6 +103,8 @@ final class RedisSharedStore implements SharedStore, LeasedCounters {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** {@link System#nanoTime} when a connection to Redis was last lost. */
     private volatile long disconnectedAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
+    /** When a connection to Redis was last (re)established; a refusal newer than it is a fresh disconnect. */
+    private volatile long connectedAt = System.nanoTime();
 
     RedisSharedStore(String uri, Duration commandTimeout) {
         this.maskedUri = RedisUris.mask(uri);
@@ -119,6 +121,11 @@ final class RedisSharedStore implements SharedStore, LeasedCounters {
                 .build();
         this.client = RedisClient.create(resources, redisUri);
         client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, java.net.SocketAddress address) {
+                connectedAt = System.nanoTime();
+            }
+
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
                 disconnectedAt = System.nanoTime();
@@ -343,7 +350,14 @@ final class RedisSharedStore implements SharedStore, LeasedCounters {
      * call made then costs a short wait instead of a refusal. In a longer outage calls fail at once.
      */
     private boolean awaitReconnect() {
-        long deadline = disconnectedAt + TimeUnit.MILLISECONDS.toNanos(RECONNECT_GRACE_MILLIS);
+        long lost = disconnectedAt;
+        if (lost - connectedAt < 0) {
+            // lettuce refused the command before this listener heard of the disconnect (it runs on the
+            // event loop, after the channel is marked down): the connection was lost just now.
+            lost = System.nanoTime();
+            disconnectedAt = lost;
+        }
+        long deadline = lost + TimeUnit.MILLISECONDS.toNanos(RECONNECT_GRACE_MILLIS);
         while (!connection.isOpen() && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(5);
