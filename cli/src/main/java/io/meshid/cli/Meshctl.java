@@ -58,6 +58,7 @@ public final class Meshctl implements Runnable {
 
     /** Runs {@code meshctl} and exits with its exit code. */
     public static void main(String[] args) {
+        Warmup.inBackground();
         quietLogging(System.getenv("MESHCTL_LOG_LEVEL"));
         noPublicCas();
         PrintStream stdout = System.out;
