@@ -223,6 +223,10 @@ public final class Meshctl implements Runnable {
         commandLine.setOut(cli.out());
         commandLine.setErr(cli.err());
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        // An option that takes a value takes the next argument, whatever it starts with, as getopt, Go's flag
+        // package (kubectl, spire-server) and step do: a join token is base64url and starts with '-' one time
+        // in 64, and picocli read "--join-token -hi3R…" as the token missing and -h given.
+        commandLine.setAllowOptionsAsOptionParameters(true);
         commandLine.setParameterExceptionHandler((e, unused) -> {
             CommandLine failed = e.getCommandLine();
             String expected = "";

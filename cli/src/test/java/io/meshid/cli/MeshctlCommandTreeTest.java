@@ -149,4 +149,18 @@ class MeshctlCommandTreeTest {
 
         assertThat(err.toString()).contains("Missing required subcommand").contains("(expected one of: create, list, show, delete)");
     }
+
+    @Test
+    void aValueThatStartsWithADashIsTheOptionsValue() {
+        // base64url join tokens start with '-' one time in 64; "-h…" also looks like the help flag
+        for (String token : new String[] {"-hi3ROmHptA3xxOHQCLt-dKCnARjS2CCXUmJOQq3u6s", "--out", "-"}) {
+            String[] args = {"svid", "fetch", "--join-token", token, "--out", "dir"};
+
+            CommandLine.ParseResult parsed = Meshctl.commandLine(cli, args).parseArgs(args);
+
+            CommandLine.ParseResult fetch = parsed.subcommand().subcommand();
+            assertThat(fetch.matchedOptionValue("--join-token", "")).as(token).isEqualTo(token);
+            assertThat(fetch.<Path>matchedOptionValue("--out", null)).isEqualTo(Path.of("dir"));
+        }
+    }
 }
