@@ -25,6 +25,8 @@
 # BENCH_JAR (the sidecar jar; default this tree's sidecar/target), BENCH_BASE_JAR (a sidecar jar of
 # another build, e.g. main's, with its lib/ beside it: a second pair runs from it on ports
 # +641…+652, for the cases sidecars-base and sidecars-base-cold, an A/B in the same minutes),
+# BENCH_AOT (on: a first start of each sidecar records its JDK 25 AOT cache under 5 s of traffic and
+# the measured sidecars start from it, as docs/sidecar.md tells a deployment to; off: no cache),
 # BENCH_SIDECAR_JAVA_OPTS (both pairs' JVM options; default @sidecar/sidecar.jvm, with
 # MALLOC_ARENA_MAX=2).
 # Needs wrk and nginx (apt-get install wrk nginx), runs nginx unprivileged with its own prefix in a
@@ -40,6 +42,8 @@ CONNS=${BENCH_CONNECTIONS:-64}
 CASES=${BENCH_CASES:-direct sidecars nginx sidecars-cold}
 # the sidecar's own JVM options (docs/sidecar.md, "JVM options"), as ./meshid dev starts it
 SIDECAR_JAVA_OPTS=${BENCH_SIDECAR_JAVA_OPTS:-@$ROOT/sidecar/sidecar.jvm}
+# on: the measured sidecars start from an AOT cache that a first run of each recorded (as deployed)
+AOT=${BENCH_AOT:-on}
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 command -v wrk >/dev/null || { echo "run-vs-nginx: needs wrk (apt-get install wrk)" >&2; exit 2; }
 [ -x "$NGINX" ] || { echo "run-vs-nginx: needs nginx (apt-get install nginx)" >&2; exit 2; }
@@ -166,32 +170,61 @@ if [ -n "$BASE_JAR" ]; then
   PAIRS+=("base-client base-server")
   JAR_OF[base-client]=$BASE_JAR JAR_OF[base-server]=$BASE_JAR
 fi
-for who in ${PAIRS[*]}; do
-  rm -f "$W/$who.json"
-  # shellcheck disable=SC2086 # a list of options
-  MESHID_LOG_FORMAT=text MALLOC_ARENA_MAX=2 "$JAVA" $SIDECAR_JAVA_OPTS --enable-native-access=ALL-UNNAMED \
-    -jar "${JAR_OF[$who]}" --ready-file "$W/$who.json" "$W/$who.yaml" > "$W/$who.log" 2>&1 &
-  PIDS+=($!)
-  PID_OF[$who]=$!
-done
-for who in ${PAIRS[*]}; do
-  until [ -s "$W/$who.json" ]; do
-    kill -0 "${PID_OF[$who]}" 2>/dev/null || { cat "$W/$who.log" >&2; exit 1; }
-    sleep 0.2
+# start_sidecars [JVM option per sidecar, with %s for its name]: every sidecar of PAIRS, until ready.
+start_sidecars() {
+  local who option
+  for who in ${PAIRS[*]}; do
+    rm -f "$W/$who.json"
+    # shellcheck disable=SC2059 # the caller's format, with %s for the name
+    option=${1:+$(printf -- "$1" "$who")}
+    # shellcheck disable=SC2086 # a list of options
+    MESHID_LOG_FORMAT=text MALLOC_ARENA_MAX=2 "$JAVA" $SIDECAR_JAVA_OPTS --enable-native-access=ALL-UNNAMED ${option:+"$option"} \
+      -Xlog:aot=off -Xlog:cds=off -jar "${JAR_OF[$who]}" --ready-file "$W/$who.json" "$W/$who.yaml" > "$W/$who.log" 2>&1 &
+    PIDS+=($!)
+    PID_OF[$who]=$!
   done
-  log "$who ready (SVID files, not attested; ${JAR_OF[$who]}): $(cat "$W/$who.json")"
-done
+  for who in ${PAIRS[*]}; do
+    until [ -s "$W/$who.json" ]; do
+      kill -0 "${PID_OF[$who]}" 2>/dev/null || { cat "$W/$who.log" >&2; exit 1; }
+      sleep 0.2
+    done
+    # shellcheck disable=SC2059 # the caller's format, with %s for the name
+    log "$who ready (SVID files, not attested; ${JAR_OF[$who]}${1:+, $(printf -- "$1" "$who")}): $(cat "$W/$who.json")"
+  done
+}
 URLS=("http://127.0.0.1:$P_UP/" "http://127.0.0.1:$P_NA/" "http://127.0.0.1:$P_S1_OUT/")
 [ -n "$BASE_JAR" ] && URLS+=("http://127.0.0.1:$P_B1_OUT/")
-for url in "${URLS[@]}"; do
-  # a few tries: on a busy machine the first Check can miss its deadline (a deny, 403)
-  for try in 1 2 3 4 5; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: bench-server' "$url")
-    [ "$code" = 200 ] && break
-    sleep 2
+answering() {
+  local url try code
+  for url in "${URLS[@]}"; do
+    # a few tries: on a busy machine the first Check can miss its deadline (a deny, 403)
+    for try in 1 2 3 4 5; do
+      code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: bench-server' "$url")
+      [ "$code" = 200 ] && break
+      sleep 2
+    done
+    [ "$code" = 200 ] || { log "$url answers $code, not 200; see $W (nginx and sidecar logs)"; exit 1; }
   done
-  [ "$code" = 200 ] || { log "$url answers $code, not 200; see $W (nginx and sidecar logs)"; exit 1; }
-done
+}
+if [ "$AOT" = on ]; then
+  # As docs/sidecar.md ("Start-up: an AOT cache") tells a deployment to run it: a first run records
+  # each sidecar's JDK 25 AOT cache (classes, linking, method profiles) under a little traffic and
+  # writes it at SIGTERM; the measured sidecars start from it.
+  start_sidecars "-XX:AOTCacheOutput=$W/%s.aot"
+  answering
+  for url in "http://127.0.0.1:$P_S1_OUT/" ${BASE_JAR:+"http://127.0.0.1:$P_B1_OUT/"}; do
+    wrk -t2 -c16 -d5s -H 'Host: bench-server' "$url" > /dev/null
+  done
+  for who in ${PAIRS[*]}; do kill -TERM "${PID_OF[$who]}"; done
+  for who in ${PAIRS[*]}; do
+    while kill -0 "${PID_OF[$who]}" 2>/dev/null; do sleep 0.2; done
+    [ -s "$W/$who.aot" ] || { log "$who wrote no AOT cache; see $W/$who.log"; exit 1; }
+  done
+  start_sidecars "-XX:AOTCache=$W/%s.aot"
+else
+  start_sidecars
+fi
+answering
 
 # CPU ticks (user + system) of a process and its children (nginx's workers).
 tree() { echo "$1"; ps -o pid= --ppid "$1" 2>/dev/null || true; }
