@@ -44,6 +44,7 @@ CASES=${BENCH_CASES:-direct sidecars nginx sidecars-cold}
 SIDECAR_JAVA_OPTS=${BENCH_SIDECAR_JAVA_OPTS:-@$ROOT/sidecar/sidecar.jvm}
 # on: the measured sidecars start from an AOT cache that a first run of each recorded (as deployed)
 AOT=${BENCH_AOT:-on}
+case $AOT in on|off) ;; *) echo "run-vs-nginx: BENCH_AOT=$AOT (expected on or off)" >&2; exit 2 ;; esac
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 command -v wrk >/dev/null || { echo "run-vs-nginx: needs wrk (apt-get install wrk)" >&2; exit 2; }
 [ -x "$NGINX" ] || { echo "run-vs-nginx: needs nginx (apt-get install nginx)" >&2; exit 2; }
