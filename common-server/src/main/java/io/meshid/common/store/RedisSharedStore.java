@@ -1,11 +1,9 @@
 package io.meshid.common.store;
 
 import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandInterruptedException;
-import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
@@ -28,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -62,6 +61,7 @@ final class RedisSharedStore implements SharedStore, LeasedCounters {
     static final long RECONNECT_MIN_MILLIS = 20;
     static final long RECONNECT_MAX_MILLIS = 500;
     static final long RECONNECT_GRACE_MILLIS = 1_000;
+    private static final long NO_REFUSAL = Long.MIN_VALUE;
 
     /**
      * Per key (ARGV from 3, three per key: used, want, permits): each hash field is one replica's
@@ -101,10 +101,14 @@ final class RedisSharedStore implements SharedStore, LeasedCounters {
     /** Channels whose first SUBSCRIBE is not confirmed yet: their confirmation resyncs no one. */
     private final Set<String> firstConfirmations = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** {@link System#nanoTime} when a connection to Redis was last lost. */
-    private volatile long disconnectedAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
-    /** When a connection to Redis was last (re)established; a refusal newer than it is a fresh disconnect. */
-    private volatile long connectedAt = System.nanoTime();
+    /**
+     * {@link System#nanoTime} of the first command lettuce refused as "not connected" since the last
+     * command that went through, or {@link #NO_REFUSAL}: the start of the reconnect grace. Kept from the
+     * calls themselves, not from lettuce's connection events, which arrive on the event loop after a
+     * refusal and mix the command connection's with the subscription's (the grace was once measured
+     * from an old disconnect, and a call right after a killed connection failed at once).
+     */
+    private final AtomicLong refusedSince = new AtomicLong(NO_REFUSAL);
 
     RedisSharedStore(String uri, Duration commandTimeout) {
         this.maskedUri = RedisUris.mask(uri);
@@ -120,17 +124,6 @@ final class RedisSharedStore implements SharedStore, LeasedCounters {
                         50, TimeUnit.MILLISECONDS))
                 .build();
         this.client = RedisClient.create(resources, redisUri);
-        client.addListener(new RedisConnectionStateListener() {
-            @Override
-            public void onRedisConnected(RedisChannelHandler<?, ?> connection, java.net.SocketAddress address) {
-                connectedAt = System.nanoTime();
-            }
-
-            @Override
-            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-                disconnectedAt = System.nanoTime();
-            }
-        });
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).keepAlive(true).build())
@@ -345,28 +338,34 @@ final class RedisSharedStore implements SharedStore, LeasedCounters {
     }
 
     /**
-     * Waits for the command connection to be open again, but only for a connection lost within
-     * the last {@value #RECONNECT_GRACE_MILLIS} ms (one killed connection, reconnecting now): a
-     * call made then costs a short wait instead of a refusal. In a longer outage calls fail at once.
+     * Waits for the command connection to be open again, but only within
+     * {@value #RECONNECT_GRACE_MILLIS} ms of the first refusal since a command last went through (one
+     * killed connection, reconnecting now): a call made then costs a short wait instead of a refusal.
+     * In a longer outage calls fail at once. True when the connection is open within the grace.
      */
     private boolean awaitReconnect() {
-        long lost = disconnectedAt;
-        if (lost - connectedAt < 0) {
-            // lettuce refused the command before this listener heard of the disconnect (it runs on the
-            // event loop, after the channel is marked down): the connection was lost just now.
-            lost = System.nanoTime();
-            disconnectedAt = lost;
-        }
-        long deadline = lost + TimeUnit.MILLISECONDS.toNanos(RECONNECT_GRACE_MILLIS);
-        while (!connection.isOpen() && System.nanoTime() - deadline < 0) {
+        long now = System.nanoTime();
+        long since = refusedSince.compareAndExchange(NO_REFUSAL, now);
+        long deadline = (since == NO_REFUSAL ? now : since) + TimeUnit.MILLISECONDS.toNanos(RECONNECT_GRACE_MILLIS);
+        do {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
             }
+        } while (!connection.isOpen());
+        return true;
+    }
+
+    private <T> T wentThrough(T result) {
+        if (refusedSince.get() != NO_REFUSAL) {
+            refusedSince.set(NO_REFUSAL);
         }
-        return connection.isOpen();
+        return result;
     }
 
     private void shutdown() {
@@ -397,13 +396,19 @@ final class RedisSharedStore implements SharedStore, LeasedCounters {
         }
         try {
             try {
-                return action.get();
+                return wentThrough(action.get());
             } catch (RedisException e) {
-                if (!rejectedWhileReconnecting(e) || !awaitReconnect()) {
-                    throw e;
+                RedisException last = e;
+                // A refused command was never sent (rejected while disconnected), so sending it again is safe;
+                // again while lettuce still refuses right after the channel opens, within the grace.
+                while (rejectedWhileReconnecting(last) && awaitReconnect()) {
+                    try {
+                        return wentThrough(action.get());
+                    } catch (RedisException again) {
+                        last = again;
+                    }
                 }
-                // The command was never sent (rejected while disconnected), so sending it now is safe.
-                return action.get();
+                throw last;
             }
         } catch (RedisException e) {
             if (e instanceof RedisCommandInterruptedException) {
