@@ -36,6 +36,7 @@ import io.meshid.proto.ca.v1.WatchTrustBundleRequest;
 import io.meshid.proto.ca.v1.WatchTrustBundleResponse;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -100,7 +101,8 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
                     + " (expected: a trust domain this CA serves, one of " + authorities.trustDomains() + ")");
         }
         SpiffeId caller = issuerIn(id.trustDomain(), "have SVIDs signed");
-        if (request.getAdmin() && !Grant.current().has(CallerClass.SIGNER)) {
+        boolean signer = Grant.current().has(CallerClass.SIGNER);
+        if (request.getAdmin() && !signer) {
             throw new MeshidException.PermissionDenied("admin: true from " + caller + " (expected: only a signer, identity-server, "
                     + "asks for admin SVIDs, for an entry with admin = true)");
         }
@@ -109,7 +111,7 @@ final class CertificateAuthorityEndpoint extends CertificateAuthorityImplBase {
                 : Optional.empty();
         // Answered when the journal line is committed, without holding this thread meanwhile.
         ca.signX509SvidAsync(new X509SvidParams(request.getCsr().toByteArray(), id, ttl, request.getDnsNamesList(),
-                request.getEntryId(), caller.toString(), request.getAdmin())).whenComplete((issued, failure) -> {
+                request.getEntryId(), caller.toString(), request.getAdmin(), List.of(), signer)).whenComplete((issued, failure) -> {
                     if (failure != null) {
                         response.onError(ErrorMappingInterceptor.toStatus(unwrap(failure)).asRuntimeException());
                         return;

@@ -99,7 +99,8 @@ final class DefaultWorkloadCa implements WorkloadCa, InternalIssuance {
         List<String> dnsNames = DnsNames.check(params.dnsNames(), config.getMaxDnsNames());
         checkDnsSuffixes(id, dnsNames);
         Duration ttl = checkTtl(params);
-        WorkloadCsr csr = WorkloadCsr.parse(params.csrDer(), config.getMaxCsrBytes(), allowedKeys).checkRequests(id, dnsNames);
+        WorkloadCsr csr = WorkloadCsr.parse(params.csrDer(), config.getMaxCsrBytes(), allowedKeys, params.possessionVerified()
+                ? WorkloadCsr.Possession.VERIFIED_BY_CALLER : WorkloadCsr.Possession.VERIFY).checkRequests(id, dnsNames);
 
         SigningAuthority issuer = authorities.signer(id.trustDomain());
         Instant now = clock.instant();

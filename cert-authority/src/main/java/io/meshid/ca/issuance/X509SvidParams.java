@@ -19,9 +19,20 @@ import java.util.Optional;
  *                 entry's SVID; the adapter lets only a signer ask for it)
  * @param ipAddresses IP literals to add as IP SANs: only the CA's own door for server SVIDs
  *                 ({@link InternalIssuance}, from {@code meshid.tls.server-names}) sets them
+ * @param possessionVerified whether the caller verified the CSR's proof of possession before
+ *                 sending it, so that the CA does not verify the signature again: the adapter sets
+ *                 it for a signer only (identity-server verifies every CSR before it spends a join
+ *                 token or a renewal; a signer can have any key it holds signed anyway, so a second
+ *                 verification proves nothing). Every other caller's CSR is verified.
  */
 public record X509SvidParams(byte[] csrDer, SpiffeId spiffeId, Optional<Duration> ttl, List<String> dnsNames,
-        String entryId, String caller, boolean admin, List<String> ipAddresses) {
+        String entryId, String caller, boolean admin, List<String> ipAddresses, boolean possessionVerified) {
+
+    /** The CSR's signature verified here. */
+    public X509SvidParams(byte[] csrDer, SpiffeId spiffeId, Optional<Duration> ttl, List<String> dnsNames, String entryId,
+            String caller, boolean admin, List<String> ipAddresses) {
+        this(csrDer, spiffeId, ttl, dnsNames, entryId, caller, admin, ipAddresses, false);
+    }
 
     /** Without IP addresses. */
     public X509SvidParams(byte[] csrDer, SpiffeId spiffeId, Optional<Duration> ttl, List<String> dnsNames, String entryId,

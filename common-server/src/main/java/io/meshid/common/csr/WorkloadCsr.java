@@ -59,6 +59,18 @@ public final class WorkloadCsr {
         RSA_3072
     }
 
+    /** Whether {@link #parse} verifies the CSR's signature (proof of possession). */
+    public enum Possession {
+        /** Verify it: the default, and what every CSR from a workload or an admin gets. */
+        VERIFY,
+        /**
+         * The caller verified it with {@link #parse} before sending the CSR on, and is trusted to
+         * (cert-authority, for a signer: identity-server proves possession before a join token or
+         * renewal is spent); everything else is still checked.
+         */
+        VERIFIED_BY_CALLER
+    }
+
     /** Signature algorithms accepted for proof of possession, by OID, with their JCA names. */
     private static final Map<ASN1ObjectIdentifier, String> SIGNATURES = Map.of(
             X9ObjectIdentifiers.ecdsa_with_SHA256, "SHA256withECDSA",
@@ -87,6 +99,14 @@ public final class WorkloadCsr {
      * @throws InvalidArgument naming what is wrong with the CSR and what was expected
      */
     public static WorkloadCsr parse(byte[] der, int maxBytes, Set<KeyType> allowed) {
+        return parse(der, maxBytes, allowed, Possession.VERIFY);
+    }
+
+    /**
+     * As {@link #parse(byte[], int, Set)}; with {@link Possession#VERIFIED_BY_CALLER} the signature
+     * is not verified again (its algorithm is still checked), everything else is.
+     */
+    public static WorkloadCsr parse(byte[] der, int maxBytes, Set<KeyType> allowed, Possession possession) {
         if (der == null || der.length == 0) {
             throw new InvalidArgument("csr: empty (expected: a PKCS#10 certificate request in DER)");
         }
@@ -105,7 +125,10 @@ public final class WorkloadCsr {
         if (type == null || !allowed.contains(type)) {
             throw new InvalidArgument("csr: key is " + describe(key) + " (expected: one of " + sorted(allowed) + ")");
         }
-        verifySignature(csr, key);
+        String algorithm = signatureAlgorithm(csr);
+        if (possession != Possession.VERIFIED_BY_CALLER) {
+            verifySignature(csr, key, algorithm);
+        }
         return new WorkloadCsr(der.clone(), csr, type, sha256Hex(spki));
     }
 
@@ -220,12 +243,7 @@ public final class WorkloadCsr {
      * accepts. One JCA verify through the fast provider (BouncyCastle's content verifier would
      * verify twice).
      */
-    private static void verifySignature(PKCS10CertificationRequest csr, PublicKey key) {
-        String algorithm = SIGNATURES.get(csr.getSignatureAlgorithm().getAlgorithm());
-        if (algorithm == null) {
-            throw new InvalidArgument("csr: signed with " + csr.getSignatureAlgorithm().getAlgorithm()
-                    + " (expected: ECDSA or RSA PKCS#1 with SHA-256, SHA-384 or SHA-512)");
-        }
+    private static void verifySignature(PKCS10CertificationRequest csr, PublicKey key, String algorithm) {
         boolean valid;
         try {
             Signature verifier = Signature.getInstance(algorithm, CryptoProvider.get());
@@ -238,6 +256,16 @@ public final class WorkloadCsr {
         if (!valid) {
             throw new InvalidArgument("csr: signature does not verify (expected: signed by the private key of the key it carries)");
         }
+    }
+
+    /** The JCA name of the CSR's signature algorithm, if meshid accepts it. */
+    private static String signatureAlgorithm(PKCS10CertificationRequest csr) {
+        String algorithm = SIGNATURES.get(csr.getSignatureAlgorithm().getAlgorithm());
+        if (algorithm == null) {
+            throw new InvalidArgument("csr: signed with " + csr.getSignatureAlgorithm().getAlgorithm()
+                    + " (expected: ECDSA or RSA PKCS#1 with SHA-256, SHA-384 or SHA-512)");
+        }
+        return algorithm;
     }
 
     private static void checkRights(Extensions extensions) {

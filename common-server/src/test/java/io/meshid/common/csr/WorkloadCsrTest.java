@@ -86,6 +86,25 @@ class WorkloadCsrTest {
     }
 
     @Test
+    void possessionVerifiedByTheCaller_skipsOnlyTheSignatureItself() throws Exception {
+        KeyPair key = ec("secp256r1");
+        byte[] badSignature = csr(key, "SHA256withECDSA", null);
+        badSignature[badSignature.length - 3] ^= 0x01;
+        WorkloadCsr.Possession trusted = WorkloadCsr.Possession.VERIFIED_BY_CALLER;
+
+        assertThat(WorkloadCsr.parse(badSignature, MAX, ALL, trusted).keySha256())
+                .isEqualTo(WorkloadCsr.sha256Hex(key.getPublic().getEncoded()));
+        assertThatThrownBy(() -> WorkloadCsr.parse(badSignature, MAX, ALL, WorkloadCsr.Possession.VERIFY))
+                .isInstanceOf(MeshidException.InvalidArgument.class).hasMessageStartingWith("csr: signature does not verify");
+        byte[] sha1 = csr(key, "SHA1withECDSA", null);
+        assertThatThrownBy(() -> WorkloadCsr.parse(sha1, MAX, ALL, trusted))
+                .isInstanceOf(MeshidException.InvalidArgument.class).hasMessageContaining("(expected: ECDSA or RSA PKCS#1 with SHA-256");
+        byte[] p384 = csr(ec("secp384r1"), "SHA384withECDSA", null);
+        assertThatThrownBy(() -> WorkloadCsr.parse(p384, MAX, EnumSet.of(WorkloadCsr.KeyType.EC_P256), trusted))
+                .isInstanceOf(MeshidException.InvalidArgument.class).hasMessageStartingWith("csr: key is EC 384-bit curve");
+    }
+
+    @Test
     void keysOfOtherTypesOrSizes_areRefused_andAServerMayAllowFewer() throws Exception {
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(2048);
