@@ -67,6 +67,8 @@ class DatabaseRequirementsTest {
             DataSource pool = DelegatingDataSource.unwrapDataSource(context.getBean(DataSource.class));
             assertThat(System.getProperty(PoolSetup.ALIVE_BYPASS)).isEqualTo(PoolSetup.CHECK_EVERY_BORROW);
             assertThat(pool).isInstanceOf(HikariDataSource.class);
+            assertThat(((HikariDataSource) pool).getConnectionTestQuery())
+                    .as("no test query: Hikari checks with Connection.isValid, an empty query on PostgreSQL").isNull();
             assertThat(((HikariDataSource) pool).getDataSourceProperties().getProperty(ReconnectingDriver.POOL_PROPERTY))
                     .startsWith("default-");
             try (Connection c = pool.getConnection()) {
