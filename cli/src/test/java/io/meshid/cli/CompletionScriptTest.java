@@ -1,7 +1,6 @@
 package io.meshid.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -13,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.meshid.common.testing.RequiresCommand;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The script {@code meshctl generate-completion} prints, sourced by a real bash and a real zsh
  * (through zsh's own completion system and {@code bashcompinit}, as docs/cli.md tells zsh users),
  * completes groups, verbs and flags. No server needed. The zsh case needs zsh on the machine
- * (Debian: {@code apt-get install zsh}) and is skipped without it; bash is always there.
+ * ({@link RequiresCommand}: skipped without it, failed under {@code CI=true}, where {@code .ci/run}
+ * installs it); bash is always there.
  */
 class CompletionScriptTest {
 
@@ -65,42 +67,45 @@ class CompletionScriptTest {
                 "meshctl ca rotate --cut=--cutoff-after");
     }
 
-    @Test
-    void zshCompletesThroughBashcompinit() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/zsh")) || Files.isExecutable(Path.of("/bin/zsh")),
-                "zsh is not installed");
-        // An interactive zsh on a pseudo-terminal (zpty): a line typed with a tab is completed by zsh's
-        // completion system, which calls the script's bash function through bashcompinit.
-        Path harness = dir.resolve("complete.zsh");
-        Files.writeString(harness, """
-                setopt extendedglob
-                zmodload zsh/zpty
-                zpty z zsh -f -i
-                zpty -w z "autoload -U compinit && compinit -u; autoload -U bashcompinit && bashcompinit; source ${(q)1} 2>/dev/null; PROMPT='%% '"
-                sleep 1; zpty -r -t z junk
-                t() {
-                  zpty -w -n z "$1"$'\\t'
-                  local out="" chunk="" i
-                  for i in {1..50}; do
-                    sleep 0.1
-                    while zpty -r -t z chunk; do out+=$chunk; done
-                    [[ $out == *"$2"* ]] && break
-                  done
-                  print -r -- "${1}=>${${out//$'\\e'\\[[0-9;?]#[a-zA-Z]/}//[^[:print:]]/}"
-                  zpty -w -n z $'\\C-u'; sleep 0.2; zpty -r -t z junk
-                }
-                t 'meshctl ent' 'meshctl entry'
-                t 'meshctl entry cr' 'entry create'
-                t 'meshctl entry create --sel' '--selector'
-                zpty -d z
-                """);
+    @Nested
+    @RequiresCommand(value = "zsh", install = "apt-get install zsh")
+    class Zsh {
 
-        List<String> lines = run("zsh", harness.toString(), script.toString());
+        @Test
+        void zshCompletesThroughBashcompinit() throws Exception {
+            // An interactive zsh on a pseudo-terminal (zpty): a line typed with a tab is completed by zsh's
+            // completion system, which calls the script's bash function through bashcompinit.
+            Path harness = dir.resolve("complete.zsh");
+            Files.writeString(harness, """
+                    setopt extendedglob
+                    zmodload zsh/zpty
+                    zpty z zsh -f -i
+                    zpty -w z "autoload -U compinit && compinit -u; autoload -U bashcompinit && bashcompinit; source ${(q)1} 2>/dev/null; PROMPT='%% '"
+                    sleep 1; zpty -r -t z junk
+                    t() {
+                      zpty -w -n z "$1"$'\\t'
+                      local out="" chunk="" i
+                      for i in {1..50}; do
+                        sleep 0.1
+                        while zpty -r -t z chunk; do out+=$chunk; done
+                        [[ $out == *"$2"* ]] && break
+                      done
+                      print -r -- "${1}=>${${out//$'\\e'\\[[0-9;?]#[a-zA-Z]/}//[^[:print:]]/}"
+                      zpty -w -n z $'\\C-u'; sleep 0.2; zpty -r -t z junk
+                    }
+                    t 'meshctl ent' 'meshctl entry'
+                    t 'meshctl entry cr' 'entry create'
+                    t 'meshctl entry create --sel' '--selector'
+                    zpty -d z
+                    """);
 
-        assertThat(lines).hasSize(3);
-        assertThat(lines.get(0)).startsWith("meshctl ent=>").contains("meshctl entry");
-        assertThat(lines.get(1)).startsWith("meshctl entry cr=>").contains("meshctl entry create");
-        assertThat(lines.get(2)).startsWith("meshctl entry create --sel=>").contains("meshctl entry create --selector");
+            List<String> lines = run("zsh", harness.toString(), script.toString());
+
+            assertThat(lines).hasSize(3);
+            assertThat(lines.get(0)).startsWith("meshctl ent=>").contains("meshctl entry");
+            assertThat(lines.get(1)).startsWith("meshctl entry cr=>").contains("meshctl entry create");
+            assertThat(lines.get(2)).startsWith("meshctl entry create --sel=>").contains("meshctl entry create --selector");
+        }
     }
 
     private static List<String> run(String... command) throws Exception {
