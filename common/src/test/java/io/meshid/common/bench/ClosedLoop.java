@@ -96,6 +96,7 @@ public final class ClosedLoop {
     /** As {@link #run(String, int, Call, Duration, Duration, long)}, ending the window early once {@code exhausted} says so. */
     public Result run(String name, int concurrency, Call call, Duration warmup, Duration duration, long maxCalls,
             BooleanSupplier exhausted) throws InterruptedException {
+        settleHeap();
         CountDownLatch drained = new CountDownLatch(concurrency);
         ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("bench-client-retry").daemon().unstarted(r));
@@ -129,6 +130,17 @@ public final class ClosedLoop {
         } finally {
             retries.shutdownNow();
         }
+    }
+
+    /**
+     * Moves what the harness made ahead of the load (join tokens, CSRs, requests: tens of MB when
+     * the load client shares a JVM with the server) out of the young generation with one full
+     * collection, as JMH's {@code -gc true} does between iterations. Otherwise every young pause of
+     * the window copies the harness's data again, and the server's pauses (which a closed loop
+     * feels as its p99) measure the harness. Not timed: it runs before the warm-up.
+     */
+    private static void settleHeap() {
+        System.gc();
     }
 
     private final class Caller {

@@ -159,6 +159,7 @@ public final class TokenBenchmark {
                         redisCpu.add(redis == null ? 0L : redis.cpuNanos());
                         return ca.cpu().toNanos();
                     }, postgres ? () -> ownBackends(db) : java.util.Set::of);
+                    ca.settleHeap();
                     ClosedLoop.Result r = switch (rpc) {
                         case "mint" -> closedLoop.run("MintJwtSvid", level, mint(w), wu, duration, maxCalls);
                         case "exchange" -> closedLoop.run("ExchangeToken", level, exchange(w), wu, duration, maxCalls);
