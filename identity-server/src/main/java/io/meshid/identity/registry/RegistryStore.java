@@ -21,7 +21,8 @@ import javax.sql.DataSource;
 /**
  * The registry's tables ({@code id_trust_domain}, {@code id_entry}, {@code id_join_token}) in
  * the server's database. Every query names the trust domain it reads or writes. Join tokens are
- * consumed with one conditional UPDATE, so exactly one caller wins across threads and replicas.
+ * consumed with one conditional DELETE, so exactly one caller wins across threads and replicas,
+ * and the table holds only tokens that can still be used, or have just expired.
  * Thread-safe.
  */
 @Singleton
@@ -170,14 +171,29 @@ final class RegistryStore {
                 .stream().findFirst();
     }
 
-    /** Marks the token used if it is unused and unexpired; the entry id when this call won. */
+    /**
+     * Consumes the token if it is unused and unexpired, by deleting it (a used token is of no
+     * further use: a replay finds nothing, which is the same answer as for an unknown token); the
+     * entry id when this call won. {@code IssuanceLedger} consumes with the same condition.
+     */
     Optional<String> consumeToken(String sha256, Instant now) {
-        int won = statements.update("UPDATE id_join_token SET consumed_at = ? WHERE token_sha256 = ? AND consumed_at IS NULL AND expires_at > ?",
-                Timestamp.from(now), sha256, Timestamp.from(now));
-        if (won != 1) {
-            return Optional.empty();
+        Optional<String> entry = statements.query("SELECT entry_id FROM id_join_token WHERE token_sha256 = ?", rs -> rs.getString(1), sha256)
+                .stream().findFirst();
+        if (entry.isEmpty()) {
+            return entry;
         }
-        return statements.query("SELECT entry_id FROM id_join_token WHERE token_sha256 = ?", rs -> rs.getString(1), sha256).stream().findFirst();
+        int won = statements.update("DELETE FROM id_join_token WHERE token_sha256 = ? AND consumed_at IS NULL AND expires_at > ?",
+                sha256, Timestamp.from(now));
+        return won == 1 ? entry : Optional.empty();
+    }
+
+    /**
+     * Deletes up to {@code limit} tokens nobody can use: expired at {@code now}, or marked used by a
+     * version that kept used tokens. The number deleted.
+     */
+    int pruneTokens(Instant now, int limit) {
+        return statements.update("DELETE FROM id_join_token WHERE token_sha256 IN (SELECT token_sha256 FROM id_join_token "
+                + "WHERE expires_at <= ? OR consumed_at IS NOT NULL LIMIT " + limit + ")", Timestamp.from(now));
     }
 
     static String selectorKey(List<Selector> selectors) {

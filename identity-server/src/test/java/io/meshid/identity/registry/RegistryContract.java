@@ -177,6 +177,47 @@ abstract class RegistryContract {
     }
 
     @Test
+    void aConsumedJoinToken_leavesNoRow_soTheCapCountsOnlyTokensThatCanStillBeUsed() {
+        RegistrationEntry e = create("spiffe://reg.test/ns/join/sa/fleet");
+        for (int round = 0; round < 3; round++) {
+            JoinToken token = registry.createJoinToken(HOME, e.id(), Optional.empty());
+            assertThat(registry.consumeJoinToken(token.secret())).map(RegistrationEntry::id).contains(e.id());
+            assertThat(registry.consumeJoinToken(token.secret())).as("a replay").isEmpty();
+        }
+        registry.createJoinToken(HOME, e.id(), Optional.empty());
+
+        assertThat(tokenRows(e.id())).isEqualTo(1);
+    }
+
+    @Test
+    void thePruner_deletesExpiredAndFormerlyKeptUsedTokens_andLeavesUsableOnesUsable() {
+        RegistrationEntry e = create("spiffe://reg.test/ns/join/sa/prune");
+        JoinToken expiring = registry.createJoinToken(HOME, e.id(), Optional.of(Duration.ofMinutes(1)));
+        JoinToken keptUsed = registry.createJoinToken(HOME, e.id(), Optional.empty());
+        JoinToken usable = registry.createJoinToken(HOME, e.id(), Optional.of(Duration.ofHours(1)));
+        // How a version that kept used tokens left them: marked, not deleted.
+        statements().update("UPDATE id_join_token SET consumed_at = ? WHERE entry_id = ? AND expires_at = ?",
+                java.sql.Timestamp.from(clock.instant()), e.id(), java.sql.Timestamp.from(keptUsed.expiresAt()));
+        clock.advance(Duration.ofMinutes(2));
+
+        assertThat(context.getBean(JoinTokenPruner.class).prune()).isGreaterThanOrEqualTo(2);
+
+        assertThat(tokenRows(e.id())).isEqualTo(1);
+        assertThat(registry.consumeJoinToken(expiring.secret())).isEmpty();
+        assertThat(registry.consumeJoinToken(keptUsed.secret())).isEmpty();
+        assertThat(registry.consumeJoinToken(usable.secret())).map(RegistrationEntry::id).contains(e.id());
+    }
+
+    private io.meshid.common.jdbc.Statements statements() {
+        return new io.meshid.common.jdbc.Statements(io.micronaut.data.connection.jdbc.advice.DelegatingDataSource.unwrapDataSource(
+                context.getBean(javax.sql.DataSource.class)), "test");
+    }
+
+    private long tokenRows(String entryId) {
+        return statements().query("SELECT COUNT(*) FROM id_join_token WHERE entry_id = ?", rs -> rs.getLong(1), entryId).get(0);
+    }
+
+    @Test
     void joinTokenTtl_isBoundedAsTheContractSays_oneMinuteTo24Hours() {
         RegistrationEntry e = create("spiffe://reg.test/ns/join/sa/bounds");
 
