@@ -4,6 +4,7 @@ import io.meshid.common.errors.MeshidException.InvalidArgument;
 import io.meshid.common.keys.CryptoProvider;
 import io.meshid.common.spiffe.SpiffeId;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.MessageDigest;
@@ -12,6 +13,10 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECFieldFp;
+import java.security.spec.ECPoint;
+import java.security.spec.EllipticCurve;
+import java.security.spec.InvalidKeySpecException;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.HexFormat;
 import java.util.List;
@@ -120,7 +125,7 @@ public final class WorkloadCsr {
         } catch (IOException | RuntimeException e) {
             throw new InvalidArgument("csr: its public key does not encode (expected: an EC or RSA public key)");
         }
-        PublicKey key = publicKey(csr.getSubjectPublicKeyInfo(), spki);
+        PublicKey key = publicKey(csr.getSubjectPublicKeyInfo(), spki, possession);
         KeyType type = typeOf(csr.getSubjectPublicKeyInfo(), key);
         if (type == null || !allowed.contains(type)) {
             throw new InvalidArgument("csr: key is " + describe(key) + " (expected: one of " + sorted(allowed) + ")");
@@ -199,8 +204,13 @@ public final class WorkloadCsr {
         }
     }
 
-    /** The CSR's key, parsed once by the fast provider: it is used to verify and goes into the leaf. */
-    private static PublicKey publicKey(SubjectPublicKeyInfo info, byte[] spki) {
+    /**
+     * The CSR's key, parsed once: by the fast provider when it is to verify the signature; by the
+     * JDK's own when the caller verified it (only its type and size are read then, and the leaf
+     * takes the encoded key). A key of the fast provider holds native memory freed by a finalizer,
+     * which costs every young collection of a busy CA for nothing when the key verifies nothing.
+     */
+    private static PublicKey publicKey(SubjectPublicKeyInfo info, byte[] spki, Possession possession) {
         ASN1ObjectIdentifier type = info.getAlgorithm().getAlgorithm();
         String family = type.equals(X9ObjectIdentifiers.id_ecPublicKey) ? "EC"
                 : type.equals(PKCSObjectIdentifiers.rsaEncryption) ? "RSA" : null;
@@ -208,10 +218,37 @@ public final class WorkloadCsr {
             throw new InvalidArgument("csr: key type " + type + " (expected: an EC or RSA public key)");
         }
         try {
+            if (possession == Possession.VERIFIED_BY_CALLER) {
+                PublicKey key = KeyFactory.getInstance(family).generatePublic(new X509EncodedKeySpec(spki));
+                if (key instanceof ECPublicKey ec && !onCurve(ec)) {
+                    throw new InvalidKeySpecException("not a point of the curve");
+                }
+                return key;
+            }
             return KeyFactory.getInstance(family, CryptoProvider.get()).generatePublic(new X509EncodedKeySpec(spki));
         } catch (GeneralSecurityException | RuntimeException e) {
             throw new InvalidArgument("csr: its public key does not parse (expected: an EC or RSA public key)");
         }
+    }
+
+    /**
+     * Whether the key's point satisfies its curve's equation (y² = x³ + ax + b mod p), as BoringSSL
+     * checks when it parses a key; the JDK's key factory does not, and a CA certifies no key that
+     * cannot be one.
+     */
+    private static boolean onCurve(ECPublicKey key) {
+        ECPoint w = key.getW();
+        EllipticCurve curve = key.getParams().getCurve();
+        if (w.equals(ECPoint.POINT_INFINITY) || !(curve.getField() instanceof ECFieldFp field)) {
+            return false;
+        }
+        BigInteger p = field.getP();
+        BigInteger x = w.getAffineX();
+        BigInteger y = w.getAffineY();
+        if (x.signum() < 0 || x.compareTo(p) >= 0 || y.signum() < 0 || y.compareTo(p) >= 0) {
+            return false;
+        }
+        return y.multiply(y).mod(p).equals(x.multiply(x).add(curve.getA()).multiply(x).add(curve.getB()).mod(p));
     }
 
     /** The EC curve is read from the encoded parameters (asking a native key for its curve costs a native round trip). */

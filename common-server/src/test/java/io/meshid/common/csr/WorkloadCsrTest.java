@@ -9,6 +9,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
 import java.util.EnumSet;
+import java.security.interfaces.ECPublicKey;
 import java.util.List;
 import java.util.Set;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -102,6 +103,33 @@ class WorkloadCsrTest {
         byte[] p384 = csr(ec("secp384r1"), "SHA384withECDSA", null);
         assertThatThrownBy(() -> WorkloadCsr.parse(p384, MAX, EnumSet.of(WorkloadCsr.KeyType.EC_P256), trusted))
                 .isInstanceOf(MeshidException.InvalidArgument.class).hasMessageStartingWith("csr: key is EC 384-bit curve");
+    }
+
+    @Test
+    void aKeyOffItsCurve_isRefused_alsoWhenTheCallerVerifiedPossession() throws Exception {
+        for (String curve : List.of("secp256r1", "secp384r1")) {
+            KeyPair key = ec(curve);
+            byte[] der = csr(key, "SHA256withECDSA", null);
+            byte[] point = ((ECPublicKey) key.getPublic()).getW().getAffineY().toByteArray();
+            int at = indexOf(der, java.util.Arrays.copyOfRange(point, point.length - 8, point.length));
+            assertThat(at).as("the key's y coordinate in the CSR").isPositive();
+            der[at + 7] ^= 0x01;
+
+            for (WorkloadCsr.Possession possession : WorkloadCsr.Possession.values()) {
+                assertThatThrownBy(() -> WorkloadCsr.parse(der, MAX, ALL, possession)).as(curve + ", " + possession)
+                        .isInstanceOf(MeshidException.InvalidArgument.class)
+                        .hasMessage("csr: its public key does not parse (expected: an EC or RSA public key)");
+            }
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test
