@@ -8,7 +8,10 @@ import java.util.concurrent.CompletionStage;
  */
 public interface Decider extends AutoCloseable {
 
-    /** Decides {@code input}; {@code requestId} goes to policy-server for its audit trail. */
+    /**
+     * Decides {@code input}; {@code requestId} goes to policy-server for its audit trail. The stage
+     * may be shared between calls (a cached decision's): callers read it and never complete it.
+     */
     CompletionStage<Verdict> decide(CheckInput input, String requestId);
 
     @Override

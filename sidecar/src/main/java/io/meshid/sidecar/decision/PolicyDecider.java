@@ -44,8 +44,12 @@ public final class PolicyDecider implements Decider {
 
     private static final Logger LOG = LoggerFactory.getLogger(PolicyDecider.class);
 
-    /** A cached decision, with the verdict a cache hit answers (made once, not per request). */
-    private record Cached(boolean allowed, long version, Instant freshUntil, Instant staleUntil, Verdict hit) {
+    /**
+     * A cached decision, with what a cache hit answers, made once and not per request: a completed
+     * future that every hit shares (nobody completes it again: {@link Decider} callers only read it).
+     */
+    private record Cached(boolean allowed, long version, Instant freshUntil, Instant staleUntil,
+            CompletableFuture<Verdict> hit) {
     }
 
     private final PolicyConfig config;
@@ -107,7 +111,7 @@ public final class PolicyDecider implements Decider {
         Cached cached = cache.getIfPresent(input);
         boolean watching = watch.isCurrent();
         if (cached != null && watching && now.isBefore(cached.freshUntil())) {
-            return CompletableFuture.completedFuture(cached.hit());
+            return cached.hit();
         }
         long generationAtAsk = generation.get();
         CompletableFuture<Verdict> result = new CompletableFuture<>();
@@ -156,7 +160,8 @@ public final class PolicyDecider implements Decider {
         }
         Instant freshUntil = clock.instant().plus(ttl);
         Cached value = new Cached(allowed, response.getPolicyVersion(), freshUntil, freshUntil.plus(config.staleIfError()),
-                verdict(allowed, "cached decision of policy version " + response.getPolicyVersion()));
+                CompletableFuture.completedFuture(verdict(allowed, "cached decision of policy version "
+                        + response.getPolicyVersion())));
         // A decision asked before a version change must not outlive the change.
         if (generation.get() == generationAtAsk && response.getPolicyVersion() >= watch.version()) {
             cache.put(input, value);

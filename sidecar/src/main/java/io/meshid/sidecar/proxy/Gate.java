@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionStage;
  */
 public interface Gate {
 
+    /** The admission of a request; the stage may be shared between calls: read it, never complete it. */
     CompletionStage<Admission> admit(Channel downstream, HttpRequest request, String requestId);
 
     /**

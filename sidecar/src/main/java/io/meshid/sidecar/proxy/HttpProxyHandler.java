@@ -306,19 +306,19 @@ final class HttpProxyHandler extends ChannelDuplexHandler {
     }
 
     private static void removeHopByHop(HttpHeaders headers, boolean upgrade) {
-        // the lists only when there is something in them (most requests have neither header)
-        List<String> connection = headers.contains(HttpHeaderNames.CONNECTION)
-                ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of();
-        for (String token : connection) {
-            for (String name : token.split(",")) {
-                String n = name.trim().toLowerCase(Locale.ROOT);
-                if (!n.isEmpty() && !(upgrade && n.equals("upgrade")) && !n.equals("close") && !n.equals("keep-alive")
-                        && !IdentityHeaders.STRIPPED.contains(n) && !n.equals("host")) {
-                    headers.remove(n);
+        // no list, no iterator when the header is absent (most requests have neither header)
+        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+            for (String token : headers.getAll(HttpHeaderNames.CONNECTION)) {
+                for (String name : token.split(",")) {
+                    String n = name.trim().toLowerCase(Locale.ROOT);
+                    if (!n.isEmpty() && !(upgrade && n.equals("upgrade")) && !n.equals("close")
+                            && !n.equals("keep-alive") && !IdentityHeaders.STRIPPED.contains(n) && !n.equals("host")) {
+                        headers.remove(n);
+                    }
                 }
             }
+            headers.remove(HttpHeaderNames.CONNECTION);
         }
-        headers.remove(HttpHeaderNames.CONNECTION);
         headers.remove(HttpHeaderNames.KEEP_ALIVE);
         headers.remove(PROXY_CONNECTION);
         // "TE: trailers" is the one TE value HTTP/2 allows, and gRPC servers expect it; any other goes.

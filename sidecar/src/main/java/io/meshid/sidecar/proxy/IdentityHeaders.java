@@ -37,13 +37,16 @@ public final class IdentityHeaders {
         }
     }
 
-    /** Sets {@code x-forwarded-client-cert} to {@link #xfcc}. */
-    public static void setXfcc(HttpHeaders headers, SpiffeId own, SpiffeId peer) {
-        headers.set(XFCC_ASCII, xfcc(own, peer));
+    /** Sets {@code x-forwarded-client-cert} to {@code value}, made by {@link #xfcc}. */
+    public static void setXfcc(HttpHeaders headers, AsciiString value) {
+        headers.set(XFCC_ASCII, value);
     }
 
-    /** {@code By=<own>;URI=<peer>}, quoting nothing because SPIFFE IDs hold no {@code ,;="}. */
-    public static String xfcc(SpiffeId own, SpiffeId peer) {
-        return "By=" + own + ";URI=" + peer;
+    /**
+     * {@code By=<own>;URI=<peer>}, quoting nothing because SPIFFE IDs hold no {@code ,;="}; as
+     * bytes, so that a caller can keep it for a connection and the encoder copies it as it is.
+     */
+    public static AsciiString xfcc(SpiffeId own, SpiffeId peer) {
+        return new AsciiString("By=" + own + ";URI=" + peer);
     }
 }

@@ -2,7 +2,6 @@ package io.meshid.sidecar.proxy;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
-import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -23,28 +22,44 @@ public final class TraceContext {
     private static final AsciiString TRACESTATE = AsciiString.cached("tracestate");
     private static final String ZERO_TRACE = "0".repeat(32);
     private static final String ZERO_SPAN = "0".repeat(16);
-    private static final HexFormat HEX = HexFormat.of();
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private TraceContext() {
     }
 
-    /** Replaces the request's {@code traceparent} by the sidecar's span; returns the new value. */
-    public static String continueOrStart(HttpHeaders headers) {
+    /**
+     * Replaces the request's {@code traceparent} by the sidecar's span; returns the new value. The
+     * value is made as bytes in one array (this runs on every request; the encoder copies it as it is).
+     */
+    public static AsciiString continueOrStart(HttpHeaders headers) {
         String incoming = headers.get(TRACEPARENT_ASCII);
-        String traceId = null;
-        String flags = "01";
+        byte[] out = new byte[LENGTH];
+        boolean continued = false;
         if (incoming != null) {
             String v = incoming.trim();
             if (valid(v)) {
-                traceId = v.substring(3, 35);
-                flags = v.substring(53, 55);
+                for (int i = 3; i < 35; i++) {
+                    out[i] = (byte) v.charAt(i);
+                }
+                out[53] = (byte) v.charAt(53);
+                out[54] = (byte) v.charAt(54);
+                continued = true;
             }
         }
-        if (traceId == null) {
-            traceId = randomHex(16);
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        if (!continued) {
+            randomHex(random, out, 3, 2);
+            out[53] = '0';
+            out[54] = '1';
             headers.remove(TRACESTATE);
         }
-        String value = "00-" + traceId + "-" + randomHex(8) + "-" + flags;
+        randomHex(random, out, 36, 1);
+        out[0] = '0';
+        out[1] = '0';
+        out[2] = '-';
+        out[35] = '-';
+        out[52] = '-';
+        AsciiString value = new AsciiString(out, false);
         headers.set(TRACEPARENT_ASCII, value);
         return value;
     }
@@ -88,20 +103,18 @@ public final class TraceContext {
         return true;
     }
 
-    private static String randomHex(int bytes) {
-        byte[] b = new byte[bytes];
+    /** Writes {@code longs} random 64-bit words as lower-case hex at {@code at}; never all zeros. */
+    private static void randomHex(ThreadLocalRandom random, byte[] out, int at, int longs) {
+        long any;
         do {
-            ThreadLocalRandom.current().nextBytes(b);
-        } while (allZero(b));
-        return HEX.formatHex(b);
-    }
-
-    private static boolean allZero(byte[] b) {
-        for (byte x : b) {
-            if (x != 0) {
-                return false;
+            any = 0;
+            for (int i = 0; i < longs; i++) {
+                long r = random.nextLong();
+                any |= r;
+                for (int n = 0; n < 16; n++) {
+                    out[at + 16 * i + n] = HEX_DIGITS[(int) (r >>> (60 - 4 * n)) & 0xf];
+                }
             }
-        }
-        return true;
+        } while (any == 0);
     }
 }

@@ -93,6 +93,27 @@ class AttackTest {
     }
 
     @Test
+    void twoPeersOnKeptAliveConnections_eachRequestNamesItsOwnConnectionsPeer() throws Exception {
+        // The identity header is made once per connection: it must never leak to another peer's requests.
+        TestPki.Issued a = mesh.pki.leaf("spiffe://example.org/ns/demo/sa/a").issue();
+        TestPki.Issued c = mesh.pki.leaf("spiffe://example.org/ns/demo/sa/c").issue();
+        try (RawHttp fromA = MtlsClient.connect(mesh.sidecarB.inboundAddress(), a.chain(), a.keyPair().getPrivate(),
+                mesh.sourceA);
+                RawHttp fromC = MtlsClient.connect(mesh.sidecarB.inboundAddress(), c.chain(), c.keyPair().getPrivate(),
+                        mesh.sourceA)) {
+            for (int i = 0; i < 3; i++) {
+                Response ra = fromA.exchange("GET /echo HTTP/1.1\r\nHost: b\r\n"
+                        + "X-Forwarded-Client-Cert: By=x;URI=spiffe://example.org/ns/demo/sa/c\r\n\r\n");
+                Response rc = fromC.exchange("GET /echo HTTP/1.1\r\nHost: b\r\n\r\n");
+                assertThat(ra.body()).contains("x-forwarded-client-cert: By=" + mesh.idB + ";URI=" + mesh.idA + "\n")
+                        .doesNotContain("sa/c");
+                assertThat(rc.body()).contains("x-forwarded-client-cert: By=" + mesh.idB
+                        + ";URI=spiffe://example.org/ns/demo/sa/c\n").doesNotContain("sa/a");
+            }
+        }
+    }
+
+    @Test
     void smugglingWithContentLengthAndTransferEncoding_isRefusedAtTheOutboundListener() throws Exception {
         try (RawHttp http = mesh.outbound()) {
             Response r = http.exchange("POST /echo HTTP/1.1\r\nHost: b\r\nContent-Length: 6\r\n"

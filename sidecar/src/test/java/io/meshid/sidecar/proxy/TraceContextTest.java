@@ -17,7 +17,7 @@ class TraceContextTest {
     void valid_traceparent_keepsTraceIdAndFlags_newSpan() {
         HttpHeaders headers = new DefaultHttpHeaders().set("traceparent", "00-" + TRACE + "-" + SPAN + "-00")
                 .set("tracestate", "a=1");
-        String value = TraceContext.continueOrStart(headers);
+        String value = TraceContext.continueOrStart(headers).toString();
         assertThat(value).startsWith("00-" + TRACE + "-").endsWith("-00").hasSize(55);
         assertThat(value.substring(36, 52)).isNotEqualTo(SPAN).matches("[0-9a-f]{16}");
         assertThat(headers.get("tracestate")).isEqualTo("a=1");
@@ -44,7 +44,7 @@ class TraceContextTest {
     void invalid_traceparent_startsANewTrace_andDropsTracestate() {
         HttpHeaders headers = new DefaultHttpHeaders().set("traceparent", "00-" + TRACE.toUpperCase() + "-" + SPAN + "-01")
                 .set("tracestate", "a=1");
-        String value = TraceContext.continueOrStart(headers);
+        String value = TraceContext.continueOrStart(headers).toString();
         assertThat(value).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01").doesNotContain(TRACE.toUpperCase());
         assertThat(headers.contains("tracestate")).isFalse();
     }

@@ -4,6 +4,7 @@ import io.meshid.common.spiffe.SpiffeId;
 import io.meshid.common.tls.SvidSource;
 import io.meshid.sidecar.decision.CheckInput;
 import io.meshid.sidecar.decision.Decider;
+import io.meshid.sidecar.decision.Verdict;
 import io.meshid.sidecar.proxy.Admission;
 import io.meshid.sidecar.proxy.Gate;
 import io.meshid.sidecar.proxy.IdentityHeaders;
@@ -38,12 +39,19 @@ final class InboundGate implements Gate {
 
     private static final io.netty.util.AttributeKey<String> SOURCE_ADDRESS =
             io.netty.util.AttributeKey.valueOf("meshid.source-address");
+    private static final io.netty.util.AttributeKey<Xfcc> XFCC = io.netty.util.AttributeKey.valueOf("meshid.xfcc");
+
+    /** A connection's {@code x-forwarded-client-cert} value, made once (the peer is the connection's). */
+    private record Xfcc(SpiffeId own, io.netty.util.AsciiString value) {
+    }
 
     private final SvidSource source;
     private final Decider decider;
     private final Upstream workload;
     private final List<String> contextHeaders;
     private final RevocationList revocations;
+    /** The answer to every allowed request, made once (callers only read it). */
+    private final CompletableFuture<Admission> forward;
 
     InboundGate(SvidSource source, Decider decider, InetSocketAddress workload, List<String> contextHeaders,
             RevocationList revocations) {
@@ -51,6 +59,7 @@ final class InboundGate implements Gate {
         this.revocations = revocations;
         this.decider = decider;
         this.workload = Upstream.plaintext("workload", workload);
+        this.forward = CompletableFuture.completedFuture(Admission.forward(this.workload));
         this.contextHeaders = List.copyOf(contextHeaders);
     }
 
@@ -97,8 +106,18 @@ final class InboundGate implements Gate {
         }
         CheckInput input = new CheckInput(peer, action.length() > 256 ? action.substring(0, 256) : action, own, path,
                 headers, sourceAddress);
-        IdentityHeaders.setXfcc(request.headers(), own, peer);
-        return decider.decide(input, requestId).thenApply(verdict -> {
+        Xfcc xfcc = connection.attr(XFCC).get();
+        if (xfcc == null || !xfcc.own().equals(own)) {
+            xfcc = new Xfcc(own, IdentityHeaders.xfcc(own, peer));
+            connection.attr(XFCC).set(xfcc);
+        }
+        IdentityHeaders.setXfcc(request.headers(), xfcc.value());
+        CompletionStage<Verdict> deciding = decider.decide(input, requestId);
+        if (deciding instanceof CompletableFuture<Verdict> decided && decided.isDone()
+                && !decided.isCompletedExceptionally() && decided.getNow(null).allowed()) {
+            return forward; // a cached allow: no stage, no lambda per request
+        }
+        return deciding.thenApply(verdict -> {
             if (verdict.allowed()) {
                 return Admission.forward(workload);
             }

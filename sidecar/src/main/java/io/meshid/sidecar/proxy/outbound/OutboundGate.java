@@ -33,7 +33,8 @@ import java.util.concurrent.CompletionStage;
  */
 final class OutboundGate implements Gate {
 
-    private final Map<String, Upstream> upstreams = new HashMap<>();
+    /** Per route name, the answer to its requests: made once (callers only read it). */
+    private final Map<String, CompletableFuture<Admission>> forwards = new HashMap<>();
     private final RouteTable routes;
     private final RevocationList revocations;
 
@@ -41,11 +42,11 @@ final class OutboundGate implements Gate {
         this.routes = routes;
         this.revocations = revocations;
         for (Route route : routes.routes()) {
-            upstreams.put(route.name(), new Upstream(route.name(),
+            forwards.put(route.name(), CompletableFuture.completedFuture(Admission.forward(new Upstream(route.name(),
                     new InetSocketAddress(route.host(), route.port()),
                     SidecarTls.client(source, id -> id.equals(route.expectedId()), clock, revocations, false),
                     SidecarTls.client(source, id -> id.equals(route.expectedId()), clock, revocations, true), route.name(),
-                    revocations));
+                    revocations))));
         }
     }
 
@@ -58,7 +59,7 @@ final class OutboundGate implements Gate {
                     "no route for host \"" + (host == null ? "" : host.length() > 64 ? host.substring(0, 64) : host)
                             + "\" (expected: one of the configured service names)"));
         }
-        return CompletableFuture.completedFuture(Admission.forward(upstreams.get(route.get().name())));
+        return forwards.get(route.get().name());
     }
 
     @Override
