@@ -20,6 +20,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>java sidecar/bench/FixedRateLoad.java HOST:PORT HOST_HEADER RATE WARMUP_S DURATION_S CONNECTIONS [unique]</pre>
  * With {@code unique}, every request has its own path (/r/&lt;n&gt;): a cold decision cache in a sidecar.
+ * With the environment variable {@code FIXED_RATE_TIMELINE} set to a file name, every recorded request is
+ * written there as a line {@code due_epoch_us response_us service_us connection}, in due order: to see
+ * whether the slow requests come together (a stall: a pause, a reconnection) or one by one.
  */
 public final class FixedRateLoad {
 
@@ -37,12 +40,15 @@ public final class FixedRateLoad {
         long recordFrom = (long) (rate * warmup);
         long[] response = new long[(int) (total - recordFrom)];
         long[] service = new long[response.length];
+        int[] connectionOf = new int[response.length];
         AtomicLong next = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         Map<Integer, AtomicLong> statuses = new HashMap<>();
         long start = System.nanoTime() + 200_000_000L;
+        long startEpochMicros = System.currentTimeMillis() * 1000 + 200_000;
         Thread[] workers = new Thread[connections];
         for (int c = 0; c < connections; c++) {
+            int connection = c;
             workers[c] = Thread.ofPlatform().start(() -> {
                 Conn conn = null;
                 while (true) {
@@ -84,6 +90,7 @@ public final class FixedRateLoad {
                     if (i >= recordFrom) {
                         response[(int) (i - recordFrom)] = done - due;
                         service[(int) (i - recordFrom)] = done - sent;
+                        connectionOf[(int) (i - recordFrom)] = connection;
                     }
                 }
                 if (conn != null) {
@@ -95,6 +102,15 @@ public final class FixedRateLoad {
             t.join();
         }
         long elapsed = System.nanoTime() - start;
+        String timeline = System.getenv("FIXED_RATE_TIMELINE");
+        if (timeline != null && !timeline.isEmpty()) {
+            try (var w = new java.io.PrintWriter(java.nio.file.Files.newBufferedWriter(java.nio.file.Path.of(timeline)))) {
+                for (int k = 0; k < response.length; k++) {
+                    w.printf("%d %d %d %d%n", startEpochMicros + (recordFrom + k) * period / 1000, response[k] / 1000,
+                            service[k] / 1000, connectionOf[k]);
+                }
+            }
+        }
         Arrays.sort(response);
         Arrays.sort(service);
         System.out.printf("rate=%.0f requests=%d errors=%d statuses=%s achieved=%.1f/s response_us p50=%.0f p90=%.0f p99=%.0f p99.9=%.0f max=%.0f"

@@ -27,6 +27,9 @@
 # +641…+652, for the cases sidecars-base and sidecars-base-cold, an A/B in the same minutes),
 # BENCH_AOT (on: a first start of each sidecar records its JDK 25 AOT cache under 5 s of traffic and
 # the measured sidecars start from it, as docs/sidecar.md tells a deployment to; off: no cache),
+# BENCH_JIT_WARMUP (40 s of wrk, then 16 s at the fixed rate, through each sidecar pair before the
+# first case, and a wait until the compilers are quiet, so that the figures are the sidecars'
+# steady state, not their JIT's first minute; 0 for the first minute),
 # BENCH_SIDECAR_JAVA_OPTS (both pairs' JVM options; default @sidecar/sidecar.jvm, with
 # MALLOC_ARENA_MAX=2).
 # Needs wrk and nginx (apt-get install wrk nginx), runs nginx unprivileged with its own prefix in a
@@ -39,6 +42,7 @@ WARMUP=${BENCH_WARMUP:-10}
 DURATION=${BENCH_DURATION:-20}
 SAT=${BENCH_SAT_DURATION:-15}
 CONNS=${BENCH_CONNECTIONS:-64}
+JIT_WARMUP=${BENCH_JIT_WARMUP:-40}
 CASES=${BENCH_CASES:-direct sidecars nginx sidecars-cold}
 # the sidecar's own JVM options (docs/sidecar.md, "JVM options"), as ./meshid dev starts it
 SIDECAR_JAVA_OPTS=${BENCH_SIDECAR_JAVA_OPTS:-@$ROOT/sidecar/sidecar.jvm}
@@ -226,15 +230,46 @@ else
   start_sidecars
 fi
 answering
-
 # CPU ticks (user + system) of a process and its children (nginx's workers).
 tree() { echo "$1"; ps -o pid= --ppid "$1" 2>/dev/null || true; }
+# CPU ticks of a JVM's compiler threads (C1, C2): the JIT's share of a run.
+jit_ticks() { local t=0 task; for task in /proc/"$1"/task/*; do case $(cat "$task/comm" 2>/dev/null) in C[12]\ Compiler*) t=$((t + $(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "$task/stat" 2>/dev/null || echo 0))) ;; esac; done; echo "$t"; }
 ticks() { local t=0 p; for p in $(tree "$1"); do t=$((t + $(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
 rss_kib() { local r=0 p; for p in $(tree "$1"); do r=$((r + $(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0))); done; echo "$r"; }
 
-# run NAME URL PROXY1 PROXY2 [unique]: fixed rate, then saturation, with CPU and RSS of the proxies.
+# Steady state first: a JVM compiles its hot paths during its first minute of traffic (C2 took 1.7 to
+# 1.9 s of CPU per sidecar over the first fixed-rate run after a 5 s warm-up, under 0.1 s in the
+# next: docs/benchmarks.md, 2026-12-06), and a compiler thread holding a core delays the event
+# loops' wake-ups: what a proxy adds in its first minute is not what it adds for the rest of its
+# life. Before the first case, through every sidecar pair: BENCH_JIT_WARMUP seconds of wrk (16
+# connections), 16 s at the fixed rate, then a wait (at most 60 s) until the compiler threads have
+# been quiet for 4 s; 0 measures the first minute (the JIT's CPU in each run is logged either way).
+if [ "$JIT_WARMUP" -gt 0 ]; then
+  for url in "http://127.0.0.1:$P_S1_OUT/" ${BASE_JAR:+"http://127.0.0.1:$P_B1_OUT/"}; do
+    wrk -t2 -c16 -d"${JIT_WARMUP}s" -H 'Host: bench-server' "$url" > /dev/null
+    # the paths of a low rate too (a wake-up per request), then until the compilers go quiet: under
+    # wrk they get a small share of the two cores and work through their queue afterwards
+    "$JAVA" -XX:+UseSerialGC "$ROOT/sidecar/bench/FixedRateLoad.java" "$(echo "${url#http://}" | tr -d /)" bench-server "$RATE" 15 1 16 > /dev/null
+  done
+  settle_start=$SECONDS jit0=0 jit1=0 quiet=0
+  for p in "${PID_OF[@]}"; do jit0=$((jit0 + $(jit_ticks "$p"))); done
+  jit1=$jit0
+  while [ $quiet -lt 2 ] && [ $((SECONDS - settle_start)) -lt 60 ]; do
+    sleep 2
+    now=0
+    for p in "${PID_OF[@]}"; do now=$((now + $(jit_ticks "$p"))); done
+    if [ $((now - jit1)) -le 1 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    jit1=$now
+  done
+  log "JIT warm-up: ${JIT_WARMUP} s of wrk and 16 s at $RATE/s through each sidecar pair, then $((SECONDS - settle_start)) s until the compilers were quiet ($(( (jit1 - jit0) * 1000 / TICK )) ms of their CPU meanwhile, all sidecars)"
+fi
+
+
+RUN_NO=0
+# run NAME URL PROXY1 PROXY2 [unique]: fixed rate (each request's latency also in timeline-N-NAME.txt,
+# see FixedRateLoad.java), then saturation, with CPU and RSS of the proxies.
 run() {
-  local name=$1 url=$2 a=${3:-} b=${4:-} mode=${5:-} t0a t0b t1a t1b line sat requests lua=()
+  local name=$1 url=$2 a=${3:-} b=${4:-} mode=${5:-} t0a t0b t1a t1b j0a j0b line sat requests lua=()
   [ "$mode" = unique ] && lua=(-s "$W/unique.lua")
   local hostport=${url#http://}
   # Warm-up first: 5 s of wrk on 16 connections, outside the CPU count, so that the sidecars' JIT
@@ -242,12 +277,13 @@ run() {
   # request a minute after start and 116 µs minutes later; on a loaded machine this warm-up did not
   # close that gap: docs/benchmarks.md, branch sidecar-fast2). Every case gets the same warm-up.
   wrk -t2 -c16 -d5s -H 'Host: bench-server' "${lua[@]}" "$url" > /dev/null
-  [ -n "$a" ] && { t0a=$(ticks "$a"); t0b=$(ticks "$b"); }
-  line=$("$JAVA" -XX:+UseSerialGC "$ROOT/sidecar/bench/FixedRateLoad.java" "${hostport%/}" bench-server "$RATE" "$WARMUP" "$DURATION" 16 $mode)
+  [ -n "$a" ] && { t0a=$(ticks "$a"); t0b=$(ticks "$b"); j0a=$(jit_ticks "$a"); j0b=$(jit_ticks "$b"); }
+  RUN_NO=$((RUN_NO + 1))
+  line=$(FIXED_RATE_TIMELINE="$W/timeline-$RUN_NO-$name.txt" "$JAVA" -XX:+UseSerialGC "$ROOT/sidecar/bench/FixedRateLoad.java" "${hostport%/}" bench-server "$RATE" "$WARMUP" "$DURATION" 16 $mode)
   log "$name @ $RATE/s: $line"
   if [ -n "$a" ]; then
     t1a=$(ticks "$a"); t1b=$(ticks "$b")
-    log "$name @ $RATE/s: CPU per request $(cpu_us "$t0a" "$t1a" $((RATE * (WARMUP + DURATION)))) µs (client side), $(cpu_us "$t0b" "$t1b" $((RATE * (WARMUP + DURATION)))) µs (server side); RSS $(($(rss_kib "$a") / 1024)) MiB, $(($(rss_kib "$b") / 1024)) MiB"
+    log "$name @ $RATE/s: CPU per request $(cpu_us "$t0a" "$t1a" $((RATE * (WARMUP + DURATION)))) µs (client side), $(cpu_us "$t0b" "$t1b" $((RATE * (WARMUP + DURATION)))) µs (server side), of which the JIT's $(cpu_us "$j0a" "$(jit_ticks "$a")" $((RATE * (WARMUP + DURATION)))), $(cpu_us "$j0b" "$(jit_ticks "$b")" $((RATE * (WARMUP + DURATION)))) µs; RSS $(($(rss_kib "$a") / 1024)) MiB, $(($(rss_kib "$b") / 1024)) MiB"
   fi
   wrk -t2 -c"$CONNS" -d5s -H 'Host: bench-server' "${lua[@]}" "$url" > /dev/null
   [ -n "$a" ] && { t0a=$(ticks "$a"); t0b=$(ticks "$b"); }
