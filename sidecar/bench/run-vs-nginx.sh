@@ -31,7 +31,8 @@
 # first case, and a wait until the compilers are quiet, so that the figures are the sidecars'
 # steady state, not their JIT's first minute; 0 for the first minute),
 # BENCH_SIDECAR_JAVA_OPTS (both pairs' JVM options; default @sidecar/sidecar.jvm, with
-# MALLOC_ARENA_MAX=2).
+# MALLOC_ARENA_MAX=2), BENCH_BASE_JAVA_OPTS (the base pair's instead; with BENCH_BASE_JAR set to this
+# tree's jar, an A/B of JVM options in the same minutes).
 # Needs wrk and nginx (apt-get install wrk nginx), runs nginx unprivileged with its own prefix in a
 # temporary directory, and builds what is missing (MVN_ARGS=-o for offline builds).
 set -euo pipefail
@@ -46,6 +47,7 @@ JIT_WARMUP=${BENCH_JIT_WARMUP:-40}
 CASES=${BENCH_CASES:-direct sidecars nginx sidecars-cold}
 # the sidecar's own JVM options (docs/sidecar.md, "JVM options"), as ./meshid dev starts it
 SIDECAR_JAVA_OPTS=${BENCH_SIDECAR_JAVA_OPTS:-@$ROOT/sidecar/sidecar.jvm}
+BASE_JAVA_OPTS=${BENCH_BASE_JAVA_OPTS:-$SIDECAR_JAVA_OPTS}
 # on: the measured sidecars start from an AOT cache that a first run of each recorded (as deployed)
 AOT=${BENCH_AOT:-on}
 case $AOT in on|off) ;; *) echo "run-vs-nginx: BENCH_AOT=$AOT (expected on or off)" >&2; exit 2 ;; esac
@@ -146,7 +148,7 @@ nginx_conf proxy-b auto "  upstream up { server 127.0.0.1:$P_UP; keepalive 256; 
     ssl_client_certificate $W/server/bundle.pem; ssl_verify_client on; ssl_verify_depth 4;
     location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection \"\";
       proxy_set_header x-forwarded-client-cert \"Subject=\\\"\$ssl_client_s_dn\\\"\"; } }"
-declare -A PID_OF JAR_OF
+declare -A PID_OF JAR_OF OPTS_OF
 for n in upstream proxy-a proxy-b; do
   "$NGINX" -p "$W/nginx" -c "$W/nginx/$n.conf" -e "$W/nginx/$n-error.log" > "$W/nginx/$n.out" 2>&1 &
   PIDS+=($!)
@@ -168,12 +170,14 @@ sidecar_conf "$W/sidecar-client.yaml" client "$P_S1_IN" "$P_S1_OUT" "$P_UP" \
 sidecar_conf "$W/sidecar-server.yaml" server "$P_S2_IN" "$P_S2_OUT" "$P_UP" ""
 PAIRS=("sidecar-client sidecar-server")
 JAR_OF=([sidecar-client]="$JAR" [sidecar-server]="$JAR")
+OPTS_OF=([sidecar-client]="$SIDECAR_JAVA_OPTS" [sidecar-server]="$SIDECAR_JAVA_OPTS")
 if [ -n "$BASE_JAR" ]; then
   sidecar_conf "$W/base-client.yaml" client "$P_B1_IN" "$P_B1_OUT" "$P_UP" \
     "{name: bench-server, address: \"127.0.0.1:$P_B2_IN\", spiffe_id: \"spiffe://$TD/bench/server\"}"
   sidecar_conf "$W/base-server.yaml" server "$P_B2_IN" "$P_B2_OUT" "$P_UP" ""
   PAIRS+=("base-client base-server")
   JAR_OF[base-client]=$BASE_JAR JAR_OF[base-server]=$BASE_JAR
+  OPTS_OF[base-client]=$BASE_JAVA_OPTS OPTS_OF[base-server]=$BASE_JAVA_OPTS
 fi
 # start_sidecars [JVM option per sidecar, with %s for its name]: every sidecar of PAIRS, until ready.
 start_sidecars() {
@@ -183,7 +187,7 @@ start_sidecars() {
     # shellcheck disable=SC2059 # the caller's format, with %s for the name
     option=${1:+$(printf -- "$1" "$who")}
     # shellcheck disable=SC2086 # a list of options
-    MESHID_LOG_FORMAT=text MALLOC_ARENA_MAX=2 "$JAVA" $SIDECAR_JAVA_OPTS --enable-native-access=ALL-UNNAMED ${option:+"$option"} \
+    MESHID_LOG_FORMAT=text MALLOC_ARENA_MAX=2 "$JAVA" ${OPTS_OF[$who]} --enable-native-access=ALL-UNNAMED ${option:+"$option"} \
       -Xlog:aot=off -Xlog:cds=off -jar "${JAR_OF[$who]}" --ready-file "$W/$who.json" "$W/$who.yaml" > "$W/$who.log" 2>&1 &
     PIDS+=($!)
     PID_OF[$who]=$!
@@ -194,7 +198,7 @@ start_sidecars() {
       sleep 0.2
     done
     # shellcheck disable=SC2059 # the caller's format, with %s for the name
-    log "$who ready (SVID files, not attested; ${JAR_OF[$who]}${1:+, $(printf -- "$1" "$who")}): $(cat "$W/$who.json")"
+    log "$who ready (SVID files, not attested; ${JAR_OF[$who]} ${OPTS_OF[$who]}${1:+, $(printf -- "$1" "$who")}): $(cat "$W/$who.json")"
   done
 }
 URLS=("http://127.0.0.1:$P_UP/" "http://127.0.0.1:$P_NA/" "http://127.0.0.1:$P_S1_OUT/")

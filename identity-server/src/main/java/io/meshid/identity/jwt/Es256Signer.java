@@ -11,17 +11,17 @@ import java.nio.charset.StandardCharsets;
 import io.meshid.common.concurrent.SharedPool;
 import java.security.GeneralSecurityException;
 import java.security.Provider;
-import java.security.Signature;
 import java.security.interfaces.ECPrivateKey;
 import java.util.Base64;
 import java.util.Set;
 
 /**
- * An ES256 {@link JWSSigner} for one private key that keeps initialised JCA {@link Signature}s
- * in a {@link SharedPool} (one per call in flight, whatever thread runs it, virtual threads
+ * An ES256 {@link JWSSigner} for one private key that keeps initialised signing operations
+ * ({@link EcdsaOnDigest}: the JDK's SHA-256, then the provider's ECDSA on the digest) in a
+ * {@link SharedPool} (one per call in flight, whatever thread runs it, virtual threads
  * included), instead of looking up the provider's implementation and converting the key into
- * the provider's own on every signature as nimbus's {@code ECDSASigner} does. A {@code Signature}
- * returns to its initialised state after each {@code sign()}, so it is reused as it is; one that
+ * the provider's own on every signature as nimbus's {@code ECDSASigner} does. An operation
+ * returns to its initialised state after each signature, so it is reused as it is; one that
  * failed is discarded. The signature format is nimbus's (DER transcoded to the 64-byte JOSE form),
  * with s normalised to the lower half of the curve order ({@link LowS}), the only form
  * {@link Es256Verifier} accepts.
@@ -35,19 +35,11 @@ final class Es256Signer implements JWSSigner {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private final JCAContext jca = new JCAContext();
-    private final SharedPool<Signature> signatures;
+    private final SharedPool<EcdsaOnDigest> signatures;
 
     Es256Signer(ECPrivateKey key, Provider provider) {
         jca.setProvider(provider);
-        this.signatures = SharedPool.perProcessor(() -> {
-            try {
-                Signature s = Signature.getInstance("SHA256withECDSA", provider);
-                s.initSign(key);
-                return s;
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("ES256 signing through " + provider.getName() + " is not available", e);
-            }
-        });
+        this.signatures = SharedPool.perProcessor(() -> EcdsaOnDigest.signing(key, provider));
     }
 
     /**
@@ -62,11 +54,10 @@ final class Es256Signer implements JWSSigner {
         System.arraycopy(header, 0, out, 0, header.length);
         out[header.length] = '.';
         System.arraycopy(payload, 0, out, header.length + 1, payload.length);
-        Signature s = signatures.borrow();
+        EcdsaOnDigest s = signatures.borrow();
         byte[] signature;
         try {
-            s.update(out, 0, input);
-            signature = LowS.normalize(ECDSA.transcodeSignatureToConcat(s.sign(), SIGNATURE_BYTES));
+            signature = LowS.normalize(ECDSA.transcodeSignatureToConcat(s.sign(out, 0, input), SIGNATURE_BYTES));
             signatures.release(s);
         } catch (GeneralSecurityException | JOSEException | RuntimeException e) {
             throw new IllegalStateException("ES256 signature failed: " + e.getMessage(), e);
@@ -81,10 +72,10 @@ final class Es256Signer implements JWSSigner {
         if (!JWSAlgorithm.ES256.equals(header.getAlgorithm())) {
             throw new JOSEException("alg " + header.getAlgorithm() + " (expected: ES256)");
         }
-        Signature s = signatures.borrow();
+        EcdsaOnDigest s = signatures.borrow();
         try {
-            s.update(signingInput);
-            Base64URL signature = Base64URL.encode(LowS.normalize(ECDSA.transcodeSignatureToConcat(s.sign(), SIGNATURE_BYTES)));
+            Base64URL signature = Base64URL.encode(LowS.normalize(ECDSA.transcodeSignatureToConcat(
+                    s.sign(signingInput, 0, signingInput.length), SIGNATURE_BYTES)));
             signatures.release(s);
             return signature;
         } catch (GeneralSecurityException | RuntimeException e) {

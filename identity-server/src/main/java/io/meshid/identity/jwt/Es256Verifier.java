@@ -6,11 +6,11 @@ import com.nimbusds.jose.crypto.impl.ECDSA;
 import io.meshid.common.concurrent.SharedPool;
 import java.security.GeneralSecurityException;
 import java.security.Provider;
-import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 
 /**
- * Verifies ES256 signatures of one public key with initialised JCA {@link Signature}s kept in a
+ * Verifies ES256 signatures of one public key with initialised verifying operations
+ * ({@link EcdsaOnDigest}: the JDK's SHA-256, then the provider's ECDSA on the digest) kept in a
  * {@link SharedPool} (one per call in flight, whatever thread runs it, virtual threads included),
  * instead of looking up the provider and initialising a {@code Signature} on every call
  * as nimbus's {@code ECDSAVerifier} does. Refuses what that verifier refuses: a signature that is
@@ -19,26 +19,18 @@ import java.security.interfaces.ECPublicKey;
  * above half the curve order ("high-S"): for every valid (r, s) the pair (r, n − s) verifies too,
  * so without this check anyone can turn one token into a second, different string that is just as
  * valid (a malleable signature). meshid's {@link Es256Signer} writes low-S signatures only
- * ({@link LowS}). A {@code Signature} returns to its
- * initialised state after each {@code verify()}; one that threw is discarded. Thread-safe: a
- * {@code Signature} serves one call at a time.
+ * ({@link LowS}). An operation returns to its
+ * initialised state after each verification; one that threw is discarded. Thread-safe: an
+ * operation serves one call at a time.
  */
 public final class Es256Verifier {
 
     private static final int SIGNATURE_BYTES = 64;
 
-    private final SharedPool<Signature> signatures;
+    private final SharedPool<EcdsaOnDigest> signatures;
 
     Es256Verifier(ECPublicKey key, Provider provider) {
-        this.signatures = SharedPool.perProcessor(() -> {
-            try {
-                Signature s = Signature.getInstance("SHA256withECDSA", provider);
-                s.initVerify(key);
-                return s;
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("ES256 verification through " + provider.getName() + " is not available", e);
-            }
-        });
+        this.signatures = SharedPool.perProcessor(() -> EcdsaOnDigest.verifying(key, provider));
     }
 
     /**
@@ -59,10 +51,9 @@ public final class Es256Verifier {
         } catch (JOSEException e) {
             return false;
         }
-        Signature s = signatures.borrow();
+        EcdsaOnDigest s = signatures.borrow();
         try {
-            s.update(input, 0, length);
-            boolean verified = s.verify(der);
+            boolean verified = s.verify(input, length, der);
             signatures.release(s);
             return verified;
         } catch (GeneralSecurityException | RuntimeException e) {

@@ -81,4 +81,29 @@ class Es256SignerTest {
                     .isTrue();
         }
     }
+
+    /**
+     * The signature is the JDK's SHA-256 and then ECDSA on the digest: with Conscrypt and with the
+     * JDK's own provider (the fallback where Conscrypt cannot load), each compact token verifies with
+     * nimbus's verifier and with {@link Es256Verifier} through either provider, and only for its input.
+     */
+    @Test
+    void compactTokens_fromEitherProvider_verifyWithEither_andOnlyForTheirInput() throws Exception {
+        KeyPair pair = p256();
+        java.security.Provider jdk = java.security.Security.getProvider("SunEC");
+        byte[] header = java.util.Base64.getUrlEncoder().withoutPadding().encode("{\"alg\":\"ES256\"}".getBytes(
+                java.nio.charset.StandardCharsets.US_ASCII));
+        for (java.security.Provider signing : List.of(CryptoProvider.get(), jdk)) {
+            String compact = new Es256Signer((ECPrivateKey) pair.getPrivate(), signing).signCompact(header,
+                    "{\"sub\":\"spiffe://sign.test/w\"}".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(SignedJWT.parse(compact).verify(new ECDSAVerifier((ECPublicKey) pair.getPublic()))).isTrue();
+            byte[] input = compact.substring(0, compact.lastIndexOf('.')).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] signature = com.nimbusds.jose.util.Base64URL.from(compact.substring(compact.lastIndexOf('.') + 1)).decode();
+            for (java.security.Provider verifying : List.of(CryptoProvider.get(), jdk)) {
+                Es256Verifier verifier = new Es256Verifier((ECPublicKey) pair.getPublic(), verifying);
+                assertThat(verifier.verify(input, input.length, signature)).as(signing.getName() + " → " + verifying.getName()).isTrue();
+                assertThat(verifier.verify(input, input.length - 1, signature)).isFalse();
+            }
+        }
+    }
 }
