@@ -10,12 +10,14 @@
 #
 # Both shared-store modes run in one command, side by side: bench.modes=in-process,redis (Redis: a
 # redis-server of the benchmark's own, so its CPU per call is the benchmark's; bench.redis=true alone
-# means redis only). The issue 16 comparison: -Dbench.rpcs=mint,exchange,validate -Dbench.concurrency=64
+# means redis only). Both servers stay up and their windows alternate, rpc by rpc and, with
+# bench.rounds=N, round by round (the order reversed every other round; the report adds the mean).
+# The issue 16 comparison: -Dbench.rpcs=mint,exchange,validate -Dbench.concurrency=64 -Dbench.rounds=2
 #
 # Keys (see TokenBenchmark's javadoc): bench.rpcs=mint,exchange,attest,renew (also validate) bench.concurrency=16,64
 # bench.subjects=1 (subject tokens per workload for ExchangeToken; 3000 defeats the verified-token cache)
 # bench.workloads=8 bench.duration=20 bench.warmup=30 bench.joinTokens=6000 bench.db=postgres|h2
-# bench.modes=in-process,redis bench.caJvmOptions="-XX:StartFlightRecording=..." (extra JVM options of the CA process). A quick check that it works: -Dbench.duration=2 -Dbench.warmup=1 -Dbench.concurrency=8
+# bench.modes=in-process,redis bench.rounds=1 bench.caJvmOptions="-XX:StartFlightRecording=..." (extra JVM options of the CA process). A quick check that it works: -Dbench.duration=2 -Dbench.warmup=1 -Dbench.concurrency=8
 # MVN_ARGS adds Maven options (e.g. MVN_ARGS=-o); JAVA_OPTS adds JVM options.
 set -euo pipefail
 

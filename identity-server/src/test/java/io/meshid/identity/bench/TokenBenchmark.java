@@ -44,9 +44,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Traffic stays on 127.0.0.1; every phase is bounded in time.
  *
  * <p>Both shared-store modes run in one command, each with its own identity-server and database:
- * the in-process store, then Redis (a redis-server of the benchmark's own, so that its CPU is the
- * benchmark's alone), and the report puts them side by side ({@code bench.modes},
- * {@code in-process,redis}; {@code bench.redis=true} alone means {@code redis}).
+ * the in-process store and Redis (a redis-server of the benchmark's own, so that its CPU is the
+ * benchmark's alone), both up for the whole run, their windows alternating rpc by rpc (and, with
+ * {@code bench.rounds} above 1, round by round, the order reversed every other round), so that
+ * both are measured in the same minutes and the same state of this JVM; the report puts them
+ * side by side, with the mean over rounds ({@code bench.modes}, {@code in-process,redis};
+ * {@code bench.redis=true} alone means {@code redis}).
  *
  * <p>System properties: {@code bench.rpcs} (mint,exchange,attest,renew; also validate), {@code bench.concurrency}
  * (calls in flight, comma-separated levels; 16,64), {@code bench.workloads} (workloads and
@@ -56,7 +59,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code bench.joinTokens} (made before the Attest load, 6000), {@code bench.renewCsrs} (fresh
  * keys made before the RenewX509Svid load, 8000), {@code bench.db}
  * ({@code postgres}: identity-server and the CA each in their own schema of the local PostgreSQL;
- * or {@code h2}), {@code bench.modes} (in-process,redis), {@code bench.caJvmOptions} (extra JVM options of the CA process, space-separated),
+ * or {@code h2}), {@code bench.modes} (in-process,redis), {@code bench.rounds} (windows per mode,
+ * rpc and level, alternating, 1), {@code bench.caJvmOptions} (extra JVM options of the CA process, space-separated),
  * {@code bench.out}.
  */
 public final class TokenBenchmark {
@@ -88,17 +92,45 @@ public final class TokenBenchmark {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path dir = Files.createTempDirectory(out, "run-");
 
+        int rounds = Integer.getInteger("bench.rounds", 1);
+        if (rounds < 1 || rounds > 20) {
+            throw new IllegalArgumentException("bench.rounds: " + rounds + " (expected: 1 to 20)");
+        }
+
         log("starting cert-authority (own process, journal in " + (postgres ? "PostgreSQL" : "H2") + ")");
         List<TokenReport> reports = new ArrayList<>();
         try (TestDatabase caDb = postgres ? TestDatabase.postgres() : null;
                 CaProcess ca = CaProcess.start(dir, Workloads.DOMAIN, caJvmOptions(caDb))) {
-            for (String mode : modes) {
-                // Each mode its own identity-server, database and (for Redis) redis-server, whose CPU is this benchmark's alone.
-                try (TestDatabase db = postgres ? TestDatabase.postgres() : TestDatabase.h2();
-                        OwnRedis redis = mode.equals("redis") ? OwnRedis.start() : null) {
-                    reports.add(runMode(ca, db, redis, postgres, rpcs, levels, workloads, duration, warmup, maxCalls));
+            // Every mode's server is up for the whole run, and their windows alternate (in-process, Redis; then
+            // Redis, in-process in the next round): each rpc is measured in both modes in the same minutes and
+            // the same state of this JVM (its JIT, its heap), so neither mode pays for going first.
+            List<ModeServer> servers = new ArrayList<>();
+            try {
+                for (String mode : modes) {
+                    servers.add(ModeServer.start(ca, mode.equals("redis"), postgres, workloads));
+                }
+                for (String rpc : rpcs) {
+                    boolean first = true;
+                    for (int level : levels) {
+                        for (int round = 1; round <= rounds; round++) {
+                            List<ModeServer> order = round % 2 == 1 ? servers : servers.reversed();
+                            for (ModeServer server : order) {
+                                Duration wu = first ? warmup : Duration.ofSeconds(2);
+                                String name = rounds == 1 ? null : "round " + round;
+                                log(rpc + " (" + server.store + (name == null ? "" : ", " + name) + "): " + level + " in flight, "
+                                        + duration.toSeconds() + " s after " + wu.toSeconds() + " s warm-up");
+                                server.run(ca, rpc, name, level, wu, duration, maxCalls);
+                            }
+                            first = false;
+                        }
+                    }
+                }
+            } finally {
+                for (ModeServer server : servers.reversed()) {
+                    server.close();
                 }
             }
+            servers.forEach(server -> reports.add(server.report));
         }
         String markdown = TokenReport.sideBySide(reports) + "\n" + String.join("\n", reports.stream().map(TokenReport::markdown).toList());
         Path file = out.resolve("tokens-" + stamp + ".md");
@@ -109,74 +141,136 @@ public final class TokenBenchmark {
         System.exit(0);
     }
 
-    private static TokenReport runMode(CaProcess ca, TestDatabase db, OwnRedis redis, boolean postgres, List<String> rpcs,
-            List<Integer> levels, int workloads, Duration duration, Duration warmup, long maxCalls) throws Exception {
-        Map<String, Object> p = new HashMap<>(db.properties("common", "identity-server"));
-        if (postgres) {
-            // Named, so that the window meters this benchmark's backends apart from other users of the PostgreSQL.
-            p.put("datasources.default.url", db.url() + "&ApplicationName=" + BACKENDS + "-identity");
-            p.put("meshid.database.url", db.url() + "&ApplicationName=" + BACKENDS + "-identity");
+    /**
+     * One shared-store mode: its own identity-server (in this JVM), database and, for Redis, its own
+     * redis-server (whose CPU is this benchmark's alone), with the workloads attested to it and the
+     * report of its windows. Up from {@link #start} to {@link #close}.
+     */
+    private static final class ModeServer implements AutoCloseable {
+
+        private final TestDatabase db;
+        private final OwnRedis redis;
+        private final boolean postgres;
+        private final String store;
+        private final EmbeddedServer identity;
+        private final EventLoopGroup loop;
+        private final PemFileSvidSource admin;
+        private final Workloads w;
+        private final TokenReport report;
+
+        private ModeServer(TestDatabase db, OwnRedis redis, boolean postgres, String store, EmbeddedServer identity,
+                EventLoopGroup loop, PemFileSvidSource admin, Workloads w, TokenReport report) {
+            this.db = db;
+            this.redis = redis;
+            this.postgres = postgres;
+            this.store = store;
+            this.identity = identity;
+            this.loop = loop;
+            this.admin = admin;
+            this.w = w;
+            this.report = report;
         }
-        // The pool the server ships with (meshid-defaults.yml), not the tests' small one.
-        p.remove("datasources.default.maximum-pool-size");
-        p.putAll(ca.identityServerProperties(Workloads.DOMAIN));
-        p.put("meshid.identity.attest-failures-per-minute", 100_000);
-        // The per-method abuse limits (10 renewals a minute per caller, 100 attestations a second
-        // per source) would measure the limiter, not the rpcs: lift them for the benchmark.
-        p.put("meshid.rate-limit.method-limits", java.util.List.of(
-                "meshid.identity.v1.IdentityService/RenewX509Svid=10000000/PT1S",
-                "meshid.identity.v1.IdentityService/Attest=10000000/PT1S"));
-        // Every caller of the benchmark comes from 127.0.0.1, so the per-source limit (50,000 calls
-        // a second) capped ValidateToken and counted its refusals as calls: lift it too. The
-        // per-caller limit stays (the load spreads over 8 workloads and stays under it).
-        p.put("meshid.rate-limit.per-source-per-second", 10_000_000);
-        p.put("meshid.identity.key-encryption-key", io.meshid.identity.jwt.JwtTestContexts.TEST_KEK);
-        if (redis != null) {
-            p.put("meshid.redis.uri", redis.uri());
+
+        static ModeServer start(CaProcess ca, boolean withRedis, boolean postgres, int workloads) throws Exception {
+            TestDatabase db = postgres ? TestDatabase.postgres() : TestDatabase.h2();
+            OwnRedis redis = null;
+            EmbeddedServer identity = null;
+            EventLoopGroup loop = null;
+            PemFileSvidSource admin = null;
+            try {
+                redis = withRedis ? OwnRedis.start() : null;
+                String store = redis != null ? "Redis (own redis-server on 127.0.0.1)" : "in-process";
+                log("starting identity-server (" + (postgres ? "PostgreSQL" : "H2") + ", " + store + ")");
+                identity = ApplicationContext.run(EmbeddedServer.class, properties(ca, db, redis, postgres));
+                loop = ClientTransport.eventLoops(1, "bench-client");
+                Path creds = ca.credentials();
+                admin = new PemFileSvidSource(creds.resolve("admin/cert.pem"), creds.resolve("admin/key.pem"),
+                        creds.resolve("admin/bundle.pem"), Duration.ofSeconds(5));
+                Workloads w = new Workloads(admin, identity.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort(), loop);
+                log("registering and attesting " + workloads + " workloads");
+                w.register(workloads, 4);
+                TokenReport report = new TokenReport(System.getProperty("bench.command", "(see docs/benchmarks.md)"),
+                        postgres ? "PostgreSQL on 127.0.0.1" : "H2 in memory", store, workloads);
+                return new ModeServer(db, redis, postgres, store, identity, loop, admin, w, report);
+            } catch (Exception | Error e) {
+                if (admin != null) {
+                    admin.close();
+                }
+                if (identity != null) {
+                    identity.stop();
+                }
+                if (loop != null) {
+                    loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                }
+                if (redis != null) {
+                    redis.close();
+                }
+                db.close();
+                throw e;
+            }
         }
-        String store = redis != null ? "Redis (own redis-server on 127.0.0.1)" : "in-process";
-        log("starting identity-server (" + (postgres ? "PostgreSQL" : "H2") + ", " + store + ")");
-        EmbeddedServer identity = ApplicationContext.run(EmbeddedServer.class, p);
-        EventLoopGroup loop = ClientTransport.eventLoops(1, "bench-client");
-        Path creds = ca.credentials();
-        try (PemFileSvidSource admin = new PemFileSvidSource(creds.resolve("admin/cert.pem"), creds.resolve("admin/key.pem"),
-                creds.resolve("admin/bundle.pem"), Duration.ofSeconds(5));
-                Workloads w = new Workloads(admin, identity.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort(), loop)) {
-            log("registering and attesting " + workloads + " workloads");
-            w.register(workloads, 4);
-            TokenReport report = new TokenReport(System.getProperty("bench.command", "(see docs/benchmarks.md)"),
-                    postgres ? "PostgreSQL on 127.0.0.1" : "H2 in memory", store, workloads);
-            for (String rpc : rpcs) {
-                boolean first = true;
-                for (int level : levels) {
-                    Duration wu = first ? warmup : Duration.ofSeconds(2);
-                    first = false;
-                    log(rpc + ": " + level + " in flight, " + duration.toSeconds() + " s after " + wu.toSeconds() + " s warm-up");
-                    // The CA's CPU is metered over the window only, as this JVM's and PostgreSQL's. CpuMeter reads the
-                    // metered process once at the window's start and once at its end: Redis' CPU is read beside it.
-                    List<Long> redisCpu = new ArrayList<>();
-                    ClosedLoop closedLoop = new ClosedLoop(() -> {
-                        redisCpu.add(redis == null ? 0L : redis.cpuNanos());
-                        return ca.cpu().toNanos();
-                    }, postgres ? () -> ownBackends(db) : java.util.Set::of);
-                    ca.settleHeap();
-                    ClosedLoop.Result r = switch (rpc) {
-                        case "mint" -> closedLoop.run("MintJwtSvid", level, mint(w), wu, duration, maxCalls);
-                        case "exchange" -> closedLoop.run("ExchangeToken", level, exchange(w), wu, duration, maxCalls);
-                        case "validate" -> closedLoop.run("ValidateToken", level, validate(w), wu, duration, maxCalls);
-                        case "renew" -> renew(closedLoop, w, level, wu, duration, maxCalls);
-                        case "attest" -> attest(closedLoop, w, level, wu, duration, maxCalls);
-                        default -> throw new IllegalArgumentException("bench.rpcs: '" + rpc
-                                + "' (expected: mint, exchange, validate, attest, renew)");
-                    };
-                    int n = redisCpu.size();
-                    report.add(r, n >= 2 ? redisCpu.get(n - 1) - redisCpu.get(n - 2) : 0L);
+
+        private static Map<String, Object> properties(CaProcess ca, TestDatabase db, OwnRedis redis, boolean postgres) {
+            Map<String, Object> p = new HashMap<>(db.properties("common", "identity-server"));
+            if (postgres) {
+                // Named, so that the window meters this benchmark's backends apart from other users of the PostgreSQL.
+                p.put("datasources.default.url", db.url() + "&ApplicationName=" + BACKENDS + "-identity");
+                p.put("meshid.database.url", db.url() + "&ApplicationName=" + BACKENDS + "-identity");
+            }
+            // The pool the server ships with (meshid-defaults.yml), not the tests' small one.
+            p.remove("datasources.default.maximum-pool-size");
+            p.putAll(ca.identityServerProperties(Workloads.DOMAIN));
+            p.put("meshid.identity.attest-failures-per-minute", 100_000);
+            // The per-method abuse limits (10 renewals a minute per caller, 100 attestations a second
+            // per source) would measure the limiter, not the rpcs: lift them for the benchmark.
+            p.put("meshid.rate-limit.method-limits", java.util.List.of(
+                    "meshid.identity.v1.IdentityService/RenewX509Svid=10000000/PT1S",
+                    "meshid.identity.v1.IdentityService/Attest=10000000/PT1S"));
+            // Every caller of the benchmark comes from 127.0.0.1, so the per-source limit (50,000 calls
+            // a second) capped ValidateToken and counted its refusals as calls: lift it too. The
+            // per-caller limit stays (the load spreads over 8 workloads and stays under it).
+            p.put("meshid.rate-limit.per-source-per-second", 10_000_000);
+            p.put("meshid.identity.key-encryption-key", io.meshid.identity.jwt.JwtTestContexts.TEST_KEK);
+            if (redis != null) {
+                p.put("meshid.redis.uri", redis.uri());
+            }
+            return p;
+        }
+
+        /** One measured window of {@code rpc} against this mode's server; {@code round} names it when there are several. */
+        void run(CaProcess ca, String rpc, String round, int level, Duration wu, Duration duration, long maxCalls) throws Exception {
+            // The CA's CPU is metered over the window only, as this JVM's and PostgreSQL's. CpuMeter reads the
+            // metered process once at the window's start and once at its end: Redis' CPU is read beside it.
+            List<Long> redisCpu = new ArrayList<>();
+            ClosedLoop closedLoop = new ClosedLoop(() -> {
+                redisCpu.add(redis == null ? 0L : redis.cpuNanos());
+                return ca.cpu().toNanos();
+            }, postgres ? () -> ownBackends(db) : java.util.Set::of);
+            ca.settleHeap();
+            String suffix = round == null ? "" : " (" + round + ")";
+            ClosedLoop.Result r = switch (rpc) {
+                case "mint" -> closedLoop.run("MintJwtSvid" + suffix, level, mint(w), wu, duration, maxCalls);
+                case "exchange" -> closedLoop.run("ExchangeToken" + suffix, level, exchange(w), wu, duration, maxCalls);
+                case "validate" -> closedLoop.run("ValidateToken" + suffix, level, validate(w), wu, duration, maxCalls);
+                case "renew" -> renew(closedLoop, w, suffix, level, wu, duration, maxCalls);
+                case "attest" -> attest(closedLoop, w, suffix, level, wu, duration, maxCalls);
+                default -> throw new IllegalArgumentException("bench.rpcs: '" + rpc
+                        + "' (expected: mint, exchange, validate, attest, renew)");
+            };
+            int n = redisCpu.size();
+            report.add(r, n >= 2 ? redisCpu.get(n - 1) - redisCpu.get(n - 2) : 0L);
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (TestDatabase d = db; OwnRedis r = redis) {
+                try (PemFileSvidSource a = admin; Workloads workloads = w) {
+                    // the workloads' channels first, then the server and the event loop they ran on
+                } finally {
+                    identity.stop();
+                    loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 }
             }
-            return report;
-        } finally {
-            identity.stop();
-            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 
@@ -287,7 +381,7 @@ public final class TokenBenchmark {
      * connection made with it (an SVID renews once, and a sidecar renews with its newest one), with
      * a key never used before (the fresh-key rule). Attestations and CSRs are made ahead, not timed.
      */
-    private static ClosedLoop.Result renew(ClosedLoop loop, Workloads w, int level, Duration warmup, Duration duration, long maxCalls) throws Exception {
+    private static ClosedLoop.Result renew(ClosedLoop loop, Workloads w, String suffix, int level, Duration warmup, Duration duration, long maxCalls) throws Exception {
         int count = Integer.getInteger("bench.renewCsrs", 8000);
         log("attesting " + count + " SVIDs to renew once each, and making as many CSRs of fresh keys (not timed)");
         List<io.meshid.common.tls.StaticSvidSource> fleet = w.attested(count);
@@ -327,11 +421,11 @@ public final class TokenBenchmark {
                         }
                     });
         };
-        return loop.run("RenewX509Svid (fleet, each SVID once)", level, call, warmup, duration, maxCalls,
+        return loop.run("RenewX509Svid (fleet, each SVID once)" + suffix, level, call, warmup, duration, maxCalls,
                 () -> next.get() >= csrs.size() - level);
     }
 
-    private static ClosedLoop.Result attest(ClosedLoop loop, Workloads w, int level, Duration warmup, Duration duration, long maxCalls) throws Exception {
+    private static ClosedLoop.Result attest(ClosedLoop loop, Workloads w, String suffix, int level, Duration warmup, Duration duration, long maxCalls) throws Exception {
         int count = Integer.getInteger("bench.joinTokens", 6000);
         log("making " + count + " join tokens and as many CSRs of fresh keys (not timed)");
         List<String> tokens = w.joinTokens(count);
@@ -346,7 +440,7 @@ public final class TokenBenchmark {
             stub(w.anonymous, caller).attest(AttestRequest.newBuilder().setJoinToken(tokens.get(i))
                     .setCsr(csrs.get(i)).build(), observer(done, r -> r.getSvid().getCertChainCount() >= 2));
         };
-        return loop.run("Attest (join token)", level, call, warmup, duration, maxCalls,
+        return loop.run("Attest (join token)" + suffix, level, call, warmup, duration, maxCalls,
                 () -> next.get() >= tokens.size() - level);
     }
 

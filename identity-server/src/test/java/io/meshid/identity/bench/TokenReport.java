@@ -110,6 +110,54 @@ final class TokenReport {
             }
             md.append(" |\n");
         }
+        return md.append(meanOverRounds(reports)).toString();
+    }
+
+    /**
+     * With several rounds ({@code bench.rounds}): per rpc and level, each mode's mean calls/s over
+     * its rounds and its highest p99, and the ratio of the means; empty with one round.
+     */
+    private static String meanOverRounds(List<TokenReport> reports) {
+        java.util.Map<String, List<List<ClosedLoop.Result>>> groups = new java.util.LinkedHashMap<>();
+        boolean rounds = false;
+        for (int m = 0; m < reports.size(); m++) {
+            for (Row row : reports.get(m).rows) {
+                String name = row.result().name();
+                int round = name.indexOf(" (round ");
+                rounds |= round >= 0;
+                String key = (round >= 0 ? name.substring(0, round) : name) + " | " + row.result().concurrency();
+                List<List<ClosedLoop.Result>> perMode = groups.computeIfAbsent(key, k -> new ArrayList<>());
+                while (perMode.size() < reports.size()) {
+                    perMode.add(new ArrayList<>());
+                }
+                perMode.get(m).add(row.result());
+            }
+        }
+        if (!rounds) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("\nMean over the rounds (each mode's windows alternating with the other's):\n\n| rpc | in flight");
+        StringBuilder rule = new StringBuilder("|---|--:");
+        for (TokenReport r : reports) {
+            md.append(" | ").append(r.store).append(": rounds | mean calls/s | highest p99 ms");
+            rule.append("|--:|--:|--:");
+        }
+        boolean ratio = reports.size() == 2;
+        md.append(ratio ? " | second / first |\n" : " |\n").append(rule).append(ratio ? "|--:|\n" : "|\n");
+        groups.forEach((key, perMode) -> {
+            md.append("| ").append(key);
+            double[] means = new double[perMode.size()];
+            for (int m = 0; m < perMode.size(); m++) {
+                List<ClosedLoop.Result> results = perMode.get(m);
+                means[m] = results.stream().mapToDouble(ClosedLoop.Result::perSecond).average().orElse(0);
+                double p99 = results.stream().mapToDouble(r -> ms(r.latency().getValueAtPercentile(99))).max().orElse(0);
+                md.append(String.format(Locale.ROOT, " | %d | %,.0f | %.2f", results.size(), means[m], p99));
+            }
+            if (ratio) {
+                md.append(String.format(Locale.ROOT, " | %.0f %%", 100 * means[1] / Math.max(1e-9, means[0])));
+            }
+            md.append(" |\n");
+        });
         return md.toString();
     }
 
