@@ -13,7 +13,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A signing key held in this process's memory, used through {@link CryptoProvider}. The key is
- * imported into that provider once, so that signing does not convert it on every call.
+ * imported into that provider once, so that signing does not convert it on every call; an EC key
+ * signs through {@link EcdsaContentSigners} (the digest in the JDK, pooled signatures).
  * Thread-safe. Its {@code toString} never shows the key.
  */
 public final class SoftwareSigner implements Signer {
@@ -21,11 +22,14 @@ public final class SoftwareSigner implements Signer {
     private final PublicKey publicKey;
     private final PrivateKey privateKey;
     private final KeyAlgorithm algorithm;
+    /** EC keys' signers (digest in the JDK, ECDSA on it in the provider); null for RSA. */
+    private final EcdsaContentSigners ecdsa;
 
     private SoftwareSigner(PublicKey publicKey, PrivateKey privateKey, KeyAlgorithm algorithm) {
         this.publicKey = publicKey;
         this.privateKey = privateKey;
         this.algorithm = algorithm;
+        this.ecdsa = algorithm == KeyAlgorithm.RSA_3072 ? null : new EcdsaContentSigners(algorithm, privateKey, CryptoProvider.get());
     }
 
     /** A signer for a new key of the given type. */
@@ -64,6 +68,9 @@ public final class SoftwareSigner implements Signer {
 
     @Override
     public ContentSigner contentSigner() {
+        if (ecdsa != null) {
+            return ecdsa.next();
+        }
         try {
             return new JcaContentSignerBuilder(algorithm.signatureAlgorithm()).setProvider(CryptoProvider.get()).build(privateKey);
         } catch (OperatorCreationException e) {
