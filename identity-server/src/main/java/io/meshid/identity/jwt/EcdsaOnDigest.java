@@ -31,23 +31,25 @@ final class EcdsaOnDigest {
 
     /** An operation that signs with {@code key} through {@code provider}. */
     static EcdsaOnDigest signing(ECPrivateKey key, Provider provider) {
-        try {
-            Signature s = Signature.getInstance("NONEwithECDSA", provider);
-            s.initSign(key);
-            return new EcdsaOnDigest(s);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("ES256 signing through " + provider.getName() + " is not available", e);
-        }
+        return of(provider, "signing", s -> s.initSign(key));
     }
 
     /** An operation that verifies with {@code key} through {@code provider}. */
     static EcdsaOnDigest verifying(ECPublicKey key, Provider provider) {
+        return of(provider, "verification", s -> s.initVerify(key));
+    }
+
+    private interface Init {
+        void apply(Signature s) throws GeneralSecurityException;
+    }
+
+    private static EcdsaOnDigest of(Provider provider, String use, Init init) {
         try {
             Signature s = Signature.getInstance("NONEwithECDSA", provider);
-            s.initVerify(key);
+            init.apply(s);
             return new EcdsaOnDigest(s);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("ES256 verification through " + provider.getName() + " is not available", e);
+            throw new IllegalStateException("ES256 " + use + " through " + provider.getName() + " is not available", e);
         }
     }
 
