@@ -8,7 +8,7 @@ import com.nimbusds.jose.crypto.impl.ECDSA;
 import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.util.Base64URL;
 import java.nio.charset.StandardCharsets;
-import io.meshid.common.concurrent.SharedPool;
+import io.meshid.common.keys.PooledEcdsa;
 import java.security.GeneralSecurityException;
 import java.security.Provider;
 import java.security.interfaces.ECPrivateKey;
@@ -16,16 +16,14 @@ import java.util.Base64;
 import java.util.Set;
 
 /**
- * An ES256 {@link JWSSigner} for one private key that keeps initialised signing operations
- * ({@link EcdsaOnDigest}: the JDK's SHA-256, then the provider's ECDSA on the digest) in a
- * {@link SharedPool} (one per call in flight, whatever thread runs it, virtual threads
- * included), instead of looking up the provider's implementation and converting the key into
- * the provider's own on every signature as nimbus's {@code ECDSASigner} does. An operation
- * returns to its initialised state after each signature, so it is reused as it is; one that
- * failed is discarded. The signature format is nimbus's (DER transcoded to the 64-byte JOSE form),
+ * An ES256 {@link JWSSigner} for one private key that signs through {@link PooledEcdsa} (the
+ * JDK's SHA-256, then the provider's ECDSA on the digest, with initialised operations pooled for
+ * every kind of thread, virtual threads included), instead of looking up the provider's
+ * implementation and converting the key into the provider's own on every signature as nimbus's
+ * {@code ECDSASigner} does. The signature format is nimbus's (DER transcoded to the 64-byte JOSE form),
  * with s normalised to the lower half of the curve order ({@link LowS}), the only form
  * {@link Es256Verifier} accepts.
- * Thread-safe: a {@code Signature} serves one call at a time.
+ * Thread-safe.
  */
 final class Es256Signer implements JWSSigner {
 
@@ -35,11 +33,11 @@ final class Es256Signer implements JWSSigner {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private final JCAContext jca = new JCAContext();
-    private final SharedPool<EcdsaOnDigest> signatures;
+    private final PooledEcdsa ecdsa;
 
     Es256Signer(ECPrivateKey key, Provider provider) {
         jca.setProvider(provider);
-        this.signatures = SharedPool.perProcessor(() -> EcdsaOnDigest.signing(key, provider));
+        this.ecdsa = PooledEcdsa.signing(key, "SHA-256", provider);
     }
 
     /**
@@ -54,11 +52,9 @@ final class Es256Signer implements JWSSigner {
         System.arraycopy(header, 0, out, 0, header.length);
         out[header.length] = '.';
         System.arraycopy(payload, 0, out, header.length + 1, payload.length);
-        EcdsaOnDigest s = signatures.borrow();
         byte[] signature;
         try {
-            signature = LowS.normalize(ECDSA.transcodeSignatureToConcat(s.sign(out, 0, input), SIGNATURE_BYTES));
-            signatures.release(s);
+            signature = LowS.normalize(ECDSA.transcodeSignatureToConcat(ecdsa.sign(out, 0, input), SIGNATURE_BYTES));
         } catch (GeneralSecurityException | JOSEException | RuntimeException e) {
             throw new IllegalStateException("ES256 signature failed: " + e.getMessage(), e);
         }
@@ -72,12 +68,9 @@ final class Es256Signer implements JWSSigner {
         if (!JWSAlgorithm.ES256.equals(header.getAlgorithm())) {
             throw new JOSEException("alg " + header.getAlgorithm() + " (expected: ES256)");
         }
-        EcdsaOnDigest s = signatures.borrow();
         try {
-            Base64URL signature = Base64URL.encode(LowS.normalize(ECDSA.transcodeSignatureToConcat(
-                    s.sign(signingInput, 0, signingInput.length), SIGNATURE_BYTES)));
-            signatures.release(s);
-            return signature;
+            return Base64URL.encode(LowS.normalize(ECDSA.transcodeSignatureToConcat(
+                    ecdsa.sign(signingInput, 0, signingInput.length), SIGNATURE_BYTES)));
         } catch (GeneralSecurityException | RuntimeException e) {
             throw new JOSEException("ES256 signature failed: " + e.getMessage(), e);
         }

@@ -3,34 +3,32 @@ package io.meshid.identity.jwt;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.impl.ECDSA;
-import io.meshid.common.concurrent.SharedPool;
+import io.meshid.common.keys.PooledEcdsa;
 import java.security.GeneralSecurityException;
 import java.security.Provider;
 import java.security.interfaces.ECPublicKey;
 
 /**
- * Verifies ES256 signatures of one public key with initialised verifying operations
- * ({@link EcdsaOnDigest}: the JDK's SHA-256, then the provider's ECDSA on the digest) kept in a
- * {@link SharedPool} (one per call in flight, whatever thread runs it, virtual threads included),
- * instead of looking up the provider and initialising a {@code Signature} on every call
+ * Verifies ES256 signatures of one public key through {@link PooledEcdsa} (the JDK's SHA-256, then
+ * the provider's ECDSA on the digest, with initialised operations pooled for every kind of thread,
+ * virtual threads included), instead of looking up the provider and initialising a
+ * {@code Signature} on every call
  * as nimbus's {@code ECDSAVerifier} does. Refuses what that verifier refuses: a signature that is
  * not 64 bytes, or whose r or s is zero or not below the curve order (the "psychic signatures"
  * check, nimbus's {@code ECDSA.ensureLegalSignature}); and, beyond nimbus, a signature whose s is
  * above half the curve order ("high-S"): for every valid (r, s) the pair (r, n − s) verifies too,
  * so without this check anyone can turn one token into a second, different string that is just as
  * valid (a malleable signature). meshid's {@link Es256Signer} writes low-S signatures only
- * ({@link LowS}). An operation returns to its
- * initialised state after each verification; one that threw is discarded. Thread-safe: an
- * operation serves one call at a time.
+ * ({@link LowS}). Thread-safe.
  */
 public final class Es256Verifier {
 
     private static final int SIGNATURE_BYTES = 64;
 
-    private final SharedPool<EcdsaOnDigest> signatures;
+    private final PooledEcdsa ecdsa;
 
     Es256Verifier(ECPublicKey key, Provider provider) {
-        this.signatures = SharedPool.perProcessor(() -> EcdsaOnDigest.verifying(key, provider));
+        this.ecdsa = PooledEcdsa.verifying(key, "SHA-256", provider);
     }
 
     /**
@@ -51,11 +49,8 @@ public final class Es256Verifier {
         } catch (JOSEException e) {
             return false;
         }
-        EcdsaOnDigest s = signatures.borrow();
         try {
-            boolean verified = s.verify(input, length, der);
-            signatures.release(s);
-            return verified;
+            return ecdsa.verify(input, 0, length, der);
         } catch (GeneralSecurityException | RuntimeException e) {
             return false;
         }
