@@ -2,7 +2,6 @@ package io.meshid.policy.decisionlog;
 
 import io.meshid.common.audit.AuditEvent;
 import io.meshid.common.audit.AuditLog;
-import io.meshid.common.random.ThreadRandom;
 import io.meshid.policy.PolicyConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -130,7 +129,7 @@ final class AsyncDecisionLog implements DecisionLog {
         otel.emit(r);
         if (audit != null) {
             try {
-                audit.record(new AuditEvent(ThreadRandom.uuid(), r.at(), r.trustDomain(), r.principal(), AUDIT_ACTION,
+                audit.record(new AuditEvent(AuditEvent.newId(r.at()), r.at(), r.trustDomain(), r.principal(), AUDIT_ACTION,
                         r.resource(), r.allowed() ? AuditEvent.Outcome.SUCCESS : AuditEvent.Outcome.DENIED, detail(r),
                         r.requestId()));
             } catch (RuntimeException e) {
