@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
@@ -42,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * callers queue their events; one writer thread inserts everything queued (up to
  * {@value #MAX_BATCH} events) in one transaction ({@link AuditInserts}: multi-row inserts) and
  * then releases every waiter. {@link #record} returns only once its event is committed, but
- * thousands of audited calls a second cost tens of commits, not thousands. {@link #recordSoon}
- * only queues, and never waits: when {@value #QUEUE_BOUND} events wait it refuses at once with
+ * thousands of audited calls a second cost tens of commits, not thousands. A batch that nobody
+ * waits for is held up to {@value #LINGER_MILLIS} ms (or until {@value #LINGER_EVENTS} events) so
+ * that it grows: a transaction per few events would cost the database more than the rows.
+ * {@link #recordSoon} only queues, and never waits: when {@value #QUEUE_BOUND} events wait it refuses at once with
  * {@code UNAVAILABLE} (counted, {@code meshid.audit.refused}, and reported in a warning at most
  * once a minute). A first attempt at a batch is written with {@code COPY} on PostgreSQL
  * ({@link AuditInserts#insertNew}), a retry with idempotent inserts. {@link #recordIfRoom} takes an event only while the queue is less than half
@@ -73,6 +76,13 @@ final class JdbcAuditLog implements AuditLog {
     static final int MAX_BATCH = 4_096;
     static final int QUEUE_BOUND = 16_384;
     static final int MAX_ATTEMPTS = 8;
+    /**
+     * How long the writer holds a batch that nobody waits for ({@link #recordSoon},
+     * {@link #recordIfRoom} only) to let more events join it, and how many end that wait early.
+     */
+    static final long LINGER_MILLIS = 10;
+    static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
+    static final int LINGER_EVENTS = 512;
     private static final long WAIT_SECONDS = 10;
     private static final long FOLD_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long DROP_WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
@@ -138,6 +148,8 @@ final class JdbcAuditLog implements AuditLog {
     private final AtomicLong lastRefusalWarning = new AtomicLong(System.nanoTime() - DROP_WARNING_INTERVAL_NANOS);
     private final AtomicLong folded = new AtomicLong();
     private final AtomicLong pruned = new AtomicLong();
+    /** Batches (transactions) that stored events; events per batch is what the writer's lingering buys. */
+    private final AtomicLong batches = new AtomicLong();
     private final Thread writer;
     private final Settings settings;
     private final RepeatedEvents repeats;
@@ -183,6 +195,8 @@ final class JdbcAuditLog implements AuditLog {
                     .description("Repeated identical denials counted into one event instead of a row each").register(meters);
             FunctionCounter.builder("meshid.audit.pruned", pruned, AtomicLong::get)
                     .description("Audit rows deleted because they were older than the retention").register(meters);
+            FunctionCounter.builder("meshid.audit.batches", batches, AtomicLong::get)
+                    .description("Transactions that stored audit events (each holds one batch)").register(meters);
         }
         this.writer = Thread.ofPlatform().name("audit-writer").daemon().start(this::writeLoop);
         this.pruner = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("audit-prune").factory());
@@ -196,6 +210,7 @@ final class JdbcAuditLog implements AuditLog {
     public void record(AuditEvent event) {
         Pending pending = new Pending(Objects.requireNonNull(event, "event"), new CompletableFuture<>(), 0);
         offer(pending);
+        LockSupport.unpark(writer);
         try {
             pending.done().get(WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -289,6 +304,11 @@ final class JdbcAuditLog implements AuditLog {
         return dropped.get();
     }
 
+    /** Batches stored so far (for tests and {@code meshid.audit.batches}). */
+    long batchesWritten() {
+        return batches.get();
+    }
+
     /** Audited operations refused because the queue was full (also a metric, and a warning at most once a minute). */
     long refusedEvents() {
         return refused.get();
@@ -352,6 +372,7 @@ final class JdbcAuditLog implements AuditLog {
         Pending barrier = new Pending(null, new CompletableFuture<>(), 0);
         try {
             if (queue.offer(barrier, WAIT_SECONDS, TimeUnit.SECONDS)) {
+                LockSupport.unpark(writer);
                 barrier.done().get(WAIT_SECONDS, TimeUnit.SECONDS);
             }
         } catch (ExecutionException | TimeoutException e) {
@@ -386,6 +407,9 @@ final class JdbcAuditLog implements AuditLog {
                     retry.clear();
                 }
                 queue.drainTo(batch, Math.max(0, MAX_BATCH - batch.size()));
+                if (batch.getFirst().attempt() == 0) {
+                    linger(batch);
+                }
                 write(batch, retry);
                 if (!retry.isEmpty()) {
                     Thread.sleep(Math.min(MAX_BACKOFF_MS, 100L << Math.min(10, retry.get(0).attempt())));
@@ -398,6 +422,33 @@ final class JdbcAuditLog implements AuditLog {
             } finally {
                 batch.clear();
             }
+        }
+    }
+
+    /**
+     * Lets more events join {@code batch} while nobody waits for any of it: for up to
+     * {@link #LINGER_NANOS}, until it holds {@link #LINGER_EVENTS}, or until a {@link #record} or a
+     * barrier arrives (they unpark this thread). Each batch costs the database a transaction, a
+     * {@code COPY} and their round trips whatever its size; at thousands of events a second, batches
+     * of a few events made that cost per event twice the rows' own (docs/benchmarks.md,
+     * "The audit writer's batches", 2026-12-06). Events nobody waits for were already only in
+     * memory; they now stay there up to 10 ms longer.
+     */
+    private void linger(List<Pending> batch) {
+        long deadline = System.nanoTime() + LINGER_NANOS;
+        int checked = 0;
+        while (running && batch.size() < LINGER_EVENTS) {
+            for (; checked < batch.size(); checked++) {
+                if (batch.get(checked).done() != null) {
+                    return;
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            LockSupport.parkNanos(this, left);
+            queue.drainTo(batch, MAX_BATCH - batch.size());
         }
     }
 
@@ -418,6 +469,7 @@ final class JdbcAuditLog implements AuditLog {
                         AuditInserts.insert(c, events);
                     }
                 }
+                batches.incrementAndGet();
             }
             batch.forEach(p -> {
                 if (p.done() != null) {
@@ -498,6 +550,7 @@ final class JdbcAuditLog implements AuditLog {
     @PreDestroy
     void close() throws InterruptedException {
         running = false;
+        LockSupport.unpark(writer);
         pruner.shutdownNow();
         writer.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
         if (writer.isAlive()) {

@@ -96,6 +96,22 @@ abstract class AuditLogContract {
     }
 
     @Test
+    void eventsNobodyWaitsFor_arrivingApart_shareBatches_whileARecordIsNotHeldBack() throws Exception {
+        JdbcAuditLog log = (JdbcAuditLog) audit;
+        log.awaitQueued();
+        long before = log.batchesWritten();
+        for (int i = 0; i < 20; i++) {
+            audit.recordSoon(AuditEvent.of(T0, "linger.example", "a", "x.soon", "e" + i, AuditEvent.Outcome.SUCCESS, "", "r"));
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        audit.record(AuditEvent.of(T0, "linger.example", "a", "x.now", "last", AuditEvent.Outcome.SUCCESS, "", "r"));
+
+        assertThat(audit.find(new AuditQuery("linger.example", T0, Optional.empty(), 100))).hasSize(21);
+        // One event a millisecond: written as it came, 20 or more transactions; held up to 10 ms each, a few.
+        assertThat(log.batchesWritten() - before).isBetween(1L, 10L);
+    }
+
+    @Test
     void record_thenFind_returnsEventWithEveryField() {
         AuditEvent event = AuditEvent.of(T0, "a.example", "spiffe://a.example/ns/x/sa/y", "ca.sign_x509_svid",
                 "serial:01ab", AuditEvent.Outcome.SUCCESS, "ttl=PT1H", "req-1");
@@ -104,6 +120,8 @@ abstract class AuditLogContract {
 
         List<AuditEvent> found = audit.find(new AuditQuery("a.example", T0, Optional.empty(), 10));
         assertThat(found).containsExactly(event);
+        assertThat(found.getFirst().id().version()).as("time-ordered ids keep the primary key's inserts on its last pages").isEqualTo(7);
+        assertThat(found.getFirst().id().getMostSignificantBits() >>> 16).isEqualTo(T0.toEpochMilli());
     }
 
     @Test
