@@ -31,9 +31,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -437,7 +437,7 @@ final class JdbcAuditLog implements AuditLog {
     private void linger(List<Pending> batch) {
         long deadline = System.nanoTime() + LINGER_NANOS;
         int checked = 0;
-        while (running && batch.size() < LINGER_EVENTS) {
+        while (running && batch.size() < LINGER_EVENTS && !Thread.currentThread().isInterrupted()) {
             for (; checked < batch.size(); checked++) {
                 if (batch.get(checked).done() != null) {
                     return;
