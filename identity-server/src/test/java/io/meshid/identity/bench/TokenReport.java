@@ -79,16 +79,8 @@ final class TokenReport {
      * with Redis mode's rate as a share of in-process mode's (the goal: at least 90 %).
      */
     static String sideBySide(List<TokenReport> reports) {
-        StringBuilder md = new StringBuilder("| rpc | in flight");
-        StringBuilder rule = new StringBuilder("|---|--:");
-        for (TokenReport r : reports) {
-            md.append(" | ").append(r.store).append(": calls/s | p99 ms | CPU µs/call JVM / PostgreSQL / Redis");
-            rule.append("|--:|--:|--:");
-        }
+        StringBuilder md = new StringBuilder(header(reports, "calls/s | p99 ms | CPU µs/call JVM / PostgreSQL / Redis"));
         boolean ratio = reports.size() == 2;
-        md.append(ratio ? " | second / first |\n" : " |\n");
-        rule.append(ratio ? "|--:|\n" : "|\n");
-        md.append(rule);
         for (int i = 0; i < reports.getFirst().rows.size(); i++) {
             ClosedLoop.Result first = reports.getFirst().rows.get(i).result();
             md.append("| ").append(first.name()).append(" | ").append(first.concurrency());
@@ -114,6 +106,21 @@ final class TokenReport {
     }
 
     /**
+     * The head of a side-by-side table: rpc and level, then each mode's three {@code columns} under
+     * its store's name, and with two modes the second's share of the first.
+     */
+    private static String header(List<TokenReport> reports, String columns) {
+        StringBuilder md = new StringBuilder("| rpc | in flight");
+        StringBuilder rule = new StringBuilder("|---|--:");
+        for (TokenReport r : reports) {
+            md.append(" | ").append(r.store).append(": ").append(columns);
+            rule.append("|--:|--:|--:");
+        }
+        boolean ratio = reports.size() == 2;
+        return md.append(ratio ? " | second / first |\n" : " |\n").append(rule).append(ratio ? "|--:|\n" : "|\n").toString();
+    }
+
+    /**
      * With several rounds ({@code bench.rounds}): per rpc and level, each mode's mean calls/s over
      * its rounds and its highest p99, and the ratio of the means; empty with one round.
      */
@@ -136,14 +143,9 @@ final class TokenReport {
         if (!rounds) {
             return "";
         }
-        StringBuilder md = new StringBuilder("\nMean over the rounds (each mode's windows alternating with the other's):\n\n| rpc | in flight");
-        StringBuilder rule = new StringBuilder("|---|--:");
-        for (TokenReport r : reports) {
-            md.append(" | ").append(r.store).append(": rounds | mean calls/s | highest p99 ms");
-            rule.append("|--:|--:|--:");
-        }
+        StringBuilder md = new StringBuilder("\nMean over the rounds (each mode's windows alternating with the other's):\n\n")
+                .append(header(reports, "rounds | mean calls/s | highest p99 ms"));
         boolean ratio = reports.size() == 2;
-        md.append(ratio ? " | second / first |\n" : " |\n").append(rule).append(ratio ? "|--:|\n" : "|\n");
         groups.forEach((key, perMode) -> {
             md.append("| ").append(key);
             double[] means = new double[perMode.size()];
