@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,19 +37,27 @@ class DevLauncherTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String[] SERVERS = {"cert-authority", "identity-server", "policy-server"};
 
-    /** What the fake java does: note its pid, write the ready file from its -D options, wait for SIGTERM. */
+    /**
+     * What the fake java does: note its pid and its arguments, write the ready file from its -D
+     * options, wait for SIGTERM; then write the class-data archive it was asked to create, as the
+     * JVM does at exit with {@code -XX:+AutoCreateSharedArchive}.
+     */
     private static final String FAKE_JAVA = """
             #!/usr/bin/env bash
-            ready="" grpc="" http=""
+            ready="" grpc="" http="" archive="" record=0
             for a in "$@"; do
               case "$a" in
                 -Dmeshid.server.ready-file=*) ready=${a#*=} ;;
                 -Dgrpc.server.port=*) grpc=${a#*=} ;;
                 -Dmicronaut.server.port=*) http=${a#*=} ;;
+                -XX:SharedArchiveFile=*) archive=${a#*=} ;;
+                -XX:+AutoCreateSharedArchive) record=1 ;;
               esac
             done
             echo "$$" >> "$FAKE_SERVER_PIDS"
-            trap 'exit 0' TERM
+            name=$(basename "$ready" .json)
+            printf '%s\n' "$@" > "$FAKE_SERVER_PIDS.$name.args"
+            trap '[ "$record" = 1 ] && echo "archive of $name" > "$archive"; exit 0' TERM
             printf '{"grpc": "127.0.0.1:%s", "http": "http://127.0.0.1:%s"}\\n' "$grpc" "$http" > "$ready.tmp"
             mv "$ready.tmp" "$ready"
             echo "fake server ready"
@@ -125,6 +134,40 @@ class DevLauncherTest {
         assertThat(dataDir.resolve("endpoints.json")).doesNotExist();
         assertThat(dataDir.resolve("dev.lock")).doesNotExist();
         assertThat(dataDir.resolve("run")).isEmptyDirectory();
+    }
+
+    @Test
+    void startUpArchives_recordedOnAFirstStart_arePublishedInTheBuild_andUsedAsTheyAreByANewDataDirectory() throws Exception {
+        Process first = startDev("--port-base", "0");
+        awaitEndpoints(first);
+        Path staged = dataDir.toRealPath().resolve("cds");
+        for (String server : SERVERS) {
+            assertThat(javaArgs(server)).as(server).contains("-XX:+AutoCreateSharedArchive",
+                    "-XX:SharedArchiveFile=" + staged.resolve(server + ".jsa"));
+        }
+        stop(first);
+        for (String server : SERVERS) {
+            assertThat(published(server)).as(server).hasContent("archive of " + server);
+        }
+        assertThat(staged).as("published, not copied").isDirectoryNotContaining("glob:**.jsa");
+
+        dataDir = tmp.resolve("another-data-dir");
+        Process second = startDev("--port-base", "0");
+        awaitEndpoints(second);
+        for (String server : SERVERS) {
+            assertThat(javaArgs(server)).as(server).contains("-XX:SharedArchiveFile=" + published(server))
+                    .doesNotContain("-XX:+AutoCreateSharedArchive");
+        }
+        stop(second);
+
+        // A rebuilt jar: the JVM would refuse its archive and start without one, so it is recorded again.
+        Path jar = root.resolve("identity-server/target/meshid-identity-server-0.1.0-SNAPSHOT.jar");
+        Files.setLastModifiedTime(jar, FileTime.from(Files.getLastModifiedTime(published("identity-server")).toInstant().plusSeconds(1)));
+        dataDir = tmp.resolve("a-third-data-dir");
+        Process third = startDev("--port-base", "0");
+        awaitEndpoints(third);
+        assertThat(javaArgs("identity-server")).contains("-XX:+AutoCreateSharedArchive");
+        assertThat(javaArgs("policy-server")).doesNotContain("-XX:+AutoCreateSharedArchive");
     }
 
     @Test
@@ -214,6 +257,25 @@ class DevLauncherTest {
         } catch (IOException e) {
             return e.toString();
         }
+    }
+
+    /** The arguments the fake java of {@code server} was last started with. */
+    private List<String> javaArgs(String server) throws IOException {
+        return Files.readAllLines(Path.of(serverPids + "." + server + ".args"));
+    }
+
+    /** The one archive of {@code server} published in its module's target folder. */
+    private Path published(String server) throws IOException {
+        try (var files = Files.list(root.resolve(server).resolve("target/dev-cds"))) {
+            List<Path> archives = files.filter(f -> f.getFileName().toString().matches(server + "-[0-9]+\\.jsa")).toList();
+            assertThat(archives).as("archives of %s", server).hasSize(1);
+            return archives.getFirst();
+        }
+    }
+
+    private static void stop(Process launcher) throws InterruptedException {
+        launcher.destroy(); // SIGTERM
+        assertThat(launcher.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the launcher exits").isTrue();
     }
 
     private List<Long> serverPids() throws IOException {
