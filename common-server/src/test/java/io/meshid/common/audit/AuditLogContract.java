@@ -307,6 +307,45 @@ abstract class AuditLogContract {
     }
 
     @Test
+    void prune_deletesTheOldRowsOfEveryTrustDomain_andNoIndexOnTheTimeAloneIsKept() throws Exception {
+        javax.sql.DataSource ds = dataSource();
+        Instant now = T0.plus(java.time.Duration.ofDays(100));
+        JdbcAuditLog log = new JdbcAuditLog(null, ds, null, 64, new JdbcAuditLog.Settings(java.time.Duration.ofDays(90),
+                java.time.Duration.ofDays(1), java.time.Duration.ZERO), java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
+        List<String> domains = List.of("a.prune-all.example", "m.prune-all.example", "z.prune-all.example");
+        try {
+            for (String domain : domains) {
+                for (int i = 0; i < 3; i++) {
+                    log.recordSoon(AuditEvent.of(now.minus(java.time.Duration.ofDays(91 + i)), domain, "a", "x.do", "old",
+                            AuditEvent.Outcome.SUCCESS, "", "r"));
+                }
+                log.record(AuditEvent.of(now.minus(java.time.Duration.ofDays(1)), domain, "a", "x.do", "kept",
+                        AuditEvent.Outcome.SUCCESS, "", "r"));
+            }
+
+            assertThat(log.prune()).isGreaterThanOrEqualTo(9);
+            for (String domain : domains) {
+                assertThat(count(ds, "trust_domain = '" + domain + "' AND target = 'old'")).as(domain).isZero();
+                assertThat(count(ds, "trust_domain = '" + domain + "' AND target = 'kept'")).as(domain).isOne();
+            }
+            assertThat(log.prune()).as("nothing left to prune").isZero();
+        } finally {
+            log.close();
+        }
+        try (java.sql.Connection c = ds.getConnection()) {
+            java.sql.DatabaseMetaData meta = c.getMetaData();
+            String table = meta.storesUpperCaseIdentifiers() ? "AUDIT_EVENT" : "audit_event";
+            List<String> indexes = new java.util.ArrayList<>();
+            try (java.sql.ResultSet rs = meta.getIndexInfo(null, c.getSchema(), table, false, false)) {
+                while (rs.next()) {
+                    indexes.add(String.valueOf(rs.getString("INDEX_NAME")).toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+            assertThat(indexes).contains("audit_event_domain_time").doesNotContain("audit_event_time");
+        }
+    }
+
+    @Test
     void repeatedIdenticalDenials_areOneRowForTheFirst_andOneCountedRow() throws Exception {
         javax.sql.DataSource ds = dataSource();
         JdbcAuditLog log = new JdbcAuditLog(null, ds, null, 64, new JdbcAuditLog.Settings(java.time.Duration.ZERO,
