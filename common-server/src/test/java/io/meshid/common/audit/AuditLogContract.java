@@ -286,12 +286,19 @@ abstract class AuditLogContract {
         assertThat(count(dataSource(), "trust_domain = 'async.example'")).isEqualTo(2);
     }
 
+    /** The pruning tests' clock: 100 days after {@code T0}, with a 90-day retention. */
+    private static final Instant PRUNE_NOW = T0.plus(java.time.Duration.ofDays(100));
+
+    private static JdbcAuditLog pruningLog(javax.sql.DataSource ds) {
+        return new JdbcAuditLog(null, ds, null, 64, new JdbcAuditLog.Settings(java.time.Duration.ofDays(90),
+                java.time.Duration.ofDays(1), java.time.Duration.ZERO), java.time.Clock.fixed(PRUNE_NOW, java.time.ZoneOffset.UTC));
+    }
+
     @Test
     void prune_deletesOnlyRowsOlderThanTheRetention() throws Exception {
         javax.sql.DataSource ds = dataSource();
-        Instant now = T0.plus(java.time.Duration.ofDays(100));
-        JdbcAuditLog log = new JdbcAuditLog(null, ds, null, 64, new JdbcAuditLog.Settings(java.time.Duration.ofDays(90),
-                java.time.Duration.ofDays(1), java.time.Duration.ZERO), java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
+        Instant now = PRUNE_NOW;
+        JdbcAuditLog log = pruningLog(ds);
         try {
             log.record(AuditEvent.of(now.minus(java.time.Duration.ofDays(91)), "prune.example", "a", "x.do", "old",
                     AuditEvent.Outcome.SUCCESS, "", "r"));
@@ -309,9 +316,8 @@ abstract class AuditLogContract {
     @Test
     void prune_deletesTheOldRowsOfEveryTrustDomain_andNoIndexOnTheTimeAloneIsKept() throws Exception {
         javax.sql.DataSource ds = dataSource();
-        Instant now = T0.plus(java.time.Duration.ofDays(100));
-        JdbcAuditLog log = new JdbcAuditLog(null, ds, null, 64, new JdbcAuditLog.Settings(java.time.Duration.ofDays(90),
-                java.time.Duration.ofDays(1), java.time.Duration.ZERO), java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
+        Instant now = PRUNE_NOW;
+        JdbcAuditLog log = pruningLog(ds);
         List<String> domains = List.of("a.prune-all.example", "m.prune-all.example", "z.prune-all.example");
         try {
             for (String domain : domains) {
