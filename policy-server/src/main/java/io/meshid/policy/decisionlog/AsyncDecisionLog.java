@@ -22,14 +22,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The decision log: a bounded queue drained by one background thread, which queues each record for
- * the audit trail ({@code policy.decide} events of the resource's trust domain; {@code recordSoon}:
+ * the audit trail ({@code policy.decide} events of the resource's trust domain; {@code recordIfRoom}:
  * batched with others, no wait for a commit, so the thread keeps up with thousands of decisions a
- * second instead of one commit per record) and writes it as
+ * second instead of one commit per record; and only while the audit queue is less than half full,
+ * since callers cause decisions at will and must not crowd out the events of policy changes) and writes it as
  * one structured log line on the {@code meshid.decision} logger (a JSON object per line with the
  * default log format, the record's fields as key-value pairs) and as an OpenTelemetry log record
  * ({@link OtelDecisionLogs}). The hot path only offers to the
  * queue: a full queue drops the record and counts it ({@code meshid.policy.decision_log.dropped}),
- * a record the audit trail refused (its queue full) is counted ({@code meshid.policy.decision_log.failed}) and the line is still
+ * a record the audit trail had no room for (its queue half full) is counted ({@code meshid.policy.decision_log.failed}) and the line is still
  * written. Thread-safe.
  */
 @Singleton
@@ -131,9 +132,11 @@ final class AsyncDecisionLog implements DecisionLog {
         otel.emit(r);
         if (audit != null) {
             try {
-                audit.recordSoon(new AuditEvent(AuditEvent.newId(r.at()), r.at(), r.trustDomain(), r.principal(), AUDIT_ACTION,
+                if (!audit.recordIfRoom(new AuditEvent(AuditEvent.newId(r.at()), r.at(), r.trustDomain(), r.principal(), AUDIT_ACTION,
                         r.resource(), r.allowed() ? AuditEvent.Outcome.SUCCESS : AuditEvent.Outcome.DENIED, detail(r),
-                        r.requestId()));
+                        r.requestId()))) {
+                    failed.increment();
+                }
             } catch (RuntimeException e) {
                 failed.increment();
                 LOG.debug("decision log: audit write failed: {}", e.toString());

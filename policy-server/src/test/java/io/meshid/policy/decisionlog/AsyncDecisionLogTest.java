@@ -26,20 +26,30 @@ class AsyncDecisionLogTest {
             this.release = release;
         }
 
+        volatile boolean room = true;
+
         @Override
         public void record(AuditEvent event) {
-            throw new AssertionError("the decision log waits for no commit: it queues with recordSoon");
+            throw new AssertionError("the decision log waits for no commit: it queues with recordIfRoom");
         }
 
         @Override
         public void recordSoon(AuditEvent event) {
+            throw new AssertionError("decisions are caused at will: they take only spare room (recordIfRoom)");
+        }
+
+        @Override
+        public boolean recordIfRoom(AuditEvent event) {
             entered.countDown();
             try {
                 release.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            events.add(event);
+            if (room) {
+                events.add(event);
+            }
+            return room;
         }
 
         @Override
@@ -98,6 +108,20 @@ class AsyncDecisionLogTest {
         release.countDown();
         log.close();
         assertThat(audit.events).extracting(AuditEvent::requestId).containsExactly("first", "r0", "r1");
+    }
+
+    @Test
+    void auditTrailWithoutRoom_countsTheRecordAsFailed_andTheLogGoesOn() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        MemoryAudit audit = new MemoryAudit(new CountDownLatch(0));
+        audit.room = false;
+        AsyncDecisionLog log = new AsyncDecisionLog(config(0, 10), audit, meters);
+
+        log.offer(record(false, "no-room"));
+        log.close();
+
+        assertThat(audit.events).isEmpty();
+        assertThat(meters.counter("meshid.policy.decision_log.failed").count()).isEqualTo(1);
     }
 
     @Test
